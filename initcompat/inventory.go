@@ -1,0 +1,280 @@
+package initcompat
+
+import (
+	"bufio"
+	"bytes"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/systemd"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
+)
+
+// InitSystem is what runs as PID 1 when the image boots.
+type InitSystem string
+
+const (
+	Systemd InitSystem = "systemd"
+	Upstart InitSystem = "upstart"
+	SysV    InitSystem = "sysv"
+	Unknown InitSystem = "unknown"
+)
+
+// Distro comes from os-release.
+type Distro struct {
+	ID        string
+	IDLike    []string
+	VersionID string
+	Pretty    string
+}
+
+// Is reports whether the distro is id or derives from it.
+func (d Distro) Is(id string) bool {
+	if d.ID == id {
+		return true
+	}
+	for _, l := range d.IDLike {
+		if l == id {
+			return true
+		}
+	}
+	return false
+}
+
+// Tools records which service tools the image has, by the path they are
+// found at ("" when absent).
+type Tools struct {
+	UpdateRCD   string
+	InvokeRCD   string
+	Service     string
+	Chkconfig   string
+	Insserv     string
+	Systemctl   string // the first of /usr/bin/systemctl, /bin/systemctl
+	Initctl     string
+	UpstartJob  string
+	SysvInstall string // systemd-sysv-install: systemctl enable keeps rc links in sync
+}
+
+// Service is one service of the image, by its /etc/init.d name.
+type Service struct {
+	Name       string
+	Unit       *systemd.Unit // nil when there is no native unit
+	UnitState  systemd.Enablement
+	Alias      string      // the unit this name is an alias of
+	Script     *tree.Entry // /etc/init.d/NAME, resolved parent; nil when absent
+	ScriptPath string      // real path of /etc/init.d/NAME whether or not it exists
+	Packaged   bool        // shipped by an OS package
+}
+
+// Inventory is what Inspect learns about an image.
+type Inventory struct {
+	Tree   *tree.Tree
+	Units  *systemd.Store
+	Init   InitSystem
+	Distro Distro
+	Tools  Tools
+	// InitD is the real path of /etc/init.d; RC maps a runlevel to the real
+	// path of /etc/rcN.d (on RHEL both live under /etc/rc.d).
+	InitD     string
+	RC        map[string]string
+	CloudInit bool
+	Services  []*Service
+	byName    map[string]*Service
+	// DpkgLists is set when the image has dpkg's file lists, so package
+	// ownership is known rather than guessed.
+	DpkgLists bool
+	Manifest  *Manifest
+	Problems  []Finding
+}
+
+// Service returns the service of that name, or nil.
+func (inv *Inventory) Service(name string) *Service { return inv.byName[name] }
+
+// Inspect reads what the snapshot shows. It never fails: what cannot be
+// read becomes a Finding in Problems.
+func Inspect(t *tree.Tree, pol Policy) *Inventory {
+	inv := &Inventory{Tree: t, Units: systemd.NewStore(t), byName: map[string]*Service{}, RC: map[string]string{}}
+	inv.Distro = readOSRelease(t)
+	inv.Tools = findTools(t)
+	inv.Init = detectInit(t, inv.Tools)
+	inv.InitD = realPath(t, "/etc/init.d")
+	for _, rl := range []string{"0", "1", "2", "3", "4", "5", "6"} {
+		inv.RC[rl] = realPath(t, "/etc/rc"+rl+".d")
+	}
+	inv.CloudInit = inv.Units.Load("cloud-final.service") != nil
+	owned := inv.dpkgOwned()
+	inv.readManifest(pol.manifestPath())
+
+	names := map[string]bool{}
+	for _, n := range inv.Units.Names() {
+		if systemd.Suffix(n) == "service" && !systemd.IsTemplate(n) && systemd.TemplateOf(n) == "" {
+			names[systemd.Prefix(n)] = true
+		}
+	}
+	for _, e := range t.ReadDir(inv.InitD) {
+		if n := path.Base(e.Path); !strings.HasPrefix(n, ".") {
+			names[n] = true
+		}
+	}
+	for n := range names {
+		s := &Service{Name: n, ScriptPath: path.Join(inv.InitD, n)}
+		if e, ok := t.Lstat(s.ScriptPath); ok {
+			s.Script = e
+		}
+		unitName := n + ".service"
+		if systemd.ValidName(unitName) {
+			s.Alias = inv.Units.AliasOf(unitName)
+			s.UnitState = inv.Units.Enablement(unitName)
+			if s.Alias == "" {
+				s.Unit = inv.Units.Load(unitName)
+			}
+			if s.Unit != nil && s.Unit.Fragment != "" {
+				s.Packaged = isPackaged(s.Unit.Fragment, owned, inv.DpkgLists)
+			}
+		}
+		inv.Services = append(inv.Services, s)
+		inv.byName[n] = s
+	}
+	sort.Slice(inv.Services, func(i, j int) bool { return inv.Services[i].Name < inv.Services[j].Name })
+	for _, p := range inv.Units.Problems {
+		inv.Problems = append(inv.Problems, Finding{Level: Warning, Shim: "inspect", Path: p.Path,
+			Message: strings.TrimPrefix(p.Err.Error(), p.Path+": ") + "; the unit is left out of every shim"})
+	}
+	return inv
+}
+
+func realPath(t *tree.Tree, p string) string {
+	r, err := t.Resolve(p)
+	if err != nil {
+		return p
+	}
+	return r
+}
+
+func readOSRelease(t *tree.Tree) Distro {
+	var d Distro
+	data, err := t.ReadFile("/etc/os-release")
+	if err != nil {
+		if data, err = t.ReadFile("/usr/lib/os-release"); err != nil {
+			return d
+		}
+	}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for sc.Scan() {
+		k, v, ok := strings.Cut(strings.TrimSpace(sc.Text()), "=")
+		if !ok || strings.HasPrefix(k, "#") {
+			continue
+		}
+		v = strings.Trim(v, `"'`)
+		switch k {
+		case "ID":
+			d.ID = v
+		case "ID_LIKE":
+			d.IDLike = strings.Fields(v)
+		case "VERSION_ID":
+			d.VersionID = v
+		case "PRETTY_NAME":
+			d.Pretty = v
+		}
+	}
+	return d
+}
+
+func findTools(t *tree.Tree) Tools {
+	first := func(paths ...string) string {
+		for _, p := range paths {
+			if e, ok := t.Stat(p); ok && e.Kind == tree.File {
+				return p
+			}
+		}
+		return ""
+	}
+	return Tools{
+		UpdateRCD:   first("/usr/sbin/update-rc.d"),
+		InvokeRCD:   first("/usr/sbin/invoke-rc.d"),
+		Service:     first("/sbin/service", "/usr/sbin/service"),
+		Chkconfig:   first("/sbin/chkconfig", "/usr/sbin/chkconfig"),
+		Insserv:     first("/sbin/insserv", "/usr/sbin/insserv", "/usr/lib/insserv/insserv"),
+		Systemctl:   first("/usr/bin/systemctl", "/bin/systemctl"),
+		Initctl:     first("/sbin/initctl"),
+		UpstartJob:  first("/lib/init/upstart-job"),
+		SysvInstall: first("/usr/lib/systemd/systemd-sysv-install", "/lib/systemd/systemd-sysv-install"),
+	}
+}
+
+func detectInit(t *tree.Tree, tools Tools) InitSystem {
+	if e, ok := t.Lstat("/run/systemd/system"); ok && e.Kind == tree.Dir {
+		return Systemd
+	}
+	if r, err := t.Resolve("/sbin/init"); err == nil {
+		switch path.Base(r) {
+		case "systemd":
+			return Systemd
+		case "upstart":
+			return Upstart
+		}
+		if _, ok := t.Lstat(r); ok && tools.Initctl != "" && t.Exists("/etc/init") {
+			// Upstart installs its own binary as /sbin/init.
+			return Upstart
+		}
+	}
+	if t.Exists("/etc/inittab") {
+		return SysV
+	}
+	if t.Exists("/lib/systemd/systemd") || t.Exists("/usr/lib/systemd/systemd") {
+		return Systemd
+	}
+	return Unknown
+}
+
+// dpkgOwned returns the real paths of unit files that dpkg's lists name.
+func (inv *Inventory) dpkgOwned() map[string]bool {
+	owned := map[string]bool{}
+	t := inv.Tree
+	dir := realPath(t, "/var/lib/dpkg/info")
+	for _, e := range t.ReadDir(dir) {
+		if !strings.HasSuffix(e.Path, ".list") || e.Kind != tree.File {
+			continue
+		}
+		inv.DpkgLists = true
+		if e.TooLarge {
+			inv.Problems = append(inv.Problems, Finding{Level: Warning, Shim: "inspect", Path: e.Path,
+				Message: "dpkg file list larger than the snapshot cap; services it owns may be taken for custom ones"})
+			continue
+		}
+		for _, line := range strings.Split(string(e.Data), "\n") {
+			if !strings.Contains(line, "/systemd/system/") || !strings.HasPrefix(line, "/") {
+				continue
+			}
+			if r, err := t.ResolveParent(line); err == nil {
+				owned[r] = true
+			}
+		}
+	}
+	return owned
+}
+
+// isPackaged decides whether a unit file came with the OS. With dpkg lists
+// the answer is exact; without them, a fragment under /etc or /usr/local is
+// the admin's, anything else the vendor's.
+func isPackaged(fragment string, owned map[string]bool, haveLists bool) bool {
+	if haveLists {
+		return owned[fragment]
+	}
+	return !strings.HasPrefix(fragment, "/etc/") && !strings.HasPrefix(fragment, "/usr/local/")
+}
+
+func (inv *Inventory) readManifest(p string) {
+	data, err := inv.Tree.ReadFile(p)
+	if err != nil {
+		return
+	}
+	m, err := ParseManifest(data)
+	if err != nil {
+		inv.Problems = append(inv.Problems, Finding{Level: Error, Shim: "manifest", Path: p,
+			Message: err.Error() + "; move it away or set manifest_path to another file"})
+		return
+	}
+	inv.Manifest = m
+}

@@ -1,0 +1,157 @@
+package lsb
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Redirect describes a redirect script for one systemd service.
+type Redirect struct {
+	Name          string // /etc/init.d name, validated by the caller
+	Unit          string // "hello.service"
+	Marker        string // first comment line, naming initcompat and its version
+	RequiredStart []string
+	RequiredStop  []string
+	ShortDesc     string
+	Reload        bool // the unit has ExecReload=; otherwise reload exits 3
+	Chkconfig     bool // add the Red Hat header
+}
+
+// The runlevels every redirect declares: update-rc.d aborts on an empty
+// Default-Start, and these are what systemd-sysv-generator maps to
+// multi-user.target and graphical.target.
+var (
+	DefaultStart = []string{"2", "3", "4", "5"}
+	DefaultStop  = []string{"0", "1", "6"}
+)
+
+// Sequence numbers of the rc links. S01/K01 are what update-rc.d writes
+// without insserv; chkconfig systems take theirs from the header.
+const (
+	ChkconfigStart = 20
+	ChkconfigStop  = 80
+)
+
+// Render writes the script. Every value that reaches it is either a
+// validated name or a single comment line with control characters removed.
+func Render(r Redirect) []byte {
+	var b strings.Builder
+	b.WriteString("#!/bin/sh\n")
+	fmt.Fprintf(&b, "%s\n", r.Marker)
+	desc := oneLine(r.ShortDesc)
+	if desc == "" {
+		desc = r.Unit
+	}
+	if r.Chkconfig {
+		fmt.Fprintf(&b, "# chkconfig: %s %02d %02d\n", strings.Join(DefaultStart, ""), ChkconfigStart, ChkconfigStop)
+		fmt.Fprintf(&b, "# description: %s (SysV actions redirected to systemd's %s)\n", desc, r.Unit)
+	}
+	b.WriteString("### BEGIN INIT INFO\n")
+	field := func(k, v string) {
+		line := strings.TrimRight(fmt.Sprintf("# %-18s %s", k+":", v), " ")
+		b.WriteString(line + "\n")
+	}
+	field("Provides", r.Name)
+	field("Required-Start", strings.Join(r.RequiredStart, " "))
+	field("Required-Stop", strings.Join(r.RequiredStop, " "))
+	field("Default-Start", strings.Join(DefaultStart, " "))
+	field("Default-Stop", strings.Join(DefaultStop, " "))
+	field("Short-Description", desc)
+	field("Description", "SysV init actions for "+r.Name+" go to systemd's "+r.Unit+",")
+	b.WriteString("#                    so that update-rc.d, service, invoke-rc.d and\n")
+	b.WriteString("#                    cfn-init can control it. systemd itself ignores\n")
+	b.WriteString("#                    this script: the native unit has the same name.\n")
+	b.WriteString("### END INIT INFO\n\n")
+	fmt.Fprintf(&b, "PATH=/usr/sbin:/usr/bin:/sbin:/bin\nunit='%s'\n\n", r.Unit)
+	b.WriteString(`# sd_booted(3): systemd is PID 1 only when this directory exists. In a
+# chroot or an image build there is no systemd to ask, and starting the
+# daemon from here would run it outside its unit.
+if [ ! -d /run/systemd/system ]; then
+	echo "$0: systemd is not running here; not running '${1:-}' for $unit" >&2
+	case "${1:-}" in
+	status) exit 4 ;;
+	stop | try-restart) exit 0 ;;
+	*) exit 1 ;;
+	esac
+fi
+
+case "${1:-}" in
+start | stop | restart | try-restart)
+	systemctl "$1" "$unit"
+	;;
+`)
+	if r.Reload {
+		b.WriteString(`reload)
+	systemctl reload "$unit"
+	;;
+force-reload)
+	systemctl try-reload-or-restart "$unit"
+	;;
+`)
+	} else {
+		b.WriteString(`reload)
+	echo "$0: $unit has no ExecReload=; use restart" >&2
+	exit 3
+	;;
+force-reload)
+	systemctl try-restart "$unit"
+	;;
+`)
+	}
+	b.WriteString(`status)
+	systemctl --no-pager status "$unit"
+	;;
+*)
+	echo "Usage: $0 {start|stop|restart|try-restart|reload|force-reload|status}" >&2
+	exit 2
+	;;
+esac
+`)
+	return []byte(b.String())
+}
+
+// oneLine keeps s to one printable line, so it cannot end the comment it
+// is written into.
+func oneLine(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// Link is one rc symlink: /etc/rcN.d/[SK]NNname -> ../init.d/name.
+type Link struct {
+	Runlevel string // "2"
+	Name     string // "S01hello"
+	Target   string // "../init.d/hello"
+}
+
+// Links is the rc link layout for a script whose service is enabled or not:
+// start links in Default-Start when enabled, kill links everywhere else.
+// This is what update-rc.d writes (defaults, then disable) without insserv.
+func Links(name string, enabled bool, startSeq, stopSeq int) []Link {
+	var out []Link
+	for _, rl := range []string{"0", "1", "2", "3", "4", "5", "6"} {
+		start := enabled && contains(DefaultStart, rl)
+		l := Link{Runlevel: rl, Target: "../init.d/" + name}
+		if start {
+			l.Name = fmt.Sprintf("S%02d%s", startSeq, name)
+		} else {
+			l.Name = fmt.Sprintf("K%02d%s", stopSeq, name)
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,199 @@
+package initcompat
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strings"
+)
+
+// Op is what a Change does to one path.
+type Op string
+
+const (
+	OpMkdir   Op = "mkdir"
+	OpWrite   Op = "write"
+	OpSymlink Op = "symlink"
+	OpRemove  Op = "remove"
+)
+
+// Prior is the state a path must still be in when the change is applied;
+// the snapshot saw it so.
+type Prior struct {
+	Kind   string `json:"kind"` // "absent", "file", "symlink"
+	SHA256 string `json:"sha256,omitempty"`
+	Target string `json:"target,omitempty"`
+}
+
+// Absent is the Prior of a path that did not exist.
+var Absent = Prior{Kind: "absent"}
+
+// Change is one path initcompat writes, links or removes.
+type Change struct {
+	Op      Op          `json:"op"`
+	Path    string      `json:"path"`
+	Mode    fs.FileMode `json:"mode,omitempty"`
+	Target  string      `json:"target,omitempty"`
+	Content []byte      `json:"-"`
+	SHA256  string      `json:"sha256,omitempty"`
+	Prior   Prior       `json:"prior"`
+	Service string      `json:"service,omitempty"`
+	Shim    string      `json:"shim"`
+	Reason  string      `json:"reason"`
+}
+
+// Level says what a Finding does to the build.
+type Level string
+
+const (
+	Info    Level = "info"
+	Warning Level = "warning"
+	Error   Level = "error" // fails the build before anything is written
+)
+
+// Finding is something a person should know or act on.
+type Finding struct {
+	Level   Level  `json:"level"`
+	Service string `json:"service,omitempty"`
+	Shim    string `json:"shim"`
+	Path    string `json:"path,omitempty"`
+	Message string `json:"message"`
+}
+
+// Summary describes the image in one line of the UI.
+type Summary struct {
+	Init      string   `json:"init"`
+	Distro    string   `json:"distro"`
+	CloudInit bool     `json:"cloud_init"`
+	InScope   []string `json:"services_in_scope"`
+}
+
+// Plan is everything initcompat would do to an image, and why.
+type Plan struct {
+	Version  string    `json:"initcompat_version"`
+	Summary  Summary   `json:"summary"`
+	Changes  []Change  `json:"changes"`
+	Findings []Finding `json:"findings"`
+}
+
+// Empty reports a plan with nothing to write.
+func (p *Plan) Empty() bool { return len(p.Changes) == 0 }
+
+// Errors returns the findings that fail the build.
+func (p *Plan) Errors() []Finding {
+	var out []Finding
+	for _, f := range p.Findings {
+		if f.Level == Error {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func sum(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
+
+var opOrder = map[Op]int{OpMkdir: 0, OpWrite: 1, OpSymlink: 1, OpRemove: 1}
+
+// sort puts directories first, then paths in order, so the same inputs give
+// the same bytes whatever map order the planning went through.
+func (p *Plan) sort(manifest string) {
+	sort.SliceStable(p.Changes, func(i, j int) bool {
+		a, b := p.Changes[i], p.Changes[j]
+		if (a.Path == manifest) != (b.Path == manifest) {
+			return b.Path == manifest
+		}
+		if opOrder[a.Op] != opOrder[b.Op] {
+			return opOrder[a.Op] < opOrder[b.Op]
+		}
+		return a.Path < b.Path
+	})
+	sort.SliceStable(p.Findings, func(i, j int) bool {
+		a, b := p.Findings[i], p.Findings[j]
+		if a.Service != b.Service {
+			return a.Service < b.Service
+		}
+		if a.Shim != b.Shim {
+			return a.Shim < b.Shim
+		}
+		if a.Path != b.Path {
+			return a.Path < b.Path
+		}
+		return a.Message < b.Message
+	})
+}
+
+// Text renders the plan for the Packer UI: one line per change and per
+// finding, then a count.
+func (p *Plan) Text() string {
+	var b strings.Builder
+	s := p.Summary
+	fmt.Fprintf(&b, "image: init=%s distro=%s cloud-init=%s; in scope: %s\n",
+		s.Init, orNone(s.Distro), yesNo(s.CloudInit), orNone(strings.Join(s.InScope, " ")))
+	for _, c := range p.Changes {
+		what := c.Path
+		switch c.Op {
+		case OpSymlink:
+			what += " -> " + c.Target
+		case OpWrite:
+			what += fmt.Sprintf(" (%04o, %d bytes)", c.Mode, len(c.Content))
+		}
+		verb := string(c.Op)
+		if c.Prior.Kind != "absent" && c.Op != OpRemove {
+			verb = "update"
+		}
+		fmt.Fprintf(&b, "  %-7s %s  [%s%s] %s\n", verb, what, c.Shim, svc(c.Service), c.Reason)
+	}
+	for _, f := range p.Findings {
+		at := ""
+		if f.Path != "" {
+			at = " " + f.Path + ":"
+		}
+		fmt.Fprintf(&b, "  %-7s [%s%s]%s %s\n", f.Level, f.Shim, svc(f.Service), at, f.Message)
+	}
+	fmt.Fprintf(&b, "%d change(s), %d finding(s)\n", len(p.Changes), len(p.Findings))
+	return b.String()
+}
+
+// JSON renders the plan for report_file.
+func (p *Plan) JSON() ([]byte, error) {
+	type out Plan
+	q := out(*p)
+	if q.Changes == nil {
+		q.Changes = []Change{}
+	}
+	if q.Findings == nil {
+		q.Findings = []Finding{}
+	}
+	b, err := json.MarshalIndent(q, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("rendering plan: %w", err)
+	}
+	return append(b, '\n'), nil
+}
+
+func svc(s string) string {
+	if s == "" {
+		return ""
+	}
+	return " " + s
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}

@@ -1,0 +1,205 @@
+package initcompat
+
+import (
+	"bytes"
+	"flag"
+
+	"os"
+	"path/filepath"
+
+	"strings"
+	"testing"
+
+	"golang.org/x/tools/txtar"
+
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree/treetest"
+)
+
+var update = flag.Bool("update", false, "rewrite the expected plans and files in testdata")
+
+const testVersion = "0.0.0-test"
+
+// A golden case is a txtar archive: a comment saying what it shows, a
+// "policy" member (key: value lines: base, services, strict), the image as
+// "tree/..." members laid over the base image, and the expected "plan" and
+// "out/..." files. Run with -update to rewrite the expectations.
+func TestGolden(t *testing.T) {
+	cases, err := filepath.Glob("testdata/*/*.txtar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, file := range cases {
+		if strings.HasPrefix(file, filepath.Join("testdata", "base")) {
+			continue
+		}
+		t.Run(strings.TrimSuffix(strings.TrimPrefix(file, "testdata/"), ".txtar"), func(t *testing.T) {
+			runGolden(t, file)
+		})
+	}
+}
+
+func runGolden(t *testing.T, file string) {
+	ar, err := txtar.ParseFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pol, base := parsePolicy(t, ar)
+	tr := loadTree(t, base, ar)
+	plan := BuildPlan(tr, pol)
+
+	// Determinism: a second plan of the same input is byte-identical.
+	j1, _ := plan.JSON()
+	j2, _ := BuildPlan(tr, pol).JSON()
+	if !bytes.Equal(j1, j2) {
+		t.Fatalf("two plans of the same tree differ:\n%s\n---\n%s", j1, j2)
+	}
+
+	got := map[string][]byte{"plan": []byte(plan.Text())}
+	for _, c := range plan.Changes {
+		if c.Op == OpWrite {
+			got["out"+c.Path] = c.Content
+		}
+	}
+	if *update {
+		var keep []txtar.File
+		for _, f := range ar.Files {
+			if f.Name != "plan" && !strings.HasPrefix(f.Name, "out/") {
+				keep = append(keep, f)
+			}
+		}
+		keep = append(keep, txtar.File{Name: "plan", Data: got["plan"]})
+		for _, name := range sortedKeys(got) {
+			if name != "plan" {
+				keep = append(keep, txtar.File{Name: name, Data: got[name]})
+			}
+		}
+		ar.Files = keep
+		if err := os.WriteFile(file, txtar.Format(ar), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want := map[string][]byte{}
+	for _, f := range ar.Files {
+		if f.Name == "plan" || strings.HasPrefix(f.Name, "out/") {
+			want[f.Name] = f.Data
+		}
+	}
+	for _, name := range sortedKeys(union(got, want)) {
+		if !bytes.Equal(got[name], want[name]) {
+			t.Errorf("%s differs (run go test -update to accept)\n--- got\n%s\n--- want\n%s", name, got[name], want[name])
+		}
+	}
+
+	// Idempotence: the image with the plan applied plans nothing more.
+	if len(plan.Errors()) == 0 {
+		applyInMemory(t, tr, plan)
+		again := BuildPlan(tr, pol)
+		if !again.Empty() {
+			t.Errorf("second run on the applied tree plans changes:\n%s", again.Text())
+		}
+	}
+}
+
+func union(a, b map[string][]byte) map[string][]byte {
+	out := map[string][]byte{}
+	for k, v := range a {
+		out[k] = v
+	}
+	for k, v := range b {
+		out[k] = v
+	}
+	return out
+}
+
+func parsePolicy(t *testing.T, ar *txtar.Archive) (Policy, string) {
+	t.Helper()
+	pol := Policy{Version: testVersion}
+	base := ""
+	for _, f := range ar.Files {
+		if f.Name != "policy" {
+			continue
+		}
+		for _, line := range strings.Split(string(f.Data), "\n") {
+			k, v, ok := strings.Cut(line, ":")
+			if !ok {
+				continue
+			}
+			v = strings.TrimSpace(v)
+			switch strings.TrimSpace(k) {
+			case "base":
+				base = v
+			case "services":
+				pol.Services = strings.Fields(v)
+			case "strict":
+				pol.Strict = v == "true"
+			case "manifest":
+				pol.ManifestPath = v
+			default:
+				t.Fatalf("policy: unknown key %q", k)
+			}
+		}
+	}
+	return pol, base
+}
+
+// loadTree lays the case's tree/ members over the base image; a member
+// named "tree/!PATH" deletes PATH from the base.
+func loadTree(t *testing.T, base string, ar *txtar.Archive) *tree.Tree {
+	t.Helper()
+	var members []treetest.Member
+	if base != "" {
+		bar, err := txtar.ParseFile(filepath.Join("testdata", "base", base+".txtar"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if members, err = treetest.Parse(bar.Files, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	own, err := treetest.Parse(ar.Files, "tree/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range own {
+		del := strings.HasPrefix(m.Path, "!")
+		p := strings.TrimPrefix(m.Path, "!")
+		kept := members[:0]
+		for _, b := range members {
+			if b.Path != p && !strings.HasPrefix(b.Path, p+"/") {
+				kept = append(kept, b)
+			}
+		}
+		members = kept
+		if !del {
+			members = append(members, m)
+		}
+	}
+	tr, err := treetest.Tree(members)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr
+}
+
+// applyInMemory does to the tree what an apply does to the image.
+func applyInMemory(t *testing.T, tr *tree.Tree, p *Plan) {
+	t.Helper()
+	for _, c := range p.Changes {
+		var err error
+		switch c.Op {
+		case OpMkdir:
+			err = tr.Add(tree.Entry{Path: c.Path, Kind: tree.Dir, Mode: c.Mode})
+		case OpWrite:
+			err = tr.Add(tree.Entry{Path: c.Path, Kind: tree.File, Mode: c.Mode, Data: c.Content})
+		case OpSymlink:
+			err = tr.Add(tree.Entry{Path: c.Path, Kind: tree.Symlink, Mode: 0o777, Target: c.Target})
+		case OpRemove:
+			tr.Remove(c.Path)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}

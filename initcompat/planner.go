@@ -1,0 +1,245 @@
+package initcompat
+
+import (
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
+)
+
+// Shim names, as they appear in plans, reports and the manifest.
+const (
+	ShimLSB      = "lsb-redirect"
+	ShimScope    = "scope"
+	ShimManifest = "manifest"
+)
+
+// BuildPlan inspects the snapshot and plans every shim the policy asks for.
+// The same tree and policy always give the same plan, byte for byte.
+func BuildPlan(t *tree.Tree, pol Policy) *Plan {
+	inv := Inspect(t, pol)
+	pl := &planner{inv: inv, pol: pol, mine: inv.Manifest.index(), dirs: map[string]bool{},
+		plan: &Plan{Version: pol.Version}}
+	pl.plan.Findings = append(pl.plan.Findings, inv.Problems...)
+	scope := pl.scope()
+	for _, s := range scope {
+		pl.plan.Summary.InScope = append(pl.plan.Summary.InScope, s.svc.Name)
+		planLSB(pl, s)
+	}
+	pl.plan.Summary.Init = string(inv.Init)
+	pl.plan.Summary.Distro = strings.TrimSpace(inv.Distro.ID + " " + inv.Distro.VersionID)
+	pl.plan.Summary.CloudInit = inv.CloudInit
+	pl.finish()
+	return pl.plan
+}
+
+type planner struct {
+	inv  *Inventory
+	pol  Policy
+	plan *Plan
+	mine map[string]ManifestEntry
+	dirs map[string]bool
+}
+
+// inScope is a service the shims consider, and why.
+type inScope struct {
+	svc      *Service
+	explicit bool // named by the user: every skip is worth a Finding
+}
+
+func (pl *planner) scope() []inScope {
+	var out []inScope
+	named := map[string]bool{}
+	for _, n := range pl.pol.named() {
+		s := pl.inv.Service(n)
+		if s == nil || (s.Unit == nil && s.Script == nil && s.Alias == "") {
+			pl.find(Error, n, ShimScope, "", pl.missing(n))
+			continue
+		}
+		named[n] = true
+	}
+	all := pl.pol.all()
+	for _, s := range pl.inv.Services {
+		custom := s.Unit != nil && s.Unit.Fragment != "" && !s.Packaged
+		if named[s.Name] || custom || all {
+			out = append(out, inScope{svc: s, explicit: named[s.Name] || custom})
+		}
+	}
+	return out
+}
+
+// missing words the error for a named service the image lacks.
+func (pl *planner) missing(name string) string {
+	var have, close []string
+	for _, s := range pl.inv.Services {
+		if s.Unit == nil && s.Script == nil {
+			continue
+		}
+		have = append(have, s.Name)
+		if near(name, s.Name) {
+			close = append(close, s.Name)
+		}
+	}
+	msg := fmt.Sprintf("service %q is not in the image (no unit %s.service, no /etc/init.d/%s)", name, name, name)
+	if len(close) > 0 {
+		msg += "; did you mean " + strings.Join(close, ", ") + "?"
+	}
+	const show = 40
+	list := have
+	more := ""
+	if len(list) > show {
+		list, more = list[:show], fmt.Sprintf(" ... and %d more", len(have)-show)
+	}
+	return msg + " Services in the image: " + orNone(strings.Join(list, " ")) + more
+}
+
+// near is a small edit distance or one name containing the other.
+func near(a, b string) bool {
+	if strings.Contains(b, a) || strings.Contains(a, b) {
+		return true
+	}
+	return editDistance(a, b) <= 2
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
+func (pl *planner) find(l Level, service, shim, p, msg string) {
+	pl.plan.Findings = append(pl.plan.Findings, Finding{Level: l, Service: service, Shim: shim, Path: p, Message: msg})
+}
+
+// conflict reports a path that exists and is not initcompat's; the change
+// is skipped, or the build fails with strict.
+func (pl *planner) conflict(service, shim, p, msg string) {
+	l := Warning
+	if pl.pol.Strict {
+		l = Error
+	}
+	pl.find(l, service, shim, p, msg+"; initcompat never changes files it did not write: move it away, or leave it and drop this service from scope")
+}
+
+func (pl *planner) add(c Change) { pl.plan.Changes = append(pl.plan.Changes, c) }
+
+// ensureDir plans the directories missing above and at dir.
+func (pl *planner) ensureDir(service, shim, dir string) bool {
+	if dir == "/" || pl.dirs[dir] {
+		return true
+	}
+	if e, ok := pl.inv.Tree.Lstat(dir); ok {
+		if e.Kind == tree.Dir {
+			return true
+		}
+		pl.conflict(service, shim, dir, "expected a directory, found a "+e.Kind.String())
+		return false
+	}
+	if !pl.ensureDir(service, shim, path.Dir(dir)) {
+		return false
+	}
+	pl.dirs[dir] = true
+	pl.add(Change{Op: OpMkdir, Path: dir, Mode: 0o755, Prior: Absent, Service: service, Shim: shim,
+		Reason: "the directory does not exist yet"})
+	return true
+}
+
+// writeFile plans a file unless it is already there with that content. It
+// returns false when the path is taken by something not ours.
+func (pl *planner) writeFile(service, shim, p string, mode fs.FileMode, content []byte, reason string) bool {
+	c := Change{Op: OpWrite, Path: p, Mode: mode, Content: content, SHA256: sum(content),
+		Prior: Absent, Service: service, Shim: shim, Reason: reason}
+	e, ok := pl.inv.Tree.Lstat(p)
+	switch {
+	case !ok:
+		if !pl.ensureDir(service, shim, path.Dir(p)) {
+			return false
+		}
+	case e.Kind == tree.File && !e.Omitted && string(e.Data) == string(content) && e.Mode == mode:
+		return true
+	case e.Kind == tree.File && !e.Omitted && IsOurs(e.Data):
+		c.Prior = Prior{Kind: "file", SHA256: sum(e.Data)}
+		c.Reason = "update: " + reason
+	case e.Kind == tree.File && p == pl.pol.manifestPath() && pl.inv.Manifest != nil:
+		c.Prior = Prior{Kind: "file", SHA256: sum(e.Data)}
+	default:
+		pl.conflict(service, shim, p, fmt.Sprintf("a %s not written by initcompat is in the way", e.Kind))
+		return false
+	}
+	pl.add(c)
+	return true
+}
+
+// symlink plans a link unless it is already there.
+func (pl *planner) symlink(service, shim, p, target, reason string) bool {
+	c := Change{Op: OpSymlink, Path: p, Target: target, Prior: Absent, Service: service, Shim: shim, Reason: reason}
+	e, ok := pl.inv.Tree.Lstat(p)
+	switch {
+	case !ok:
+		if !pl.ensureDir(service, shim, path.Dir(p)) {
+			return false
+		}
+	case e.Kind == tree.Symlink && e.Target == target:
+		return true
+	case e.Kind == tree.Symlink && pl.ours(p):
+		c.Prior = Prior{Kind: "symlink", Target: e.Target}
+		c.Reason = "update: " + reason
+	default:
+		pl.conflict(service, shim, p, fmt.Sprintf("a %s not made by initcompat is in the way", e.Kind))
+		return false
+	}
+	pl.add(c)
+	return true
+}
+
+// remove plans the removal of a path initcompat made earlier.
+func (pl *planner) remove(service, shim, p, reason string) {
+	e, ok := pl.inv.Tree.Lstat(p)
+	if !ok {
+		return
+	}
+	prior := Prior{Kind: "symlink", Target: e.Target}
+	if e.Kind == tree.File {
+		prior = Prior{Kind: "file", SHA256: sum(e.Data)}
+	}
+	pl.add(Change{Op: OpRemove, Path: p, Prior: prior, Service: service, Shim: shim, Reason: reason})
+}
+
+func (pl *planner) ours(p string) bool { _, ok := pl.mine[p]; return ok }
+
+// finish adds the manifest as the last change and sorts the plan.
+func (pl *planner) finish() {
+	mp := pl.pol.manifestPath()
+	if len(pl.plan.Changes) > 0 && len(pl.plan.Errors()) == 0 {
+		content := nextManifest(pl.inv.Manifest, pl.pol.Version, pl.plan.Changes)
+		pl.writeFile("", ShimManifest, mp, 0o644, content, "records what initcompat wrote, for the next run and for people")
+	}
+	pl.plan.sort(mp)
+}
+
+// sortedKeys returns the keys of m in order.
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,173 @@
+package initcompat
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"strings"
+
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/lsb"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/systemd"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
+)
+
+// scriptName is what update-rc.d, insserv and run-parts accept as an
+// /etc/init.d name; it also keeps names out of shell syntax.
+var scriptName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.+-]*$`)
+
+// planLSB gives a systemd service without an /etc/init.d entry a redirect
+// script and rc links, so that tools written for SysV (update-rc.d, service,
+// chkconfig, cfn-init's sysvinit key) can control it.
+func planLSB(pl *planner, in inScope) {
+	s, inv := in.svc, pl.inv
+	skip := func(msg string) {
+		if in.explicit {
+			pl.find(Info, s.Name, ShimLSB, "", msg)
+		}
+	}
+	if inv.Init != Systemd {
+		return
+	}
+	unitName := s.Name + ".service"
+	switch {
+	case s.Alias != "":
+		skip(fmt.Sprintf("%s is an alias of %s; name %s instead", unitName, s.Alias, systemd.Prefix(s.Alias)))
+		return
+	case s.UnitState.State == systemd.Masked:
+		skip(unitName + " is masked; a masked unit cannot be started, so there is nothing to redirect")
+		return
+	case s.Unit == nil:
+		return // an init script and no unit: SysV tools already work
+	case s.Unit.Fragment == "":
+		return
+	case !scriptName.MatchString(s.Name):
+		skip(fmt.Sprintf("%q is not a name update-rc.d accepts for /etc/init.d; no redirect written", s.Name))
+		return
+	}
+	if s.Script != nil {
+		if ours := s.Script.Kind == tree.File && IsOurs(s.Script.Data); !ours {
+			existingScript(pl, in)
+			return
+		}
+	}
+	if !s.Unit.HasInstall() {
+		skip(unitName + " is static (no [Install] section): there is no enablement for update-rc.d to change")
+		return
+	}
+
+	chk := inv.Tools.Chkconfig != ""
+	after := s.Unit.Values("Unit", "After")
+	script := lsb.Render(lsb.Redirect{
+		Name:          s.Name,
+		Unit:          unitName,
+		Marker:        Marker(pl.pol.Version),
+		RequiredStart: lsb.FacilitiesFor(after),
+		RequiredStop:  lsb.FacilitiesFor(after),
+		ShortDesc:     s.Unit.Last("Unit", "Description"),
+		Reload:        len(s.Unit.Values("Service", "ExecReload")) > 0,
+		Chkconfig:     chk,
+	})
+	reason := fmt.Sprintf("%s has no /etc/init.d script; update-rc.d, chkconfig and cfn-init's sysvinit key need one. Every action goes to systemctl", unitName)
+	if !pl.writeFile(s.Name, ShimLSB, s.ScriptPath, 0o755, script, reason) {
+		return
+	}
+	planRCLinks(pl, s, chk)
+}
+
+// existingScript reports on an /etc/init.d entry that is not ours.
+func existingScript(pl *planner, in inScope) {
+	s := in.svc
+	switch {
+	case s.Script.Kind == tree.Symlink:
+		if in.explicit {
+			pl.find(Info, s.Name, ShimLSB, s.ScriptPath, "already has an /etc/init.d entry (a symlink to "+s.Script.Target+"); left as it is")
+		}
+	case s.Script.Kind != tree.File:
+		pl.find(Warning, s.Name, ShimLSB, s.ScriptPath, "is a "+s.Script.Kind.String()+", not an init script; update-rc.d will refuse it")
+	case s.Script.TooLarge:
+		pl.find(Warning, s.Name, ShimLSB, s.ScriptPath, "init script larger than the snapshot cap; not inspected")
+	default:
+		if _, ok := lsb.ParseHeader(s.Script.Data); !ok {
+			pl.find(Warning, s.Name, ShimLSB, s.ScriptPath,
+				"init script without an LSB header (### BEGIN INIT INFO); update-rc.d refuses it. Add the header, or remove the script and let initcompat write a redirect")
+			return
+		}
+		if in.explicit {
+			pl.find(Info, s.Name, ShimLSB, s.ScriptPath, "already has an LSB init script; left as it is")
+		}
+	}
+}
+
+var rcLinkName = regexp.MustCompile(`^[SK][0-9][0-9]`)
+
+// planRCLinks makes the rc links match the unit's enablement, because
+// update-rc.d enable|disable only flips links that exist ("no runlevel
+// symlinks to modify, aborting!").
+func planRCLinks(pl *planner, s *Service, chk bool) {
+	enabled := s.UnitState.State == systemd.Enabled
+	startSeq, stopSeq := 1, 1
+	if chk {
+		startSeq, stopSeq = lsb.ChkconfigStart, lsb.ChkconfigStop
+	}
+	if s.UnitState.VendorOnly() {
+		pl.find(Warning, s.Name, ShimLSB, "", s.Name+".service starts at boot through links under /usr, which update-rc.d disable cannot remove; mask it to stop it")
+	}
+	layout := fmt.Sprintf("K%02d links in every runlevel", stopSeq)
+	if enabled {
+		layout = fmt.Sprintf("S%02d links in 2 3 4 5, K%02d in 0 1 6", startSeq, stopSeq)
+	}
+	tool := "update-rc.d " + s.Name + " disable|enable"
+	if chk {
+		tool = "chkconfig " + s.Name + " off|on"
+	}
+	reason := fmt.Sprintf("%s.service is %s: %s, so that %s has links to flip", s.Name, s.UnitState.State, layout, tool)
+	for _, l := range lsb.Links(s.Name, enabled, startSeq, stopSeq) {
+		link := "/etc/rc" + l.Runlevel + ".d"
+		dir := pl.inv.RC[l.Runlevel]
+		if e, ok := pl.inv.Tree.Lstat(dir); !ok || e.Kind != tree.Dir {
+			if le, isLink := pl.inv.Tree.Lstat(link); isLink && le.Kind == tree.Symlink {
+				pl.find(Warning, s.Name, ShimLSB, link, "is a symlink to "+le.Target+", which is not a directory in the image; no rc link written for runlevel "+l.Runlevel)
+				continue
+			}
+		}
+		want := path.Join(dir, l.Name)
+		var have []*tree.Entry
+		var wantTaken bool
+		for _, e := range pl.inv.Tree.ReadDir(dir) {
+			if n := path.Base(e.Path); rcLinkName.MatchString(n) && n[3:] == s.Name {
+				have = append(have, e)
+				wantTaken = wantTaken || e.Path == want
+			}
+		}
+		switch {
+		case len(have) == 0:
+			pl.symlink(s.Name, ShimLSB, want, l.Target, reason)
+		case len(have) == 1 && wantTaken && have[0].Kind == tree.Symlink && have[0].Target == l.Target:
+			// already right
+		case allOurs(pl, have):
+			for _, e := range have {
+				if e.Path != want {
+					pl.remove(s.Name, ShimLSB, e.Path, "replaced: "+reason)
+				}
+			}
+			pl.symlink(s.Name, ShimLSB, want, l.Target, reason)
+		case wantTaken:
+			pl.symlink(s.Name, ShimLSB, want, l.Target, reason) // reports the conflict
+		default:
+			names := make([]string, len(have))
+			for i, e := range have {
+				names[i] = path.Base(e.Path)
+			}
+			pl.find(Info, s.Name, ShimLSB, dir, "runlevel "+l.Runlevel+" already has "+strings.Join(names, ", ")+" (made by update-rc.d or by hand); left as it is")
+		}
+	}
+}
+
+func allOurs(pl *planner, es []*tree.Entry) bool {
+	for _, e := range es {
+		if !pl.ours(e.Path) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,255 @@
+package tree
+
+import (
+	"archive/tar"
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"strings"
+)
+
+// FromTar builds a tree from the stream SnapshotScript writes: the stat
+// listing first, then the content paths, relative to the image root.
+func FromTar(r io.Reader, maxSize int64) (*Tree, error) {
+	if maxSize <= 0 {
+		maxSize = DefaultMaxFileSize
+	}
+	t := New()
+	tr := tar.NewReader(r)
+	sawStat := false
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading snapshot stream: %w", err)
+		}
+		name := strings.TrimPrefix(h.Name, "./")
+		if name == StatFile {
+			data, err := io.ReadAll(io.LimitReader(tr, maxSize))
+			if err != nil {
+				return nil, fmt.Errorf("reading snapshot stat list: %w", err)
+			}
+			if err := t.addStatList(data); err != nil {
+				return nil, err
+			}
+			sawStat = true
+			continue
+		}
+		p := "/" + strings.TrimSuffix(name, "/")
+		if !IsClean(p) || p == "/" || strings.Contains(p, "/../") {
+			return nil, fmt.Errorf("snapshot stream: member %q: %w", h.Name, ErrBadPath)
+		}
+		e := Entry{Path: p, Mode: fs.FileMode(h.Mode) & fs.ModePerm}
+		switch h.Typeflag {
+		case tar.TypeDir:
+			e.Kind = Dir
+		case tar.TypeSymlink:
+			e.Kind, e.Target = Symlink, h.Linkname
+		case tar.TypeReg:
+			e.Kind = File
+			if h.Size > maxSize {
+				e.Omitted, e.TooLarge, e.Size = true, true, h.Size
+			} else if e.Data, err = io.ReadAll(tr); err != nil {
+				return nil, fmt.Errorf("snapshot stream: %s: %w", p, err)
+			}
+		case tar.TypeLink:
+			// A hard link to a member seen earlier: same content.
+			src, ok := t.entries["/"+strings.TrimPrefix(h.Linkname, "./")]
+			if !ok {
+				continue
+			}
+			e = *src
+			e.Path = p
+		default:
+			// Devices, fifos and sockets carry nothing initcompat reads.
+			continue
+		}
+		if err := t.Add(e); err != nil {
+			return nil, err
+		}
+	}
+	if !sawStat {
+		return nil, errors.New("snapshot stream holds no " + StatFile + " member: the remote command did not run the snapshot script")
+	}
+	return t, nil
+}
+
+func (t *Tree) addStatList(data []byte) error {
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for n := 1; sc.Scan(); n++ {
+		f := strings.Split(sc.Text(), "\t")
+		bad := func() error {
+			return fmt.Errorf("snapshot stat list line %d: %q is not \"KIND\\tPATH[\\tTARGET]\"", n, sc.Text())
+		}
+		if len(f) < 2 {
+			return bad()
+		}
+		e := Entry{Path: "/" + f[1], Omitted: true}
+		switch {
+		case f[0] == "l" && len(f) == 3:
+			e.Kind, e.Target, e.Omitted = Symlink, f[2], false
+		case f[0] == "d" && len(f) == 2:
+			e.Kind, e.Mode, e.Omitted = Dir, 0o755, false
+		case f[0] == "x" && len(f) == 2:
+			e.Kind, e.Mode = File, 0o755
+		case f[0] == "f" && len(f) == 2:
+			e.Kind, e.Mode = File, 0o644
+		default:
+			return bad()
+		}
+		if err := t.Add(e); err != nil {
+			return err
+		}
+	}
+	return sc.Err()
+}
+
+// FromDir builds a tree from an image mounted or unpacked at dir. All
+// access goes through os.Root, and no symlink is followed: the result is
+// the one FromTar gives for the same image.
+func FromDir(dir string, ws []Watch, maxSize int64) (*Tree, error) {
+	if maxSize <= 0 {
+		maxSize = DefaultMaxFileSize
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("opening image root: %w", err)
+	}
+	defer func() { _ = root.Close() }()
+	t := New()
+	for _, w := range ws {
+		if w.Pattern != "" {
+			if err := t.addMatching(root, w, maxSize); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if linked(root, w.Path) {
+			continue
+		}
+		if w.Content {
+			if err := t.addContent(root, w.Path, maxSize); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		fi, err := root.Lstat(w.Path)
+		if err != nil {
+			continue // absent: that is what the snapshot records
+		}
+		e := Entry{Path: "/" + w.Path}
+		switch {
+		case fi.Mode()&fs.ModeSymlink != 0:
+			e.Kind = Symlink
+			if e.Target, err = root.Readlink(w.Path); err != nil {
+				return nil, fmt.Errorf("image %s: %w", e.Path, err)
+			}
+		case fi.IsDir():
+			e.Kind, e.Mode = Dir, 0o755
+		case fi.Mode().IsRegular() && fi.Mode()&0o111 != 0:
+			e.Kind, e.Mode, e.Omitted = File, 0o755, true
+		default:
+			e.Kind, e.Mode, e.Omitted = File, 0o644, true
+		}
+		if err := t.Add(e); err != nil {
+			return nil, err
+		}
+	}
+	return t, nil
+}
+
+// linked reports whether a proper prefix of rel is a symlink.
+func linked(root *os.Root, rel string) bool {
+	parts := strings.Split(rel, "/")
+	for i := 1; i < len(parts); i++ {
+		fi, err := root.Lstat(strings.Join(parts[:i], "/"))
+		if err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func (t *Tree) addMatching(root *os.Root, w Watch, maxSize int64) error {
+	if linked(root, w.Path+"/x") {
+		return nil
+	}
+	d, err := root.Open(w.Path)
+	if err != nil {
+		return nil
+	}
+	defer func() { _ = d.Close() }()
+	names, err := d.Readdirnames(-1)
+	if err != nil {
+		return fmt.Errorf("image /%s: %w", w.Path, err)
+	}
+	for _, n := range names {
+		if ok, _ := path.Match(w.Pattern, n); ok {
+			if err := t.addOne(root, path.Join(w.Path, n), maxSize); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// addContent records rel and, when it is a real directory, everything below.
+func (t *Tree) addContent(root *os.Root, rel string, maxSize int64) error {
+	fi, err := root.Lstat(rel)
+	if err != nil {
+		return nil
+	}
+	if !fi.IsDir() {
+		return t.addOne(root, rel, maxSize)
+	}
+	return fs.WalkDir(root.FS(), rel, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return fmt.Errorf("image /%s: %w", p, err)
+		}
+		return t.addOne(root, p, maxSize)
+	})
+}
+
+func (t *Tree) addOne(root *os.Root, rel string, maxSize int64) error {
+	fi, err := root.Lstat(rel)
+	if err != nil {
+		return fmt.Errorf("image /%s: %w", rel, err)
+	}
+	e := Entry{Path: "/" + rel, Mode: fi.Mode() & fs.ModePerm}
+	switch {
+	case fi.Mode()&fs.ModeSymlink != 0:
+		e.Kind = Symlink
+		if e.Target, err = root.Readlink(rel); err != nil {
+			return fmt.Errorf("image /%s: %w", rel, err)
+		}
+	case fi.IsDir():
+		e.Kind = Dir
+	case fi.Mode().IsRegular():
+		e.Kind = File
+		if fi.Size() > maxSize {
+			e.Omitted, e.TooLarge, e.Size = true, true, fi.Size()
+			break
+		}
+		// OpenFile with O_NOFOLLOW semantics: os.Root refuses to leave the
+		// root, and Lstat above saw a regular file.
+		f, err := root.Open(rel)
+		if err != nil {
+			return fmt.Errorf("image /%s: %w", rel, err)
+		}
+		e.Data, err = io.ReadAll(io.LimitReader(f, maxSize+1))
+		_ = f.Close()
+		if err != nil {
+			return fmt.Errorf("image /%s: %w", rel, err)
+		}
+	default:
+		return nil
+	}
+	return t.Add(e)
+}

@@ -1,0 +1,152 @@
+package tree
+
+import (
+	"fmt"
+	"path"
+	"strings"
+)
+
+// Watch names a part of the image the snapshot captures. Paths are relative
+// to the image root. Content paths are captured with their content, and
+// directories recursively; stat paths are captured for their kind (and
+// symlink target) only, since most of them are binaries whose presence is
+// all that matters.
+type Watch struct {
+	Path    string
+	Pattern string // when set, Path is a directory and only children matching it are captured
+	Content bool
+}
+
+// DefaultWatches is the one list of watched paths, shared by every source.
+// A path below a symlinked directory is skipped by both sources; the
+// symlink itself is recorded (it is in the list too), and the real
+// directory it points at is captured under its own name.
+var DefaultWatches = []Watch{
+	// What the image is and how it boots.
+	{Path: "etc/os-release", Content: true},
+	{Path: "usr/lib/os-release", Content: true},
+	{Path: "etc/inittab", Content: true},
+	// systemd unit search path.
+	{Path: "etc/systemd/system", Content: true},
+	{Path: "run/systemd/system", Content: true},
+	{Path: "usr/local/lib/systemd/system", Content: true},
+	{Path: "usr/lib/systemd/system", Content: true},
+	{Path: "lib/systemd/system", Content: true},
+	// SysV and Upstart.
+	{Path: "etc/init.d", Content: true},
+	{Path: "etc/rc0.d", Content: true},
+	{Path: "etc/rc1.d", Content: true},
+	{Path: "etc/rc2.d", Content: true},
+	{Path: "etc/rc3.d", Content: true},
+	{Path: "etc/rc4.d", Content: true},
+	{Path: "etc/rc5.d", Content: true},
+	{Path: "etc/rc6.d", Content: true},
+	{Path: "etc/rcS.d", Content: true},
+	{Path: "etc/rc.d", Content: true},
+	{Path: "etc/init", Content: true},
+	// Which files the OS packages own (Debian family).
+	{Path: "var/lib/dpkg/info", Pattern: "*.list", Content: true},
+	// Directories that are symlinks on merged-/usr and RHEL-like images.
+	{Path: "bin"}, {Path: "sbin"}, {Path: "lib"}, {Path: "lib64"}, {Path: "usr/sbin"},
+	// Init and service tools.
+	{Path: "sbin/init"},
+	{Path: "sbin/initctl"},
+	{Path: "lib/init/upstart-job"},
+	{Path: "lib/systemd/systemd"},
+	{Path: "usr/lib/systemd/systemd"},
+	{Path: "lib/systemd/systemd-sysv-install"},
+	{Path: "usr/lib/systemd/systemd-sysv-install"},
+	{Path: "usr/lib/systemd/system-generators/systemd-sysv-generator"},
+	{Path: "lib/systemd/system-generators/systemd-sysv-generator"},
+	{Path: "bin/systemctl"},
+	{Path: "usr/bin/systemctl"},
+	{Path: "usr/sbin/update-rc.d"},
+	{Path: "usr/sbin/invoke-rc.d"},
+	{Path: "usr/sbin/service"},
+	{Path: "sbin/service"},
+	{Path: "sbin/chkconfig"},
+	{Path: "usr/sbin/chkconfig"},
+	{Path: "sbin/insserv"},
+	{Path: "usr/sbin/insserv"},
+	{Path: "usr/lib/insserv/insserv"},
+	{Path: "lib/lsb/init-functions"},
+	{Path: "run/systemd/system"},
+}
+
+// WithContent returns ws plus content watches for extra absolute paths
+// (the manifest's directory, say), without duplicates.
+func WithContent(ws []Watch, extra ...string) []Watch {
+	out := append([]Watch(nil), ws...)
+	seen := map[string]bool{}
+	for _, w := range ws {
+		if w.Content && w.Pattern == "" {
+			seen[w.Path] = true
+		}
+	}
+	for _, p := range extra {
+		rel := strings.TrimPrefix(path.Clean(p), "/")
+		if rel == "" || rel == "." || seen[rel] {
+			continue
+		}
+		seen[rel] = true
+		out = append(out, Watch{Path: rel, Content: true})
+	}
+	return out
+}
+
+// StatFile is the name of the synthetic first member of a snapshot tar
+// stream: one line per stat path that exists.
+const StatFile = ".initcompat-stat"
+
+// SnapshotScript is the POSIX sh program that the remote transport runs to
+// stream the watched paths as one tar archive on stdout. It needs sh,
+// coreutils (mktemp, readlink) and tar. INITCOMPAT_ROOT, when set, replaces
+// "/" as the image root, which lets tests run it against a directory.
+func SnapshotScript(ws []Watch) string {
+	var stat, content []string
+	for _, w := range ws {
+		switch {
+		case w.Pattern != "":
+			content = append(content, shQuote(w.Path)+"/"+w.Pattern)
+		case w.Content:
+			content = append(content, shQuote(w.Path))
+		default:
+			stat = append(stat, shQuote(w.Path))
+		}
+	}
+	return fmt.Sprintf(`set -u
+cd "${INITCOMPAT_ROOT:-/}" || exit 1
+# Below a symlinked directory the same files are captured under their real path.
+linked() {
+	rest=$1 q=
+	while :; do
+		case $rest in
+		*/*) q=$q${rest%%%%/*} rest=${rest#*/} ;;
+		*) return 1 ;;
+		esac
+		[ -L "$q" ] && return 0
+		q=$q/
+	done
+}
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+for p in %s; do
+	linked "$p" && continue
+	if [ -L "$p" ]; then printf 'l\t%%s\t%%s\n' "$p" "$(readlink "$p")"
+	elif [ -d "$p" ]; then printf 'd\t%%s\n' "$p"
+	elif [ -f "$p" ] && [ -x "$p" ]; then printf 'x\t%%s\n' "$p"
+	elif [ -e "$p" ]; then printf 'f\t%%s\n' "$p"
+	fi
+done >"$tmp/%s" || exit 1
+set --
+for p in %s; do
+	[ -e "$p" ] || [ -L "$p" ] || continue
+	linked "$p" && continue
+	set -- "$@" "$p"
+done
+tar -cf - -C "$tmp" %s -C "${INITCOMPAT_ROOT:-/}" "$@"
+`, strings.Join(stat, " "), StatFile, strings.Join(content, " "), StatFile)
+}
+
+// shQuote quotes s as one POSIX shell word.
+func shQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }

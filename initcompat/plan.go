@@ -73,10 +73,12 @@ type Summary struct {
 
 // Plan is everything initcompat would do to an image, and why.
 type Plan struct {
-	Version  string    `json:"initcompat_version"`
-	Summary  Summary   `json:"summary"`
-	Changes  []Change  `json:"changes"`
-	Findings []Finding `json:"findings"`
+	Version string `json:"initcompat_version"`
+	// ManifestPath is where the plan's last change records what was written.
+	ManifestPath string    `json:"manifest_path"`
+	Summary      Summary   `json:"summary"`
+	Changes      []Change  `json:"changes"`
+	Findings     []Finding `json:"findings"`
 }
 
 // Empty reports a plan with nothing to write.

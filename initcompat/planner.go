@@ -22,7 +22,7 @@ const (
 func BuildPlan(t *tree.Tree, pol Policy) *Plan {
 	inv := Inspect(t, pol)
 	pl := &planner{inv: inv, pol: pol, mine: inv.Manifest.index(), dirs: map[string]bool{},
-		plan: &Plan{Version: pol.Version}}
+		plan: &Plan{Version: pol.Version, ManifestPath: pol.manifestPath()}}
 	pl.plan.Findings = append(pl.plan.Findings, inv.Problems...)
 	scope := pl.scope()
 	for _, s := range scope {

@@ -66,6 +66,13 @@ func Tree(ms []Member) (*tree.Tree, error) {
 			return nil, err
 		}
 	}
+	// A snapshot never holds a path below a symlink; a fixture that does
+	// would test a tree no image gives.
+	for _, p := range t.Paths() {
+		if real, err := t.ResolveParent(p); err != nil || real != p {
+			return nil, fmt.Errorf("member %s lies below a symlink (real path %s); write it under its real path", p, real)
+		}
+	}
 	return t, nil
 }
 

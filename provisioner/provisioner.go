@@ -1,0 +1,217 @@
+//go:generate go tool packer-sdc mapstructure-to-hcl2 -type Config
+//go:generate go tool packer-sdc struct-markdown
+
+// Package provisioner is the Packer face of initcompat: the configuration,
+// and the two transports that read and write the image (over the build's
+// communicator, or on a local root_dir).
+package provisioner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2/hcldec"
+	"github.com/hashicorp/packer-plugin-sdk/common"
+	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
+	"github.com/hashicorp/packer-plugin-sdk/template/config"
+	"github.com/hashicorp/packer-plugin-sdk/template/interpolate"
+
+	"github.com/initcompat/packer-plugin-initcompat/initcompat"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
+	"github.com/initcompat/packer-plugin-initcompat/version"
+)
+
+// Modes of a run.
+const (
+	ModeApply = "apply"
+	ModePlan  = "plan"
+	ModeCheck = "check"
+)
+
+// Config is the provisioner's HCL block.
+type Config struct {
+	common.PackerConfig `mapstructure:",squash"`
+
+	// What the run does: `apply` (the default) writes the missing shims;
+	// `plan` prints what apply would write and changes nothing; `check`
+	// fails the build when the image lacks any shim, for CI gates on images
+	// that were built elsewhere.
+	Mode string `mapstructure:"mode"`
+	// Services to bring into scope, by name with or without `.service`.
+	// Services installed by hand (a unit under /etc/systemd/system or
+	// /usr/local/lib/systemd/system, or any unit no OS package owns) are in
+	// scope without being named; `["*"]` brings every service. A named
+	// service that is not in the image fails the build.
+	Services []string `mapstructure:"services"`
+	// Read and write the image at this directory instead of through the
+	// communicator: a chroot-mounted volume (amazon-chroot), or a root file
+	// system unpacked for the null builder with `communicator = "none"`.
+	// Symlinks in the image are never followed out of it.
+	RootDir string `mapstructure:"root_dir"`
+	// Run the remote commands through `sudo -n`. Unset, initcompat uses
+	// sudo only when the communicator's user is not root.
+	UseSudo config.Trilean `mapstructure:"use_sudo"`
+	// Command template for the two remote commands, for doas or a sudo that
+	// needs a password. `{{.Command}}` is the shell that reads initcompat's
+	// script on its standard input, so the template must keep standard input
+	// free: for example `doas {{.Command}}`.
+	ExecuteCommand string `mapstructure:"execute_command"`
+	// Where, in the image, initcompat records the files and links it wrote.
+	// Defaults to `/var/lib/initcompat/manifest.json`.
+	ManifestPath string `mapstructure:"manifest_path"`
+	// A file on the machine running Packer that receives the plan as JSON:
+	// the image summary, every change with its reason, every finding.
+	ReportFile string `mapstructure:"report_file"`
+	// Fail the build when a path initcompat needs is taken by a file it did
+	// not write. Without it, such a conflict is a warning and that shim is
+	// skipped.
+	Strict bool `mapstructure:"strict"`
+
+	ctx interpolate.Context
+}
+
+// Provisioner implements packersdk.Provisioner.
+type Provisioner struct {
+	config Config
+}
+
+var _ packersdk.Provisioner = new(Provisioner)
+
+// ConfigSpec is the HCL2 schema of Config.
+func (p *Provisioner) ConfigSpec() hcldec.ObjectSpec { return p.config.FlatMapstructure().HCL2Spec() }
+
+// Prepare decodes and checks the configuration. It can be called more than
+// once and accepts values that are unknown until the build runs.
+func (p *Provisioner) Prepare(raws ...interface{}) error {
+	var c Config
+	err := config.Decode(&c, &config.DecodeOpts{
+		PluginType:         "initcompat",
+		Interpolate:        true,
+		InterpolateContext: &c.ctx,
+		InterpolateFilter:  &interpolate.RenderFilter{Exclude: []string{"execute_command"}},
+	}, raws...)
+	if err != nil {
+		return err
+	}
+	var errs *packersdk.MultiError
+	switch c.Mode {
+	case "":
+		c.Mode = ModeApply
+	case ModeApply, ModePlan, ModeCheck:
+	default:
+		errs = packersdk.MultiErrorAppend(errs, fmt.Errorf("mode %q: want %q, %q or %q", c.Mode, ModeApply, ModePlan, ModeCheck))
+	}
+	if c.ManifestPath == "" {
+		c.ManifestPath = initcompat.DefaultManifestPath
+	} else if !tree.IsClean(c.ManifestPath) || c.ManifestPath == "/" {
+		errs = packersdk.MultiErrorAppend(errs, fmt.Errorf("manifest_path %q: want an absolute, clean path of a file in the image", c.ManifestPath))
+	}
+	for _, s := range c.Services {
+		if strings.TrimSpace(s) == "" {
+			errs = packersdk.MultiErrorAppend(errs, errors.New("services: an empty name; remove it"))
+		}
+	}
+	if c.ExecuteCommand != "" && !strings.Contains(c.ExecuteCommand, "{{.Command}}") && !strings.Contains(c.ExecuteCommand, "{{ .Command }}") {
+		errs = packersdk.MultiErrorAppend(errs, errors.New("execute_command must contain {{.Command}}: the shell that reads initcompat's script"))
+	}
+	if errs != nil && len(errs.Errors) > 0 {
+		return errs
+	}
+	p.config = c
+	return nil
+}
+
+func (p *Provisioner) policy() initcompat.Policy {
+	return initcompat.Policy{
+		Services:     p.config.Services,
+		Strict:       p.config.Strict,
+		Version:      version.PluginVersion.String(),
+		ManifestPath: p.config.ManifestPath,
+	}
+}
+
+// transport reads and writes the image.
+type transport interface {
+	Snapshot(ctx context.Context, ws []tree.Watch) (*tree.Tree, error)
+	Apply(ctx context.Context, plan *initcompat.Plan) error
+}
+
+// Provision reads the image once, plans, and (in apply mode) writes once.
+func (p *Provisioner) Provision(ctx context.Context, ui packersdk.Ui, comm packersdk.Communicator, generated map[string]interface{}) error {
+	tr, err := p.transport(ui, comm, generated)
+	if err != nil {
+		return err
+	}
+	ws := tree.WithContent(tree.DefaultWatches, path.Dir(p.config.ManifestPath))
+	t, err := tr.Snapshot(ctx, ws)
+	if err != nil {
+		return fmt.Errorf("initcompat: reading the image: %w", err)
+	}
+	plan := initcompat.BuildPlan(t, p.policy())
+	for _, line := range strings.Split(strings.TrimRight(plan.Text(), "\n"), "\n") {
+		ui.Say("initcompat: " + line)
+	}
+	fail := func(err error) error {
+		if rerr := p.writeReport(plan, false); rerr != nil {
+			ui.Error(rerr.Error())
+		}
+		return err
+	}
+	if errs := plan.Errors(); len(errs) > 0 {
+		msgs := make([]string, len(errs))
+		for i, f := range errs {
+			msgs[i] = "  " + findingLine(f)
+		}
+		return fail(fmt.Errorf("initcompat: the image was not changed:\n%s", strings.Join(msgs, "\n")))
+	}
+	switch {
+	case p.config.Mode == ModePlan:
+		ui.Say("initcompat: mode = \"plan\": nothing written")
+		return p.writeReport(plan, false)
+	case p.config.Mode == ModeCheck && !plan.Empty():
+		return fail(fmt.Errorf("initcompat: mode = \"check\": the image lacks %d change(s); build it with mode = \"apply\"", len(plan.Changes)))
+	case plan.Empty():
+		ui.Say("initcompat: nothing to change")
+		return p.writeReport(plan, false)
+	}
+	if err := tr.Apply(ctx, plan); err != nil {
+		return fail(fmt.Errorf("initcompat: writing the image: %w", err))
+	}
+	ui.Say(fmt.Sprintf("initcompat: applied %d change(s); manifest at %s", len(plan.Changes), p.config.ManifestPath))
+	return p.writeReport(plan, true)
+}
+
+func findingLine(f initcompat.Finding) string {
+	s := "[" + f.Shim
+	if f.Service != "" {
+		s += " " + f.Service
+	}
+	s += "] "
+	if f.Path != "" {
+		s += f.Path + ": "
+	}
+	return s + f.Message
+}
+
+func (p *Provisioner) transport(ui packersdk.Ui, comm packersdk.Communicator, generated map[string]interface{}) (transport, error) {
+	if p.config.RootDir != "" {
+		fi, err := os.Stat(p.config.RootDir)
+		if err != nil || !fi.IsDir() {
+			return nil, fmt.Errorf("initcompat: root_dir %q is not a directory on this machine", p.config.RootDir)
+		}
+		ui.Say("initcompat: reading and writing the image at root_dir " + p.config.RootDir)
+		return &local{dir: p.config.RootDir}, nil
+	}
+	if connType, _ := generated["ConnType"].(string); connType == "none" || comm == nil {
+		return nil, errors.New(`initcompat: the communicator is "none", which runs nothing: set root_dir to the image's root directory on this machine`)
+	}
+	cmd, err := p.remoteCommand(generated)
+	if err != nil {
+		return nil, err
+	}
+	return &remote{comm: comm, command: cmd}, nil
+}

@@ -1,0 +1,125 @@
+package provisioner
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log"
+	"strings"
+
+	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
+	"github.com/hashicorp/packer-plugin-sdk/template/interpolate"
+
+	"github.com/initcompat/packer-plugin-initcompat/initcompat"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
+)
+
+// shell is what every remote command runs: a POSIX shell reading
+// initcompat's script from standard input.
+const shell = "sh -s"
+
+// autoSudo becomes root only when the communicator's user is not.
+const autoSudo = `sh -c 'if [ "$(id -u)" -eq 0 ]; then exec sh -s; else exec sudo -n sh -s; fi'`
+
+// remoteCommand renders the command line both remote commands use.
+func (p *Provisioner) remoteCommand(generated map[string]interface{}) (string, error) {
+	if p.config.ExecuteCommand != "" {
+		ictx := p.config.ctx
+		ictx.Data = struct{ Command string }{Command: shell}
+		cmd, err := interpolate.Render(p.config.ExecuteCommand, &ictx)
+		if err != nil {
+			return "", fmt.Errorf("initcompat: execute_command: %w", err)
+		}
+		return cmd, nil
+	}
+	if p.config.UseSudo.ToBoolPointer() == nil {
+		if user, _ := generated["User"].(string); user == "root" {
+			return shell, nil
+		}
+		return autoSudo, nil
+	}
+	if p.config.UseSudo.True() {
+		return "sudo -n " + shell, nil
+	}
+	return shell, nil
+}
+
+// remote reads and writes the image through the build's communicator: one
+// command to read, one to write, whatever the number of services.
+type remote struct {
+	comm    packersdk.Communicator
+	command string
+}
+
+func (r *remote) Snapshot(ctx context.Context, ws []tree.Watch) (*tree.Tree, error) {
+	var out bytes.Buffer
+	stderr, status, err := r.run(ctx, strings.NewReader(tree.SnapshotScript(ws)), &out)
+	if err != nil {
+		return nil, err
+	}
+	// GNU tar exits 1 when a file changed while it was read; the archive is
+	// still whole, and the apply re-checks every path it touches.
+	if status != 0 && !(status == 1 && strings.Contains(stderr, "changed as we read it")) {
+		return nil, commandError("snapshot", status, stderr)
+	}
+	if out.Len() == 0 {
+		return nil, fmt.Errorf("the snapshot command printed nothing (exit %d): the communicator did not run it; with communicator = \"none\" set root_dir", status)
+	}
+	t, err := tree.FromTar(&out, 0)
+	if err != nil {
+		return nil, fmt.Errorf("%w (stderr: %s)", err, strings.TrimSpace(stderr))
+	}
+	return t, nil
+}
+
+func (r *remote) Apply(ctx context.Context, plan *initcompat.Plan) error {
+	script, err := initcompat.ApplyScript(plan)
+	if err != nil {
+		return err
+	}
+	var out bytes.Buffer
+	stderr, status, err := r.run(ctx, strings.NewReader(script), &out)
+	if err != nil {
+		return err
+	}
+	if status != 0 {
+		return commandError("apply", status, stderr)
+	}
+	return nil
+}
+
+// run starts the command and waits for it, or for ctx.
+func (r *remote) run(ctx context.Context, stdin io.Reader, stdout io.Writer) (string, int, error) {
+	var stderr bytes.Buffer
+	cmd := &packersdk.RemoteCmd{Command: r.command, Stdin: stdin, Stdout: stdout, Stderr: &stderr}
+	log.Printf("[DEBUG] initcompat: remote command: %s", r.command)
+	if err := r.comm.Start(ctx, cmd); err != nil {
+		return "", 0, fmt.Errorf("starting the remote command %q: %w", r.command, err)
+	}
+	done := make(chan int, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-ctx.Done():
+		return stderr.String(), 0, fmt.Errorf("remote command interrupted: %w", ctx.Err())
+	case status := <-done:
+		log.Printf("[DEBUG] initcompat: remote command exited %d; stderr: %q", status, stderr.String())
+		return stderr.String(), status, nil
+	}
+}
+
+// commandError explains a failed remote command in terms of what to fix.
+func commandError(what string, status int, stderr string) error {
+	msg := strings.TrimSpace(stderr)
+	switch {
+	case strings.Contains(msg, "a password is required") || strings.Contains(msg, "a terminal is required"):
+		return fmt.Errorf("%s: sudo wants a password (%s): give the build user NOPASSWD sudo, connect as root, or set execute_command", what, msg)
+	case status == 127 || strings.Contains(msg, "sudo: not found") || strings.Contains(msg, "sudo: command not found"):
+		return fmt.Errorf("%s: a command was not found (%s): the image needs sh, coreutils and tar; without sudo set use_sudo = false or execute_command (e.g. \"doas {{.Command}}\")", what, msg)
+	case status == 77:
+		return fmt.Errorf("%s: %s", what, msg)
+	case status < 0 || status > 255:
+		return fmt.Errorf("%s: the connection ended before the command reported its exit status (%d); the apply script changes nothing unless it reaches its end, so run the build again. %s", what, status, msg)
+	}
+	return fmt.Errorf("%s: exit status %d: %s", what, status, msg)
+}

@@ -1,0 +1,159 @@
+package provisioner
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hcldec"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
+	"github.com/hashicorp/packer-plugin-sdk/rpc"
+	"github.com/zclconf/go-cty/cty"
+)
+
+func TestMain(m *testing.M) {
+	log.SetOutput(io.Discard) // the transports' debug lines are for PACKER_LOG
+	os.Exit(m.Run())
+}
+
+// rpcProvisioner serves a Provisioner over the SDK's plugin RPC on a
+// loopback connection and returns the client side, as Packer core sees it.
+func rpcProvisioner(t *testing.T) packersdk.Provisioner {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		c, err := l.Accept()
+		if err == nil {
+			accepted <- c
+		}
+		close(accepted)
+	}()
+	clientConn, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	serverConn := <-accepted
+	_ = l.Close()
+	server, err := rpc.NewServer(serverConn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := server.RegisterProvisioner(new(Provisioner)); err != nil {
+		t.Fatal(err)
+	}
+	go server.Serve()
+	client, err := rpc.NewClient(clientConn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = client.Close(); _ = server.Close() })
+	return client.Provisioner()
+}
+
+// hclConfig decodes an HCL body against the provisioner's spec, as Packer
+// core does before it calls Prepare over RPC.
+func hclConfig(t *testing.T, src string) cty.Value {
+	t.Helper()
+	f, diags := hclsyntax.ParseConfig([]byte(src), "test.pkr.hcl", hcl.InitialPos)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	v, diags := hcldec.Decode(f.Body, hcldec.ObjectSpec(new(Provisioner).ConfigSpec()), nil)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	return v
+}
+
+// addServices puts n enabled custom units into the image.
+func addServices(t *testing.T, dir string, n int) {
+	t.Helper()
+	wants := filepath.Join(dir, "etc/systemd/system/multi-user.target.wants")
+	if err := os.MkdirAll(wants, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < n; i++ {
+		name := fmt.Sprintf("svc%04d.service", i)
+		unit := fmt.Sprintf("[Unit]\nDescription=service %d\nAfter=network-online.target\n\n[Service]\nExecStart=/usr/local/bin/svc %d\n\n[Install]\nWantedBy=multi-user.target\n", i, i)
+		if err := os.WriteFile(filepath.Join(dir, "etc/systemd/system", name), []byte(unit), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink("/etc/systemd/system/"+name, filepath.Join(wants, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// One command reads the image and one writes it, whatever the number of
+// services; plan mode never writes.
+func TestRPCRoundTripCommandCount(t *testing.T) {
+	for _, n := range []int{1, 1000} {
+		for _, mode := range []string{"apply", "plan"} {
+			t.Run(fmt.Sprintf("%d-services-%s", n, mode), func(t *testing.T) {
+				dir := image(t, "hello")
+				addServices(t, dir, n-1) // hello.service is the first
+				comm := &shellComm{root: dir}
+				before := fingerprint(t, dir)
+				report := filepath.Join(t.TempDir(), "report.json")
+				p := rpcProvisioner(t)
+				cfg := hclConfig(t, fmt.Sprintf("mode = %q\nuse_sudo = false\nreport_file = %q\n", mode, report))
+				if err := p.Prepare(cfg); err != nil {
+					t.Fatal(err)
+				}
+				ui := newRecordUi(t)
+				if err := p.Provision(context.Background(), ui, comm, map[string]interface{}{"ConnType": "ssh", "User": "builder"}); err != nil {
+					t.Fatalf("%v\n%s", err, ui)
+				}
+				want := map[string]int{"apply": 2, "plan": 1}[mode]
+				if got := len(comm.commands()); got != want {
+					t.Fatalf("%d remote commands, want %d: %q", got, want, comm.commands())
+				}
+				for _, c := range comm.commands() {
+					if c != "sh -s" {
+						t.Errorf("remote command %q, want %q (use_sudo = false)", c, "sh -s")
+					}
+				}
+				changed := fingerprint(t, dir) != before
+				if changed != (mode == "apply") {
+					t.Errorf("mode %s: image changed = %v", mode, changed)
+				}
+				if mode == "apply" {
+					last := fmt.Sprintf("etc/init.d/svc%04d", n-2)
+					if n == 1 {
+						last = "etc/init.d/hello"
+					}
+					if _, err := os.Stat(filepath.Join(dir, last)); err != nil {
+						t.Errorf("%s not written: %v", last, err)
+					}
+				}
+				data, err := os.ReadFile(report)
+				if err != nil || !strings.Contains(string(data), `"mode": "`+mode+`"`) {
+					t.Errorf("report_file: %v\n%.300s", err, data)
+				}
+			})
+		}
+	}
+}
+
+func TestProvisionRefusesNoneCommunicator(t *testing.T) {
+	p := new(Provisioner)
+	if err := p.Prepare(map[string]interface{}{}); err != nil {
+		t.Fatal(err)
+	}
+	err := p.Provision(context.Background(), newRecordUi(t), &shellComm{root: t.TempDir()}, map[string]interface{}{"ConnType": "none"})
+	if err == nil || !strings.Contains(err.Error(), "set root_dir") {
+		t.Fatalf("got %v, want advice to set root_dir", err)
+	}
+}

@@ -1,0 +1,196 @@
+package e2e
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The hello.service story on a real Debian image: without initcompat the
+// SysV tools fail on a unit-only daemon; with it, update-rc.d, service,
+// invoke-rc.d, the init script itself, systemctl and cfn-init 1.x's exact
+// command sequence all work, and their effect survives reboots.
+func TestLSBRedirectLocalBuild(t *testing.T) {
+	requireBoot(t)
+	for _, suite := range suites {
+		t.Run(suite, func(t *testing.T) { lsbLocal(t, suite) })
+	}
+}
+
+func lsbLocal(t *testing.T, suite string) {
+	img := newImage(t, suite)
+	installHello(t, img)
+	raw := copyImage(t, img)
+
+	// mode = "check" fails on the raw image; mode = "plan" changes no byte.
+	out, ok := packerBuild(t, "local.pkr.hcl", map[string]string{"root_dir": raw, "mode": "check"})
+	if ok {
+		t.Fatal("mode = check passed on an image without the shim")
+	}
+	contains(t, out, `mode = "check": the image lacks`, "check on the raw image")
+	before := fingerprint(t, raw)
+	report := filepath.Join(t.TempDir(), "plan.json")
+	if out, ok = packerBuild(t, "local.pkr.hcl", map[string]string{"root_dir": raw, "mode": "plan", "report_file": report}); !ok {
+		t.Fatal("mode = plan failed")
+	}
+	contains(t, out, "write   /etc/init.d/hello", "plan")
+	if fingerprint(t, raw) != before {
+		t.Fatal(`mode = "plan" changed the image`)
+	}
+	if data, err := os.ReadFile(report); err != nil || !strings.Contains(string(data), `"path": "/etc/init.d/hello"`) {
+		t.Fatalf("report_file: %v", err)
+	}
+
+	// Negative control: the raw image, booted, shows the story's failure.
+	m := boot(t, raw)
+	out = m.expect(1, "update-rc.d hello disable")
+	contains(t, out, "cannot find a LSB script for hello", "update-rc.d on the raw image")
+	m.poweroff()
+
+	// The build, then a second one that has nothing left to do.
+	if out, ok = packerBuild(t, "local.pkr.hcl", map[string]string{"root_dir": img}); !ok {
+		t.Fatal("packer build failed")
+	}
+	contains(t, out, "applied", "apply")
+	if out, ok = packerBuild(t, "local.pkr.hcl", map[string]string{"root_dir": img}); !ok {
+		t.Fatal("second packer build failed")
+	}
+	contains(t, out, "0 change(s)", "second build")
+	if _, ok = packerBuild(t, "local.pkr.hcl", map[string]string{"root_dir": img, "mode": "check"}); !ok {
+		t.Fatal("mode = check failed on the provisioned image")
+	}
+
+	m = boot(t, img)
+	order := m.must("systemctl list-dependencies --after --plain --no-pager hello.service | head -n 20")
+	m.must("systemctl is-active hello")
+	m.expect(0, "/etc/init.d/hello status")
+
+	// update-rc.d disable, and the state survives a reboot.
+	m.must("update-rc.d hello disable")
+	m.expect(1, "systemctl is-enabled hello")
+	m = m.reboot()
+	m.expect(3, "systemctl is-active hello")
+	m.expect(3, "/etc/init.d/hello status")
+	if got := m.must("systemctl is-enabled hello || true"); strings.TrimSpace(got) != "disabled" {
+		m.fail("is-enabled after update-rc.d disable and reboot: %q", got)
+	}
+	m.must("update-rc.d hello enable")
+	m = m.reboot()
+	m.must("systemctl is-active hello")
+
+	// service, invoke-rc.d and the script itself.
+	m.must("service hello stop")
+	m.expect(3, "systemctl is-active hello")
+	m.expect(3, "/etc/init.d/hello status")
+	m.must("invoke-rc.d hello start")
+	m.must("systemctl is-active hello")
+	m.must("/etc/init.d/hello restart")
+	m.must("systemctl is-active hello")
+	m.expect(3, "/etc/init.d/hello reload")
+	m.expect(2, "/etc/init.d/hello bogus")
+
+	// systemctl keeps working, and keeps the rc links in step.
+	m.must("systemctl disable hello")
+	m.must("ls /etc/rc2.d | grep -x K01hello")
+	m.must("systemctl enable hello")
+	m.must("ls /etc/rc2.d | grep -x S01hello")
+	if after := m.must("systemctl list-dependencies --after --plain --no-pager hello.service | head -n 20"); after != order {
+		m.fail("boot order of hello.service changed:\n%s\n---\n%s", order, after)
+	}
+
+	// cfn-init 1.x, services: sysvinit: hello: {enabled: false, ensureRunning: false}.
+	cfnInit(m, false, false)
+	m.expect(3, "systemctl is-active hello")
+	if got := m.must("systemctl is-enabled hello || true"); strings.TrimSpace(got) != "disabled" {
+		m.fail("is-enabled after cfn-init's disable: %q", got)
+	}
+	// And {enabled: true, ensureRunning: true} on the stopped daemon starts it.
+	cfnInit(m, true, true)
+	m.must("systemctl is-active hello")
+	m.must("systemctl is-enabled hello")
+}
+
+// cfnInit runs the command sequence of cfn-init 1.x's SysVInitTool for one
+// service (FACTS.md): enable or disable with chkconfig or update-rc.d, then
+// `service NAME status` and a start or stop only when the state differs.
+// Each step must succeed, as cfn-init treats a failure as fatal.
+func cfnInit(m *machine, enabled, ensureRunning bool) {
+	m.t.Helper()
+	action := map[bool]string{true: "enable", false: "disable"}[enabled]
+	if _, code := m.runQuiet("test -x /sbin/chkconfig"); code == 0 {
+		m.must("/sbin/chkconfig hello " + map[bool]string{true: "on", false: "off"}[enabled])
+	} else {
+		m.must("/usr/sbin/update-rc.d hello " + action)
+	}
+	_, status := m.run("service hello status")
+	running := status == 0
+	switch {
+	case ensureRunning && !running:
+		m.must("service hello start")
+	case !ensureRunning && running:
+		m.must("service hello stop")
+	}
+}
+
+// The build as users run it: Packer connects over SSH to the booted image as
+// a non-root user with passwordless sudo; the image is then powered off and
+// booted again, as an instance launched from the AMI would be.
+func TestLSBRedirectSSHBuild(t *testing.T) {
+	requireBoot(t)
+	suite := suites[0]
+	img := newImage(t, suite)
+	installHello(t, img)
+	key := sshSetup(t, img, "2222")
+
+	m := boot(t, img)
+	m.must("systemctl is-active ssh")
+	out, ok := packerBuild(t, "ssh.pkr.hcl", map[string]string{"port": "2222", "key": key})
+	if !ok {
+		m.fail("packer build over SSH failed:\n%s", out)
+	}
+	contains(t, out, "applied", "apply over SSH")
+	out, ok = packerBuild(t, "ssh.pkr.hcl", map[string]string{"port": "2222", "key": key, "mode": "check"})
+	if !ok {
+		m.fail("mode = check over SSH failed on the provisioned image:\n%s", out)
+	}
+	m.must("test -f /var/lib/initcompat/manifest.json")
+	m = m.reboot()
+	cfnInit(m, false, false)
+	m.expect(3, "systemctl is-active hello")
+	m = m.reboot()
+	m.expect(3, "systemctl is-active hello")
+	cfnInit(m, true, true)
+	m.must("systemctl is-active hello")
+}
+
+// sshSetup gives the image a builder user with passwordless sudo and a key,
+// and sshd on 127.0.0.1:port. It returns the private key file.
+func sshSetup(t *testing.T, root, port string) string {
+	t.Helper()
+	key := filepath.Join(t.TempDir(), "id_ed25519")
+	if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key).CombinedOutput(); err != nil {
+		t.Fatalf("ssh-keygen: %v\n%s", err, out)
+	}
+	pub, err := os.ReadFile(key + ".pub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	script := `set -e
+useradd -m -s /bin/bash builder
+install -d -m 700 -o builder -g builder /home/builder/.ssh
+cat > /home/builder/.ssh/authorized_keys <<'EOF'
+` + string(pub) + `EOF
+chown builder:builder /home/builder/.ssh/authorized_keys
+chmod 600 /home/builder/.ssh/authorized_keys
+echo 'builder ALL=(ALL) NOPASSWD:ALL' > /etc/sudoers.d/builder
+chmod 440 /etc/sudoers.d/builder
+printf 'Port ` + port + `\nListenAddress 127.0.0.1\n' > /etc/ssh/sshd_config.d/e2e.conf
+`
+	cmd := exec.Command("chroot", root, "/bin/sh", "-c", script)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("preparing SSH in the image: %v\n%s", err, out)
+	}
+	return key
+}

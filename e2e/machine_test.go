@@ -1,0 +1,303 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The real-boot harness: Debian root file systems made by debootstrap,
+// booted with systemd as PID 1 under systemd-nspawn, commands run inside
+// with nsenter. Nothing here is a stand-in: update-rc.d, service,
+// invoke-rc.d and systemctl are Debian's own, on a booted system.
+
+var (
+	cacheDir = envOr("INITCOMPAT_E2E_CACHE", "/var/cache/initcompat-e2e")
+	suites   = strings.Fields(envOr("INITCOMPAT_E2E_SUITES", "bookworm"))
+	mirror   = envOr("INITCOMPAT_E2E_MIRROR", "http://deb.debian.org/debian")
+)
+
+// basePackages go into every cached image: what the tests run and what the
+// SSH build path needs.
+var basePackages = []string{"systemd", "systemd-sysv", "dbus", "init-system-helpers", "openssh-server", "sudo", "procps"}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+// requireBoot skips (or, under INITCOMPAT_E2E=1, fails) when this machine
+// cannot boot images.
+func requireBoot(t *testing.T) {
+	t.Helper()
+	var missing []string
+	if os.Geteuid() != 0 {
+		missing = append(missing, "root")
+	}
+	for _, tool := range []string{"debootstrap", "systemd-nspawn", "nsenter", "script"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			missing = append(missing, tool)
+		}
+	}
+	if len(missing) == 0 {
+		return
+	}
+	msg := "booted-image tests need " + strings.Join(missing, ", ") + " (apt-get install debootstrap systemd-container; run as root)"
+	if os.Getenv("INITCOMPAT_E2E") == "1" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+}
+
+var baseMu sync.Mutex
+
+// baseImage returns the cached root file system of suite, debootstrapping
+// it on first use.
+func baseImage(t *testing.T, suite string) string {
+	t.Helper()
+	baseMu.Lock()
+	defer baseMu.Unlock()
+	dir := filepath.Join(cacheDir, suite)
+	stamp := filepath.Join(cacheDir, suite+".ok")
+	want := strings.Join(basePackages, ",")
+	if got, err := os.ReadFile(stamp); err == nil && string(got) == want {
+		return dir
+	}
+	_ = os.RemoveAll(dir)
+	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	cmd := exec.Command("debootstrap", "--variant=minbase", "--include="+want, suite, dir, mirror)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("debootstrap %s: %v\n%s", suite, err, tail(out, 3000))
+	}
+	// Boots faster and quieter in a container without these.
+	for _, unit := range []string{"systemd-timesyncd.service", "apt-daily.timer", "apt-daily-upgrade.timer", "e2scrub_reap.service"} {
+		_ = os.Remove(filepath.Join(dir, "etc/systemd/system/multi-user.target.wants", unit))
+		_ = os.Remove(filepath.Join(dir, "etc/systemd/system/timers.target.wants", unit))
+		_ = os.Remove(filepath.Join(dir, "etc/systemd/system/sysinit.target.wants", unit))
+	}
+	if err := os.WriteFile(stamp, []byte(want), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("debootstrap %s: %v", suite, time.Since(start).Round(time.Second))
+	return dir
+}
+
+// newImage copies the base image of suite into a fresh directory.
+func newImage(t *testing.T, suite string) string {
+	t.Helper()
+	base := baseImage(t, suite)
+	dir := filepath.Join(t.TempDir(), "root")
+	if out, err := exec.Command("cp", "-a", base, dir).CombinedOutput(); err != nil {
+		t.Fatalf("copying the base image: %v\n%s", err, out)
+	}
+	return dir
+}
+
+// machine is a booted image.
+type machine struct {
+	t       *testing.T
+	root    string
+	name    string
+	nspawn  *exec.Cmd
+	pid1    int
+	console string
+	done    chan struct{}
+}
+
+var bootSeq struct {
+	sync.Mutex
+	n int
+}
+
+// boot starts the image with systemd as PID 1 and waits until it is up.
+func boot(t *testing.T, root string, extra ...string) *machine {
+	t.Helper()
+	bootSeq.Lock()
+	bootSeq.n++
+	name := fmt.Sprintf("icompat%d-%d", os.Getpid()%10000, bootSeq.n)
+	bootSeq.Unlock()
+	m := &machine{t: t, root: root, name: name, console: filepath.Join(t.TempDir(), "console.log"), done: make(chan struct{})}
+	args := append([]string{"-D", root, "--boot", "--machine", name, "--register=no", "--keep-unit", "--console=passive"}, extra...)
+	line := "systemd-nspawn " + shellJoin(args)
+	// script gives nspawn a terminal, so the console (and the messages of
+	// PID 1, such as ordering cycles) is recorded.
+	m.nspawn = exec.Command("script", "-qfec", line, m.console)
+	m.nspawn.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	devnull, _ := os.Open(os.DevNull)
+	m.nspawn.Stdin = devnull
+	if err := m.nspawn.Start(); err != nil {
+		t.Fatalf("starting nspawn: %v", err)
+	}
+	go func() { _ = m.nspawn.Wait(); close(m.done) }()
+	t.Cleanup(m.poweroff)
+
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case <-m.done:
+			t.Fatalf("nspawn exited during boot; console:\n%s", m.consoleText())
+		default:
+		}
+		if m.pid1 == 0 {
+			m.pid1 = containerInit(m.nspawn.Process.Pid)
+		}
+		if m.pid1 != 0 {
+			out, _ := m.runQuiet("systemctl is-system-running")
+			state := strings.TrimSpace(out)
+			if state == "running" || state == "degraded" {
+				if state == "degraded" {
+					failed, _ := m.runQuiet("systemctl --failed --no-legend")
+					t.Logf("%s booted degraded: %s", name, strings.TrimSpace(failed))
+				}
+				return m
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("%s did not finish booting in 60s; console:\n%s", name, m.consoleText())
+	return nil
+}
+
+// containerInit finds the container's PID 1: a descendant of the nspawn
+// process in another PID namespace.
+func containerInit(top int) int {
+	self, _ := os.Readlink("/proc/self/ns/pid")
+	queue := []int{top}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		if ns, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/pid", p)); err == nil && ns != self {
+			return p
+		}
+		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", p, p))
+		if err != nil {
+			continue
+		}
+		for _, f := range strings.Fields(string(data)) {
+			if c, err := strconv.Atoi(f); err == nil {
+				queue = append(queue, c)
+			}
+		}
+	}
+	return 0
+}
+
+// run runs a shell command inside the machine and logs it with its output,
+// so that the test log shows the real commands and what they said.
+func (m *machine) run(cmd string) (string, int) {
+	m.t.Helper()
+	out, code := m.runQuiet(cmd)
+	m.t.Logf("[%s]# %s\n%s(exit %d)", m.name, cmd, indent(out), code)
+	return out, code
+}
+
+func (m *machine) runQuiet(cmd string) (string, int) {
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	c := exec.CommandContext(ctx, "nsenter", "-t", strconv.Itoa(m.pid1), "-a", "/bin/sh", "-c", cmd)
+	c.Env = []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8", "SYSTEMD_PAGER=", "TERM=dumb"}
+	var buf bytes.Buffer
+	c.Stdout, c.Stderr = &buf, &buf
+	err := c.Run()
+	code := 0
+	if err != nil {
+		code = -1
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		}
+	}
+	return buf.String(), code
+}
+
+// must runs cmd and fails the test unless it exits 0.
+func (m *machine) must(cmd string) string {
+	m.t.Helper()
+	out, code := m.run(cmd)
+	if code != 0 {
+		m.fail("%q exited %d", cmd, code)
+	}
+	return out
+}
+
+// expect runs cmd and fails unless it exits with code.
+func (m *machine) expect(code int, cmd string) string {
+	m.t.Helper()
+	out, got := m.run(cmd)
+	if got != code {
+		m.fail("%q exited %d, want %d", cmd, got, code)
+	}
+	return out
+}
+
+// fail reports with the journal and the console, then stops the test.
+func (m *machine) fail(format string, args ...any) {
+	m.t.Helper()
+	journal, _ := m.runQuiet("journalctl -b --no-pager | tail -n 80")
+	m.t.Fatalf("%s\n--- journalctl -b (tail)\n%s\n--- console (tail)\n%s", fmt.Sprintf(format, args...), journal, tail([]byte(m.consoleText()), 4000))
+}
+
+func (m *machine) consoleText() string {
+	b, _ := os.ReadFile(m.console)
+	return string(b)
+}
+
+// poweroff shuts the machine down cleanly; it never SIGKILLs nspawn, whose
+// systemd would linger.
+func (m *machine) poweroff() {
+	select {
+	case <-m.done:
+		return
+	default:
+	}
+	_, _ = m.runQuiet("systemctl poweroff --no-block")
+	select {
+	case <-m.done:
+	case <-time.After(60 * time.Second):
+		_ = m.nspawn.Process.Signal(syscall.SIGTERM)
+		<-m.done
+	}
+}
+
+// reboot powers the machine off and boots the same image again, as a new
+// instance launched from the image would start.
+func (m *machine) reboot(extra ...string) *machine {
+	m.t.Helper()
+	m.poweroff()
+	return boot(m.t, m.root, extra...)
+}
+
+func shellJoin(args []string) string {
+	q := make([]string, len(args))
+	for i, a := range args {
+		q[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+	}
+	return strings.Join(q, " ")
+}
+
+func indent(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "    " + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n    ") + "\n"
+}
+
+func tail(b []byte, n int) string {
+	if len(b) > n {
+		b = b[len(b)-n:]
+	}
+	return string(b)
+}

@@ -1,0 +1,24 @@
+# The local path: an image that is not booted, provisioned through root_dir
+# by the null builder with the "none" communicator.
+variable "root_dir" { type = string }
+variable "mode" {
+  type    = string
+  default = "apply"
+}
+variable "report_file" {
+  type    = string
+  default = ""
+}
+
+source "null" "image" {
+  communicator = "none"
+}
+
+build {
+  sources = ["source.null.image"]
+  provisioner "initcompat" {
+    root_dir    = var.root_dir
+    mode        = var.mode
+    report_file = var.report_file
+  }
+}

@@ -1,0 +1,24 @@
+# The build as users run it: SSH into the booted image as a non-root user
+# with passwordless sudo, and provision it.
+variable "port" { type = string }
+variable "key" { type = string }
+variable "mode" {
+  type    = string
+  default = "apply"
+}
+
+source "null" "booted" {
+  ssh_host             = "127.0.0.1"
+  ssh_port             = var.port
+  ssh_username         = "builder"
+  ssh_private_key_file = var.key
+  ssh_timeout          = "30s"
+}
+
+build {
+  sources = ["source.null.booted"]
+  provisioner "initcompat" {
+    mode     = var.mode
+    services = ["hello"]
+  }
+}

@@ -128,4 +128,3 @@ func contains(t *testing.T, out, want, what string) {
 		t.Fatalf("%s: output lacks %q", what, want)
 	}
 }
-

@@ -1,0 +1,141 @@
+package provisioner
+
+import (
+	"context"
+	"io"
+	"strings"
+	"testing"
+
+	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
+)
+
+func TestPrepare(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		raw  map[string]interface{}
+		err  string
+	}{
+		{"defaults", map[string]interface{}{}, ""},
+		{"unknown build value", map[string]interface{}{"root_dir": "<unknown>", "services": []string{"hello"}}, ""},
+		{"bad mode", map[string]interface{}{"mode": "dry-run"}, `mode "dry-run"`},
+		{"relative manifest", map[string]interface{}{"manifest_path": "var/x.json"}, "manifest_path"},
+		{"empty service", map[string]interface{}{"services": []string{"hello", " "}}, "empty name"},
+		{"execute_command without the shell", map[string]interface{}{"execute_command": "doas sh"}, "{{.Command}}"},
+		{"unknown key", map[string]interface{}{"servcies": []string{"x"}}, "servcies"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := new(Provisioner)
+			err := p.Prepare(c.raw)
+			if c.err == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				// Prepare again with the same input: same result.
+				first := p.config
+				if err := p.Prepare(c.raw); err != nil {
+					t.Fatal(err)
+				}
+				if p.config.Mode != "apply" || p.config.ManifestPath != "/var/lib/initcompat/manifest.json" ||
+					len(p.config.Services) != len(first.Services) {
+					t.Errorf("defaults after two Prepares: %+v", p.config)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Fatalf("got %v, want an error mentioning %q", err, c.err)
+			}
+		})
+	}
+}
+
+func TestRemoteCommand(t *testing.T) {
+	for _, c := range []struct {
+		raw  map[string]interface{}
+		user string
+		want string
+	}{
+		{map[string]interface{}{}, "root", "sh -s"},
+		{map[string]interface{}{}, "ubuntu", autoSudo},
+		{map[string]interface{}{"use_sudo": true}, "root", "sudo -n sh -s"},
+		{map[string]interface{}{"use_sudo": false}, "ubuntu", "sh -s"},
+		{map[string]interface{}{"execute_command": "doas {{.Command}}"}, "ubuntu", "doas sh -s"},
+	} {
+		p := new(Provisioner)
+		if err := p.Prepare(c.raw); err != nil {
+			t.Fatal(err)
+		}
+		got, err := p.remoteCommand(map[string]interface{}{"User": c.user})
+		if err != nil || got != c.want {
+			t.Errorf("%v as %s: %q, %v; want %q", c.raw, c.user, got, err, c.want)
+		}
+	}
+}
+
+// failComm answers every command with a fixed exit status and stderr, as a
+// remote host with a password-protected sudo or a dropped link would.
+type failComm struct {
+	shellComm
+	status int
+	stderr string
+}
+
+func (c *failComm) Start(_ context.Context, rc *packersdk.RemoteCmd) error {
+	_, _ = io.Copy(io.Discard, rc.Stdin)
+	_, _ = rc.Stderr.Write([]byte(c.stderr))
+	go rc.SetExited(c.status)
+	return nil
+}
+
+func TestRemoteErrorsSayWhatToDo(t *testing.T) {
+	for _, c := range []struct {
+		status int
+		stderr string
+		want   string
+	}{
+		{1, "sudo: a password is required\n", "NOPASSWD"},
+		{127, "sh: 1: sudo: not found\n", "use_sudo = false"},
+		{2300218, "", "connection ended"},
+		{2, "tar: something broke\n", "exit status 2: tar: something broke"},
+	} {
+		r := &remote{comm: &failComm{status: c.status, stderr: c.stderr}, command: autoSudo}
+		_, err := r.Snapshot(context.Background(), nil)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("exit %d %q: got %v, want %q", c.status, c.stderr, err, c.want)
+		}
+	}
+}
+
+func TestCheckModeFailsAndPlanWritesNothing(t *testing.T) {
+	dir := image(t, "hello")
+	before := fingerprint(t, dir)
+	for mode, wantErr := range map[string]bool{"plan": false, "check": true} {
+		p := new(Provisioner)
+		if err := p.Prepare(map[string]interface{}{"root_dir": dir, "mode": mode}); err != nil {
+			t.Fatal(err)
+		}
+		ui := newRecordUi(t)
+		err := p.Provision(context.Background(), ui, nil, map[string]interface{}{"ConnType": "none"})
+		if (err != nil) != wantErr {
+			t.Errorf("mode %s: err %v\n%s", mode, err, ui)
+		}
+		if !strings.Contains(ui.String(), "write   /etc/init.d/hello") {
+			t.Errorf("mode %s did not print the plan:\n%s", mode, ui)
+		}
+	}
+	if fingerprint(t, dir) != before {
+		t.Fatal("plan or check mode changed the image")
+	}
+	// A named service that is not there fails before anything is written.
+	p := new(Provisioner)
+	if err := p.Prepare(map[string]interface{}{"root_dir": dir, "services": []string{"helo"}}); err != nil {
+		t.Fatal(err)
+	}
+	err := p.Provision(context.Background(), newRecordUi(t), nil, nil)
+	if err == nil || !strings.Contains(err.Error(), "did you mean hello?") || !strings.Contains(err.Error(), "was not changed") {
+		t.Fatalf("got %v", err)
+	}
+	if fingerprint(t, dir) != before {
+		t.Fatal("a failed build changed the image")
+	}
+}
+

@@ -138,4 +138,3 @@ func TestCheckModeFailsAndPlanWritesNothing(t *testing.T) {
 		t.Fatal("a failed build changed the image")
 	}
 }
-

@@ -94,7 +94,7 @@ func (inv *Inventory) Service(name string) *Service { return inv.byName[name] }
 // Inspect reads what the snapshot shows. It never fails: what cannot be
 // read becomes a Finding in Problems.
 func Inspect(t *tree.Tree, pol Policy) *Inventory {
-	inv := &Inventory{Tree: t, Units: systemd.NewStore(t), byName: map[string]*Service{}, RC: map[string]string{}}
+	inv := &Inventory{Tree: t, Units: systemd.NewStore(t, OrderingDropIn), byName: map[string]*Service{}, RC: map[string]string{}}
 	inv.Distro = readOSRelease(t)
 	inv.Tools = findTools(t)
 	inv.Init = detectInit(t, inv.Tools)

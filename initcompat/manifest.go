@@ -18,7 +18,9 @@ type Manifest struct {
 // ManifestEntry is one path initcompat made.
 type ManifestEntry struct {
 	Path    string `json:"path"`
-	Kind    string `json:"kind"` // "file", "symlink", "dir"
+	// "file", "symlink", "dir"; or "removed" for a link of the image's own
+	// that a disable took away (Target says what it pointed to).
+	Kind    string `json:"kind"`
 	SHA256  string `json:"sha256,omitempty"`
 	Target  string `json:"target,omitempty"`
 	Service string `json:"service,omitempty"`
@@ -57,8 +59,11 @@ func nextManifest(prev *Manifest, version string, changes []Change) []byte {
 		e := ManifestEntry{Path: c.Path, Service: c.Service, Shim: c.Shim}
 		switch c.Op {
 		case OpRemove:
-			delete(idx, c.Path)
-			continue
+			if old, ours := idx[c.Path]; ours && old.Kind != "removed" {
+				delete(idx, c.Path)
+				continue
+			}
+			e.Kind, e.Target = "removed", c.Prior.Target
 		case OpMkdir:
 			e.Kind = "dir"
 		case OpWrite:

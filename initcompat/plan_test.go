@@ -136,6 +136,32 @@ func parsePolicy(t *testing.T, ar *txtar.Archive) (Policy, string) {
 				pol.Strict = v == "true"
 			case "manifest":
 				pol.ManifestPath = v
+			case "start_after_user_data":
+				pol.StartAfterUserData = strings.Fields(v)
+			case "mask":
+				pol.Mask = strings.Fields(v)
+			case "disable":
+				pol.Disable = strings.Fields(v)
+			case "ordering":
+				// ordering: unit=NAME after=a,b before=c wants=d mounts=/p
+				var r OrderingRule
+				for _, kv := range strings.Fields(v) {
+					k, val, _ := strings.Cut(kv, "=")
+					list := strings.Split(val, ",")
+					switch k {
+					case "unit":
+						r.Unit = val
+					case "after":
+						r.After = list
+					case "before":
+						r.Before = list
+					case "wants":
+						r.Wants = list
+					case "mounts":
+						r.RequiresMountsFor = list
+					}
+				}
+				pol.Ordering = append(pol.Ordering, r)
 			default:
 				t.Fatalf("policy: unknown key %q", k)
 			}

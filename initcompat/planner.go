@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/systemd"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
 )
 
@@ -22,8 +23,16 @@ const (
 func BuildPlan(t *tree.Tree, pol Policy) *Plan {
 	inv := Inspect(t, pol)
 	pl := &planner{inv: inv, pol: pol, mine: inv.Manifest.index(), dirs: map[string]bool{},
+		masked: map[string]bool{}, disabled: map[string]bool{}, after: map[string][]string{},
 		plan: &Plan{Version: pol.Version, ManifestPath: pol.manifestPath()}}
 	pl.plan.Findings = append(pl.plan.Findings, inv.Problems...)
+	// Masks and disables first: the rc links of the LSB shim follow the
+	// enablement they leave.
+	planMasks(pl)
+	planDisables(pl)
+	// Ordering before the LSB shim: a redirect's Required-Start follows the
+	// After= the unit will have.
+	planOrdering(pl)
 	scope := pl.scope()
 	for _, s := range scope {
 		pl.plan.Summary.InScope = append(pl.plan.Summary.InScope, s.svc.Name)
@@ -42,6 +51,10 @@ type planner struct {
 	plan *Plan
 	mine map[string]ManifestEntry
 	dirs map[string]bool
+	// Unit names this plan masks or disables.
+	masked, disabled map[string]bool
+	// after holds the After= values the ordering drop-ins add, by unit.
+	after map[string][]string
 }
 
 // inScope is a service the shims consider, and why.
@@ -138,7 +151,15 @@ func (pl *planner) conflict(service, shim, p, msg string) {
 	pl.find(l, service, shim, p, msg+"; initcompat never changes files it did not write: move it away, or leave it and drop this service from scope")
 }
 
-func (pl *planner) add(c Change) { pl.plan.Changes = append(pl.plan.Changes, c) }
+// add records a change. Nothing under /usr is ever written: it is read-only
+// on some images and the package manager's everywhere.
+func (pl *planner) add(c Change) {
+	if systemd.VendorDir(c.Path) || c.Path == "/usr" {
+		pl.find(Error, c.Service, c.Shim, c.Path, "initcompat does not write under /usr; this is a bug in initcompat, please report it")
+		return
+	}
+	pl.plan.Changes = append(pl.plan.Changes, c)
+}
 
 // ensureDir plans the directories missing above and at dir.
 func (pl *planner) ensureDir(service, shim, dir string) bool {
@@ -222,7 +243,10 @@ func (pl *planner) remove(service, shim, p, reason string) {
 	pl.add(Change{Op: OpRemove, Path: p, Prior: prior, Service: service, Shim: shim, Reason: reason})
 }
 
-func (pl *planner) ours(p string) bool { _, ok := pl.mine[p]; return ok }
+func (pl *planner) ours(p string) bool {
+	e, ok := pl.mine[p]
+	return ok && e.Kind != "removed"
+}
 
 // finish adds the manifest as the last change and sorts the plan.
 func (pl *planner) finish() {
@@ -242,4 +266,39 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// checkUnitName fails the build for a name systemd would not accept, before
+// it reaches a path.
+func (pl *planner) checkUnitName(service, shim, source, name string) bool {
+	if systemd.ValidName(name) {
+		return true
+	}
+	pl.find(Error, "", shim, "", fmt.Sprintf("%s: %q is not a unit name (letters, digits and \":-_.\\@\", a type suffix)", source, name))
+	return false
+}
+
+// missingUnit words the error for a named unit the image lacks.
+func (pl *planner) missingUnit(source, name string) string {
+	if systemd.Suffix(name) == "service" {
+		return source + ": " + pl.missing(systemd.Prefix(name))
+	}
+	var close, have []string
+	for _, n := range pl.inv.Units.Names() {
+		if systemd.Suffix(n) != systemd.Suffix(name) {
+			continue
+		}
+		have = append(have, n)
+		if near(name, n) {
+			close = append(close, n)
+		}
+	}
+	msg := fmt.Sprintf("%s: unit %q is not in the image", source, name)
+	if len(close) > 0 {
+		msg += "; did you mean " + strings.Join(close, ", ") + "?"
+	}
+	if len(have) > 40 {
+		have = append(have[:40], "...")
+	}
+	return msg + " Units of that type: " + orNone(strings.Join(have, " "))
 }

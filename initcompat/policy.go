@@ -20,6 +20,58 @@ type Policy struct {
 	Version string
 	// ManifestPath overrides DefaultManifestPath.
 	ManifestPath string
+	// StartAfterUserData names services that must start after EC2 user
+	// data (cloud-final.service) and remote file systems.
+	StartAfterUserData []string
+	// Ordering adds ordering and requirement dependencies to units.
+	Ordering []OrderingRule
+	// Mask and Disable name units to mask, or to unhook from the boot.
+	Mask    []string
+	Disable []string
+}
+
+// OrderingRule is one ordering request for a unit.
+type OrderingRule struct {
+	Unit              string
+	After             []string
+	Before            []string
+	Wants             []string
+	RequiresMountsFor []string
+	// Source says which setting asked for it, for the plan's reasons.
+	Source string
+}
+
+// unitName gives a bare name the .service suffix.
+func unitName(s string) string {
+	s = strings.TrimSpace(s)
+	switch systemdSuffix(s) {
+	case "service", "socket", "target", "device", "mount", "automount", "swap", "timer", "path", "slice", "scope":
+		return s
+	}
+	return s + ".service"
+}
+
+func systemdSuffix(s string) string {
+	if i := strings.LastIndexByte(s, '.'); i >= 0 {
+		return s[i+1:]
+	}
+	return ""
+}
+
+// rules returns every ordering request, start_after_user_data first.
+func (p Policy) rules() []OrderingRule {
+	var out []OrderingRule
+	for _, s := range p.StartAfterUserData {
+		out = append(out, OrderingRule{Unit: unitName(s), After: []string{"cloud-final.service", "remote-fs.target"}, Source: "start_after_user_data"})
+	}
+	for _, r := range p.Ordering {
+		r.Unit = unitName(r.Unit)
+		if r.Source == "" {
+			r.Source = "ordering"
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 func (p Policy) manifestPath() string {

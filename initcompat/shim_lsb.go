@@ -33,7 +33,7 @@ func planLSB(pl *planner, in inScope) {
 	case s.Alias != "":
 		skip(fmt.Sprintf("%s is an alias of %s; name %s instead", unitName, s.Alias, systemd.Prefix(s.Alias)))
 		return
-	case s.UnitState.State == systemd.Masked:
+	case s.UnitState.State == systemd.Masked || pl.masked[unitName]:
 		skip(unitName + " is masked; a masked unit cannot be started, so there is nothing to redirect")
 		return
 	case s.Unit == nil:
@@ -56,7 +56,7 @@ func planLSB(pl *planner, in inScope) {
 	}
 
 	chk := inv.Tools.Chkconfig != ""
-	after := s.Unit.Values("Unit", "After")
+	after := append(s.Unit.Values("Unit", "After"), pl.after[unitName]...)
 	script := lsb.Render(lsb.Redirect{
 		Name:          s.Name,
 		Unit:          unitName,
@@ -104,7 +104,7 @@ var rcLinkName = regexp.MustCompile(`^[SK][0-9][0-9]`)
 // update-rc.d enable|disable only flips links that exist ("no runlevel
 // symlinks to modify, aborting!").
 func planRCLinks(pl *planner, s *Service, chk bool) {
-	enabled := s.UnitState.State == systemd.Enabled
+	enabled := s.UnitState.State == systemd.Enabled && !pl.disabled[s.Name+".service"]
 	startSeq, stopSeq := 1, 1
 	if chk {
 		startSeq, stopSeq = lsb.ChkconfigStart, lsb.ChkconfigStop
@@ -120,7 +120,11 @@ func planRCLinks(pl *planner, s *Service, chk bool) {
 	if chk {
 		tool = "chkconfig " + s.Name + " off|on"
 	}
-	reason := fmt.Sprintf("%s.service is %s: %s, so that %s has links to flip", s.Name, s.UnitState.State, layout, tool)
+	state := s.UnitState.State
+	if pl.disabled[s.Name+".service"] {
+		state = systemd.Disabled
+	}
+	reason := fmt.Sprintf("%s.service is %s: %s, so that %s has links to flip", s.Name, state, layout, tool)
 	for _, l := range lsb.Links(s.Name, enabled, startSeq, stopSeq) {
 		link := "/etc/rc" + l.Runlevel + ".d"
 		dir := pl.inv.RC[l.Runlevel]

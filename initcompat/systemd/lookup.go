@@ -51,12 +51,18 @@ type Store struct {
 	names    map[string][]int
 	units    map[string]*Unit
 	wants    map[string][]Want
+	skip     map[string]bool
 	Problems []Problem
 }
 
-// NewStore reads the search path of t.
-func NewStore(t *tree.Tree) *Store {
-	s := &Store{t: t, names: map[string][]int{}, units: map[string]*Unit{}}
+// NewStore reads the search path of t. Drop-ins with a name in skip are
+// left out: initcompat recomputes its own drop-ins on every run rather than
+// reading them back.
+func NewStore(t *tree.Tree, skip ...string) *Store {
+	s := &Store{t: t, names: map[string][]int{}, units: map[string]*Unit{}, skip: map[string]bool{}}
+	for _, n := range skip {
+		s.skip[n] = true
+	}
 	seen := map[string]bool{}
 	for _, d := range SearchPath {
 		real, err := t.Resolve(d)
@@ -211,7 +217,7 @@ func (s *Store) dropIns(name string) []string {
 		for _, b := range bases {
 			for _, e := range s.t.ReadDir(path.Join(d.Real, b)) {
 				n := path.Base(e.Path)
-				if !strings.HasSuffix(n, ".conf") {
+				if !strings.HasSuffix(n, ".conf") || s.skip[n] {
 					continue
 				}
 				if _, taken := chosen[n]; taken {

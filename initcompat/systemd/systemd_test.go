@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/coreos/go-systemd/v22/unit"
+
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
 )
 
@@ -102,5 +104,44 @@ func TestNames(t *testing.T) {
 	}
 	if TemplateOf("getty@tty1.service") != "getty@.service" || TemplateOf("a.service") != "" || !IsTemplate("w@.service") {
 		t.Error("template helpers")
+	}
+}
+
+// bookworm's cloud-final is ordered after multi-user.target; a service
+// wanted by multi-user.target and ordered after cloud-final closes a cycle,
+// unless it is also ordered after multi-user.target.
+func TestGraphCloudFinalCycle(t *testing.T) {
+	files := map[string]string{
+		"/usr/lib/systemd/system/multi-user.target": "[Unit]\nRequires=basic.target\nAfter=basic.target\n",
+		"/usr/lib/systemd/system/basic.target":      "[Unit]\nRequires=sysinit.target\nAfter=sysinit.target\n",
+		"/usr/lib/systemd/system/sysinit.target":    "[Unit]\nDefaultDependencies=no\n",
+		"/usr/lib/systemd/system/cloud-init.target": "[Unit]\nDescription=Cloud-init target\nAfter=multi-user.target\n",
+		"/usr/lib/systemd/system/cloud-final.service": "[Unit]\nAfter=network-online.target cloud-config.service rc-local.service\n" +
+			"After=multi-user.target\nBefore=apt-daily.service\n[Service]\nType=oneshot\nExecStart=/usr/bin/cloud-init modules --mode=final\n[Install]\nWantedBy=cloud-init.target\n",
+		"/etc/systemd/system/late.service": "[Service]\nExecStart=/bin/true\n[Install]\nWantedBy=multi-user.target\n",
+	}
+	links := map[string]string{
+		"/usr/lib/systemd/system/default.target":                          "multi-user.target",
+		"/etc/systemd/system/cloud-init.target.wants/cloud-final.service": "/lib/systemd/system/cloud-final.service",
+		"/etc/systemd/system/multi-user.target.wants/late.service":        "/etc/systemd/system/late.service",
+	}
+	s := store(t, files, links)
+	if c := s.BuildGraph(nil).Cycles(); len(c) != 0 {
+		t.Fatalf("cycles without the drop-in: %v", c)
+	}
+	naive := map[string][]*unit.UnitOption{"late.service": {unit.NewUnitOption("Unit", "After", "cloud-final.service")}}
+	g := s.BuildGraph(naive)
+	cycles := g.Cycles()
+	want := "cloud-final.service after multi-user.target after late.service after cloud-final.service"
+	if len(cycles) != 1 || FormatCycle(cycles[0]) != want {
+		t.Fatalf("cycles %v, want [%s]", cycles, want)
+	}
+	if got := g.TargetsPulling("late.service"); !reflect.DeepEqual(got, []string{"multi-user.target"}) {
+		t.Errorf("targets pulling late.service: %v", got)
+	}
+	fixed := map[string][]*unit.UnitOption{"late.service": {
+		unit.NewUnitOption("Unit", "After", "cloud-final.service"), unit.NewUnitOption("Unit", "After", "multi-user.target")}}
+	if c := s.BuildGraph(fixed).Cycles(); len(c) != 0 {
+		t.Fatalf("cycles with After=multi-user.target: %v", c)
 	}
 }

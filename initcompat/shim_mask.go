@@ -1,0 +1,126 @@
+package initcompat
+
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/systemd"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
+)
+
+// Shim names for masks and disables.
+const (
+	ShimMask    = "mask"
+	ShimDisable = "disable"
+)
+
+// planMasks masks units from /etc, the one place that works when the unit
+// and its enablement live in a read-only /usr (CoreOS, Flatcar).
+func planMasks(pl *planner) {
+	inv := pl.inv
+	for _, raw := range pl.pol.Mask {
+		name := unitName(raw)
+		svc := systemd.Prefix(name)
+		if !pl.checkUnitName(svc, ShimMask, "mask", name) {
+			continue
+		}
+		if inv.Init == Upstart {
+			pl.disableJob(svc, ShimMask)
+			continue
+		}
+		if _, _, ok := inv.Units.Entry(name); !ok {
+			pl.find(Error, svc, ShimMask, "", pl.missingUnit("mask", name))
+			continue
+		}
+		p := path.Join(realPath(inv.Tree, "/etc/systemd/system"), name)
+		e, ok := inv.Tree.Lstat(p)
+		switch {
+		case ok && e.Kind == tree.Symlink && path.Clean(e.Target) == "/dev/null":
+			pl.masked[name] = true
+			continue
+		case ok && !(e.Kind == tree.Symlink && pl.ours(p)):
+			pl.conflict(svc, ShimMask, p, "a unit file of that name is in /etc/systemd/system, so there is no room for the mask (systemctl mask refuses too)")
+			continue
+		}
+		reason := name + " masked from /etc: it cannot start, whatever links pull it in"
+		if en := inv.Units.Enablement(name); en.VendorOnly() {
+			reason += fmt.Sprintf(" (its enablement is a link under /usr: %s)", en.Wants[0].Link)
+		}
+		if pl.symlink(svc, ShimMask, p, "/dev/null", reason) {
+			pl.masked[name] = true
+		}
+	}
+}
+
+// planDisables unhooks units from the boot as systemctl disable does: the
+// links in /etc go (the manifest records them, to put back by hand).
+func planDisables(pl *planner) {
+	inv := pl.inv
+	for _, raw := range pl.pol.Disable {
+		name := unitName(raw)
+		svc := systemd.Prefix(name)
+		if !pl.checkUnitName(svc, ShimDisable, "disable", name) {
+			continue
+		}
+		if inv.Init == Upstart {
+			pl.disableJob(svc, ShimDisable)
+			continue
+		}
+		u := inv.Units.Load(name)
+		if u == nil {
+			pl.find(Error, svc, ShimDisable, "", pl.missingUnit("disable", name))
+			continue
+		}
+		pl.disabled[name] = true
+		removed := 0
+		for _, w := range inv.Units.WantedBy(name) {
+			if w.Vendor {
+				pl.find(Warning, svc, ShimDisable, w.Link, fmt.Sprintf(
+					"%s is pulled into %s by this link under /usr, which disable cannot remove (and /usr may be read-only); mask it instead (mask = [%q])", name, w.Target, svc))
+				continue
+			}
+			pl.remove(svc, ShimDisable, w.Link, fmt.Sprintf("disable: %s no longer starts with %s (as systemctl disable does)", name, w.Target))
+			removed++
+		}
+		etc := realPath(inv.Tree, "/etc/systemd/system")
+		for _, alias := range u.Values("Install", "Alias") {
+			p := path.Join(etc, alias)
+			if e, ok := inv.Tree.Lstat(p); ok && e.Kind == tree.Symlink && path.Base(e.Target) == name {
+				pl.remove(svc, ShimDisable, p, "disable: the alias "+alias+" goes with the enablement, as systemctl disable does")
+				removed++
+			}
+		}
+		if removed == 0 && !inv.Units.Enablement(name).VendorOnly() {
+			pl.find(Info, svc, ShimDisable, "", name+" is not enabled from /etc; nothing to remove")
+		}
+	}
+}
+
+// disableJob stops an Upstart job from starting by itself: a "manual"
+// line in its override file.
+func (pl *planner) disableJob(job, shim string) {
+	inv := pl.inv
+	if !scriptName.MatchString(job) {
+		pl.find(Error, job, shim, "", fmt.Sprintf("%q is not an Upstart job name", job))
+		return
+	}
+	conf := path.Join(realPath(inv.Tree, "/etc/init"), job+".conf")
+	if _, ok := inv.Tree.Lstat(conf); !ok {
+		pl.find(Error, job, shim, "", fmt.Sprintf("%s: Upstart job %q is not in the image (no %s)", shim, job, conf))
+		return
+	}
+	p := strings.TrimSuffix(conf, ".conf") + ".override"
+	e, ok := inv.Tree.Lstat(p)
+	if ok && e.Kind == tree.File && !IsOurs(e.Data) {
+		for _, line := range strings.Split(string(e.Data), "\n") {
+			if strings.TrimSpace(line) == "manual" {
+				return
+			}
+		}
+		pl.conflict(job, shim, p, "an override not written by initcompat exists; add the line \"manual\" to it to keep the job from starting by itself")
+		return
+	}
+	content := Marker(pl.pol.Version) + "\n# The job starts only when asked (initctl start " + job + ").\nmanual\n"
+	pl.writeFile(job, shim, p, 0o644, []byte(content), "Upstart's way to disable a job: a \"manual\" line in its override")
+}

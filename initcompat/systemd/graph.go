@@ -1,0 +1,259 @@
+package systemd
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/coreos/go-systemd/v22/unit"
+)
+
+// Graph is the boot transaction as far as ordering goes: the units pulled
+// in from default.target, and which must start after which.
+type Graph struct {
+	// Units in the transaction, canonical names.
+	Units map[string]bool
+	// After[a] lists the units a starts after.
+	After map[string]map[string]bool
+	// Pulls[t] lists the units t pulls in (Wants=, Requires=, .wants links...).
+	Pulls map[string][]string
+}
+
+// pullKeys are the [Unit] keys that pull another unit into the transaction.
+var pullKeys = []string{"Wants", "Requires", "Requisite", "BindsTo", "Upholds"}
+
+// Generated pull-ins that an image at rest does not show: cloud-init's
+// generator links cloud-init.target into multi-user.target when cloud-init
+// is enabled (its default).
+var generated = map[string][]string{"multi-user.target": {"cloud-init.target"}}
+
+// BuildGraph reads the transaction systemd would build at boot. extra holds
+// options to add as if drop-ins carried them (the ones a plan would write).
+func (s *Store) BuildGraph(extra map[string][]*unit.UnitOption) *Graph {
+	g := &Graph{Units: map[string]bool{}, After: map[string]map[string]bool{}, Pulls: map[string][]string{}}
+	load := func(name string) *Unit {
+		u := s.Load(name)
+		if u == nil || u.Masked {
+			return nil
+		}
+		if len(extra[u.Name]) == 0 && len(extra[TemplateOf(u.Name)]) == 0 {
+			return u
+		}
+		c := *u
+		c.Options = append(append(append([]*unit.UnitOption(nil), u.Options...), extra[TemplateOf(u.Name)]...), extra[u.Name]...)
+		return &c
+	}
+	canon := func(name string) string {
+		if u := s.Load(name); u != nil && !u.Masked {
+			return u.Name
+		}
+		return name
+	}
+
+	// Pull-ins, breadth first from default.target.
+	linked := map[string][]string{}
+	for unitName, ws := range s.wantIndex() {
+		for _, w := range ws {
+			linked[canon(w.Target)] = append(linked[canon(w.Target)], unitName)
+		}
+	}
+	loaded := map[string]*Unit{}
+	queue := []string{canon("default.target")}
+	for len(queue) > 0 {
+		n := queue[0]
+		queue = queue[1:]
+		if g.Units[n] {
+			continue
+		}
+		u := load(n)
+		if u == nil {
+			continue
+		}
+		g.Units[n] = true
+		loaded[n] = u
+		var pulls []string
+		for _, k := range pullKeys {
+			pulls = append(pulls, u.Values("Unit", k)...)
+		}
+		pulls = append(pulls, linked[n]...)
+		if n == "multi-user.target" && s.Load("cloud-init.target") != nil {
+			pulls = append(pulls, generated[n]...)
+		}
+		for _, p := range pulls {
+			p = canon(p)
+			g.Pulls[n] = append(g.Pulls[n], p)
+			queue = append(queue, p)
+		}
+	}
+
+	edge := func(a, b string) { // a starts after b
+		if !g.Units[a] || !g.Units[b] || a == b {
+			return
+		}
+		if g.After[a] == nil {
+			g.After[a] = map[string]bool{}
+		}
+		g.After[a][b] = true
+	}
+	for n, u := range loaded {
+		for _, b := range u.Values("Unit", "After") {
+			edge(n, canon(b))
+		}
+		for _, b := range u.Values("Unit", "Before") {
+			edge(canon(b), n)
+		}
+		if !defaultDeps(u) {
+			continue
+		}
+		switch Suffix(n) {
+		case "service", "socket", "timer", "path", "mount", "swap":
+			edge(n, "sysinit.target")
+			if Suffix(n) == "service" {
+				edge(n, "basic.target")
+			}
+		}
+	}
+	// A target is ordered after what it pulls in, unless either side opts
+	// out of default dependencies or the unit is already ordered after the
+	// target (systemd's unit_add_default_target_dependency).
+	for t, pulled := range g.Pulls {
+		if Suffix(t) != "target" || !defaultDeps(loaded[t]) {
+			continue
+		}
+		for _, p := range pulled {
+			if u := loaded[p]; u == nil || !defaultDeps(u) || g.After[p][t] {
+				continue
+			}
+			edge(t, p)
+		}
+	}
+	return g
+}
+
+func defaultDeps(u *Unit) bool {
+	v := strings.ToLower(u.Last("Unit", "DefaultDependencies"))
+	return !(v == "no" || v == "false" || v == "0" || v == "off")
+}
+
+// Cycles returns every ordering cycle of the graph as a path of unit
+// names, each starting after the next and the last after the first. The
+// result is sorted and stable.
+func (g *Graph) Cycles() [][]string {
+	nodes := make([]string, 0, len(g.Units))
+	for n := range g.Units {
+		nodes = append(nodes, n)
+	}
+	sort.Strings(nodes)
+	succ := func(n string) []string {
+		out := make([]string, 0, len(g.After[n]))
+		for m := range g.After[n] {
+			out = append(out, m)
+		}
+		sort.Strings(out)
+		return out
+	}
+	// Tarjan's strongly connected components.
+	index, low := map[string]int{}, map[string]int{}
+	onStack := map[string]bool{}
+	var stack []string
+	var sccs [][]string
+	next := 0
+	var visit func(string)
+	visit = func(v string) {
+		index[v], low[v] = next, next
+		next++
+		stack = append(stack, v)
+		onStack[v] = true
+		for _, w := range succ(v) {
+			if _, seen := index[w]; !seen {
+				visit(w)
+				low[v] = min(low[v], low[w])
+			} else if onStack[w] {
+				low[v] = min(low[v], index[w])
+			}
+		}
+		if low[v] == index[v] {
+			var scc []string
+			for {
+				w := stack[len(stack)-1]
+				stack = stack[:len(stack)-1]
+				onStack[w] = false
+				scc = append(scc, w)
+				if w == v {
+					break
+				}
+			}
+			if len(scc) > 1 {
+				sort.Strings(scc)
+				sccs = append(sccs, scc)
+			}
+		}
+	}
+	for _, n := range nodes {
+		if _, seen := index[n]; !seen {
+			visit(n)
+		}
+	}
+	// One readable cycle per component: the shortest way back to its first unit.
+	var out [][]string
+	for _, scc := range sccs {
+		in := map[string]bool{}
+		for _, n := range scc {
+			in[n] = true
+		}
+		start := scc[0]
+		prev := map[string]string{start: ""}
+		queue := []string{start}
+		var end string
+	search:
+		for len(queue) > 0 {
+			v := queue[0]
+			queue = queue[1:]
+			for _, w := range succ(v) {
+				if !in[w] {
+					continue
+				}
+				if w == start {
+					end = v
+					break search
+				}
+				if _, seen := prev[w]; !seen {
+					prev[w] = v
+					queue = append(queue, w)
+				}
+			}
+		}
+		var path []string
+		for v := end; v != ""; v = prev[v] {
+			path = append([]string{v}, path...)
+		}
+		out = append(out, path)
+	}
+	sort.Slice(out, func(i, j int) bool { return strings.Join(out[i], " ") < strings.Join(out[j], " ") })
+	return out
+}
+
+// FormatCycle writes a cycle as systemd-analyze would say it in words.
+func FormatCycle(c []string) string {
+	if len(c) == 0 {
+		return ""
+	}
+	return strings.Join(c, " after ") + " after " + c[0]
+}
+
+// TargetsPulling returns the targets that pull name in directly, sorted.
+func (g *Graph) TargetsPulling(name string) []string {
+	var out []string
+	for t, pulled := range g.Pulls {
+		if Suffix(t) != "target" {
+			continue
+		}
+		for _, p := range pulled {
+			if p == name {
+				out = append(out, t)
+				break
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}

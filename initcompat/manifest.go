@@ -17,7 +17,7 @@ type Manifest struct {
 
 // ManifestEntry is one path initcompat made.
 type ManifestEntry struct {
-	Path    string `json:"path"`
+	Path string `json:"path"`
 	// "file", "symlink", "dir"; or "removed" for a link of the image's own
 	// that a disable took away (Target says what it pointed to).
 	Kind    string `json:"kind"`

@@ -1,4 +1,4 @@
-//go:generate go tool packer-sdc mapstructure-to-hcl2 -type Config
+//go:generate go tool packer-sdc mapstructure-to-hcl2 -type Config,OrderingConfig
 //go:generate go tool packer-sdc struct-markdown
 
 // Package provisioner is the Packer face of initcompat: the configuration,
@@ -70,8 +70,44 @@ type Config struct {
 	// not write. Without it, such a conflict is a warning and that shim is
 	// skipped.
 	Strict bool `mapstructure:"strict"`
+	// Services that must start after EC2 user data, which runs in
+	// cloud-final.service, and after remote file systems. Each gets a drop-in
+	// `NAME.service.d/initcompat-ordering.conf` with
+	// `After=cloud-final.service remote-fs.target`; when that ordering would
+	// close a cycle (cloud-final is ordered after multi-user.target on Debian,
+	// Ubuntu and every distro from cloud-init 24.4), the drop-in also orders
+	// the service after the targets that pull it in, so that systemd does not
+	// delete a job at boot.
+	StartAfterUserData []string `mapstructure:"start_after_user_data"`
+	// Further ordering for a unit, checked against the boot graph for cycles
+	// like `start_after_user_data`. Repeatable.
+	Ordering []OrderingConfig `mapstructure:"ordering"`
+	// Units to mask: `/etc/systemd/system/NAME -> /dev/null`. This works when
+	// the unit and its enablement live in a read-only /usr (CoreOS,
+	// Flatcar), where `systemctl disable` says nothing and changes nothing.
+	// On Upstart images, a `manual` override.
+	Mask []string `mapstructure:"mask"`
+	// Units to unhook from the boot as `systemctl disable` does: the links
+	// in /etc go, and the manifest records them. Links under /usr cannot be
+	// removed; initcompat says so and suggests `mask`. On Upstart images, a
+	// `manual` line in `/etc/init/NAME.override`.
+	Disable []string `mapstructure:"disable"`
 
 	ctx interpolate.Context
+}
+
+// OrderingConfig is one `ordering` block.
+type OrderingConfig struct {
+	// The unit to order; a bare name means `NAME.service`.
+	Unit string `mapstructure:"unit" required:"true"`
+	// Units this one starts after (`After=`).
+	After []string `mapstructure:"after"`
+	// Units this one starts before (`Before=`).
+	Before []string `mapstructure:"before"`
+	// Units this one pulls in (`Wants=`).
+	Wants []string `mapstructure:"wants"`
+	// Paths whose mounts this one needs (`RequiresMountsFor=`).
+	RequiresMountsFor []string `mapstructure:"requires_mounts_for"`
 }
 
 // Provisioner implements packersdk.Provisioner.
@@ -110,9 +146,19 @@ func (p *Provisioner) Prepare(raws ...interface{}) error {
 	} else if !tree.IsClean(c.ManifestPath) || c.ManifestPath == "/" {
 		errs = packersdk.MultiErrorAppend(errs, fmt.Errorf("manifest_path %q: want an absolute, clean path of a file in the image", c.ManifestPath))
 	}
-	for _, s := range c.Services {
-		if strings.TrimSpace(s) == "" {
-			errs = packersdk.MultiErrorAppend(errs, errors.New("services: an empty name; remove it"))
+	for key, list := range map[string][]string{"services": c.Services, "start_after_user_data": c.StartAfterUserData, "mask": c.Mask, "disable": c.Disable} {
+		for _, s := range list {
+			if strings.TrimSpace(s) == "" {
+				errs = packersdk.MultiErrorAppend(errs, fmt.Errorf("%s: an empty name; remove it", key))
+			}
+		}
+	}
+	for i, o := range c.Ordering {
+		if strings.TrimSpace(o.Unit) == "" {
+			errs = packersdk.MultiErrorAppend(errs, fmt.Errorf("ordering block %d: unit is required", i+1))
+		}
+		if len(o.After)+len(o.Before)+len(o.Wants)+len(o.RequiresMountsFor) == 0 {
+			errs = packersdk.MultiErrorAppend(errs, fmt.Errorf("ordering block %d (%s): set after, before, wants or requires_mounts_for", i+1, o.Unit))
 		}
 	}
 	if c.ExecuteCommand != "" && !strings.Contains(c.ExecuteCommand, "{{.Command}}") && !strings.Contains(c.ExecuteCommand, "{{ .Command }}") {
@@ -126,12 +172,20 @@ func (p *Provisioner) Prepare(raws ...interface{}) error {
 }
 
 func (p *Provisioner) policy() initcompat.Policy {
-	return initcompat.Policy{
-		Services:     p.config.Services,
-		Strict:       p.config.Strict,
-		Version:      version.PluginVersion.String(),
-		ManifestPath: p.config.ManifestPath,
+	pol := initcompat.Policy{
+		Services:           p.config.Services,
+		Strict:             p.config.Strict,
+		Version:            version.PluginVersion.String(),
+		ManifestPath:       p.config.ManifestPath,
+		StartAfterUserData: p.config.StartAfterUserData,
+		Mask:               p.config.Mask,
+		Disable:            p.config.Disable,
 	}
+	for _, o := range p.config.Ordering {
+		pol.Ordering = append(pol.Ordering, initcompat.OrderingRule{
+			Unit: o.Unit, After: o.After, Before: o.Before, Wants: o.Wants, RequiresMountsFor: o.RequiresMountsFor})
+	}
+	return pol
 }
 
 // transport reads and writes the image.

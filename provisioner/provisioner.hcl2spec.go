@@ -10,22 +10,26 @@ import (
 // FlatConfig is an auto-generated flat version of Config.
 // Where the contents of a field with a `mapstructure:,squash` tag are bubbled up.
 type FlatConfig struct {
-	PackerBuildName     *string           `mapstructure:"packer_build_name" cty:"packer_build_name" hcl:"packer_build_name"`
-	PackerBuilderType   *string           `mapstructure:"packer_builder_type" cty:"packer_builder_type" hcl:"packer_builder_type"`
-	PackerCoreVersion   *string           `mapstructure:"packer_core_version" cty:"packer_core_version" hcl:"packer_core_version"`
-	PackerDebug         *bool             `mapstructure:"packer_debug" cty:"packer_debug" hcl:"packer_debug"`
-	PackerForce         *bool             `mapstructure:"packer_force" cty:"packer_force" hcl:"packer_force"`
-	PackerOnError       *string           `mapstructure:"packer_on_error" cty:"packer_on_error" hcl:"packer_on_error"`
-	PackerUserVars      map[string]string `mapstructure:"packer_user_variables" cty:"packer_user_variables" hcl:"packer_user_variables"`
-	PackerSensitiveVars []string          `mapstructure:"packer_sensitive_variables" cty:"packer_sensitive_variables" hcl:"packer_sensitive_variables"`
-	Mode                *string           `mapstructure:"mode" cty:"mode" hcl:"mode"`
-	Services            []string          `mapstructure:"services" cty:"services" hcl:"services"`
-	RootDir             *string           `mapstructure:"root_dir" cty:"root_dir" hcl:"root_dir"`
-	UseSudo             *bool             `mapstructure:"use_sudo" cty:"use_sudo" hcl:"use_sudo"`
-	ExecuteCommand      *string           `mapstructure:"execute_command" cty:"execute_command" hcl:"execute_command"`
-	ManifestPath        *string           `mapstructure:"manifest_path" cty:"manifest_path" hcl:"manifest_path"`
-	ReportFile          *string           `mapstructure:"report_file" cty:"report_file" hcl:"report_file"`
-	Strict              *bool             `mapstructure:"strict" cty:"strict" hcl:"strict"`
+	PackerBuildName     *string              `mapstructure:"packer_build_name" cty:"packer_build_name" hcl:"packer_build_name"`
+	PackerBuilderType   *string              `mapstructure:"packer_builder_type" cty:"packer_builder_type" hcl:"packer_builder_type"`
+	PackerCoreVersion   *string              `mapstructure:"packer_core_version" cty:"packer_core_version" hcl:"packer_core_version"`
+	PackerDebug         *bool                `mapstructure:"packer_debug" cty:"packer_debug" hcl:"packer_debug"`
+	PackerForce         *bool                `mapstructure:"packer_force" cty:"packer_force" hcl:"packer_force"`
+	PackerOnError       *string              `mapstructure:"packer_on_error" cty:"packer_on_error" hcl:"packer_on_error"`
+	PackerUserVars      map[string]string    `mapstructure:"packer_user_variables" cty:"packer_user_variables" hcl:"packer_user_variables"`
+	PackerSensitiveVars []string             `mapstructure:"packer_sensitive_variables" cty:"packer_sensitive_variables" hcl:"packer_sensitive_variables"`
+	Mode                *string              `mapstructure:"mode" cty:"mode" hcl:"mode"`
+	Services            []string             `mapstructure:"services" cty:"services" hcl:"services"`
+	RootDir             *string              `mapstructure:"root_dir" cty:"root_dir" hcl:"root_dir"`
+	UseSudo             *bool                `mapstructure:"use_sudo" cty:"use_sudo" hcl:"use_sudo"`
+	ExecuteCommand      *string              `mapstructure:"execute_command" cty:"execute_command" hcl:"execute_command"`
+	ManifestPath        *string              `mapstructure:"manifest_path" cty:"manifest_path" hcl:"manifest_path"`
+	ReportFile          *string              `mapstructure:"report_file" cty:"report_file" hcl:"report_file"`
+	Strict              *bool                `mapstructure:"strict" cty:"strict" hcl:"strict"`
+	StartAfterUserData  []string             `mapstructure:"start_after_user_data" cty:"start_after_user_data" hcl:"start_after_user_data"`
+	Ordering            []FlatOrderingConfig `mapstructure:"ordering" cty:"ordering" hcl:"ordering"`
+	Mask                []string             `mapstructure:"mask" cty:"mask" hcl:"mask"`
+	Disable             []string             `mapstructure:"disable" cty:"disable" hcl:"disable"`
 }
 
 // FlatMapstructure returns a new FlatConfig.
@@ -56,6 +60,41 @@ func (*FlatConfig) HCL2Spec() map[string]hcldec.Spec {
 		"manifest_path":              &hcldec.AttrSpec{Name: "manifest_path", Type: cty.String, Required: false},
 		"report_file":                &hcldec.AttrSpec{Name: "report_file", Type: cty.String, Required: false},
 		"strict":                     &hcldec.AttrSpec{Name: "strict", Type: cty.Bool, Required: false},
+		"start_after_user_data":      &hcldec.AttrSpec{Name: "start_after_user_data", Type: cty.List(cty.String), Required: false},
+		"ordering":                   &hcldec.BlockListSpec{TypeName: "ordering", Nested: hcldec.ObjectSpec((*FlatOrderingConfig)(nil).HCL2Spec())},
+		"mask":                       &hcldec.AttrSpec{Name: "mask", Type: cty.List(cty.String), Required: false},
+		"disable":                    &hcldec.AttrSpec{Name: "disable", Type: cty.List(cty.String), Required: false},
+	}
+	return s
+}
+
+// FlatOrderingConfig is an auto-generated flat version of OrderingConfig.
+// Where the contents of a field with a `mapstructure:,squash` tag are bubbled up.
+type FlatOrderingConfig struct {
+	Unit              *string  `mapstructure:"unit" required:"true" cty:"unit" hcl:"unit"`
+	After             []string `mapstructure:"after" cty:"after" hcl:"after"`
+	Before            []string `mapstructure:"before" cty:"before" hcl:"before"`
+	Wants             []string `mapstructure:"wants" cty:"wants" hcl:"wants"`
+	RequiresMountsFor []string `mapstructure:"requires_mounts_for" cty:"requires_mounts_for" hcl:"requires_mounts_for"`
+}
+
+// FlatMapstructure returns a new FlatOrderingConfig.
+// FlatOrderingConfig is an auto-generated flat version of OrderingConfig.
+// Where the contents a fields with a `mapstructure:,squash` tag are bubbled up.
+func (*OrderingConfig) FlatMapstructure() interface{ HCL2Spec() map[string]hcldec.Spec } {
+	return new(FlatOrderingConfig)
+}
+
+// HCL2Spec returns the hcl spec of a OrderingConfig.
+// This spec is used by HCL to read the fields of OrderingConfig.
+// The decoded values from this spec will then be applied to a FlatOrderingConfig.
+func (*FlatOrderingConfig) HCL2Spec() map[string]hcldec.Spec {
+	s := map[string]hcldec.Spec{
+		"unit":                &hcldec.AttrSpec{Name: "unit", Type: cty.String, Required: false},
+		"after":               &hcldec.AttrSpec{Name: "after", Type: cty.List(cty.String), Required: false},
+		"before":              &hcldec.AttrSpec{Name: "before", Type: cty.List(cty.String), Required: false},
+		"wants":               &hcldec.AttrSpec{Name: "wants", Type: cty.List(cty.String), Required: false},
+		"requires_mounts_for": &hcldec.AttrSpec{Name: "requires_mounts_for", Type: cty.List(cty.String), Required: false},
 	}
 	return s
 }

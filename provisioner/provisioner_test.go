@@ -138,3 +138,35 @@ func TestCheckModeFailsAndPlanWritesNothing(t *testing.T) {
 		t.Fatal("a failed build changed the image")
 	}
 }
+
+// The HCL form of every list and of the repeatable ordering block reaches
+// the policy.
+func TestHCLOrderingBlocks(t *testing.T) {
+	p := new(Provisioner)
+	cfg := hclConfig(t, `
+start_after_user_data = ["postfix"]
+mask    = ["update-engine", "locksmithd"]
+disable = ["hello"]
+ordering {
+  unit  = "app"
+  after = ["db.service"]
+  requires_mounts_for = ["/srv"]
+}
+ordering {
+  unit  = "worker.service"
+  wants = ["redis.service"]
+}
+`)
+	if err := p.Prepare(cfg); err != nil {
+		t.Fatal(err)
+	}
+	pol := p.policy()
+	if len(pol.Ordering) != 2 || pol.Ordering[0].Unit != "app" || pol.Ordering[0].RequiresMountsFor[0] != "/srv" ||
+		pol.Ordering[1].Wants[0] != "redis.service" || pol.StartAfterUserData[0] != "postfix" || len(pol.Mask) != 2 || pol.Disable[0] != "hello" {
+		t.Fatalf("policy: %+v", pol)
+	}
+	if err := new(Provisioner).Prepare(map[string]interface{}{"ordering": []map[string]interface{}{{"unit": "app"}}}); err == nil ||
+		!strings.Contains(err.Error(), "set after, before, wants or requires_mounts_for") {
+		t.Fatalf("an empty ordering block: %v", err)
+	}
+}

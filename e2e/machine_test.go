@@ -301,3 +301,42 @@ func tail(b []byte, n int) string {
 	}
 	return string(b)
 }
+
+// derivedImage returns a cached copy of the suite's base image with extra
+// packages installed (no service started while installing), made once.
+func derivedImage(t *testing.T, suite string, pkgs ...string) string {
+	t.Helper()
+	base := baseImage(t, suite)
+	baseMu.Lock()
+	defer baseMu.Unlock()
+	name := suite + "+" + strings.Join(pkgs, "+")
+	dir := filepath.Join(cacheDir, name)
+	stamp := dir + ".ok"
+	if _, err := os.Stat(stamp); err == nil {
+		return dir
+	}
+	_ = os.RemoveAll(dir)
+	if out, err := exec.Command("cp", "-a", base, dir).CombinedOutput(); err != nil {
+		t.Fatalf("cp: %v\n%s", err, out)
+	}
+	policy := filepath.Join(dir, "usr/sbin/policy-rc.d")
+	if err := os.WriteFile(policy, []byte("#!/bin/sh\nexit 101\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	cmd := exec.Command("systemd-nspawn", "-q", "-D", dir, "--register=no", "--keep-unit", "--pipe",
+		"-E", "DEBIAN_FRONTEND=noninteractive", "sh", "-c",
+		"apt-get update -qq && apt-get install -y -qq --no-install-recommends "+strings.Join(pkgs, " ")+" && apt-get clean")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("installing %v: %v\n%s", pkgs, err, tail(out, 3000))
+	}
+	_ = os.Remove(policy)
+	if err := os.WriteFile(stamp, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("installed %v into %s: %v", pkgs, suite, time.Since(start).Round(time.Second))
+	return dir
+}
+
+// copyFrom copies a cached image into a fresh directory.
+func copyFrom(t *testing.T, src string) string { t.Helper(); return copyImage(t, src) }

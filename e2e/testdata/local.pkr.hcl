@@ -9,6 +9,14 @@ variable "report_file" {
   type    = string
   default = ""
 }
+variable "start_after_user_data" {
+  type    = list(string)
+  default = []
+}
+variable "mask" {
+  type    = list(string)
+  default = []
+}
 
 source "null" "image" {
   communicator = "none"
@@ -17,8 +25,10 @@ source "null" "image" {
 build {
   sources = ["source.null.image"]
   provisioner "initcompat" {
-    root_dir    = var.root_dir
-    mode        = var.mode
-    report_file = var.report_file
+    root_dir              = var.root_dir
+    mode                  = var.mode
+    report_file           = var.report_file
+    start_after_user_data = var.start_after_user_data
+    mask                  = var.mask
   }
 }

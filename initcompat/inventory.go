@@ -65,6 +65,18 @@ type Service struct {
 	Script     *tree.Entry // /etc/init.d/NAME, resolved parent; nil when absent
 	ScriptPath string      // real path of /etc/init.d/NAME whether or not it exists
 	Packaged   bool        // shipped by an OS package
+	Job        *Job        // the Upstart job of that name, nil when none
+}
+
+// Custom reports a service installed by hand: a unit or a job that no OS
+// package owns.
+func (s *Service) Custom() bool {
+	return (s.Unit != nil && s.Unit.Fragment != "" && !s.Packaged) || (s.Job != nil && !s.Job.Packaged)
+}
+
+// Exists reports whether anything of that name is in the image.
+func (s *Service) Exists() bool {
+	return s.Unit != nil || s.Script != nil || s.Alias != "" || s.Job != nil
 }
 
 // Inventory is what Inspect learns about an image.
@@ -86,7 +98,22 @@ type Inventory struct {
 	DpkgLists bool
 	Manifest  *Manifest
 	Problems  []Finding
+	// Jobs are the Upstart jobs in /etc/init, by name.
+	Jobs    []*Job
+	jobByID map[string]*Job
+	owned   map[string]bool
 }
+
+// Job is an Upstart job file of the image.
+type Job struct {
+	Name     string
+	Conf     string // real path of NAME.conf
+	Override string // real path of NAME.override, "" when absent
+	Packaged bool
+}
+
+// Job returns the Upstart job of that name, or nil.
+func (inv *Inventory) Job(name string) *Job { return inv.jobByID[name] }
 
 // Service returns the service of that name, or nil.
 func (inv *Inventory) Service(name string) *Service { return inv.byName[name] }
@@ -104,7 +131,23 @@ func Inspect(t *tree.Tree, pol Policy) *Inventory {
 	}
 	inv.CloudInit = inv.Units.Load("cloud-final.service") != nil
 	owned := inv.dpkgOwned()
+	inv.owned = owned
 	inv.readManifest(pol.manifestPath())
+	inv.jobByID = map[string]*Job{}
+	initDir := realPath(t, "/etc/init")
+	for _, e := range t.ReadDir(initDir) {
+		n := path.Base(e.Path)
+		if e.Kind != tree.File || !strings.HasSuffix(n, ".conf") || strings.HasPrefix(n, ".") {
+			continue
+		}
+		j := &Job{Name: strings.TrimSuffix(n, ".conf"), Conf: e.Path}
+		if o, ok := t.Lstat(strings.TrimSuffix(e.Path, ".conf") + ".override"); ok && o.Kind == tree.File {
+			j.Override = o.Path
+		}
+		j.Packaged = isPackaged(e.Path, owned, inv.DpkgLists)
+		inv.Jobs = append(inv.Jobs, j)
+		inv.jobByID[j.Name] = j
+	}
 
 	names := map[string]bool{}
 	for _, n := range inv.Units.Names() {
@@ -117,8 +160,11 @@ func Inspect(t *tree.Tree, pol Policy) *Inventory {
 			names[n] = true
 		}
 	}
+	for _, j := range inv.Jobs {
+		names[j.Name] = true
+	}
 	for n := range names {
-		s := &Service{Name: n, ScriptPath: path.Join(inv.InitD, n)}
+		s := &Service{Name: n, ScriptPath: path.Join(inv.InitD, n), Job: inv.jobByID[n]}
 		if e, ok := t.Lstat(s.ScriptPath); ok {
 			s.Script = e
 		}
@@ -244,7 +290,7 @@ func (inv *Inventory) dpkgOwned() map[string]bool {
 			continue
 		}
 		for _, line := range strings.Split(string(e.Data), "\n") {
-			if !strings.Contains(line, "/systemd/system/") || !strings.HasPrefix(line, "/") {
+			if !strings.HasPrefix(line, "/") || !(strings.Contains(line, "/systemd/system/") || strings.HasPrefix(line, "/etc/init/")) {
 				continue
 			}
 			if r, err := t.ResolveParent(line); err == nil {

@@ -94,8 +94,7 @@ func runGolden(t *testing.T, file string) {
 
 	// Idempotence: the image with the plan applied plans nothing more.
 	if len(plan.Errors()) == 0 {
-		applyInMemory(t, tr, plan)
-		again := BuildPlan(tr, pol)
+		again := BuildPlan(Overlay(tr, plan.Changes), pol)
 		if !again.Empty() {
 			t.Errorf("second run on the applied tree plans changes:\n%s", again.Text())
 		}
@@ -138,6 +137,8 @@ func parsePolicy(t *testing.T, ar *txtar.Archive) (Policy, string) {
 				pol.ManifestPath = v
 			case "start_after_user_data":
 				pol.StartAfterUserData = strings.Fields(v)
+			case "replace_upstart_links":
+				pol.ReplaceUpstartLinks = v == "true"
 			case "mask":
 				pol.Mask = strings.Fields(v)
 			case "disable":
@@ -207,25 +208,4 @@ func loadTree(t *testing.T, base string, ar *txtar.Archive) *tree.Tree {
 		t.Fatal(err)
 	}
 	return tr
-}
-
-// applyInMemory does to the tree what an apply does to the image.
-func applyInMemory(t *testing.T, tr *tree.Tree, p *Plan) {
-	t.Helper()
-	for _, c := range p.Changes {
-		var err error
-		switch c.Op {
-		case OpMkdir:
-			err = tr.Add(tree.Entry{Path: c.Path, Kind: tree.Dir, Mode: c.Mode})
-		case OpWrite:
-			err = tr.Add(tree.Entry{Path: c.Path, Kind: tree.File, Mode: c.Mode, Data: c.Content})
-		case OpSymlink:
-			err = tr.Add(tree.Entry{Path: c.Path, Kind: tree.Symlink, Mode: 0o777, Target: c.Target})
-		case OpRemove:
-			tr.Remove(c.Path)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/systemd"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/upstart"
 )
 
 // Shim names, as they appear in plans, reports and the manifest.
@@ -23,21 +24,31 @@ const (
 func BuildPlan(t *tree.Tree, pol Policy) *Plan {
 	inv := Inspect(t, pol)
 	pl := &planner{inv: inv, pol: pol, mine: inv.Manifest.index(), dirs: map[string]bool{},
-		masked: map[string]bool{}, disabled: map[string]bool{}, after: map[string][]string{},
+		masked: map[string]bool{}, disabled: map[string]bool{}, after: map[string][]string{}, replaceable: map[string]bool{},
 		plan: &Plan{Version: pol.Version, ManifestPath: pol.manifestPath()}}
 	pl.plan.Findings = append(pl.plan.Findings, inv.Problems...)
-	// Masks and disables first: the rc links of the LSB shim follow the
+	// Units made from Upstart jobs first; the other shims then see the
+	// image as it will be, with those units in it.
+	for _, s := range pl.scope(false) {
+		planUpstartToSystemd(pl, s)
+	}
+	if len(pl.plan.Changes) > 0 {
+		pl.inv = Inspect(Overlay(t, pl.plan.Changes), pol)
+	}
+	// Masks and disables next: the rc links of the LSB shim follow the
 	// enablement they leave.
 	planMasks(pl)
 	planDisables(pl)
 	// Ordering before the LSB shim: a redirect's Required-Start follows the
 	// After= the unit will have.
 	planOrdering(pl)
-	scope := pl.scope()
-	for _, s := range scope {
+	for _, s := range pl.scope(true) {
 		pl.plan.Summary.InScope = append(pl.plan.Summary.InScope, s.svc.Name)
 		planLSB(pl, s)
+		planUpstartLink(pl, s)
+		planStopOn(pl, s)
 	}
+	planOverrides(pl)
 	pl.plan.Summary.Init = string(inv.Init)
 	pl.plan.Summary.Distro = strings.TrimSpace(inv.Distro.ID + " " + inv.Distro.VersionID)
 	pl.plan.Summary.CloudInit = inv.CloudInit
@@ -55,6 +66,11 @@ type planner struct {
 	masked, disabled map[string]bool
 	// after holds the After= values the ordering drop-ins add, by unit.
 	after map[string][]string
+	// Upstart jobs as parsed, and the override lines shims ask for.
+	jobs      map[string]*upstart.Job
+	overrides map[string][]overrideLine
+	// replaceable holds paths not ours that the user allowed us to replace.
+	replaceable map[string]bool
 }
 
 // inScope is a service the shims consider, and why.
@@ -63,20 +79,24 @@ type inScope struct {
 	explicit bool // named by the user: every skip is worth a Finding
 }
 
-func (pl *planner) scope() []inScope {
+// scope lists the services the shims consider; with report, a named
+// service the image lacks is an error.
+func (pl *planner) scope(report bool) []inScope {
 	var out []inScope
 	named := map[string]bool{}
 	for _, n := range pl.pol.named() {
 		s := pl.inv.Service(n)
-		if s == nil || (s.Unit == nil && s.Script == nil && s.Alias == "") {
-			pl.find(Error, n, ShimScope, "", pl.missing(n))
+		if s == nil || !s.Exists() {
+			if report {
+				pl.find(Error, n, ShimScope, "", pl.missing(n))
+			}
 			continue
 		}
 		named[n] = true
 	}
 	all := pl.pol.all()
 	for _, s := range pl.inv.Services {
-		custom := s.Unit != nil && s.Unit.Fragment != "" && !s.Packaged
+		custom := s.Custom()
 		if named[s.Name] || custom || all {
 			out = append(out, inScope{svc: s, explicit: named[s.Name] || custom})
 		}
@@ -88,7 +108,7 @@ func (pl *planner) scope() []inScope {
 func (pl *planner) missing(name string) string {
 	var have, close []string
 	for _, s := range pl.inv.Services {
-		if s.Unit == nil && s.Script == nil {
+		if !s.Exists() {
 			continue
 		}
 		have = append(have, s.Name)
@@ -96,7 +116,7 @@ func (pl *planner) missing(name string) string {
 			close = append(close, s.Name)
 		}
 	}
-	msg := fmt.Sprintf("service %q is not in the image (no unit %s.service, no /etc/init.d/%s)", name, name, name)
+	msg := fmt.Sprintf("service %q is not in the image (no unit %s.service, no /etc/init.d/%s, no Upstart job)", name, name, name)
 	if len(close) > 0 {
 		msg += "; did you mean " + strings.Join(close, ", ") + "?"
 	}
@@ -200,6 +220,9 @@ func (pl *planner) writeFile(service, shim, p string, mode fs.FileMode, content 
 		c.Reason = "update: " + reason
 	case e.Kind == tree.File && p == pl.pol.manifestPath() && pl.inv.Manifest != nil:
 		c.Prior = Prior{Kind: "file", SHA256: sum(e.Data)}
+	case pl.replaceable[p] && e.Kind == tree.Symlink:
+		c.Prior = Prior{Kind: "symlink", Target: e.Target}
+		c.Reason = "replaces the link to " + e.Target + ": " + reason
 	default:
 		pl.conflict(service, shim, p, fmt.Sprintf("a %s not written by initcompat is in the way", e.Kind))
 		return false
@@ -301,4 +324,23 @@ func (pl *planner) missingUnit(source, name string) string {
 		have = append(have[:40], "...")
 	}
 	return msg + " Units of that type: " + orNone(strings.Join(have, " "))
+}
+
+// Overlay returns t with the changes applied, as the image will be after
+// an apply; t itself is not changed.
+func Overlay(t *tree.Tree, changes []Change) *tree.Tree {
+	o := t.Clone()
+	for _, c := range changes {
+		switch c.Op {
+		case OpMkdir:
+			_ = o.Add(tree.Entry{Path: c.Path, Kind: tree.Dir, Mode: c.Mode})
+		case OpWrite:
+			_ = o.Add(tree.Entry{Path: c.Path, Kind: tree.File, Mode: c.Mode, Data: c.Content})
+		case OpSymlink:
+			_ = o.Add(tree.Entry{Path: c.Path, Kind: tree.Symlink, Mode: 0o777, Target: c.Target})
+		case OpRemove:
+			o.Remove(c.Path)
+		}
+	}
+	return o
 }

@@ -28,6 +28,9 @@ type Policy struct {
 	// Mask and Disable name units to mask, or to unhook from the boot.
 	Mask    []string
 	Disable []string
+	// ReplaceUpstartLinks lets the LSB shim replace leftover
+	// "/etc/init.d/NAME -> /lib/init/upstart-job" links on systemd images.
+	ReplaceUpstartLinks bool
 }
 
 // OrderingRule is one ordering request for a unit.

@@ -45,7 +45,16 @@ func planLSB(pl *planner, in inScope) {
 		return
 	}
 	if s.Script != nil {
-		if ours := s.Script.Kind == tree.File && IsOurs(s.Script.Data); !ours {
+		ours := s.Script.Kind == tree.File && IsOurs(s.Script.Data)
+		switch {
+		case !ours && upstartLink(pl, s):
+			if !pl.pol.ReplaceUpstartLinks {
+				pl.find(Warning, s.Name, ShimLSB, s.ScriptPath, "a leftover link to /lib/init/upstart-job on a systemd image: systemctl enable "+s.Name+
+					" fails on it (\"converted to an Upstart job, but lsb-header is not supported\") and update-rc.d cannot use it; set replace_upstart_job_links = true to replace it with an LSB redirect")
+				return
+			}
+			pl.replaceable[s.ScriptPath] = true
+		case !ours:
 			existingScript(pl, in)
 			return
 		}
@@ -72,6 +81,19 @@ func planLSB(pl *planner, in inScope) {
 		return
 	}
 	planRCLinks(pl, s, chk)
+}
+
+// upstartLink reports an /etc/init.d entry that is a link to upstart-job.
+func upstartLink(pl *planner, s *Service) bool {
+	if s.Script.Kind != tree.Symlink {
+		return false
+	}
+	target, err := pl.inv.Tree.Resolve(s.ScriptPath)
+	if err != nil {
+		return false
+	}
+	up, _ := pl.inv.Tree.Resolve("/lib/init/upstart-job")
+	return target == up
 }
 
 // existingScript reports on an /etc/init.d entry that is not ours.

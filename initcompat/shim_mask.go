@@ -3,7 +3,6 @@ package initcompat
 import (
 	"fmt"
 	"path"
-	"strings"
 
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/systemd"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
@@ -100,27 +99,10 @@ func planDisables(pl *planner) {
 // disableJob stops an Upstart job from starting by itself: a "manual"
 // line in its override file.
 func (pl *planner) disableJob(job, shim string) {
-	inv := pl.inv
-	if !scriptName.MatchString(job) {
-		pl.find(Error, job, shim, "", fmt.Sprintf("%q is not an Upstart job name", job))
+	j := pl.inv.Job(job)
+	if j == nil {
+		pl.find(Error, job, shim, "", fmt.Sprintf("%s: Upstart job %q is not in the image (no /etc/init/%s.conf)", shim, job, job))
 		return
 	}
-	conf := path.Join(realPath(inv.Tree, "/etc/init"), job+".conf")
-	if _, ok := inv.Tree.Lstat(conf); !ok {
-		pl.find(Error, job, shim, "", fmt.Sprintf("%s: Upstart job %q is not in the image (no %s)", shim, job, conf))
-		return
-	}
-	p := strings.TrimSuffix(conf, ".conf") + ".override"
-	e, ok := inv.Tree.Lstat(p)
-	if ok && e.Kind == tree.File && !IsOurs(e.Data) {
-		for _, line := range strings.Split(string(e.Data), "\n") {
-			if strings.TrimSpace(line) == "manual" {
-				return
-			}
-		}
-		pl.conflict(job, shim, p, "an override not written by initcompat exists; add the line \"manual\" to it to keep the job from starting by itself")
-		return
-	}
-	content := Marker(pl.pol.Version) + "\n# The job starts only when asked (initctl start " + job + ").\nmanual\n"
-	pl.writeFile(job, shim, p, 0o644, []byte(content), "Upstart's way to disable a job: a \"manual\" line in its override")
+	pl.jobOverride(j, shim, "manual", "the job starts only when asked (initctl start "+job+")")
 }

@@ -92,6 +92,10 @@ type Config struct {
 	// removed; initcompat says so and suggests `mask`. On Upstart images, a
 	// `manual` line in `/etc/init/NAME.override`.
 	Disable []string `mapstructure:"disable"`
+	// On systemd images, replace leftover `/etc/init.d/NAME ->
+	// /lib/init/upstart-job` links (which make `systemctl enable NAME` fail)
+	// with the LSB redirect. Without it they are reported and left alone.
+	ReplaceUpstartJobLinks bool `mapstructure:"replace_upstart_job_links"`
 
 	ctx interpolate.Context
 }
@@ -180,6 +184,8 @@ func (p *Provisioner) policy() initcompat.Policy {
 		StartAfterUserData: p.config.StartAfterUserData,
 		Mask:               p.config.Mask,
 		Disable:            p.config.Disable,
+
+		ReplaceUpstartLinks: p.config.ReplaceUpstartJobLinks,
 	}
 	for _, o := range p.config.Ordering {
 		pol.Ordering = append(pol.Ordering, initcompat.OrderingRule{

@@ -10,26 +10,27 @@ import (
 // FlatConfig is an auto-generated flat version of Config.
 // Where the contents of a field with a `mapstructure:,squash` tag are bubbled up.
 type FlatConfig struct {
-	PackerBuildName     *string              `mapstructure:"packer_build_name" cty:"packer_build_name" hcl:"packer_build_name"`
-	PackerBuilderType   *string              `mapstructure:"packer_builder_type" cty:"packer_builder_type" hcl:"packer_builder_type"`
-	PackerCoreVersion   *string              `mapstructure:"packer_core_version" cty:"packer_core_version" hcl:"packer_core_version"`
-	PackerDebug         *bool                `mapstructure:"packer_debug" cty:"packer_debug" hcl:"packer_debug"`
-	PackerForce         *bool                `mapstructure:"packer_force" cty:"packer_force" hcl:"packer_force"`
-	PackerOnError       *string              `mapstructure:"packer_on_error" cty:"packer_on_error" hcl:"packer_on_error"`
-	PackerUserVars      map[string]string    `mapstructure:"packer_user_variables" cty:"packer_user_variables" hcl:"packer_user_variables"`
-	PackerSensitiveVars []string             `mapstructure:"packer_sensitive_variables" cty:"packer_sensitive_variables" hcl:"packer_sensitive_variables"`
-	Mode                *string              `mapstructure:"mode" cty:"mode" hcl:"mode"`
-	Services            []string             `mapstructure:"services" cty:"services" hcl:"services"`
-	RootDir             *string              `mapstructure:"root_dir" cty:"root_dir" hcl:"root_dir"`
-	UseSudo             *bool                `mapstructure:"use_sudo" cty:"use_sudo" hcl:"use_sudo"`
-	ExecuteCommand      *string              `mapstructure:"execute_command" cty:"execute_command" hcl:"execute_command"`
-	ManifestPath        *string              `mapstructure:"manifest_path" cty:"manifest_path" hcl:"manifest_path"`
-	ReportFile          *string              `mapstructure:"report_file" cty:"report_file" hcl:"report_file"`
-	Strict              *bool                `mapstructure:"strict" cty:"strict" hcl:"strict"`
-	StartAfterUserData  []string             `mapstructure:"start_after_user_data" cty:"start_after_user_data" hcl:"start_after_user_data"`
-	Ordering            []FlatOrderingConfig `mapstructure:"ordering" cty:"ordering" hcl:"ordering"`
-	Mask                []string             `mapstructure:"mask" cty:"mask" hcl:"mask"`
-	Disable             []string             `mapstructure:"disable" cty:"disable" hcl:"disable"`
+	PackerBuildName        *string              `mapstructure:"packer_build_name" cty:"packer_build_name" hcl:"packer_build_name"`
+	PackerBuilderType      *string              `mapstructure:"packer_builder_type" cty:"packer_builder_type" hcl:"packer_builder_type"`
+	PackerCoreVersion      *string              `mapstructure:"packer_core_version" cty:"packer_core_version" hcl:"packer_core_version"`
+	PackerDebug            *bool                `mapstructure:"packer_debug" cty:"packer_debug" hcl:"packer_debug"`
+	PackerForce            *bool                `mapstructure:"packer_force" cty:"packer_force" hcl:"packer_force"`
+	PackerOnError          *string              `mapstructure:"packer_on_error" cty:"packer_on_error" hcl:"packer_on_error"`
+	PackerUserVars         map[string]string    `mapstructure:"packer_user_variables" cty:"packer_user_variables" hcl:"packer_user_variables"`
+	PackerSensitiveVars    []string             `mapstructure:"packer_sensitive_variables" cty:"packer_sensitive_variables" hcl:"packer_sensitive_variables"`
+	Mode                   *string              `mapstructure:"mode" cty:"mode" hcl:"mode"`
+	Services               []string             `mapstructure:"services" cty:"services" hcl:"services"`
+	RootDir                *string              `mapstructure:"root_dir" cty:"root_dir" hcl:"root_dir"`
+	UseSudo                *bool                `mapstructure:"use_sudo" cty:"use_sudo" hcl:"use_sudo"`
+	ExecuteCommand         *string              `mapstructure:"execute_command" cty:"execute_command" hcl:"execute_command"`
+	ManifestPath           *string              `mapstructure:"manifest_path" cty:"manifest_path" hcl:"manifest_path"`
+	ReportFile             *string              `mapstructure:"report_file" cty:"report_file" hcl:"report_file"`
+	Strict                 *bool                `mapstructure:"strict" cty:"strict" hcl:"strict"`
+	StartAfterUserData     []string             `mapstructure:"start_after_user_data" cty:"start_after_user_data" hcl:"start_after_user_data"`
+	Ordering               []FlatOrderingConfig `mapstructure:"ordering" cty:"ordering" hcl:"ordering"`
+	Mask                   []string             `mapstructure:"mask" cty:"mask" hcl:"mask"`
+	Disable                []string             `mapstructure:"disable" cty:"disable" hcl:"disable"`
+	ReplaceUpstartJobLinks *bool                `mapstructure:"replace_upstart_job_links" cty:"replace_upstart_job_links" hcl:"replace_upstart_job_links"`
 }
 
 // FlatMapstructure returns a new FlatConfig.
@@ -64,6 +65,7 @@ func (*FlatConfig) HCL2Spec() map[string]hcldec.Spec {
 		"ordering":                   &hcldec.BlockListSpec{TypeName: "ordering", Nested: hcldec.ObjectSpec((*FlatOrderingConfig)(nil).HCL2Spec())},
 		"mask":                       &hcldec.AttrSpec{Name: "mask", Type: cty.List(cty.String), Required: false},
 		"disable":                    &hcldec.AttrSpec{Name: "disable", Type: cty.List(cty.String), Required: false},
+		"replace_upstart_job_links":  &hcldec.AttrSpec{Name: "replace_upstart_job_links", Type: cty.Bool, Required: false},
 	}
 	return s
 }

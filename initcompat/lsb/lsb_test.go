@@ -1,6 +1,9 @@
 package lsb
 
 import (
+	"os"
+	"os/exec"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -75,5 +78,59 @@ func TestFacilities(t *testing.T) {
 	got := FacilitiesFor([]string{"network.target", "network-online.target", "postgresql.service", "remote-fs.target"})
 	if !reflect.DeepEqual(got, []string{"$network", "$remote_fs"}) {
 		t.Errorf("got %v", got)
+	}
+}
+
+// Upstart cannot boot on these machines, so the initctl wrapper runs here
+// against a stand-in initctl that keeps the job's state in a file and
+// answers as Upstart 1.12's initctl does ("hello start/running, process N",
+// "hello stop/waiting"), exit 0 for a known job either way.
+func TestInitctlWrapperAgainstStandIn(t *testing.T) {
+	dir := t.TempDir()
+	state := filepath.Join(dir, "state")
+	fake := `#!/bin/sh
+state="` + state + `"
+[ -f "$state" ] || echo stop > "$state"
+case "$1" in
+status) if [ "$(cat "$state")" = start ]; then echo "$2 start/running, process 42"; else echo "$2 stop/waiting"; fi ;;
+start) [ "$(cat "$state")" = start ] && { echo "initctl: Job is already running: $2" >&2; exit 1; }; echo start > "$state"; echo "$2 start/running, process 42" ;;
+stop) [ "$(cat "$state")" = stop ] && { echo "initctl: Unknown instance:" >&2; exit 1; }; echo stop > "$state"; echo "$2 stop/waiting" ;;
+restart) echo start > "$state"; echo "$2 start/running, process 43" ;;
+*) exit 1 ;;
+esac
+`
+	if err := os.WriteFile(filepath.Join(dir, "initctl"), []byte(fake), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	script := filepath.Join(dir, "hello-upstart")
+	if err := os.WriteFile(script, RenderInitctl("hello-upstart", "# marker", "hello"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := ParseHeader(RenderInitctl("hello-upstart", "# marker", "hello")); !ok {
+		t.Fatal("the wrapper has no LSB header")
+	}
+	run := func(action string) int {
+		// The wrapper sets PATH itself: put the stand-in's directory first.
+		cmd := exec.Command("sh", "-c", `sed "s#^PATH=#PATH=`+dir+`:#" "$0" | sh -s "$1"`, script, action)
+		out, err := cmd.CombinedOutput()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s -> %d: %s", action, code, strings.TrimSpace(string(out)))
+		return code
+	}
+	for _, step := range []struct {
+		action string
+		want   int
+	}{
+		{"status", 3}, {"stop", 0}, {"start", 0}, {"status", 0}, {"start", 0},
+		{"try-restart", 0}, {"stop", 0}, {"status", 3}, {"try-restart", 0}, {"status", 3}, {"bogus", 2},
+	} {
+		if got := run(step.action); got != step.want {
+			t.Fatalf("%s exited %d, want %d", step.action, got, step.want)
+		}
 	}
 }

@@ -155,3 +155,57 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// RenderInitctl writes an LSB script for an Upstart job on an image without
+// /lib/init/upstart-job: every action goes to initctl, and status exits 3
+// when the job is stopped (initctl status alone exits 0 for a stopped job).
+func RenderInitctl(job, marker, desc string) []byte {
+	desc = oneLine(desc)
+	if desc == "" {
+		desc = "Upstart job " + job
+	}
+	var b strings.Builder
+	b.WriteString("#!/bin/sh\n" + marker + "\n### BEGIN INIT INFO\n")
+	fmt.Fprintf(&b, "# %-18s %s\n", "Provides:", job)
+	b.WriteString("# Required-Start:\n# Required-Stop:\n")
+	fmt.Fprintf(&b, "# %-18s %s\n# %-18s %s\n", "Default-Start:", strings.Join(DefaultStart, " "), "Default-Stop:", strings.Join(DefaultStop, " "))
+	fmt.Fprintf(&b, "# %-18s %s\n", "Short-Description:", desc)
+	fmt.Fprintf(&b, "# %-18s SysV actions for %s go to Upstart's initctl.\n### END INIT INFO\n\n", "Description:", job)
+	fmt.Fprintf(&b, "PATH=/sbin:/usr/sbin:/bin:/usr/bin\njob='%s'\n\n", job)
+	b.WriteString(`state() { initctl status "$job" 2>/dev/null | sed -n 's/^[^ ]* \([a-z]*\)\/.*/\1/p'; }
+
+case "${1:-}" in
+start)
+	[ "$(state)" = start ] && exit 0
+	initctl start "$job"
+	;;
+stop)
+	[ "$(state)" = stop ] && exit 0
+	initctl stop "$job"
+	;;
+restart | force-reload)
+	if [ "$(state)" = start ]; then initctl restart "$job"; else initctl start "$job"; fi
+	;;
+try-restart)
+	[ "$(state)" = start ] || exit 0
+	initctl restart "$job"
+	;;
+reload)
+	initctl reload "$job"
+	;;
+status)
+	out=$(initctl status "$job") || exit 4
+	echo "$out"
+	case "$out" in
+	*start/running*) exit 0 ;;
+	*) exit 3 ;;
+	esac
+	;;
+*)
+	echo "Usage: $0 {start|stop|restart|try-restart|reload|force-reload|status}" >&2
+	exit 2
+	;;
+esac
+`)
+	return []byte(b.String())
+}

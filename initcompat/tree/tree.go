@@ -253,3 +253,13 @@ func (t *Tree) Remove(p string) {
 	}
 	t.children = nil
 }
+
+// Clone returns a tree that shares entries with t but can be changed
+// without changing t.
+func (t *Tree) Clone() *Tree {
+	c := &Tree{entries: make(map[string]*Entry, len(t.entries))}
+	for k, v := range t.entries {
+		c.entries[k] = v
+	}
+	return c
+}

@@ -1,0 +1,206 @@
+package initcompat
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/lsb"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/upstart"
+)
+
+// Shim names of the Upstart family.
+const (
+	ShimUpstartLink = "upstart-job-link"
+	ShimStopOn      = "upstart-stop-on"
+)
+
+// loadJob parses a job with its override; a job that cannot be read is a
+// warning naming file and line, and is left out.
+func (pl *planner) loadJob(j *Job) *upstart.Job {
+	if pl.jobs == nil {
+		pl.jobs = map[string]*upstart.Job{}
+	}
+	if parsed, ok := pl.jobs[j.Name]; ok {
+		return parsed
+	}
+	pl.jobs[j.Name] = nil
+	read := func(p string) ([]*upstart.Stanza, bool) {
+		data, err := pl.inv.Tree.ReadFile(p)
+		if err != nil {
+			pl.find(Warning, j.Name, "inspect", p, err.Error()+"; the job is left out of every shim")
+			return nil, false
+		}
+		st, err := upstart.Parse(p, data)
+		if err != nil {
+			pl.find(Warning, j.Name, "inspect", "", err.Error()+"; Upstart would not load it either, fix the file; the job is left out of every shim")
+			return nil, false
+		}
+		return st, true
+	}
+	conf, ok := read(j.Conf)
+	if !ok {
+		return nil
+	}
+	var over []*upstart.Stanza
+	if j.Override != "" {
+		if over, ok = read(j.Override); !ok {
+			return nil
+		}
+		if over == nil {
+			over = []*upstart.Stanza{}
+		}
+	}
+	parsed := upstart.Merge(j.Name, conf, over)
+	pl.jobs[j.Name] = parsed
+	return parsed
+}
+
+// earlyBoot reports jobs that run before the runlevel machinery: tasks and
+// jobs started by the first boot events. They are not services a SysV tool
+// should control.
+func earlyBoot(j *upstart.Job) bool {
+	if j.Has("task") {
+		return true
+	}
+	if s := j.Get("start on"); s != nil {
+		for _, ev := range []string{"startup", "mounting", "mounted", "virtual-filesystems", "local-filesystems", "all-swaps"} {
+			for _, w := range strings.Fields(strings.NewReplacer("(", " ", ")", " ").Replace(s.Raw)) {
+				if w == ev {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// planUpstartLink gives a job on an Upstart image the /etc/init.d entry
+// that update-rc.d and cfn-init need, as Ubuntu did for its own jobs.
+func planUpstartLink(pl *planner, in inScope) {
+	s, inv := in.svc, pl.inv
+	if inv.Init != Upstart || s.Job == nil {
+		return
+	}
+	j := pl.loadJob(s.Job)
+	if j == nil {
+		return
+	}
+	if s.Script != nil {
+		if in.explicit {
+			pl.find(Info, s.Name, ShimUpstartLink, s.ScriptPath, "already has an /etc/init.d entry; left as it is")
+		}
+		return
+	}
+	if earlyBoot(j) && !pl.isNamed(s.Name) {
+		if in.explicit {
+			pl.find(Info, s.Name, ShimUpstartLink, s.Job.Conf, "an early-boot task or job (task, or start on startup/mounting/filesystem events): not a service for SysV tools; name it in services to link it anyway")
+		}
+		return
+	}
+	if !scriptName.MatchString(s.Name) {
+		pl.find(Info, s.Name, ShimUpstartLink, "", fmt.Sprintf("%q is not a name update-rc.d accepts; no /etc/init.d entry", s.Name))
+		return
+	}
+	if inv.Tools.UpstartJob != "" {
+		pl.symlink(s.Name, ShimUpstartLink, s.ScriptPath, "/lib/init/upstart-job",
+			"Upstart job with no /etc/init.d entry: update-rc.d and cfn-init need one; upstart-job hands every action to initctl")
+		return
+	}
+	script := lsb.RenderInitctl(s.Name, Marker(pl.pol.Version), descriptionOf(j))
+	pl.writeFile(s.Name, ShimUpstartLink, s.ScriptPath, 0o755, script,
+		"Upstart job with no /etc/init.d entry, and no /lib/init/upstart-job to link to: an LSB wrapper around initctl")
+}
+
+func descriptionOf(j *upstart.Job) string {
+	if d := j.Get("description"); d != nil {
+		return strings.Join(d.Args, " ")
+	}
+	return ""
+}
+
+func (pl *planner) isNamed(name string) bool {
+	for _, n := range pl.pol.named() {
+		if n == name {
+			return true
+		}
+	}
+	return false
+}
+
+// planStopOn makes a respawning job without a "stop on" stop itself at
+// shutdown: otherwise the runlevel-6 kill sweep ends it, Upstart respawns it
+// at once, and the final SIGKILL catches it mid-start (MongoDB's stale lock).
+func planStopOn(pl *planner, in inScope) {
+	s, inv := in.svc, pl.inv
+	if inv.Init != Upstart || s.Job == nil {
+		return
+	}
+	j := pl.loadJob(s.Job)
+	if j == nil || !j.Has("respawn") || j.Has("stop on") || j.Has("task") {
+		return
+	}
+	pl.jobOverride(s.Job, ShimStopOn, "stop on runlevel [016]",
+		"respawn without stop on: the shutdown sweep would kill it, Upstart respawn it, and the final SIGKILL catch it mid-start")
+}
+
+// overrideLine is one line a shim wants in a job's override file.
+type overrideLine struct {
+	shim, line, reason string
+}
+
+// jobOverride asks for a line in /etc/init/NAME.override; the lines of
+// every shim are written together by planOverrides.
+func (pl *planner) jobOverride(j *Job, shim, line, reason string) {
+	if pl.overrides == nil {
+		pl.overrides = map[string][]overrideLine{}
+	}
+	pl.overrides[j.Name] = append(pl.overrides[j.Name], overrideLine{shim, line, reason})
+}
+
+// planOverrides writes each job's override once. An override the user
+// wrote is never rewritten: the finding gives the lines to add.
+func planOverrides(pl *planner) {
+	for _, name := range sortedKeys(pl.overrides) {
+		lines := pl.overrides[name]
+		j := pl.inv.Job(name)
+		p := strings.TrimSuffix(j.Conf, ".conf") + ".override"
+		var missing []overrideLine
+		e, exists := pl.inv.Tree.Lstat(p)
+		theirs := exists && !(e.Kind == tree.File && IsOurs(e.Data))
+		for _, l := range lines {
+			if theirs && e.Kind == tree.File && hasLine(e.Data, l.line) {
+				continue
+			}
+			missing = append(missing, l)
+		}
+		if len(missing) == 0 {
+			continue
+		}
+		if theirs {
+			for _, l := range missing {
+				pl.conflict(name, l.shim, p, fmt.Sprintf("an override not written by initcompat exists; add the line %q to it (%s)", l.line, l.reason))
+			}
+			continue
+		}
+		var b strings.Builder
+		b.WriteString(Marker(pl.pol.Version) + "\n")
+		var shims, reasons []string
+		for _, l := range missing {
+			fmt.Fprintf(&b, "# %s: %s\n%s\n", l.shim, l.reason, l.line)
+			shims = appendOnce(shims, l.shim)
+			reasons = append(reasons, l.line)
+		}
+		pl.writeFile(name, strings.Join(shims, "+"), p, 0o644, []byte(b.String()),
+			"Upstart override (its stanzas replace the job's): "+strings.Join(reasons, "; "))
+	}
+}
+
+func hasLine(data []byte, line string) bool {
+	for _, l := range strings.Split(string(data), "\n") {
+		if strings.Join(strings.Fields(l), " ") == line {
+			return true
+		}
+	}
+	return false
+}

@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"sort"
 	"strings"
+
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/cfn"
 )
 
 // Op is what a Change does to one path.
@@ -69,6 +71,9 @@ type Summary struct {
 	Distro    string   `json:"distro"`
 	CloudInit bool     `json:"cloud_init"`
 	InScope   []string `json:"services_in_scope"`
+	// CfnInit lists the services cfn-init will manage, with where the
+	// template names them.
+	CfnInit []cfn.Service `json:"cfn_init,omitempty"`
 }
 
 // Plan is everything initcompat would do to an image, and why.
@@ -137,6 +142,9 @@ func (p *Plan) Text() string {
 	s := p.Summary
 	fmt.Fprintf(&b, "image: init=%s distro=%s cloud-init=%s; in scope: %s\n",
 		s.Init, orNone(s.Distro), yesNo(s.CloudInit), orNone(strings.Join(s.InScope, " ")))
+	for _, c := range s.CfnInit {
+		fmt.Fprintf(&b, "  cfn-init: %s\n", c.Where())
+	}
 	for _, c := range p.Changes {
 		what := c.Path
 		switch c.Op {

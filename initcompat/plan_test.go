@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/tools/txtar"
 
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/cfn"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree/treetest"
 )
@@ -137,6 +138,28 @@ func parsePolicy(t *testing.T, ar *txtar.Archive) (Policy, string) {
 				pol.ManifestPath = v
 			case "start_after_user_data":
 				pol.StartAfterUserData = strings.Fields(v)
+			case "cfn":
+				// cfn: name=hello key=sysvinit resource=Web config=run enabled=false running=false
+				c := cfn.Service{Source: "template.yaml", Key: "sysvinit", Resource: "WebServer", Config: "config"}
+				for _, kv := range strings.Fields(v) {
+					k, val, _ := strings.Cut(kv, "=")
+					b := val == "true"
+					switch k {
+					case "name":
+						c.Name = val
+					case "key":
+						c.Key = val
+					case "resource":
+						c.Resource = val
+					case "config":
+						c.Config = val
+					case "enabled":
+						c.Enabled = &b
+					case "running":
+						c.EnsureRunning = &b
+					}
+				}
+				pol.CfnInit = append(pol.CfnInit, c)
 			case "replace_upstart_links":
 				pol.ReplaceUpstartLinks = v == "true"
 			case "mask":

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/cfn"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/systemd"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/upstart"
@@ -49,6 +50,7 @@ func BuildPlan(t *tree.Tree, pol Policy) *Plan {
 		planStopOn(pl, s)
 	}
 	planOverrides(pl)
+	planCfnInit(pl)
 	pl.plan.Summary.Init = string(inv.Init)
 	pl.plan.Summary.Distro = strings.TrimSpace(inv.Distro.ID + " " + inv.Distro.VersionID)
 	pl.plan.Summary.CloudInit = inv.CloudInit
@@ -84,11 +86,20 @@ type inScope struct {
 func (pl *planner) scope(report bool) []inScope {
 	var out []inScope
 	named := map[string]bool{}
+	fromCfn := map[string][]cfn.Service{}
+	for _, c := range pl.pol.CfnInit {
+		n := strings.TrimSuffix(c.Name, ".service")
+		fromCfn[n] = append(fromCfn[n], c)
+	}
 	for _, n := range pl.pol.named() {
 		s := pl.inv.Service(n)
 		if s == nil || !s.Exists() {
 			if report {
-				pl.find(Error, n, ShimScope, "", pl.missing(n))
+				msg := pl.missing(n)
+				for _, c := range fromCfn[n] {
+					msg = "cfn-init will manage it (" + c.Where() + "): " + msg
+				}
+				pl.find(Error, n, ShimScope, "", msg)
 			}
 			continue
 		}
@@ -119,6 +130,8 @@ func (pl *planner) missing(name string) string {
 	msg := fmt.Sprintf("service %q is not in the image (no unit %s.service, no /etc/init.d/%s, no Upstart job)", name, name, name)
 	if len(close) > 0 {
 		msg += "; did you mean " + strings.Join(close, ", ") + "?"
+	} else {
+		msg += "."
 	}
 	const show = 40
 	list := have
@@ -171,10 +184,11 @@ func (pl *planner) conflict(service, shim, p, msg string) {
 	pl.find(l, service, shim, p, msg+"; initcompat never changes files it did not write: move it away, or leave it and drop this service from scope")
 }
 
-// add records a change. Nothing under /usr is ever written: it is read-only
-// on some images and the package manager's everywhere.
+// add records a change. Nothing under /usr is written, but for the one
+// link the systemctl-path shim makes: /usr is read-only on some images and
+// the package manager's everywhere.
 func (pl *planner) add(c Change) {
-	if systemd.VendorDir(c.Path) || c.Path == "/usr" {
+	if (systemd.VendorDir(c.Path) || c.Path == "/usr") && c.Shim != ShimSystemctlPath {
 		pl.find(Error, c.Service, c.Shim, c.Path, "initcompat does not write under /usr; this is a bug in initcompat, please report it")
 		return
 	}

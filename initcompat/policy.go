@@ -3,7 +3,11 @@
 // Policy: no Packer, no network, nothing executed.
 package initcompat
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/cfn"
+)
 
 // DefaultManifestPath is where the list of what initcompat wrote lives in
 // the image.
@@ -28,6 +32,9 @@ type Policy struct {
 	// Mask and Disable name units to mask, or to unhook from the boot.
 	Mask    []string
 	Disable []string
+	// CfnInit holds the services AWS::CloudFormation::Init metadata names;
+	// they join the scope like Services.
+	CfnInit []cfn.Service
 	// ReplaceUpstartLinks lets the LSB shim replace leftover
 	// "/etc/init.d/NAME -> /lib/init/upstart-job" links on systemd images.
 	ReplaceUpstartLinks bool
@@ -93,11 +100,16 @@ func (p Policy) all() bool {
 	return false
 }
 
-// named returns the user's service names without suffix, in order, once each.
+// named returns the user's service names without suffix, in order, once
+// each: services, then those cfn-init will manage.
 func (p Policy) named() []string {
 	var out []string
 	seen := map[string]bool{}
-	for _, s := range p.Services {
+	all := append([]string(nil), p.Services...)
+	for _, c := range p.CfnInit {
+		all = append(all, c.Name)
+	}
+	for _, s := range all {
 		s = strings.TrimSuffix(strings.TrimSpace(s), ".service")
 		if s == "" || s == "*" || seen[s] {
 			continue

@@ -1,4 +1,4 @@
-//go:generate go tool packer-sdc mapstructure-to-hcl2 -type Config,OrderingConfig
+//go:generate go tool packer-sdc mapstructure-to-hcl2 -type Config,OrderingConfig,CfnInitConfig
 //go:generate go tool packer-sdc struct-markdown
 
 // Package provisioner is the Packer face of initcompat: the configuration,
@@ -96,6 +96,11 @@ type Config struct {
 	// /lib/init/upstart-job` links (which make `systemctl enable NAME` fail)
 	// with the LSB redirect. Without it they are reported and left alone.
 	ReplaceUpstartJobLinks bool `mapstructure:"replace_upstart_job_links"`
+	// Where the AWS::CloudFormation::Init metadata that will launch the
+	// image is: every service under `services.sysvinit` and
+	// `services.systemd` joins the scope, and one missing from the image
+	// fails the build before any change. Repeatable.
+	CfnInit []CfnInitConfig `mapstructure:"cfn_init"`
 
 	ctx interpolate.Context
 }
@@ -157,6 +162,11 @@ func (p *Provisioner) Prepare(raws ...interface{}) error {
 			}
 		}
 	}
+	for i, ci := range c.CfnInit {
+		if err := ci.check(i); err != nil {
+			errs = packersdk.MultiErrorAppend(errs, err)
+		}
+	}
 	for i, o := range c.Ordering {
 		if strings.TrimSpace(o.Unit) == "" {
 			errs = packersdk.MultiErrorAppend(errs, fmt.Errorf("ordering block %d: unit is required", i+1))
@@ -206,12 +216,16 @@ func (p *Provisioner) Provision(ctx context.Context, ui packersdk.Ui, comm packe
 	if err != nil {
 		return err
 	}
+	pol := p.policy()
+	if pol.CfnInit, err = p.cfnServices(ctx); err != nil {
+		return err
+	}
 	ws := tree.WithContent(tree.DefaultWatches, path.Dir(p.config.ManifestPath))
 	t, err := tr.Snapshot(ctx, ws)
 	if err != nil {
 		return fmt.Errorf("initcompat: reading the image: %w", err)
 	}
-	plan := initcompat.BuildPlan(t, p.policy())
+	plan := initcompat.BuildPlan(t, pol)
 	for _, line := range strings.Split(strings.TrimRight(plan.Text(), "\n"), "\n") {
 		ui.Say("initcompat: " + line)
 	}

@@ -7,6 +7,41 @@ import (
 	"github.com/zclconf/go-cty/cty"
 )
 
+// FlatCfnInitConfig is an auto-generated flat version of CfnInitConfig.
+// Where the contents of a field with a `mapstructure:,squash` tag are bubbled up.
+type FlatCfnInitConfig struct {
+	TemplateFile *string  `mapstructure:"template_file" cty:"template_file" hcl:"template_file"`
+	StackName    *string  `mapstructure:"stack_name" cty:"stack_name" hcl:"stack_name"`
+	Region       *string  `mapstructure:"region" cty:"region" hcl:"region"`
+	Profile      *string  `mapstructure:"profile" cty:"profile" hcl:"profile"`
+	Endpoint     *string  `mapstructure:"endpoint" cty:"endpoint" hcl:"endpoint"`
+	Resource     *string  `mapstructure:"resource" cty:"resource" hcl:"resource"`
+	ConfigSets   []string `mapstructure:"config_sets" cty:"config_sets" hcl:"config_sets"`
+}
+
+// FlatMapstructure returns a new FlatCfnInitConfig.
+// FlatCfnInitConfig is an auto-generated flat version of CfnInitConfig.
+// Where the contents a fields with a `mapstructure:,squash` tag are bubbled up.
+func (*CfnInitConfig) FlatMapstructure() interface{ HCL2Spec() map[string]hcldec.Spec } {
+	return new(FlatCfnInitConfig)
+}
+
+// HCL2Spec returns the hcl spec of a CfnInitConfig.
+// This spec is used by HCL to read the fields of CfnInitConfig.
+// The decoded values from this spec will then be applied to a FlatCfnInitConfig.
+func (*FlatCfnInitConfig) HCL2Spec() map[string]hcldec.Spec {
+	s := map[string]hcldec.Spec{
+		"template_file": &hcldec.AttrSpec{Name: "template_file", Type: cty.String, Required: false},
+		"stack_name":    &hcldec.AttrSpec{Name: "stack_name", Type: cty.String, Required: false},
+		"region":        &hcldec.AttrSpec{Name: "region", Type: cty.String, Required: false},
+		"profile":       &hcldec.AttrSpec{Name: "profile", Type: cty.String, Required: false},
+		"endpoint":      &hcldec.AttrSpec{Name: "endpoint", Type: cty.String, Required: false},
+		"resource":      &hcldec.AttrSpec{Name: "resource", Type: cty.String, Required: false},
+		"config_sets":   &hcldec.AttrSpec{Name: "config_sets", Type: cty.List(cty.String), Required: false},
+	}
+	return s
+}
+
 // FlatConfig is an auto-generated flat version of Config.
 // Where the contents of a field with a `mapstructure:,squash` tag are bubbled up.
 type FlatConfig struct {
@@ -31,6 +66,7 @@ type FlatConfig struct {
 	Mask                   []string             `mapstructure:"mask" cty:"mask" hcl:"mask"`
 	Disable                []string             `mapstructure:"disable" cty:"disable" hcl:"disable"`
 	ReplaceUpstartJobLinks *bool                `mapstructure:"replace_upstart_job_links" cty:"replace_upstart_job_links" hcl:"replace_upstart_job_links"`
+	CfnInit                []FlatCfnInitConfig  `mapstructure:"cfn_init" cty:"cfn_init" hcl:"cfn_init"`
 }
 
 // FlatMapstructure returns a new FlatConfig.
@@ -66,6 +102,7 @@ func (*FlatConfig) HCL2Spec() map[string]hcldec.Spec {
 		"mask":                       &hcldec.AttrSpec{Name: "mask", Type: cty.List(cty.String), Required: false},
 		"disable":                    &hcldec.AttrSpec{Name: "disable", Type: cty.List(cty.String), Required: false},
 		"replace_upstart_job_links":  &hcldec.AttrSpec{Name: "replace_upstart_job_links", Type: cty.Bool, Required: false},
+		"cfn_init":                   &hcldec.BlockListSpec{TypeName: "cfn_init", Nested: hcldec.ObjectSpec((*FlatCfnInitConfig)(nil).HCL2Spec())},
 	}
 	return s
 }

@@ -1,0 +1,164 @@
+//go:generate go tool packer-sdc struct-markdown
+
+package provisioner
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/cfn"
+)
+
+// CfnInitConfig is one `cfn_init` block: where the AWS::CloudFormation::Init
+// metadata that will launch the image is.
+type CfnInitConfig struct {
+	// A CloudFormation template on the machine running Packer, JSON or YAML
+	// (short-form tags such as `!Ref` and `!Sub` are read, never evaluated).
+	TemplateFile string `mapstructure:"template_file"`
+	// Or the name of a live stack, read with the AWS SDK's standard
+	// credential chain (`cloudformation:GetTemplate` and
+	// `cloudformation:DescribeStackResource`).
+	StackName string `mapstructure:"stack_name"`
+	// Region of the stack; defaults to the SDK's (AWS_REGION, the profile).
+	Region string `mapstructure:"region"`
+	// Shared-config profile for the stack's credentials.
+	Profile string `mapstructure:"profile"`
+	// CloudFormation endpoint URL, for VPC endpoints and test servers.
+	Endpoint string `mapstructure:"endpoint"`
+	// Logical ID of the resource whose metadata cfn-init reads. Defaults to
+	// every resource with AWS::CloudFormation::Init metadata.
+	Resource string `mapstructure:"resource"`
+	// Config sets cfn-init will run (`cfn-init -c`). Defaults to `default`,
+	// or every config when the metadata has no configSets.
+	ConfigSets []string `mapstructure:"config_sets"`
+}
+
+func (c CfnInitConfig) check(i int) error {
+	switch {
+	case c.TemplateFile == "" && c.StackName == "":
+		return fmt.Errorf("cfn_init block %d: set template_file or stack_name", i+1)
+	case c.TemplateFile != "" && c.StackName != "":
+		return fmt.Errorf("cfn_init block %d: set template_file or stack_name, not both", i+1)
+	case c.TemplateFile != "" && (c.Region != "" || c.Profile != "" || c.Endpoint != ""):
+		return fmt.Errorf("cfn_init block %d: region, profile and endpoint go with stack_name", i+1)
+	}
+	return nil
+}
+
+// cfnServices reads every cfn_init block; it runs before the image is read,
+// so that a template that cannot be read changes nothing.
+func (p *Provisioner) cfnServices(ctx context.Context) ([]cfn.Service, error) {
+	var out []cfn.Service
+	for _, c := range p.config.CfnInit {
+		var svcs []cfn.Service
+		var err error
+		if c.TemplateFile != "" {
+			svcs, err = templateServices(c)
+		} else {
+			svcs, err = stackServices(ctx, c)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("initcompat: cfn_init: %w", err)
+		}
+		out = append(out, svcs...)
+	}
+	return out, nil
+}
+
+func templateServices(c CfnInitConfig) ([]cfn.Service, error) {
+	data, err := os.ReadFile(c.TemplateFile)
+	if err != nil {
+		return nil, fmt.Errorf("template_file: %w", err)
+	}
+	tmpl, err := cfn.ParseTemplate(c.TemplateFile, data)
+	if err != nil {
+		return nil, err
+	}
+	return cfn.FromTemplate(c.TemplateFile, tmpl, c.Resource, c.ConfigSets)
+}
+
+// stackServices reads a live stack: its processed template to find the
+// resources with Init metadata, then each resource's metadata as
+// CloudFormation resolved it.
+func stackServices(ctx context.Context, c CfnInitConfig) ([]cfn.Service, error) {
+	var opts []func(*awsconfig.LoadOptions) error
+	if c.Region != "" {
+		opts = append(opts, awsconfig.WithRegion(c.Region))
+	}
+	if c.Profile != "" {
+		opts = append(opts, awsconfig.WithSharedConfigProfile(c.Profile))
+	}
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("stack %s: loading AWS configuration: %w", c.StackName, err)
+	}
+	if cfg.Region == "" {
+		return nil, fmt.Errorf("stack %s: no AWS region: set region in the cfn_init block, or AWS_REGION", c.StackName)
+	}
+	client := cloudformation.NewFromConfig(cfg, func(o *cloudformation.Options) {
+		if c.Endpoint != "" {
+			o.BaseEndpoint = aws.String(c.Endpoint)
+		}
+	})
+	source := "stack " + c.StackName
+	tpl, err := client.GetTemplate(ctx, &cloudformation.GetTemplateInput{
+		StackName: aws.String(c.StackName), TemplateStage: cftypes.TemplateStageProcessed})
+	if err != nil {
+		return nil, awsError(source, "cloudformation:GetTemplate", err)
+	}
+	tmpl, err := cfn.ParseTemplate(source, []byte(aws.ToString(tpl.TemplateBody)))
+	if err != nil {
+		return nil, err
+	}
+	names, err := cfn.InitResources(source, tmpl, c.Resource)
+	if err != nil {
+		return nil, err
+	}
+	var out []cfn.Service
+	for _, n := range names {
+		r, err := client.DescribeStackResource(ctx, &cloudformation.DescribeStackResourceInput{
+			StackName: aws.String(c.StackName), LogicalResourceId: aws.String(n)})
+		if err != nil {
+			return nil, awsError(source, "cloudformation:DescribeStackResource", err)
+		}
+		var md map[string]any
+		if r.StackResourceDetail == nil || r.StackResourceDetail.Metadata == nil {
+			return nil, fmt.Errorf("%s: resource %s has no metadata", source, n)
+		}
+		if err := json.Unmarshal([]byte(*r.StackResourceDetail.Metadata), &md); err != nil {
+			return nil, fmt.Errorf("%s: resource %s: metadata is not JSON: %w", source, n, err)
+		}
+		svcs, err := cfn.FromMetadata(source, n, md, c.ConfigSets)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, svcs...)
+	}
+	return out, nil
+}
+
+// awsError says what to fix for the errors people meet.
+func awsError(source, action string, err error) error {
+	var api smithy.APIError
+	switch {
+	case strings.Contains(err.Error(), "failed to retrieve credentials") || strings.Contains(err.Error(), "no EC2 IMDS role found"):
+		return fmt.Errorf("%s: no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or profile in the cfn_init block (%v)", source, err)
+	case errors.As(err, &api) && (api.ErrorCode() == "AccessDenied" || api.ErrorCode() == "AccessDeniedException"):
+		return fmt.Errorf("%s: access denied: the credentials need %s (%s)", source, action, api.ErrorMessage())
+	case errors.As(err, &api) && (api.ErrorCode() == "InvalidClientTokenId" || api.ErrorCode() == "ExpiredToken" || api.ErrorCode() == "SignatureDoesNotMatch"):
+		return fmt.Errorf("%s: AWS rejected the credentials (%s: %s); refresh them", source, api.ErrorCode(), api.ErrorMessage())
+	case errors.As(err, &api):
+		return fmt.Errorf("%s: %s: %s: %s", source, action, api.ErrorCode(), api.ErrorMessage())
+	}
+	return fmt.Errorf("%s: %s: %w", source, action, err)
+}

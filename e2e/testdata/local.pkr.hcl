@@ -17,6 +17,10 @@ variable "mask" {
   type    = list(string)
   default = []
 }
+variable "cfn_templates" {
+  type    = list(string)
+  default = []
+}
 
 source "null" "image" {
   communicator = "none"
@@ -30,5 +34,12 @@ build {
     report_file           = var.report_file
     start_after_user_data = var.start_after_user_data
     mask                  = var.mask
+
+    dynamic "cfn_init" {
+      for_each = var.cfn_templates
+      content {
+        template_file = cfn_init.value
+      }
+    }
   }
 }

@@ -119,7 +119,7 @@ func (pl *planner) scope(report bool) []inScope {
 func (pl *planner) missing(name string) string {
 	var have, close []string
 	for _, s := range pl.inv.Services {
-		if !s.Exists() {
+		if !s.Exists() || s.Alias != "" {
 			continue
 		}
 		have = append(have, s.Name)

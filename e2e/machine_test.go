@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -116,6 +117,7 @@ type machine struct {
 	pid1    int
 	console string
 	done    chan struct{}
+	extra   []string // nspawn options, kept for reboots
 }
 
 var bootSeq struct {
@@ -130,7 +132,7 @@ func boot(t *testing.T, root string, extra ...string) *machine {
 	bootSeq.n++
 	name := fmt.Sprintf("icompat%d-%d", os.Getpid()%10000, bootSeq.n)
 	bootSeq.Unlock()
-	m := &machine{t: t, root: root, name: name, console: filepath.Join(t.TempDir(), "console.log"), done: make(chan struct{})}
+	m := &machine{t: t, root: root, name: name, console: filepath.Join(t.TempDir(), "console.log"), done: make(chan struct{}), extra: extra}
 	args := append([]string{"-D", root, "--boot", "--machine", name, "--register=no", "--keep-unit", "--console=passive"}, extra...)
 	line := "systemd-nspawn " + shellJoin(args)
 	// script gives nspawn a terminal, so the console (and the messages of
@@ -216,7 +218,7 @@ func (m *machine) runQuiet(cmd string) (string, int) {
 	code := 0
 	if err != nil {
 		code = -1
-		if ee, ok := err.(*exec.ExitError); ok {
+		if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
 			code = ee.ExitCode()
 		}
 	}
@@ -274,10 +276,10 @@ func (m *machine) poweroff() {
 
 // reboot powers the machine off and boots the same image again, as a new
 // instance launched from the image would start.
-func (m *machine) reboot(extra ...string) *machine {
+func (m *machine) reboot() *machine {
 	m.t.Helper()
 	m.poweroff()
-	return boot(m.t, m.root, extra...)
+	return boot(m.t, m.root, m.extra...)
 }
 
 func shellJoin(args []string) string {

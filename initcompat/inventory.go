@@ -14,6 +14,7 @@ import (
 // InitSystem is what runs as PID 1 when the image boots.
 type InitSystem string
 
+// The init systems initcompat tells apart.
 const (
 	Systemd InitSystem = "systemd"
 	Upstart InitSystem = "upstart"
@@ -290,7 +291,7 @@ func (inv *Inventory) dpkgOwned() map[string]bool {
 			continue
 		}
 		for _, line := range strings.Split(string(e.Data), "\n") {
-			if !strings.HasPrefix(line, "/") || !(strings.Contains(line, "/systemd/system/") || strings.HasPrefix(line, "/etc/init/")) {
+			if !strings.HasPrefix(line, "/") || (!strings.Contains(line, "/systemd/system/") && !strings.HasPrefix(line, "/etc/init/")) {
 				continue
 			}
 			if r, err := t.ResolveParent(line); err == nil {

@@ -15,6 +15,7 @@ import (
 // Op is what a Change does to one path.
 type Op string
 
+// The operations of a Change.
 const (
 	OpMkdir   Op = "mkdir"
 	OpWrite   Op = "write"
@@ -50,6 +51,7 @@ type Change struct {
 // Level says what a Finding does to the build.
 type Level string
 
+// The levels of a Finding.
 const (
 	Info    Level = "info"
 	Warning Level = "warning"

@@ -307,7 +307,7 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // checkUnitName fails the build for a name systemd would not accept, before
 // it reaches a path.
-func (pl *planner) checkUnitName(service, shim, source, name string) bool {
+func (pl *planner) checkUnitName(shim, source, name string) bool {
 	if systemd.ValidName(name) {
 		return true
 	}

@@ -21,7 +21,7 @@ func planMasks(pl *planner) {
 	for _, raw := range pl.pol.Mask {
 		name := unitName(raw)
 		svc := systemd.Prefix(name)
-		if !pl.checkUnitName(svc, ShimMask, "mask", name) {
+		if !pl.checkUnitName(ShimMask, "mask", name) {
 			continue
 		}
 		if inv.Init == Upstart {
@@ -38,7 +38,7 @@ func planMasks(pl *planner) {
 		case ok && e.Kind == tree.Symlink && path.Clean(e.Target) == "/dev/null":
 			pl.masked[name] = true
 			continue
-		case ok && !(e.Kind == tree.Symlink && pl.ours(p)):
+		case ok && (e.Kind != tree.Symlink || !pl.ours(p)):
 			pl.conflict(svc, ShimMask, p, "a unit file of that name is in /etc/systemd/system, so there is no room for the mask (systemctl mask refuses too)")
 			continue
 		}
@@ -59,7 +59,7 @@ func planDisables(pl *planner) {
 	for _, raw := range pl.pol.Disable {
 		name := unitName(raw)
 		svc := systemd.Prefix(name)
-		if !pl.checkUnitName(svc, ShimDisable, "disable", name) {
+		if !pl.checkUnitName(ShimDisable, "disable", name) {
 			continue
 		}
 		if inv.Init == Upstart {

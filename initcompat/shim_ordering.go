@@ -69,7 +69,7 @@ func planOrdering(pl *planner) {
 	}
 	for _, r := range rules {
 		svc := systemd.Prefix(r.Unit)
-		if !pl.checkUnitName(svc, ShimOrdering, r.Source, r.Unit) {
+		if !pl.checkUnitName(ShimOrdering, r.Source, r.Unit) {
 			continue
 		}
 		u := inv.Units.Load(r.Unit)

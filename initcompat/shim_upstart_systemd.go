@@ -423,7 +423,7 @@ func runlevelTarget(args []string) string {
 	}
 	m := runlevelRE.FindStringSubmatch(args[0])
 	if m == nil {
-		if len(args[0]) == 1 && strings.Contains("2345", args[0]) {
+		if len(args[0]) == 1 && strings.ContainsAny(args[0], "2345") {
 			return "multi-user.target"
 		}
 		return ""

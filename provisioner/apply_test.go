@@ -29,7 +29,7 @@ func planFor(t *testing.T, tr transport) *initcompat.Plan {
 // Both transports, on the same image, see the same tree: the remote one
 // through the real snapshot script and tar, the local one through os.Root.
 func TestSnapshotSourcesAgree(t *testing.T) {
-	dir := image(t, "hello")
+	dir := helloImage(t)
 	// Something the local walk must record without following.
 	if err := os.Symlink("/etc/shadow", filepath.Join(dir, "etc/init.d/escape")); err != nil {
 		t.Fatal(err)
@@ -75,7 +75,7 @@ func transports(dir string) map[string]transport {
 func TestApplyThenNothingToDo(t *testing.T) {
 	for name := range transports("") {
 		t.Run(name, func(t *testing.T) {
-			dir := image(t, "hello")
+			dir := helloImage(t)
 			tr := transports(dir)[name]
 			plan := planFor(t, tr)
 			if plan.Empty() {
@@ -116,7 +116,7 @@ func TestApplyThenNothingToDo(t *testing.T) {
 
 // A failure at any step of the local apply leaves the image as it was.
 func TestLocalApplyFailureLeavesImageWhole(t *testing.T) {
-	dir := image(t, "hello")
+	dir := helloImage(t)
 	plan := planFor(t, &local{dir: dir})
 	before := fingerprint(t, dir)
 	steps := 0
@@ -128,7 +128,7 @@ func TestLocalApplyFailureLeavesImageWhole(t *testing.T) {
 		t.Fatalf("only %d steps for %d changes", steps, len(plan.Changes))
 	}
 	for n := 1; n <= steps; n++ {
-		dir := image(t, "hello")
+		dir := helloImage(t)
 		i := 0
 		boom := errors.New("injected failure")
 		l := &local{dir: dir, step: func(op, p string) error {
@@ -194,7 +194,7 @@ func TestRemoteApplyFailureLeavesImageWhole(t *testing.T) {
 		}
 	}
 	// And a path that appeared after the snapshot stops it before any write.
-	dir = image(t, "hello")
+	dir = helloImage(t)
 	plan = planFor(t, &local{dir: dir})
 	if err := os.WriteFile(filepath.Join(dir, "etc/rc3.d/S01hello"), []byte("mine"), 0o644); err != nil {
 		t.Fatal(err)
@@ -211,7 +211,7 @@ func TestRemoteApplyFailureLeavesImageWhole(t *testing.T) {
 
 // A path that changed after the snapshot stops the local apply before any write.
 func TestLocalApplyPreconditionChanged(t *testing.T) {
-	dir := image(t, "hello")
+	dir := helloImage(t)
 	l := &local{dir: dir}
 	plan := planFor(t, l)
 	if err := os.WriteFile(filepath.Join(dir, "etc/init.d/hello"), []byte("#!/bin/sh\n# someone else's\n"), 0o755); err != nil {
@@ -231,7 +231,7 @@ func TestLocalApplyPreconditionChanged(t *testing.T) {
 // through: not when the snapshot sees it, and not when it appears between
 // snapshot and apply.
 func TestLocalApplyStaysInRoot(t *testing.T) {
-	dir := image(t, "hello")
+	dir := helloImage(t)
 	outside := t.TempDir()
 	if err := os.Symlink(outside, filepath.Join(dir, "etc/rc4.d")); err != nil {
 		t.Fatal(err)
@@ -270,7 +270,7 @@ func TestLocalApplyStaysInRoot(t *testing.T) {
 // unit disabled since: the plan updates the script and swaps links.
 func olderImage(t *testing.T) string {
 	t.Helper()
-	dir := image(t, "hello")
+	dir := helloImage(t)
 	l := &local{dir: dir}
 	snap, err := l.Snapshot(context.Background(), tree.WithContent(tree.DefaultWatches, "/var/lib/initcompat"))
 	if err != nil {

@@ -152,7 +152,7 @@ func awsError(source, action string, err error) error {
 	var api smithy.APIError
 	switch {
 	case strings.Contains(err.Error(), "failed to retrieve credentials") || strings.Contains(err.Error(), "no EC2 IMDS role found"):
-		return fmt.Errorf("%s: no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or profile in the cfn_init block (%v)", source, err)
+		return fmt.Errorf("%s: no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or profile in the cfn_init block (%w)", source, err)
 	case errors.As(err, &api) && (api.ErrorCode() == "AccessDenied" || api.ErrorCode() == "AccessDeniedException"):
 		return fmt.Errorf("%s: access denied: the credentials need %s (%s)", source, action, api.ErrorMessage())
 	case errors.As(err, &api) && (api.ErrorCode() == "InvalidClientTokenId" || api.ErrorCode() == "ExpiredToken" || api.ErrorCode() == "SignatureDoesNotMatch"):

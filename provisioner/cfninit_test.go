@@ -139,7 +139,7 @@ func TestCfnInitStackErrorsSayWhatToDo(t *testing.T) {
 // A template naming a service the image lacks fails the build before the
 // image is read, with the template's words and a suggestion.
 func TestCfnInitTemplateMissingServiceChangesNothing(t *testing.T) {
-	dir := image(t, "hello")
+	dir := helloImage(t)
 	before := fingerprint(t, dir)
 	tmpl := filepath.Join(t.TempDir(), "stack.yaml")
 	if err := os.WriteFile(tmpl, []byte("Resources:\n  App:\n    Type: AWS::EC2::Instance\n    Metadata:\n      AWS::CloudFormation::Init:\n        config:\n          services:\n            sysvinit:\n              helo: {enabled: \"false\"}\n"), 0o644); err != nil {
@@ -149,7 +149,7 @@ func TestCfnInitTemplateMissingServiceChangesNothing(t *testing.T) {
 	if err := p.Prepare(map[string]interface{}{"root_dir": dir, "cfn_init": []map[string]interface{}{{"template_file": tmpl}}}); err != nil {
 		t.Fatal(err)
 	}
-	err := p.Provision(context.Background(), newRecordUi(t), nil, nil)
+	err := p.Provision(context.Background(), newRecordUI(t), nil, nil)
 	if err == nil || !strings.Contains(err.Error(), "resource App config config services.sysvinit.helo") || !strings.Contains(err.Error(), "did you mean hello?") {
 		t.Fatalf("got %v", err)
 	}

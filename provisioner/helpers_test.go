@@ -22,10 +22,11 @@ import (
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree/treetest"
 )
 
-// image writes testdata/NAME.txtar into a fresh directory.
-func image(t *testing.T, name string) string {
+// helloImage writes testdata/hello.txtar, the hello.service story, into a
+// fresh directory.
+func helloImage(t *testing.T) string {
 	t.Helper()
-	ar, err := txtar.ParseFile(filepath.Join("testdata", name+".txtar"))
+	ar, err := txtar.ParseFile(filepath.Join("testdata", "hello.txtar"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,16 +115,16 @@ func (c *shellComm) UploadDir(string, string, []string) error     { return errNo
 func (c *shellComm) Download(string, io.Writer) error             { return errNoFiles }
 func (c *shellComm) DownloadDir(string, string, []string) error   { return errNoFiles }
 
-// recordUi keeps what the provisioner said.
-type recordUi struct {
+// recordUI keeps what the provisioner said.
+type recordUI struct {
 	packersdk.Ui
 	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
-func newRecordUi(t *testing.T) *recordUi { return &recordUi{Ui: packersdk.TestUi(t)} }
+func newRecordUI(t *testing.T) *recordUI { return &recordUI{Ui: packersdk.TestUi(t)} }
 
-func (u *recordUi) Say(s string)     { u.mu.Lock(); u.buf.WriteString(s + "\n"); u.mu.Unlock() }
-func (u *recordUi) Message(s string) { u.Say(s) }
-func (u *recordUi) Error(s string)   { u.Say("ERROR " + s) }
-func (u *recordUi) String() string   { u.mu.Lock(); defer u.mu.Unlock(); return u.buf.String() }
+func (u *recordUI) Say(s string)     { u.mu.Lock(); u.buf.WriteString(s + "\n"); u.mu.Unlock() }
+func (u *recordUI) Message(s string) { u.Say(s) }
+func (u *recordUI) Error(s string)   { u.Say("ERROR " + s) }
+func (u *recordUI) String() string   { u.mu.Lock(); defer u.mu.Unlock(); return u.buf.String() }

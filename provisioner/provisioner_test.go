@@ -106,14 +106,14 @@ func TestRemoteErrorsSayWhatToDo(t *testing.T) {
 }
 
 func TestCheckModeFailsAndPlanWritesNothing(t *testing.T) {
-	dir := image(t, "hello")
+	dir := helloImage(t)
 	before := fingerprint(t, dir)
 	for mode, wantErr := range map[string]bool{"plan": false, "check": true} {
 		p := new(Provisioner)
 		if err := p.Prepare(map[string]interface{}{"root_dir": dir, "mode": mode}); err != nil {
 			t.Fatal(err)
 		}
-		ui := newRecordUi(t)
+		ui := newRecordUI(t)
 		err := p.Provision(context.Background(), ui, nil, map[string]interface{}{"ConnType": "none"})
 		if (err != nil) != wantErr {
 			t.Errorf("mode %s: err %v\n%s", mode, err, ui)
@@ -130,7 +130,7 @@ func TestCheckModeFailsAndPlanWritesNothing(t *testing.T) {
 	if err := p.Prepare(map[string]interface{}{"root_dir": dir, "services": []string{"helo"}}); err != nil {
 		t.Fatal(err)
 	}
-	err := p.Provision(context.Background(), newRecordUi(t), nil, nil)
+	err := p.Provision(context.Background(), newRecordUI(t), nil, nil)
 	if err == nil || !strings.Contains(err.Error(), "did you mean hello?") || !strings.Contains(err.Error(), "was not changed") {
 		t.Fatalf("got %v", err)
 	}

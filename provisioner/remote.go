@@ -60,7 +60,7 @@ func (r *remote) Snapshot(ctx context.Context, ws []tree.Watch) (*tree.Tree, err
 	}
 	// GNU tar exits 1 when a file changed while it was read; the archive is
 	// still whole, and the apply re-checks every path it touches.
-	if status != 0 && !(status == 1 && strings.Contains(stderr, "changed as we read it")) {
+	if status != 0 && (status != 1 || !strings.Contains(stderr, "changed as we read it")) {
 		return nil, commandError("snapshot", status, stderr)
 	}
 	if out.Len() == 0 {

@@ -70,7 +70,7 @@ func hclConfig(t *testing.T, src string) cty.Value {
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
-	v, diags := hcldec.Decode(f.Body, hcldec.ObjectSpec(new(Provisioner).ConfigSpec()), nil)
+	v, diags := hcldec.Decode(f.Body, new(Provisioner).ConfigSpec(), nil)
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
@@ -102,7 +102,7 @@ func TestRPCRoundTripCommandCount(t *testing.T) {
 	for _, n := range []int{1, 1000} {
 		for _, mode := range []string{"apply", "plan"} {
 			t.Run(fmt.Sprintf("%d-services-%s", n, mode), func(t *testing.T) {
-				dir := image(t, "hello")
+				dir := helloImage(t)
 				addServices(t, dir, n-1) // hello.service is the first
 				comm := &shellComm{root: dir}
 				before := fingerprint(t, dir)
@@ -112,7 +112,7 @@ func TestRPCRoundTripCommandCount(t *testing.T) {
 				if err := p.Prepare(cfg); err != nil {
 					t.Fatal(err)
 				}
-				ui := newRecordUi(t)
+				ui := newRecordUI(t)
 				if err := p.Provision(context.Background(), ui, comm, map[string]interface{}{"ConnType": "ssh", "User": "builder"}); err != nil {
 					t.Fatalf("%v\n%s", err, ui)
 				}
@@ -152,7 +152,7 @@ func TestProvisionRefusesNoneCommunicator(t *testing.T) {
 	if err := p.Prepare(map[string]interface{}{}); err != nil {
 		t.Fatal(err)
 	}
-	err := p.Provision(context.Background(), newRecordUi(t), &shellComm{root: t.TempDir()}, map[string]interface{}{"ConnType": "none"})
+	err := p.Provision(context.Background(), newRecordUI(t), &shellComm{root: t.TempDir()}, map[string]interface{}{"ConnType": "none"})
 	if err == nil || !strings.Contains(err.Error(), "set root_dir") {
 		t.Fatalf("got %v, want advice to set root_dir", err)
 	}

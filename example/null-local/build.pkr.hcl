@@ -6,6 +6,15 @@
 # does this on a copy of example/image, the hello.service story: a daemon
 # with only a systemd unit, which cfn-init's sysvinit key cannot control.
 
+packer {
+  required_plugins {
+    initcompat = {
+      source  = "github.com/initcompat/initcompat"
+      version = ">= 0.1.0"
+    }
+  }
+}
+
 variable "root_dir" {
   type        = string
   description = "Root directory of the image to provision (a copy: it is written)."

@@ -1,6 +1,7 @@
 package lsb
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -114,7 +115,7 @@ esac
 		cmd := exec.Command("sh", "-c", `sed "s#^PATH=#PATH=`+dir+`:#" "$0" | sh -s "$1"`, script, action)
 		out, err := cmd.CombinedOutput()
 		code := 0
-		if ee, ok := err.(*exec.ExitError); ok {
+		if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
 			code = ee.ExitCode()
 		} else if err != nil {
 			t.Fatal(err)

@@ -12,13 +12,14 @@ import (
 // image at rest can show.
 type State string
 
+// The states initcompat distinguishes.
 const (
 	Enabled  State = "enabled"
 	Disabled State = "disabled"
 	Static   State = "static"
 	Masked   State = "masked"
 	Alias    State = "alias"
-	// Indirect: not enabled itself, but listed in Also= of another unit.
+	// Indirect is a unit not enabled itself, but listed in Also= of another.
 	Indirect State = "indirect"
 )
 

@@ -131,7 +131,7 @@ func (s *Store) BuildGraph(extra map[string][]*unit.UnitOption) *Graph {
 
 func defaultDeps(u *Unit) bool {
 	v := strings.ToLower(u.Last("Unit", "DefaultDependencies"))
-	return !(v == "no" || v == "false" || v == "0" || v == "off")
+	return v != "no" && v != "false" && v != "0" && v != "off"
 }
 
 // Cycles returns every ordering cycle of the graph as a path of unit

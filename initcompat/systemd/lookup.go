@@ -2,10 +2,11 @@ package systemd
 
 import (
 	"fmt"
-	"github.com/coreos/go-systemd/v22/unit"
 	"path"
 	"sort"
 	"strings"
+
+	"github.com/coreos/go-systemd/v22/unit"
 
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
 )

@@ -16,6 +16,7 @@ import (
 // Kind is what an entry is.
 type Kind uint8
 
+// The kinds of entries.
 const (
 	File Kind = iota + 1
 	Symlink

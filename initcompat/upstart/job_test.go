@@ -50,7 +50,7 @@ limit nofile 64000 64000
 func TestParseErrorsSayWhere(t *testing.T) {
 	for src, want := range map[string]string{
 		"start on runlevel [2345]\nscript\n  echo x\n": "/j.conf:2: script block without \"end script\"",
-		"respwan\n":              "/j.conf:1: unknown stanza \"respwan\"",
+		"respawnn\n":             "/j.conf:1: unknown stanza \"respawnn\"",
 		"start on (filesystem\n": "/j.conf:1: unbalanced parentheses in start on",
 		"exec\n":                 "/j.conf:1: exec needs a command",
 		"env A=\"unterminated\n": "/j.conf:1: unterminated \" quote",

@@ -1,0 +1,3 @@
+module github.com/initcompat/packer-plugin-initcompat/tools/release
+
+go 1.26.8

@@ -44,25 +44,30 @@ func packerBuild(t *testing.T, template string, vars map[string]string) (string,
 	return string(out), err == nil
 }
 
-// installHello puts the story's daemon into an image: a non-forking loop
-// with only a systemd unit, enabled the way `systemctl enable` does it.
-func installHello(t *testing.T, root string) {
+// helloDaemon is the story's daemon: a non-forking loop writing the date.
+const helloDaemon = "#!/bin/bash\nfilename=$1\nwhile true; do\n  sleep 1\n  date >> /opt/daemon_test/${filename}.log\ndone\n"
+
+// writeFiles writes files (path relative to root -> content) with mode.
+func writeFiles(t *testing.T, root string, mode os.FileMode, files map[string]string) {
 	t.Helper()
-	files := map[string]string{
-		"opt/daemon_test/hello.sh": "#!/bin/bash\nfilename=$1\nwhile true; do\n  sleep 1\n  date >> /opt/daemon_test/${filename}.log\ndone\n",
-		"etc/systemd/system/hello.service": "[Unit]\nDescription = hello systemd\n\n[Service]\nExecStart = /opt/daemon_test/hello.sh systemd\n" +
-			"Restart = always\nType = simple\n\n[Install]\nWantedBy = multi-user.target\n",
-	}
 	for p, content := range files {
 		full := filepath.Join(root, p)
 		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(full, []byte(content), 0o755); err != nil {
+		if err := os.WriteFile(full, []byte(content), mode); err != nil {
 			t.Fatal(err)
 		}
 	}
-	_ = os.Chmod(filepath.Join(root, "etc/systemd/system/hello.service"), 0o644)
+}
+
+// installHello puts the story's daemon into an image with only a systemd
+// unit, enabled the way `systemctl enable` does it.
+func installHello(t *testing.T, root string) {
+	t.Helper()
+	writeFiles(t, root, 0o755, map[string]string{"opt/daemon_test/hello.sh": helloDaemon})
+	writeFiles(t, root, 0o644, map[string]string{"etc/systemd/system/hello.service": "[Unit]\nDescription = hello systemd\n\n" +
+		"[Service]\nExecStart = /opt/daemon_test/hello.sh systemd\nRestart = always\nType = simple\n\n[Install]\nWantedBy = multi-user.target\n"})
 	wants := filepath.Join(root, "etc/systemd/system/multi-user.target.wants")
 	if err := os.MkdirAll(wants, 0o755); err != nil {
 		t.Fatal(err)

@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,20 +13,9 @@ import (
 func TestUpstartJobBecomesUnit(t *testing.T) {
 	requireBoot(t)
 	img := newImage(t, suites[0])
-	files := map[string]string{
-		"opt/daemon_test/hello.sh": "#!/bin/bash\nfilename=$1\nwhile true; do\n  sleep 1\n  date >> /opt/daemon_test/${filename}.log\ndone\n",
-		"etc/init/hello-upstart.conf": "description \"hello-upstart\"\n\nstart on runlevel [2345]\nstop on runlevel [016]\n\n" +
-			"chdir /opt/daemon_test\nexec ./hello.sh upstart\nrespawn\n",
-	}
-	for p, c := range files {
-		full := filepath.Join(img, p)
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(full, []byte(c), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeFiles(t, img, 0o755, map[string]string{"opt/daemon_test/hello.sh": helloDaemon})
+	writeFiles(t, img, 0o644, map[string]string{"etc/init/hello-upstart.conf": "description \"hello-upstart\"\n\n" +
+		"start on runlevel [2345]\nstop on runlevel [016]\n\nchdir /opt/daemon_test\nexec ./hello.sh upstart\nrespawn\n"})
 
 	// Negative control: the job alone does nothing under systemd.
 	raw := copyImage(t, img)

@@ -97,3 +97,20 @@ func str(b *bool) string {
 	}
 	return "false"
 }
+
+func TestHostileYAMLIsRefused(t *testing.T) {
+	laughs := "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+	prev := "a"
+	for _, n := range []string{"b", "c", "d", "e", "f", "g", "h"} {
+		laughs += n + ": &" + n + " [*" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + "]\n"
+		prev = n
+	}
+	for name, src := range map[string]string{
+		"self alias":     "a: &x [*x]\n",
+		"billion laughs": laughs,
+	} {
+		if _, err := ParseTemplate(name, []byte(src)); err == nil {
+			t.Errorf("%s: parsed", name)
+		}
+	}
+}

@@ -33,7 +33,8 @@ func ParseTemplate(name string, data []byte) (map[string]any, error) {
 	if len(doc.Content) == 0 {
 		return nil, fmt.Errorf("%s: empty template", name)
 	}
-	v, err := fromNode(doc.Content[0])
+	budget := maxNodes
+	v, err := fromNode(doc.Content[0], 0, &budget)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -63,10 +64,25 @@ func jsonError(data []byte, err error) string {
 	return fmt.Sprintf("line %d, column %d: %v", line, col, err)
 }
 
+// maxDepth bounds nesting, so that an alias that contains itself cannot
+// recurse forever; maxNodes bounds the nodes aliases can expand to (the
+// "billion laughs" document).
+const (
+	maxDepth = 200
+	maxNodes = 1 << 20
+)
+
 // fromNode converts a YAML node, turning tags into intrinsic functions.
-func fromNode(n *yaml.Node) (any, error) {
+func fromNode(n *yaml.Node, depth int, budget *int) (any, error) {
+	*budget--
+	switch {
+	case depth > maxDepth:
+		return nil, fmt.Errorf("line %d: nested deeper than %d levels (an alias that refers to itself?)", n.Line, maxDepth)
+	case *budget < 0:
+		return nil, fmt.Errorf("line %d: aliases expand to more than %d nodes", n.Line, maxNodes)
+	}
 	if n.Kind == yaml.AliasNode {
-		return fromNode(n.Alias)
+		return fromNode(n.Alias, depth+1, budget)
 	}
 	var v any
 	switch n.Kind {
@@ -77,7 +93,7 @@ func fromNode(n *yaml.Node) (any, error) {
 			if k.Kind != yaml.ScalarNode {
 				return nil, fmt.Errorf("line %d: a mapping key must be a scalar", k.Line)
 			}
-			x, err := fromNode(val)
+			x, err := fromNode(val, depth+1, budget)
 			if err != nil {
 				return nil, err
 			}
@@ -87,7 +103,7 @@ func fromNode(n *yaml.Node) (any, error) {
 	case yaml.SequenceNode:
 		l := make([]any, 0, len(n.Content))
 		for _, c := range n.Content {
-			x, err := fromNode(c)
+			x, err := fromNode(c, depth+1, budget)
 			if err != nil {
 				return nil, err
 			}

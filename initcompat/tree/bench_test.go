@@ -32,3 +32,13 @@ func BenchmarkFromTar1000(b *testing.B) {
 		}
 	}
 }
+
+// tarOfBytes is a one-member archive.
+func tarOfBytes(name, content string) []byte {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	_ = tw.WriteHeader(&tar.Header{Name: name, Typeflag: tar.TypeReg, Mode: 0o600, Size: int64(len(content))})
+	_, _ = tw.Write([]byte(content))
+	_ = tw.Close()
+	return buf.Bytes()
+}

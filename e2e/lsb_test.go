@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -63,6 +64,20 @@ func lsbLocal(t *testing.T, suite string) {
 	contains(t, out, "0 change(s)", "second build")
 	if _, ok = packerBuild(t, "local.pkr.hcl", map[string]string{"root_dir": img, "mode": "check"}); !ok {
 		t.Fatal("mode = check failed on the provisioned image")
+	}
+
+	// In a chroot (an image build) there is no systemd: the redirect says so
+	// and starts nothing.
+	for action, want := range map[string]int{"start": 1, "status": 4, "stop": 0} {
+		out, err := exec.Command("chroot", img, "/etc/init.d/hello", action).CombinedOutput()
+		code := 0
+		if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
+			code = ee.ExitCode()
+		}
+		t.Logf("$ chroot IMAGE /etc/init.d/hello %s\n%s(exit %d)", action, indent(string(out)), code)
+		if code != want || !strings.Contains(string(out), "systemd is not running here") {
+			t.Fatalf("chroot %s: exit %d, want %d with the message", action, code, want)
+		}
 	}
 
 	m = boot(t, img)

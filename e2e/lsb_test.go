@@ -168,9 +168,20 @@ func TestLSBRedirectSSHBuild(t *testing.T) {
 
 	m := boot(t, img)
 	m.must("systemctl is-active ssh")
-	out, ok := packerBuild(t, "ssh.pkr.hcl", map[string]string{"port": "2222", "key": key})
+
+	// A user whose sudo wants a password: the build fails with what to do,
+	// and nothing is written.
+	out, ok := packerBuild(t, "ssh.pkr.hcl", map[string]string{"port": "2222", "key": key, "user": "pwuser"})
+	if ok {
+		m.fail("a build through a password-protected sudo passed without the password")
+	}
+	contains(t, out, "sudo wants a password", "password-protected sudo")
+	m.expect(1, "test -e /etc/init.d/hello")
+	// With the password fed through execute_command, it works.
+	out, ok = packerBuild(t, "ssh.pkr.hcl", map[string]string{"port": "2222", "key": key, "user": "pwuser",
+		"execute_command": "{ echo " + sudoPassword + "; cat; } | sudo -S -p '' {{.Command}}"})
 	if !ok {
-		m.fail("packer build over SSH failed:\n%s", out)
+		m.fail("packer build with the sudo password in execute_command failed:\n%s", out)
 	}
 	contains(t, out, "applied", "apply over SSH")
 	out, ok = packerBuild(t, "ssh.pkr.hcl", map[string]string{"port": "2222", "key": key, "mode": "check"})
@@ -187,8 +198,12 @@ func TestLSBRedirectSSHBuild(t *testing.T) {
 	m.must("systemctl is-active hello")
 }
 
-// sshSetup gives the image a builder user with passwordless sudo and a key,
-// and sshd on 127.0.0.1:port. It returns the private key file.
+// sudoPassword is pwuser's password, which its sudo asks for.
+const sudoPassword = "e2e-secret"
+
+// sshSetup gives the image a builder user with passwordless sudo, a pwuser
+// whose sudo wants a password, one key for both, and sshd on
+// 127.0.0.1:port. It returns the private key file.
 func sshSetup(t *testing.T, root, port string) string {
 	t.Helper()
 	key := filepath.Join(t.TempDir(), "id_ed25519")
@@ -200,12 +215,17 @@ func sshSetup(t *testing.T, root, port string) string {
 		t.Fatal(err)
 	}
 	script := `set -e
-useradd -m -s /bin/bash builder
-install -d -m 700 -o builder -g builder /home/builder/.ssh
-cat > /home/builder/.ssh/authorized_keys <<'EOF'
+for u in builder pwuser; do
+	useradd -m -s /bin/bash $u
+	install -d -m 700 -o $u -g $u /home/$u/.ssh
+	cat > /home/$u/.ssh/authorized_keys <<'EOF'
 ` + string(pub) + `EOF
-chown builder:builder /home/builder/.ssh/authorized_keys
-chmod 600 /home/builder/.ssh/authorized_keys
+	chown $u:$u /home/$u/.ssh/authorized_keys
+	chmod 600 /home/$u/.ssh/authorized_keys
+done
+echo 'pwuser:` + sudoPassword + `' | chpasswd
+echo 'pwuser ALL=(ALL) ALL' > /etc/sudoers.d/pwuser
+chmod 440 /etc/sudoers.d/pwuser
 echo 'builder ALL=(ALL) NOPASSWD:ALL' > /etc/sudoers.d/builder
 chmod 440 /etc/sudoers.d/builder
 printf 'Port ` + port + `\nListenAddress 127.0.0.1\n' > /etc/ssh/sshd_config.d/e2e.conf

@@ -57,8 +57,10 @@ type Config struct {
 	UseSudo config.Trilean `mapstructure:"use_sudo"`
 	// Command template for the two remote commands, for doas or a sudo that
 	// needs a password. `{{.Command}}` is the shell that reads initcompat's
-	// script on its standard input, so the template must keep standard input
-	// free: for example `doas {{.Command}}`.
+	// script on its standard input, which the template must pass on: for
+	// example `doas {{.Command}}`, or, for a sudo that asks for a password,
+	// `{ echo '${var.sudo_password}'; cat; } | sudo -S -p '' {{.Command}}`
+	// (declare the variable `sensitive`: Packer then keeps it out of logs).
 	ExecuteCommand string `mapstructure:"execute_command"`
 	// Where, in the image, initcompat records the files and links it wrote.
 	// Defaults to `/var/lib/initcompat/manifest.json`.
@@ -181,6 +183,9 @@ func (p *Provisioner) Prepare(raws ...interface{}) error {
 	if errs != nil && len(errs.Errors) > 0 {
 		return errs
 	}
+	// Sensitive variables (a sudo password in execute_command) stay out of
+	// the debug log lines that show the remote command.
+	packersdk.LogSecretFilter.Set(c.PackerSensitiveVars...)
 	p.config = c
 	return nil
 }

@@ -2,6 +2,14 @@
 # with passwordless sudo, and provision it.
 variable "port" { type = string }
 variable "key" { type = string }
+variable "user" {
+  type    = string
+  default = "builder"
+}
+variable "execute_command" {
+  type    = string
+  default = ""
+}
 variable "mode" {
   type    = string
   default = "apply"
@@ -10,7 +18,7 @@ variable "mode" {
 source "null" "booted" {
   ssh_host             = "127.0.0.1"
   ssh_port             = var.port
-  ssh_username         = "builder"
+  ssh_username         = var.user
   ssh_private_key_file = var.key
   ssh_timeout          = "30s"
 }
@@ -18,7 +26,8 @@ source "null" "booted" {
 build {
   sources = ["source.null.booted"]
   provisioner "initcompat" {
-    mode     = var.mode
-    services = ["hello"]
+    mode            = var.mode
+    services        = ["hello"]
+    execute_command = var.execute_command
   }
 }

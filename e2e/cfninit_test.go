@@ -68,3 +68,33 @@ func TestCfnInitTemplate(t *testing.T) {
 		m.fail("is-enabled after cfn-init's disable: %q", got)
 	}
 }
+
+// cfn-init 2.x's systemd key runs /usr/bin/systemctl only. On an image
+// without merged /usr, systemctl is /bin/systemctl alone (FACTS.md had this
+// unverified; this test shows it), and initcompat links it.
+func TestSystemctlPathOnSplitUsr(t *testing.T) {
+	requireBoot(t)
+	img := copyImage(t, splitUsrImage(t, "bullseye"))
+	if _, err := os.Lstat(filepath.Join(img, "usr/bin/systemctl")); err == nil {
+		t.Fatal("the split-/usr image has /usr/bin/systemctl already; nothing to prove")
+	}
+	if _, err := os.Stat(filepath.Join(img, "bin/systemctl")); err != nil {
+		t.Fatalf("no /bin/systemctl: %v", err)
+	}
+	installHello(t, img)
+	tmpl := filepath.Join(t.TempDir(), "stack.yaml")
+	if err := os.WriteFile(tmpl, []byte("Resources:\n  App:\n    Type: AWS::EC2::Instance\n    Metadata:\n      AWS::CloudFormation::Init:\n"+
+		"        config:\n          services:\n            systemd:\n              hello: {enabled: \"true\", ensureRunning: \"true\"}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, ok := packerBuild(t, "local.pkr.hcl", map[string]string{"root_dir": img, "cfn_templates": `["` + tmpl + `"]`})
+	if !ok {
+		t.Fatal("packer build failed")
+	}
+	contains(t, out, "symlink /usr/bin/systemctl -> /bin/systemctl", "plan")
+	noChanges(t, map[string]string{"root_dir": img, "cfn_templates": `["` + tmpl + `"]`})
+	m := boot(t, img)
+	// What cfn-init 2.x runs for {enabled: true, ensureRunning: true}.
+	m.must("/usr/bin/systemctl enable hello")
+	m.must("/usr/bin/systemctl is-active hello")
+}

@@ -67,10 +67,22 @@ var baseMu sync.Mutex
 // it on first use.
 func baseImage(t *testing.T, suite string) string {
 	t.Helper()
+	return debootstrapped(t, suite, suite)
+}
+
+// splitUsrImage is suite without merged /usr: /bin and /usr/bin apart, as
+// images made before merged /usr are.
+func splitUsrImage(t *testing.T, suite string) string {
+	t.Helper()
+	return debootstrapped(t, suite+"-split-usr", suite, "--no-merged-usr")
+}
+
+func debootstrapped(t *testing.T, name, suite string, flags ...string) string {
+	t.Helper()
 	baseMu.Lock()
 	defer baseMu.Unlock()
-	dir := filepath.Join(cacheDir, suite)
-	stamp := filepath.Join(cacheDir, suite+".ok")
+	dir := filepath.Join(cacheDir, name)
+	stamp := filepath.Join(cacheDir, name+".ok")
 	want := strings.Join(basePackages, ",")
 	if got, err := os.ReadFile(stamp); err == nil && string(got) == want {
 		return dir
@@ -80,7 +92,8 @@ func baseImage(t *testing.T, suite string) string {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	cmd := exec.Command("debootstrap", "--variant=minbase", "--include="+want, suite, dir, mirror)
+	args := append(append([]string{"--variant=minbase", "--include=" + want}, flags...), suite, dir, mirror)
+	cmd := exec.Command("debootstrap", args...)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("debootstrap %s: %v\n%s", suite, err, tail(out, 3000))
 	}

@@ -74,6 +74,7 @@ func TestStartAfterUserData(t *testing.T) {
 	}
 	contains(t, out, "postfix.service.d/initcompat-ordering.conf", "plan")
 	contains(t, out, "postfix@.service.d/initcompat-ordering.conf", "plan")
+	noChanges(t, map[string]string{"root_dir": img, "start_after_user_data": `["postfix"]`})
 	m = boot(t, img, "--private-network")
 	m.expect(1, verify)
 	m.must("test -L /var/spool/postfix && test -f /srv/efs/moved")
@@ -124,6 +125,7 @@ func TestMaskWithReadOnlyUsr(t *testing.T) {
 	if _, ok := packerBuild(t, "local.pkr.hcl", map[string]string{"root_dir": img, "mask": `["update-engine"]`}); !ok {
 		t.Fatal("packer build failed")
 	}
+	noChanges(t, map[string]string{"root_dir": img, "mask": `["update-engine"]`})
 	if fingerprint(t, filepath.Join(img, "usr")) != usrBefore {
 		t.Fatal("the build changed something under /usr")
 	}

@@ -133,3 +133,14 @@ func contains(t *testing.T, out, want, what string) {
 		t.Fatalf("%s: output lacks %q", what, want)
 	}
 }
+
+// noChanges builds again with the same variables and expects an empty plan:
+// the snapshot sees everything the first build wrote.
+func noChanges(t *testing.T, vars map[string]string) {
+	t.Helper()
+	out, ok := packerBuild(t, "local.pkr.hcl", vars)
+	if !ok {
+		t.Fatal("the second packer build failed")
+	}
+	contains(t, out, "initcompat: 0 change(s)", "second build")
+}

@@ -15,7 +15,8 @@ func TestUpstartJobBecomesUnit(t *testing.T) {
 	img := newImage(t, suites[0])
 	writeFiles(t, img, 0o755, map[string]string{"opt/daemon_test/hello.sh": helloDaemon})
 	writeFiles(t, img, 0o644, map[string]string{"etc/init/hello-upstart.conf": "description \"hello-upstart\"\n\n" +
-		"start on runlevel [2345]\nstop on runlevel [016]\n\nchdir /opt/daemon_test\nexec ./hello.sh upstart\nrespawn\n"})
+		"start on runlevel [2345]\nstop on runlevel [016]\n\nchdir /opt/daemon_test\nexec ./hello.sh upstart\nrespawn\n\n" +
+		"pre-start script\n    # a script block becomes its own file\n    touch /opt/daemon_test/pre-start.ran\nend script\n"})
 
 	// Negative control: the job alone does nothing under systemd.
 	raw := copyImage(t, img)
@@ -29,6 +30,7 @@ func TestUpstartJobBecomesUnit(t *testing.T) {
 		t.Fatal("packer build failed")
 	}
 	contains(t, out, "write   /etc/systemd/system/hello-upstart.service", "plan")
+	noChanges(t, map[string]string{"root_dir": img})
 	m = boot(t, img)
 	m.must("cat /etc/systemd/system/hello-upstart.service")
 	m.must("systemctl is-active hello-upstart")
@@ -36,6 +38,7 @@ func TestUpstartJobBecomesUnit(t *testing.T) {
 		m.fail("the daemon runs in %q, want /opt/daemon_test (chdir)", cwd)
 	}
 	m.must("sleep 2; test -s /opt/daemon_test/upstart.log")
+	m.must("test -e /opt/daemon_test/pre-start.ran")
 
 	// respawn: kill -9 of the main process brings a new one.
 	pid := strings.TrimSpace(m.must("systemctl show -p MainPID --value hello-upstart"))

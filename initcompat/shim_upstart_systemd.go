@@ -8,6 +8,7 @@ import (
 
 	"github.com/coreos/go-systemd/v22/unit"
 
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/upstart"
 )
 
@@ -27,7 +28,9 @@ func planUpstartToSystemd(pl *planner, in inScope) {
 	if inv.Init != Systemd || s.Job == nil {
 		return
 	}
-	if s.Unit != nil || s.Alias != "" || inv.Units.Load(s.Name+".service") != nil {
+	// A unit of ours from an earlier run is translated again (and updated
+	// when this version writes it differently); any other unit wins.
+	if s.Alias != "" || (s.Unit != nil && !ourUnit(inv, s.Unit.Fragment)) {
 		if in.explicit {
 			pl.find(Info, s.Name, ShimUpstartUnit, s.Job.Conf, "a systemd unit of that name exists; the job file is ignored by systemd and left as it is")
 		}
@@ -70,6 +73,11 @@ func planUpstartToSystemd(pl *planner, in inScope) {
 		pl.symlink(s.Name, ShimUpstartUnit, link, "/etc/systemd/system/"+s.Name+".service",
 			"the job started by itself ("+startOn(j)+"), so the unit is enabled in "+tr.target)
 	}
+}
+
+func ourUnit(inv *Inventory, fragment string) bool {
+	e, ok := inv.Tree.Lstat(fragment)
+	return ok && e.Kind == tree.File && IsOurs(e.Data)
 }
 
 func startOn(j *upstart.Job) string {

@@ -46,6 +46,10 @@ var DefaultWatches = []Watch{
 	{Path: "etc/init", Content: true},
 	// Which files the OS packages own (Debian family).
 	{Path: "var/lib/dpkg/info", Pattern: "*.list", Content: true},
+	// What initcompat itself wrote outside the unit and init directories.
+	{Path: "etc/initcompat", Content: true},
+	// Directories initcompat writes into or below: whether they exist.
+	{Path: "etc"}, {Path: "var"}, {Path: "var/lib"}, {Path: "usr"}, {Path: "usr/bin"},
 	// Directories that are symlinks on merged-/usr and RHEL-like images.
 	{Path: "bin"}, {Path: "sbin"}, {Path: "lib"}, {Path: "lib64"}, {Path: "usr/sbin"},
 	// Init and service tools.

@@ -68,6 +68,8 @@ func planUpstartToSystemd(pl *planner, in inScope) {
 	switch {
 	case blocked:
 		pl.find(Warning, s.Name, ShimUpstartUnit, unitPath, "written but not enabled, because of the stanzas above; enable it once checked (systemctl enable "+s.Name+")")
+	case s.Unit != nil:
+		// Enabled (or not) when first written; what people did with it since stands.
 	case tr.target != "":
 		link := path.Join(etc, tr.target+".wants", s.Name+".service")
 		pl.symlink(s.Name, ShimUpstartUnit, link, "/etc/systemd/system/"+s.Name+".service",

@@ -50,6 +50,7 @@ func BuildPlan(t *tree.Tree, pol Policy) *Plan {
 		planStopOn(pl, s)
 	}
 	planOverrides(pl)
+	reportTemplates(pl)
 	planCfnInit(pl)
 	pl.plan.Summary.Init = string(inv.Init)
 	pl.plan.Summary.Distro = strings.TrimSpace(inv.Distro.ID + " " + inv.Distro.VersionID)

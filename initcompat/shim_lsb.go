@@ -83,6 +83,25 @@ func planLSB(pl *planner, in inScope) {
 	planRCLinks(pl, s, chk)
 }
 
+// reportTemplates says why hand-installed template units get no redirect:
+// they are not services in themselves, and an /etc/init.d name cannot carry
+// an instance.
+func reportTemplates(pl *planner) {
+	if pl.inv.Init != Systemd {
+		return
+	}
+	for _, n := range pl.inv.Units.Names() {
+		if !systemd.IsTemplate(n) || systemd.Suffix(n) != "service" {
+			continue
+		}
+		u := pl.inv.Units.Load(n)
+		if u == nil || u.Fragment == "" || isPackaged(u.Fragment, pl.inv.owned, pl.inv.DpkgLists) {
+			continue
+		}
+		pl.find(Info, strings.TrimSuffix(systemd.Prefix(n), "@"), ShimLSB, u.Fragment, n+" is a template: an /etc/init.d script cannot name an instance, so none is written; control instances with systemctl")
+	}
+}
+
 // upstartLink reports an /etc/init.d entry that is a link to upstart-job.
 func upstartLink(pl *planner, s *Service) bool {
 	if s.Script.Kind != tree.Symlink {

@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
 )
 
 // Staging layout, shared by both transports: a change to DIR/NAME is
@@ -88,7 +90,7 @@ func (p *Plan) ByDir() []DirChanges {
 // It needs sh, coreutils and tar. INITCOMPAT_ROOT, when set, is prepended to
 // every path (tests run the real script against a directory).
 func ApplyScript(p *Plan) (string, error) {
-	q := func(p string) string { return `"$R"` + shQuote(p) }
+	q := func(p string) string { return `"$R"` + tree.ShellQuote(p) }
 	gs := p.ByDir()
 	mkdirs := map[string]bool{}
 	var b strings.Builder
@@ -169,14 +171,14 @@ isdir() { [ -d "$1" ] && [ ! -L "$1" ] || changed "$1" "no longer a directory"; 
 		case "file":
 			fmt.Fprintf(&b, "isfile %s %s\n", q(c.Path), c.Prior.SHA256)
 		case "symlink":
-			fmt.Fprintf(&b, "islink %s %s\n", q(c.Path), shQuote(c.Prior.Target))
+			fmt.Fprintf(&b, "islink %s %s\n", q(c.Path), tree.ShellQuote(c.Prior.Target))
 		}
 	}
 
 	b.WriteString("\n# 2. stage\n")
 	for i, c := range p.Changes {
 		if c.Op == OpMkdir {
-			fmt.Fprintf(&b, "m%d=1\nmkdir -m %04o -- %s || fail %s\n", i, c.Mode, q(c.Path), shQuote("cannot create "+c.Path))
+			fmt.Fprintf(&b, "m%d=1\nmkdir -m %04o -- %s || fail %s\n", i, c.Mode, q(c.Path), tree.ShellQuote("cannot create "+c.Path))
 		}
 	}
 	archive, err := stageArchive(gs)
@@ -193,9 +195,9 @@ isdir() { [ -d "$1" ] && [ ! -L "$1" ] || changed "$1" "no longer a directory"; 
 		if len(g.Aside) == 0 {
 			continue
 		}
-		fmt.Fprintf(&b, "a%d=1\nmkdir -- %s || fail %s\n", i, q(path.Join(g.Dir, asideDir)), shQuote("cannot create "+path.Join(g.Dir, asideDir)))
+		fmt.Fprintf(&b, "a%d=1\nmkdir -- %s || fail %s\n", i, q(path.Join(g.Dir, asideDir)), tree.ShellQuote("cannot create "+path.Join(g.Dir, asideDir)))
 		for _, c := range g.Aside {
-			fmt.Fprintf(&b, "mv -f -T -- %s %s || fail %s\n", q(c.Path), q(AsideName(c.Path)), shQuote("cannot move "+c.Path+" aside"))
+			fmt.Fprintf(&b, "mv -f -T -- %s %s || fail %s\n", q(c.Path), q(AsideName(c.Path)), tree.ShellQuote("cannot move "+c.Path+" aside"))
 		}
 	}
 
@@ -208,7 +210,7 @@ isdir() { [ -d "$1" ] && [ ! -L "$1" ] || changed "$1" "no longer a directory"; 
 		for _, c := range g.New {
 			fmt.Fprintf(&b, " %s", q(StagedName(c.Path)))
 		}
-		fmt.Fprintf(&b, " || fail %s\n", shQuote("cannot rename the staged files into "+g.Dir))
+		fmt.Fprintf(&b, " || fail %s\n", tree.ShellQuote("cannot rename the staged files into "+g.Dir))
 	}
 	// Past this point the image is complete: what follows only tidies, and
 	// its failure is a warning, never a rollback.
@@ -268,4 +270,3 @@ func stageArchive(gs []DirChanges) (string, error) {
 // is complete.
 const TidyMarker = "# 4. tidy: the image is complete"
 
-func shQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }

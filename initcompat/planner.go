@@ -118,29 +118,35 @@ func (pl *planner) scope(report bool) []inScope {
 
 // missing words the error for a named service the image lacks.
 func (pl *planner) missing(name string) string {
-	var have, close []string
+	var have []string
 	for _, s := range pl.inv.Services {
-		if !s.Exists() || s.Alias != "" {
-			continue
-		}
-		have = append(have, s.Name)
-		if near(name, s.Name) {
-			close = append(close, s.Name)
+		if s.Exists() && s.Alias == "" {
+			have = append(have, s.Name)
 		}
 	}
-	msg := fmt.Sprintf("service %q is not in the image (no unit %s.service, no /etc/init.d/%s, no Upstart job)", name, name, name)
+	return fmt.Sprintf("service %q is not in the image (no unit %s.service, no /etc/init.d/%s, no Upstart job)", name, name, name) +
+		suggest(name, have, "Services in the image")
+}
+
+// suggest ends a "not in the image" message: the names close to name, then
+// (the first 40 of) the names there are.
+func suggest(name string, have []string, label string) string {
+	var close []string
+	for _, h := range have {
+		if near(name, h) {
+			close = append(close, h)
+		}
+	}
+	msg := "."
 	if len(close) > 0 {
-		msg += "; did you mean " + strings.Join(close, ", ") + "?"
-	} else {
-		msg += "."
+		msg = "; did you mean " + strings.Join(close, ", ") + "?"
 	}
 	const show = 40
-	list := have
 	more := ""
-	if len(list) > show {
-		list, more = list[:show], fmt.Sprintf(" ... and %d more", len(have)-show)
+	if len(have) > show {
+		have, more = have[:show], fmt.Sprintf(" ... and %d more", len(have)-show)
 	}
-	return msg + " Services in the image: " + orNone(strings.Join(list, " ")) + more
+	return msg + " " + label + ": " + orNone(strings.Join(have, " ")) + more
 }
 
 // near is a small edit distance or one name containing the other.
@@ -321,24 +327,13 @@ func (pl *planner) missingUnit(source, name string) string {
 	if systemd.Suffix(name) == "service" {
 		return source + ": " + pl.missing(systemd.Prefix(name))
 	}
-	var close, have []string
+	var have []string
 	for _, n := range pl.inv.Units.Names() {
-		if systemd.Suffix(n) != systemd.Suffix(name) {
-			continue
-		}
-		have = append(have, n)
-		if near(name, n) {
-			close = append(close, n)
+		if systemd.Suffix(n) == systemd.Suffix(name) {
+			have = append(have, n)
 		}
 	}
-	msg := fmt.Sprintf("%s: unit %q is not in the image", source, name)
-	if len(close) > 0 {
-		msg += "; did you mean " + strings.Join(close, ", ") + "?"
-	}
-	if len(have) > 40 {
-		have = append(have[:40], "...")
-	}
-	return msg + " Units of that type: " + orNone(strings.Join(have, " "))
+	return fmt.Sprintf("%s: unit %q is not in the image", source, name) + suggest(name, have, "Units of that type")
 }
 
 // Overlay returns t with the changes applied, as the image will be after

@@ -9,6 +9,7 @@ import (
 
 	"github.com/coreos/go-systemd/v22/unit"
 
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/lsb"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/upstart"
 )
 
@@ -403,16 +404,7 @@ func signalName(s string) string {
 }
 
 // sdEscape keeps a value literal in a unit file: no specifiers.
-func sdEscape(s string) string { return strings.ReplaceAll(oneLineValue(s), "%", "%%") }
-
-func oneLineValue(s string) string {
-	return strings.Join(strings.Fields(strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, s)), " ")
-}
+func sdEscape(s string) string { return strings.ReplaceAll(lsb.OneLine(s), "%", "%%") }
 
 // sdQuote writes one word in systemd's command-line quoting, literal: no
 // specifiers, no variable expansion.

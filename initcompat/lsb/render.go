@@ -38,7 +38,7 @@ func Render(r Redirect) []byte {
 	var b strings.Builder
 	b.WriteString("#!/bin/sh\n")
 	fmt.Fprintf(&b, "%s\n", r.Marker)
-	desc := oneLine(r.ShortDesc)
+	desc := OneLine(r.ShortDesc)
 	if desc == "" {
 		desc = r.Unit
 	}
@@ -110,9 +110,9 @@ esac
 	return []byte(b.String())
 }
 
-// oneLine keeps s to one printable line, so it cannot end the comment it
-// is written into.
-func oneLine(s string) string {
+// OneLine keeps s to one printable line, so it cannot end the comment or
+// the unit-file value it is written into.
+func OneLine(s string) string {
 	s = strings.Map(func(r rune) rune {
 		if r < 0x20 || r == 0x7f {
 			return ' '
@@ -160,7 +160,7 @@ func contains(list []string, s string) bool {
 // /lib/init/upstart-job: every action goes to initctl, and status exits 3
 // when the job is stopped (initctl status alone exits 0 for a stopped job).
 func RenderInitctl(job, marker, desc string) []byte {
-	desc = oneLine(desc)
+	desc = OneLine(desc)
 	if desc == "" {
 		desc = "Upstart job " + job
 	}

@@ -111,11 +111,11 @@ func SnapshotScript(ws []Watch) string {
 	for _, w := range ws {
 		switch {
 		case w.Pattern != "":
-			content = append(content, shQuote(w.Path)+"/"+w.Pattern)
+			content = append(content, ShellQuote(w.Path)+"/"+w.Pattern)
 		case w.Content:
-			content = append(content, shQuote(w.Path))
+			content = append(content, ShellQuote(w.Path))
 		default:
-			stat = append(stat, shQuote(w.Path))
+			stat = append(stat, ShellQuote(w.Path))
 		}
 	}
 	return fmt.Sprintf(`set -u
@@ -152,5 +152,5 @@ tar -cf - -C "$tmp" %s -C "${INITCOMPAT_ROOT:-/}" "$@"
 `, strings.Join(stat, " "), StatFile, strings.Join(content, " "), StatFile)
 }
 
-// shQuote quotes s as one POSIX shell word.
-func shQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+// ShellQuote quotes s as one POSIX shell word.
+func ShellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }

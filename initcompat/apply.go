@@ -269,4 +269,3 @@ func stageArchive(gs []DirChanges) (string, error) {
 // TidyMarker is the comment line of an apply script after which the image
 // is complete.
 const TidyMarker = "# 4. tidy: the image is complete"
-

@@ -30,9 +30,7 @@ func BuildPlan(t *tree.Tree, pol Policy) *Plan {
 	pl.plan.Findings = append(pl.plan.Findings, inv.Problems...)
 	// Units made from Upstart jobs first; the other shims then see the
 	// image as it will be, with those units in it.
-	for _, s := range pl.scope(false) {
-		planUpstartToSystemd(pl, s)
-	}
+	planUpstartUnits(pl, pl.scope(false))
 	if len(pl.plan.Changes) > 0 {
 		pl.inv = Inspect(Overlay(t, pl.plan.Changes), pol)
 	}

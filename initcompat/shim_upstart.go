@@ -56,20 +56,31 @@ func (pl *planner) loadJob(j *Job) *upstart.Job {
 	return parsed
 }
 
-// earlyBoot reports jobs that run before the runlevel machinery: tasks and
-// jobs started by the first boot events. They are not services a SysV tool
-// should control.
+// earlyBoot reports jobs that are steps of the boot rather than services:
+// tasks, and jobs started by startup or by the rcS chain, which run before
+// the runlevel machinery. A daemon that waits for file systems or the
+// network (start on local-filesystems, net-device-up, mounted ...) is a
+// service like any other: Ubuntu's own ssh and cron start on filesystem and
+// have /etc/init.d links.
 func earlyBoot(j *upstart.Job) bool {
 	if j.Has("task") {
 		return true
 	}
-	if s := j.Get("start on"); s != nil {
-		for _, ev := range []string{"startup", "mounting", "mounted", "virtual-filesystems", "local-filesystems", "all-swaps"} {
-			for _, w := range strings.Fields(strings.NewReplacer("(", " ", ")", " ").Replace(s.Raw)) {
-				if w == ev {
-					return true
-				}
-			}
+	s := j.Get("start on")
+	if s == nil {
+		return false
+	}
+	events, _ := parseEvents(s.Raw)
+	for _, e := range events {
+		job, _ := e.get("JOB", 0)
+		level, _ := e.get("RUNLEVEL", 0)
+		switch {
+		case e.name == "startup":
+			return true
+		case e.name == "runlevel" && strings.EqualFold(strings.Trim(level, "[]"), "S"):
+			return true
+		case (e.name == "starting" || e.name == "started" || e.name == "stopped") && (job == "rcS" || job == "rc-sysinit"):
+			return true
 		}
 	}
 	return false
@@ -94,7 +105,7 @@ func planUpstartLink(pl *planner, in inScope) {
 	}
 	if earlyBoot(j) && !pl.isNamed(s.Name) {
 		if in.explicit {
-			pl.find(Info, s.Name, ShimUpstartLink, s.Job.Conf, "an early-boot task or job (task, or start on startup/mounting/filesystem events): not a service for SysV tools; name it in services to link it anyway")
+			pl.find(Info, s.Name, ShimUpstartLink, s.Job.Conf, "a boot step (a task, or started by startup or the rcS chain): not a service for SysV tools; name it in services to link it anyway")
 		}
 		return
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/coreos/go-systemd/v22/unit"
 
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/systemd"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/upstart"
 )
@@ -19,14 +20,37 @@ const ShimUpstartUnit = "upstart-to-systemd"
 // per job, since a unit file cannot carry a multi-line shell script.
 const JobScriptDir = "/etc/initcompat/jobs"
 
-// planUpstartToSystemd gives each job in /etc/init of a systemd image that
-// has no unit of its name a native unit, translated stanza by stanza, and
+// enableLink is the wants link that enables a translated unit like its job.
+type enableLink struct {
+	service, link, target, reason string
+}
+
+// planUpstartUnits gives each job in /etc/init of a systemd image that has
+// no unit of its name a native unit, translated stanza by stanza, and
 // enables it when the job started by itself. What does not translate is a
-// finding naming file and line, and keeps the unit disabled.
-func planUpstartToSystemd(pl *planner, in inScope) {
-	s, inv := in.svc, pl.inv
-	if inv.Init != Systemd || s.Job == nil {
+// finding naming file and line, and keeps the unit disabled; so does an
+// ordering cycle the enabled units would close.
+func planUpstartUnits(pl *planner, scope []inScope) {
+	if pl.inv.Init != Systemd {
 		return
+	}
+	var links []enableLink
+	for _, in := range scope {
+		if l, ok := planUpstartUnit(pl, in); ok {
+			links = append(links, l)
+		}
+	}
+	for _, l := range withoutCycles(pl, links) {
+		pl.symlink(l.service, ShimUpstartUnit, l.link, l.target, l.reason)
+	}
+}
+
+// planUpstartUnit writes one job's unit and scripts, and returns the link
+// that would enable it.
+func planUpstartUnit(pl *planner, in inScope) (enableLink, bool) {
+	s, inv := in.svc, pl.inv
+	if s.Job == nil {
+		return enableLink{}, false
 	}
 	// A unit of ours from an earlier run is translated again (and updated
 	// when this version writes it differently); any other unit wins.
@@ -34,47 +58,100 @@ func planUpstartToSystemd(pl *planner, in inScope) {
 		if in.explicit {
 			pl.find(Info, s.Name, ShimUpstartUnit, s.Job.Conf, "a systemd unit of that name exists; the job file is ignored by systemd and left as it is")
 		}
-		return
+		return enableLink{}, false
 	}
 	if !scriptName.MatchString(s.Name) {
 		pl.find(Warning, s.Name, ShimUpstartUnit, s.Job.Conf, fmt.Sprintf("%q is not a name to give a unit; not translated", s.Name))
-		return
+		return enableLink{}, false
 	}
 	j := pl.loadJob(s.Job)
 	if j == nil {
-		return
+		return enableLink{}, false
 	}
-	tr := translate(j)
-	blocked := false
-	for _, n := range tr.notes {
+	u := translate(j, s.Job.Conf, pl.lookupJob)
+	for _, n := range u.notes {
 		level := Info
 		if n.blocking {
-			level, blocked = Warning, true
+			level = Warning
 		}
 		pl.find(level, s.Name, ShimUpstartUnit, n.at, n.msg)
 	}
 	etc := realPath(inv.Tree, "/etc/systemd/system")
 	unitPath := path.Join(etc, s.Name+".service")
-	for _, name := range sortedKeys(tr.scripts) {
+	for _, name := range sortedKeys(u.scripts) {
 		p := path.Join(JobScriptDir, s.Name, name)
-		body := "#!/bin/sh -e\n" + Marker(pl.pol.Version) + "\n# The " + name + " block of " + s.Job.Conf + ".\n" + tr.scripts[name]
-		pl.writeFile(s.Name, ShimUpstartUnit, p, 0o755, []byte(body), "the "+name+" script block of the job, run by "+s.Name+".service")
+		body := "#!/bin/sh -e\n" + Marker(pl.pol.Version) + "\n# The " + name + " block of " + s.Job.Conf + ".\n" + u.scripts[name]
+		pl.writeFile(s.Name, ShimUpstartUnit, p, 0o755, []byte(body), "the "+name+" process of the job, run by "+s.Name+".service")
 	}
-	content := renderUnit(pl.pol.Version, s.Job.Conf, tr.opts)
+	content := renderUnit(pl.pol.Version, s.Job.Conf, u.opts)
 	if !pl.writeFile(s.Name, ShimUpstartUnit, unitPath, 0o644, content,
 		"systemd ignores /etc/init; the job becomes a native unit, translated stanza by stanza") {
-		return
+		return enableLink{}, false
 	}
 	switch {
-	case blocked:
+	case u.blocked():
 		pl.find(Warning, s.Name, ShimUpstartUnit, unitPath, "written but not enabled, because of the stanzas above; enable it once checked (systemctl enable "+s.Name+")")
 	case s.Unit != nil:
 		// Enabled (or not) when first written; what people did with it since stands.
-	case tr.target != "":
-		link := path.Join(etc, tr.target+".wants", s.Name+".service")
-		pl.symlink(s.Name, ShimUpstartUnit, link, "/etc/systemd/system/"+s.Name+".service",
-			"the job started by itself ("+startOn(j)+"), so the unit is enabled in "+tr.target)
+	case u.auto:
+		return enableLink{
+			service: s.Name,
+			link:    path.Join(etc, u.target()+".wants", s.Name+".service"),
+			target:  "/etc/systemd/system/" + s.Name + ".service",
+			reason:  "the job started by itself (" + startOn(j) + "), so the unit is enabled in " + u.target(),
+		}, true
 	}
+	return enableLink{}, false
+}
+
+// lookupJob tells the translation whether a unit or job of that name is in
+// the image, and whether it is an Upstart task.
+func (pl *planner) lookupJob(name string) (exists, task bool) {
+	s := pl.inv.Service(name)
+	if s == nil || !s.Exists() {
+		return false, false
+	}
+	if s.Job != nil {
+		if j := pl.loadJob(s.Job); j != nil {
+			return true, j.Has("task")
+		}
+	}
+	return true, false
+}
+
+// withoutCycles drops the links whose units would close an ordering cycle
+// that the image does not have yet: systemd would break it at boot by
+// deleting a job, maybe a vital one.
+func withoutCycles(pl *planner, links []enableLink) []enableLink {
+	if len(links) == 0 {
+		return nil
+	}
+	before := cycleSet(pl.inv.Units.BuildGraph(nil).Cycles())
+	trial := append([]Change(nil), pl.plan.Changes...)
+	for _, l := range links {
+		trial = append(trial, Change{Op: OpSymlink, Path: l.link, Target: l.target})
+	}
+	units := systemd.NewStore(Overlay(pl.inv.Tree, trial), OrderingDropIn)
+	fresh := newCycles(units.BuildGraph(nil).Cycles(), before)
+	if len(fresh) == 0 {
+		return links
+	}
+	inCycle := map[string][]string{}
+	for _, c := range fresh {
+		for _, name := range c {
+			inCycle[name] = c
+		}
+	}
+	var keep []enableLink
+	for _, l := range links {
+		if c, bad := inCycle[l.service+".service"]; bad {
+			pl.find(Warning, l.service, ShimUpstartUnit, l.link, "not enabled: the job's events, as systemd orderings, close the cycle "+
+				systemd.FormatCycle(c)+"; systemd would delete a job at boot to break it. Change the job's start on, or the unit, and enable it once the cycle is gone")
+			continue
+		}
+		keep = append(keep, l)
+	}
+	return keep
 }
 
 func ourUnit(inv *Inventory, fragment string) bool {

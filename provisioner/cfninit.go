@@ -38,8 +38,10 @@ type CfnInitConfig struct {
 	// Logical ID of the resource whose metadata cfn-init reads. Defaults to
 	// every resource with AWS::CloudFormation::Init metadata.
 	Resource string `mapstructure:"resource"`
-	// Config sets cfn-init will run (`cfn-init -c`). Defaults to `default`,
-	// or every config when the metadata has no configSets.
+	// Config sets cfn-init will run (`cfn-init --configsets`), as the
+	// instance's user data passes them. Defaults to `default`, cfn-init's own
+	// default. Metadata without a configSets key has only the set `default`,
+	// which runs the one config named `config`: other configs never run.
 	ConfigSets []string `mapstructure:"config_sets"`
 }
 

@@ -116,21 +116,23 @@ func FromMetadata(source, resource string, md map[string]any, configSets []strin
 }
 
 // selectConfigs resolves the config sets to the configs cfn-init runs, in
-// order: the named sets (default: "default"), or every config when the
-// metadata has no configSets.
+// order. It follows aws-cfn-bootstrap's Contractor (cfnbootstrap/
+// construction.py): without a configSets key the metadata has one virtual
+// set, "default", holding only the config named "config", so every other
+// top-level config never runs; cfn-init's own default set name is
+// "default", and a set it does not know is an error.
 func selectConfigs(where string, init map[string]any, configSets []string) ([]string, error) {
 	sets, hasSets := init["configSets"].(map[string]any)
 	if !hasSets {
-		if len(configSets) > 0 {
-			return nil, fmt.Errorf("%s: config_sets %v given, but the metadata has no configSets", where, configSets)
-		}
-		var out []string
-		for _, k := range sortedKeys(init) {
-			if k != "configSets" {
-				out = append(out, k)
+		for _, s := range configSets {
+			if s != "default" {
+				return nil, fmt.Errorf("%s: config_sets names %q, but the metadata has no configSets: cfn-init knows only the set \"default\" then (which runs the config named \"config\") and fails with \"no ConfigSet named %s exists\"", where, s, s)
 			}
 		}
-		return out, nil
+		if _, ok := init["config"]; !ok {
+			return nil, nil // cfn-init runs an empty config
+		}
+		return []string{"config"}, nil
 	}
 	if len(configSets) == 0 {
 		configSets = []string{"default"}
@@ -149,7 +151,7 @@ func selectConfigs(where string, init map[string]any, configSets []string) ([]st
 			if s, isStr := sets[set].(string); isStr {
 				items = []any{s}
 			} else {
-				return fmt.Errorf("%s: no configSet %q (configSets: %s)", where, set, strings.Join(sortedKeys(sets), " "))
+				return fmt.Errorf("%s: no configSet %q (configSets: %s); set config_sets to what the instance passes to cfn-init --configsets", where, set, strings.Join(sortedKeys(sets), " "))
 			}
 		}
 		for i, it := range items {

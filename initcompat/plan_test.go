@@ -48,6 +48,10 @@ func runGolden(t *testing.T, file string) {
 	pol, base := parsePolicy(t, ar)
 	tr := loadTree(t, base, ar)
 	plan := BuildPlan(tr, pol)
+	shown := plan
+	if show := member(ar, "show"); show != "" {
+		shown = onlyShims(plan, strings.Fields(show))
+	}
 
 	// Determinism: a second plan of the same input is byte-identical.
 	j1, _ := plan.JSON()
@@ -56,8 +60,8 @@ func runGolden(t *testing.T, file string) {
 		t.Fatalf("two plans of the same tree differ:\n%s\n---\n%s", j1, j2)
 	}
 
-	got := map[string][]byte{"plan": []byte(plan.Text())}
-	for _, c := range plan.Changes {
+	got := map[string][]byte{"plan": []byte(shown.Text())}
+	for _, c := range shown.Changes {
 		if c.Op == OpWrite {
 			got["out"+c.Path] = c.Content
 		}
@@ -102,6 +106,34 @@ func runGolden(t *testing.T, file string) {
 	}
 }
 
+// member is the text of the archive member of that name, "" if none.
+func member(ar *txtar.Archive, name string) string {
+	for _, f := range ar.Files {
+		if f.Name == name {
+			return strings.TrimSpace(string(f.Data))
+		}
+	}
+	return ""
+}
+
+// onlyShims keeps the changes and findings of the named shims, for cases
+// that show one shim's work (a "show" member lists them).
+func onlyShims(p *Plan, shims []string) *Plan {
+	out := *p
+	out.Changes, out.Findings = nil, nil
+	for _, c := range p.Changes {
+		if contains(shims, c.Shim) {
+			out.Changes = append(out.Changes, c)
+		}
+	}
+	for _, f := range p.Findings {
+		if contains(shims, f.Shim) {
+			out.Findings = append(out.Findings, f)
+		}
+	}
+	return &out
+}
+
 func union(a, b map[string][]byte) map[string][]byte {
 	out := map[string][]byte{}
 	for k, v := range a {
@@ -121,6 +153,7 @@ func parsePolicy(t *testing.T, ar *txtar.Archive) (Policy, string) {
 		if f.Name != "policy" {
 			continue
 		}
+		// show is a member of its own, read by runGolden.
 		for _, line := range strings.Split(string(f.Data), "\n") {
 			k, v, ok := strings.Cut(line, ":")
 			if !ok {

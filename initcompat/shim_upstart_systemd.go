@@ -126,13 +126,19 @@ func withoutCycles(pl *planner, links []enableLink) []enableLink {
 	if len(links) == 0 {
 		return nil
 	}
-	before := cycleSet(pl.inv.Units.BuildGraph(nil).Cycles())
+	// The boot, and each unit started by hand (systemctl start), which
+	// pulls in what its links make it want.
+	roots := []string{"default.target"}
+	for _, l := range links {
+		roots = append(roots, l.service+".service")
+	}
+	before := cycleSet(pl.inv.Units.BuildGraphFrom(roots, nil).Cycles())
 	trial := append([]Change(nil), pl.plan.Changes...)
 	for _, l := range links {
 		trial = append(trial, Change{Op: OpSymlink, Path: l.link, Target: l.target})
 	}
 	units := systemd.NewStore(Overlay(pl.inv.Tree, trial), OrderingDropIn)
-	fresh := newCycles(units.BuildGraph(nil).Cycles(), before)
+	fresh := newCycles(units.BuildGraphFrom(roots, nil).Cycles(), before)
 	if len(fresh) == 0 {
 		return links
 	}
@@ -146,7 +152,7 @@ func withoutCycles(pl *planner, links []enableLink) []enableLink {
 	for _, l := range links {
 		if c, bad := inCycle[l.service+".service"]; bad {
 			pl.find(Warning, l.service, ShimUpstartUnit, l.link, "not enabled: the job's events, as systemd orderings, close the cycle "+
-				systemd.FormatCycle(c)+"; systemd would delete a job at boot to break it. Change the job's start on, or the unit, and enable it once the cycle is gone")
+				systemd.FormatCycle(c)+"; systemd would delete a job to break it when they start. Change the job's start on, or the unit, and enable it once the cycle is gone")
 			continue
 		}
 		keep = append(keep, l)

@@ -80,12 +80,12 @@ const mainPIDGuard = `# initcompat: Upstart ran pre-stop only when a stop was as
 // (0). Started or stopped by hand there is no event, and no variables,
 // as with Upstart's start and stop commands.
 const runlevelPrologue = `# initcompat: RUNLEVEL and PREVLEVEL, as Upstart's runlevel event set them.
-level=2
-[ "$(systemctl get-default 2>/dev/null)" != graphical.target ] || level=5
+_initcompat_level=2
+[ "$(systemctl get-default 2>/dev/null)" != graphical.target ] || _initcompat_level=5
 case "$(systemctl is-system-running 2>/dev/null)" in
-initializing | starting) RUNLEVEL=$level PREVLEVEL=N ;;
+initializing | starting) RUNLEVEL=$_initcompat_level PREVLEVEL=N ;;
 stopping)
-	PREVLEVEL=$level
+	PREVLEVEL=$_initcompat_level
 	case "$(systemctl list-jobs --no-legend 2>/dev/null)" in
 	*reboot.target*) RUNLEVEL=6 ;;
 	*) RUNLEVEL=0 ;;
@@ -214,7 +214,12 @@ func (c *commandUse) argOr() string {
 
 // stripShellComment removes a # comment and the contents of quoted
 // strings, so that neither is taken for a command.
-func stripShellComment(line string) string {
+func stripShellComment(line string) string { return stripShell(line, false) }
+
+// stripShell removes a # comment and the contents of single-quoted strings,
+// and of double-quoted ones unless keepDouble: $VAR inside double quotes is
+// still expanded by the shell.
+func stripShell(line string, keepDouble bool) string {
 	var b strings.Builder
 	var q rune
 	prev := ' '
@@ -223,6 +228,8 @@ func stripShellComment(line string) string {
 		case q != 0:
 			if r == q {
 				q = 0
+				b.WriteRune(r)
+			} else if q == '"' && keepDouble {
 				b.WriteRune(r)
 			}
 		case r == '\'' || r == '"':
@@ -280,7 +287,7 @@ func (u *jobUnit) checkVariables(block string, s *upstart.Stanza, body string) (
 		assign := regexp.MustCompile(`(?:^|[\s;&|(])` + name + `=`)
 		first := -1
 		for i, line := range lines {
-			code := stripShellComment(line)
+			code := stripShell(line, true)
 			if assign.MatchString(code) {
 				first = -1
 				break

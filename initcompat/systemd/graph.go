@@ -29,6 +29,12 @@ var generated = map[string][]string{"multi-user.target": {"cloud-init.target"}}
 // BuildGraph reads the transaction systemd would build at boot. extra holds
 // options to add as if drop-ins carried them (the ones a plan would write).
 func (s *Store) BuildGraph(extra map[string][]*unit.UnitOption) *Graph {
+	return s.BuildGraphFrom([]string{"default.target"}, extra)
+}
+
+// BuildGraphFrom reads the transaction of starting the roots together, as
+// systemctl start does: units nothing pulls in at boot have cycles too.
+func (s *Store) BuildGraphFrom(roots []string, extra map[string][]*unit.UnitOption) *Graph {
 	g := &Graph{Units: map[string]bool{}, After: map[string]map[string]bool{}, Pulls: map[string][]string{}}
 	load := func(name string) *Unit {
 		u := s.Load(name)
@@ -57,7 +63,10 @@ func (s *Store) BuildGraph(extra map[string][]*unit.UnitOption) *Graph {
 		}
 	}
 	loaded := map[string]*Unit{}
-	queue := []string{canon("default.target")}
+	var queue []string
+	for _, r := range roots {
+		queue = append(queue, canon(r))
+	}
 	for len(queue) > 0 {
 		n := queue[0]
 		queue = queue[1:]

@@ -287,12 +287,12 @@ func (u *jobUnit) checkVariables(block string, s *upstart.Stanza, body string) (
 		assign := regexp.MustCompile(`(?:^|[\s;&|(])` + name + `=`)
 		first := -1
 		for i, line := range lines {
-			code := stripShell(line, true)
-			if assign.MatchString(code) {
+			// An assignment is code; a use may sit inside double quotes.
+			if assign.MatchString(stripShellComment(line)) {
 				first = -1
 				break
 			}
-			if first < 0 && use.MatchString(code) {
+			if first < 0 && use.MatchString(stripShell(line, true)) {
 				first = i
 			}
 		}

@@ -92,6 +92,9 @@ func (pl *planner) scope(report bool) []inScope {
 	}
 	for _, n := range pl.pol.named() {
 		s := pl.inv.Service(n)
+		if strings.HasSuffix(n, "@") && pl.inv.Units.Load(n+".service") != nil {
+			continue // a template: reportTemplates says why it gets no shim
+		}
 		if s == nil || !s.Exists() {
 			if report {
 				msg := pl.missing(n)

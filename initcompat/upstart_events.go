@@ -237,7 +237,7 @@ func startAfter(target string) func(u *jobUnit, e event, s *upstart.Stanza) bool
 			return false
 		}
 		if target != "" {
-			u.addOnce("Unit", "After", target)
+			u.relate("After", target)
 		}
 		u.trigger("multi-user.target")
 		return true
@@ -250,9 +250,9 @@ func startMounted(u *jobUnit, e event, _ *upstart.Stanza) bool {
 		return false
 	}
 	if mp == "/" {
-		u.addOnce("Unit", "After", "local-fs.target")
+		u.relate("After", "local-fs.target")
 	} else {
-		u.addOnce("Unit", "RequiresMountsFor", strings.ReplaceAll(mp, "%", "%%"))
+		u.relate("RequiresMountsFor", strings.ReplaceAll(mp, "%", "%%"))
 	}
 	u.trigger("multi-user.target")
 	return true
@@ -262,8 +262,8 @@ func startNetworkOnline(u *jobUnit, e event, _ *upstart.Stanza) bool {
 	if len(e.pos) > 0 || len(e.match) > 0 {
 		return false
 	}
-	u.addOnce("Unit", "After", "network-online.target")
-	u.addOnce("Unit", "Wants", "network-online.target")
+	u.relate("After", "network-online.target")
+	u.relate("Wants", "network-online.target")
 	u.trigger("multi-user.target")
 	return true
 }
@@ -286,8 +286,8 @@ func startNetDevice(u *jobUnit, e event, s *upstart.Stanza) bool {
 		if named {
 			u.info(s, "start on %s: waits for %s only; the unit waits for network-online.target, every configured interface", s.Raw, iface)
 		}
-		u.addOnce("Unit", "After", "network-online.target")
-		u.addOnce("Unit", "Wants", "network-online.target")
+		u.relate("After", "network-online.target")
+		u.relate("Wants", "network-online.target")
 	}
 	return true
 }
@@ -312,7 +312,7 @@ func startJobEvent(u *jobUnit, e event, s *upstart.Stanza) bool {
 			if target == "" {
 				return false
 			}
-			u.addOnce("Unit", "After", target)
+			u.relate("After", target)
 			u.trigger(target)
 			return true
 		}
@@ -324,14 +324,14 @@ func startJobEvent(u *jobUnit, e event, s *upstart.Stanza) bool {
 	svc := job + ".service"
 	switch e.name {
 	case "starting":
-		u.addOnce("Unit", "Before", svc)
+		u.relate("Before", svc)
 	case "started":
-		u.addOnce("Unit", "After", svc)
+		u.relate("After", svc)
 	case "stopped":
 		if _, task := u.known(job); !task {
 			return false // when a daemon stops: no systemd counterpart
 		}
-		u.addOnce("Unit", "After", svc)
+		u.relate("After", svc)
 	default:
 		return false
 	}
@@ -360,11 +360,11 @@ func stopJobEvent(u *jobUnit, e event, s *upstart.Stanza) bool {
 	switch e.name {
 	case "stopping":
 		// Stop before X: units stop in the reverse of their start order.
-		u.addOnce("Unit", "PartOf", svc)
-		u.addOnce("Unit", "After", svc)
+		u.relate("PartOf", svc)
+		u.relate("After", svc)
 	case "stopped":
-		u.addOnce("Unit", "PartOf", svc)
-		u.addOnce("Unit", "Before", svc)
+		u.relate("PartOf", svc)
+		u.relate("Before", svc)
 	default:
 		return false
 	}

@@ -53,21 +53,15 @@ func (u *jobUnit) add(section, key, value string) {
 	u.opts = append(u.opts, unit.NewUnitOption(section, key, value))
 }
 
-func (u *jobUnit) has(section, key, value string) bool {
+// relate adds a [Unit] relation unless it is there already: several
+// events can ask for the same ordering.
+func (u *jobUnit) relate(key, value string) {
 	for _, o := range u.opts {
-		if o.Section == section && o.Name == key && o.Value == value {
-			return true
+		if o.Section == "Unit" && o.Name == key && o.Value == value {
+			return
 		}
 	}
-	return false
-}
-
-// addOnce adds an option unless the same one is there already: several
-// events can ask for the same ordering.
-func (u *jobUnit) addOnce(section, key, value string) {
-	if !u.has(section, key, value) {
-		u.add(section, key, value)
-	}
+	u.add("Unit", key, value)
 }
 
 // block records what the user must decide; the unit is written, not enabled.

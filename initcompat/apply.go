@@ -1,25 +1,50 @@
 package initcompat
 
 import (
-	"archive/tar"
-	"bytes"
-	"encoding/base64"
 	"fmt"
+	"io/fs"
 	"path"
 	"sort"
 	"strings"
-	"time"
-
-	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
 )
 
-// Staging layout, shared by both transports: a change to DIR/NAME is
-// written as DIR/.initcompat-stage/NAME, and a path that is replaced or
-// removed waits as DIR/.initcompat-old/NAME until the commit. The rc
-// scripts, run-parts and systemd all skip hidden names.
+// The apply protocol, written once: Steps turns a plan into an ordered list
+// of steps that both transports run (the shell runner in applyscript.go,
+// the os.Root runner in provisioner/local.go). Every step after the checks
+// is covered by a journal in the image, so that whatever stops an apply (a
+// failed step, a signal, a dropped connection, a killed process) the same
+// recovery brings the image back:
+//
+//	check     every path is still as the snapshot saw it (nothing written yet)
+//	journal   "begin": what the apply is about to create and move
+//	stage     new directories; new files and links under DIR/.initcompat-stage;
+//	          paths to replace or remove moved to DIR/.initcompat-old
+//	journal   "commit": every file is staged, the renames begin
+//	commit    one rename per file into place, the manifest last
+//	journal   "done": the image is complete
+//	finish    the stage and aside directories and the journal removed
+//
+// Recovery reads the journal: "begin" or "commit" roll back (committed
+// files removed, set-aside paths moved back, made directories removed),
+// "done" finishes. The rc scripts, run-parts and systemd skip the hidden
+// names used while staging.
 const (
 	stageDir = ".initcompat-stage"
 	asideDir = ".initcompat-old"
+	// JournalPath records an apply in progress. /var/lib exists in every
+	// image, whatever manifest_path says.
+	JournalPath = "/var/lib/.initcompat-journal"
+	// LockPath is held (mkdir, a POSIX atomic) by one apply or recovery
+	// at a time; it holds the holder's pid, so a dead holder's lock is
+	// taken over.
+	LockPath = "/var/lib/.initcompat-lock"
+)
+
+// Journal states.
+const (
+	JournalBegin  = "begin"
+	JournalCommit = "commit"
+	JournalDone   = "done"
 )
 
 // StageDir holds the new files for dir until the commit.
@@ -34,8 +59,105 @@ func StagedName(p string) string { return path.Join(StageDir(path.Dir(p)), path.
 // AsideName is where the previous occupant of p waits until the commit.
 func AsideName(p string) string { return path.Join(AsideDir(path.Dir(p)), path.Base(p)) }
 
-// DirChanges is the changes to one directory, which both transports stage
-// and commit together.
+// StepOp is what one step does.
+type StepOp string
+
+// The steps of an apply.
+const (
+	StepIsDir     StepOp = "isdir"    // Path is a directory, not a link
+	StepAbsent    StepOp = "absent"   // nothing at Path
+	StepIsFile    StepOp = "isfile"   // Path is a regular file whose content has SHA256
+	StepIsLink    StepOp = "islink"   // Path is a symlink to Target
+	StepJournal   StepOp = "journal"  // write the journal in State (Content is the whole journal)
+	StepMkdir     StepOp = "mkdir"    // make Path with Mode
+	StepWrite     StepOp = "write"    // write Content with Mode at Path (a staged name)
+	StepSymlink   StepOp = "symlink"  // make Path (a staged name) a link to Target
+	StepRename    StepOp = "rename"   // rename Path to Target
+	StepFinish    StepOp = "finish"   // recovery of a done journal: tidy and end
+	StepCompleted StepOp = "complete" // report the apply complete
+)
+
+// Step is one step of the apply protocol.
+type Step struct {
+	Op      StepOp
+	Path    string
+	Target  string
+	Mode    fs.FileMode
+	SHA256  string
+	State   string
+	Content []byte
+}
+
+// Journal is what recovery needs to undo or finish an apply, with no plan
+// at hand: the directories the apply makes, its stage and aside
+// directories, the paths it puts new content at and those it sets aside.
+type Journal struct {
+	State     string
+	Mkdirs    []string
+	StageDirs []string
+	AsideDirs []string
+	New       []string
+	Aside     []string
+}
+
+// Encode writes the journal as lines "KIND PATH", which the shell's
+// recovery reads with read -r; paths never hold a newline (checked).
+func (j *Journal) Encode() []byte {
+	var b strings.Builder
+	b.WriteString("initcompat-journal 1\nstate " + j.State + "\n")
+	for _, l := range []struct {
+		kind  string
+		paths []string
+	}{{"mkdir", j.Mkdirs}, {"stagedir", j.StageDirs}, {"asidedir", j.AsideDirs}, {"new", j.New}, {"aside", j.Aside}} {
+		for _, p := range l.paths {
+			b.WriteString(l.kind + " " + p + "\n")
+		}
+	}
+	return []byte(b.String())
+}
+
+// ParseJournal reads a journal an apply left in the image.
+func ParseJournal(data []byte) (*Journal, error) {
+	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	if len(lines) < 2 || lines[0] != "initcompat-journal 1" {
+		return nil, fmt.Errorf("%s is not an initcompat journal", JournalPath)
+	}
+	j := &Journal{}
+	for _, line := range lines[1:] {
+		kind, p, _ := strings.Cut(line, " ")
+		switch kind {
+		case "state":
+			j.State = p
+		case "mkdir":
+			j.Mkdirs = append(j.Mkdirs, p)
+		case "stagedir":
+			j.StageDirs = append(j.StageDirs, p)
+		case "asidedir":
+			j.AsideDirs = append(j.AsideDirs, p)
+		case "new":
+			j.New = append(j.New, p)
+		case "aside":
+			j.Aside = append(j.Aside, p)
+		default:
+			return nil, fmt.Errorf("%s: unknown line %q", JournalPath, line)
+		}
+	}
+	switch j.State {
+	case JournalBegin, JournalCommit, JournalDone:
+	default:
+		return nil, fmt.Errorf("%s: unknown state %q", JournalPath, j.State)
+	}
+	return j, nil
+}
+
+func (j *Journal) in(state string) *Journal {
+	c := *j
+	c.State = state
+	return &c
+}
+
+// DirChanges is the changes to one directory, which are staged and
+// committed together.
 type DirChanges struct {
 	Dir   string
 	New   []Change // writes and symlinks
@@ -77,195 +199,94 @@ func (p *Plan) ByDir() []DirChanges {
 	return out
 }
 
-// ApplyScript turns a plan into one POSIX sh program that the remote
-// transport feeds to `sh -s` on stdin, every file's content included (one
-// tar archive, base64 in a here-document). It runs in three phases, so that
-// a failure anywhere leaves the image as it was:
-//
-//  1. check: every path is still as the snapshot saw it;
-//  2. stage: directories are made, the archive is unpacked into the stage
-//     directories, paths to replace or remove are moved aside;
-//  3. commit: one mv per directory renames the staged names into place.
-//
-// It needs sh, coreutils and tar. INITCOMPAT_ROOT, when set, is prepended to
-// every path (tests run the real script against a directory).
-func ApplyScript(p *Plan) (string, error) {
-	q := func(p string) string { return `"$R"` + tree.ShellQuote(p) }
+// Steps is the plan as the apply protocol: checks, then the journalled
+// stage, commit and finish.
+func (p *Plan) Steps() ([]Step, error) {
+	var steps []Step
+	for _, c := range p.Changes {
+		if strings.ContainsAny(c.Path, "\n\x00") || strings.ContainsAny(c.Target, "\n\x00") {
+			return nil, fmt.Errorf("%q: a path with a newline cannot be journalled", c.Path)
+		}
+	}
 	gs := p.ByDir()
-	mkdirs := map[string]bool{}
-	var b strings.Builder
-	b.WriteString(`set -u
-R=${INITCOMPAT_ROOT:-}
-umask 022
-if [ -z "$R" ] && [ "$(id -u)" != 0 ]; then
-	echo "initcompat: writing the image needs root, and this shell runs as $(id -un); set use_sudo = true or an execute_command that becomes root" >&2
-	exit 77
-fi
-`)
-	// cleanup undoes what stage and commit did so far; flags say how far.
-	b.WriteString("cleanup() {\n")
-	for i := len(gs) - 1; i >= 0; i-- {
-		g := gs[i]
-		st, as := path.Join(g.Dir, stageDir), path.Join(g.Dir, asideDir)
-		if len(g.New) > 0 {
-			// Whatever left the stage directory is in place: take it out.
-			fmt.Fprintf(&b, "\tif [ -n \"${c%d:-}\" ]; then\n", i)
-			for _, c := range g.New {
-				n := q(path.Join(st, path.Base(c.Path)))
-				fmt.Fprintf(&b, "\t\t[ -e %s ] || [ -L %s ] || rm -f -- %s\n", n, n, q(c.Path))
-			}
-			b.WriteString("\tfi\n")
-		}
-		for _, c := range g.Aside {
-			a := q(AsideName(c.Path))
-			fmt.Fprintf(&b, "\tif [ -n \"${a%d:-}\" ] && { [ -e %s ] || [ -L %s ]; }; then mv -f -T -- %s %s; fi\n", i, a, a, a, q(c.Path))
-		}
-		if len(g.New) > 0 {
-			fmt.Fprintf(&b, "\t[ -z \"${x:-}\" ] || rm -rf -- %s\n", q(st))
-		}
-		if len(g.Aside) > 0 {
-			fmt.Fprintf(&b, "\trmdir -- %s 2>/dev/null\n", q(as))
-		}
-	}
-	for i := len(p.Changes) - 1; i >= 0; i-- {
-		if c := p.Changes[i]; c.Op == OpMkdir {
-			fmt.Fprintf(&b, "\t[ -z \"${m%d:-}\" ] || rmdir -- %s 2>/dev/null\n", i, q(c.Path))
-		}
-	}
-	b.WriteString("\t:\n}\n")
-	b.WriteString(`fail() {
-	echo "initcompat: $*" >&2
-	cleanup
-	echo "initcompat: nothing was changed" >&2
-	exit 1
-}
-changed() { fail "$1 changed since the snapshot ($2); run the build again"; }
-absent() { if [ -e "$1" ] || [ -L "$1" ]; then changed "$1" "it exists now"; fi; }
-isfile() {
-	[ -f "$1" ] && [ ! -L "$1" ] || changed "$1" "no longer a regular file"
-	[ "$(sha256sum <"$1" | cut -c1-64)" = "$2" ] || changed "$1" "its content differs"
-}
-islink() { [ -L "$1" ] && [ "$(readlink -- "$1")" = "$2" ] || changed "$1" "no longer a symlink to $2"; }
-isdir() { [ -d "$1" ] && [ ! -L "$1" ] || changed "$1" "no longer a directory"; }
-`)
-
-	b.WriteString("\n# 1. check\n")
+	made := map[string]bool{}
+	j := &Journal{State: JournalBegin}
 	for _, c := range p.Changes {
 		if c.Op == OpMkdir {
-			mkdirs[c.Path] = true
+			made[c.Path] = true
+			j.Mkdirs = append(j.Mkdirs, c.Path)
 		}
 	}
+
+	// check: nothing is written before every path is as the snapshot saw it.
+	steps = append(steps, Step{Op: StepIsDir, Path: path.Dir(JournalPath)})
 	for _, g := range gs {
-		if !mkdirs[g.Dir] {
-			fmt.Fprintf(&b, "isdir %s\n", q(g.Dir))
-			fmt.Fprintf(&b, "absent %s\n", q(path.Join(g.Dir, stageDir)))
+		if !made[g.Dir] {
+			steps = append(steps, Step{Op: StepIsDir, Path: g.Dir}, Step{Op: StepAbsent, Path: StageDir(g.Dir)})
+			if len(g.Aside) > 0 {
+				steps = append(steps, Step{Op: StepAbsent, Path: AsideDir(g.Dir)})
+			}
+		}
+		if len(g.New) > 0 {
+			j.StageDirs = append(j.StageDirs, StageDir(g.Dir))
 		}
 		if len(g.Aside) > 0 {
-			fmt.Fprintf(&b, "absent %s\n", q(path.Join(g.Dir, asideDir)))
+			j.AsideDirs = append(j.AsideDirs, AsideDir(g.Dir))
+		}
+		for _, c := range g.New {
+			j.New = append(j.New, c.Path)
+		}
+		for _, c := range g.Aside {
+			j.Aside = append(j.Aside, c.Path)
 		}
 	}
 	for _, c := range p.Changes {
 		switch c.Prior.Kind {
 		case "absent":
-			fmt.Fprintf(&b, "absent %s\n", q(c.Path))
+			steps = append(steps, Step{Op: StepAbsent, Path: c.Path})
 		case "file":
-			fmt.Fprintf(&b, "isfile %s %s\n", q(c.Path), c.Prior.SHA256)
+			steps = append(steps, Step{Op: StepIsFile, Path: c.Path, SHA256: c.Prior.SHA256})
 		case "symlink":
-			fmt.Fprintf(&b, "islink %s %s\n", q(c.Path), tree.ShellQuote(c.Prior.Target))
+			steps = append(steps, Step{Op: StepIsLink, Path: c.Path, Target: c.Prior.Target})
 		}
 	}
 
-	b.WriteString("\n# 2. stage\n")
-	for i, c := range p.Changes {
+	// stage, under the journal.
+	steps = append(steps, Step{Op: StepJournal, State: JournalBegin, Content: j.Encode()})
+	for _, c := range p.Changes {
 		if c.Op == OpMkdir {
-			fmt.Fprintf(&b, "m%d=1\nmkdir -m %04o -- %s || fail %s\n", i, c.Mode, q(c.Path), tree.ShellQuote("cannot create "+c.Path))
+			steps = append(steps, Step{Op: StepMkdir, Path: c.Path, Mode: c.Mode})
 		}
 	}
-	archive, err := stageArchive(gs)
-	if err != nil {
-		return "", err
-	}
-	b.WriteString("x=1\nbase64 -d <<'INITCOMPAT_PAYLOAD' | tar -x -m -p -P -f - -C \"${R:-/}\" || fail 'cannot unpack the staged files'\n")
-	for len(archive) > 76 {
-		b.WriteString(archive[:76] + "\n")
-		archive = archive[76:]
-	}
-	b.WriteString(archive + "\nINITCOMPAT_PAYLOAD\n")
-	for i, g := range gs {
-		if len(g.Aside) == 0 {
-			continue
-		}
-		fmt.Fprintf(&b, "a%d=1\nmkdir -- %s || fail %s\n", i, q(path.Join(g.Dir, asideDir)), tree.ShellQuote("cannot create "+path.Join(g.Dir, asideDir)))
-		for _, c := range g.Aside {
-			fmt.Fprintf(&b, "mv -f -T -- %s %s || fail %s\n", q(c.Path), q(AsideName(c.Path)), tree.ShellQuote("cannot move "+c.Path+" aside"))
-		}
-	}
-
-	b.WriteString("\n# 3. commit\n")
-	for i, g := range gs {
-		if len(g.New) == 0 {
-			continue
-		}
-		fmt.Fprintf(&b, "c%d=1\nmv -f -t %s --", i, q(g.Dir))
-		for _, c := range g.New {
-			fmt.Fprintf(&b, " %s", q(StagedName(c.Path)))
-		}
-		fmt.Fprintf(&b, " || fail %s\n", tree.ShellQuote("cannot rename the staged files into "+g.Dir))
-	}
-	// Past this point the image is complete: what follows only tidies, and
-	// its failure is a warning, never a rollback.
-	b.WriteString(TidyMarker + "\n")
 	for _, g := range gs {
 		if len(g.New) > 0 {
-			d := q(path.Join(g.Dir, stageDir))
-			fmt.Fprintf(&b, "rmdir -- %s || echo \"initcompat: warning: could not remove \"%s >&2\n", d, d)
-		}
-		if len(g.Aside) > 0 {
-			d := q(path.Join(g.Dir, asideDir))
-			fmt.Fprintf(&b, "rm -rf -- %s || echo \"initcompat: warning: could not remove \"%s >&2\n", d, d)
-		}
-	}
-	fmt.Fprintf(&b, "echo \"initcompat: applied %d change(s)\"\n", len(p.Changes))
-	return b.String(), nil
-}
-
-// stageArchive packs every new file and link under its staged name, with
-// the stage directories, as base64 text.
-func stageArchive(gs []DirChanges) (string, error) {
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	hdr := func(h *tar.Header) error {
-		// A fixed time keeps headers in the compact ustar format and the plan
-		// deterministic; tar -m gives the files the time of the apply.
-		h.Uname, h.Gname, h.ModTime = "root", "root", time.Unix(0, 0)
-		return tw.WriteHeader(h)
-	}
-	for _, g := range gs {
-		if len(g.New) == 0 {
-			continue
-		}
-		if err := hdr(&tar.Header{Typeflag: tar.TypeDir, Name: strings.TrimPrefix(path.Join(g.Dir, stageDir), "/") + "/", Mode: 0o700}); err != nil {
-			return "", fmt.Errorf("packing the staged files: %w", err)
+			steps = append(steps, Step{Op: StepMkdir, Path: StageDir(g.Dir), Mode: 0o700})
 		}
 		for _, c := range g.New {
-			name := strings.TrimPrefix(StagedName(c.Path), "/")
-			var err error
 			if c.Op == OpSymlink {
-				err = hdr(&tar.Header{Typeflag: tar.TypeSymlink, Name: name, Linkname: c.Target, Mode: 0o777})
-			} else if err = hdr(&tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: int64(c.Mode), Size: int64(len(c.Content))}); err == nil {
-				_, err = tw.Write(c.Content)
-			}
-			if err != nil {
-				return "", fmt.Errorf("packing %s: %w", c.Path, err)
+				steps = append(steps, Step{Op: StepSymlink, Path: StagedName(c.Path), Target: c.Target})
+			} else {
+				steps = append(steps, Step{Op: StepWrite, Path: StagedName(c.Path), Mode: c.Mode, Content: c.Content, SHA256: c.SHA256})
 			}
 		}
+		if len(g.Aside) > 0 {
+			steps = append(steps, Step{Op: StepMkdir, Path: AsideDir(g.Dir), Mode: 0o700})
+		}
+		for _, c := range g.Aside {
+			steps = append(steps, Step{Op: StepRename, Path: c.Path, Target: AsideName(c.Path)})
+		}
 	}
-	if err := tw.Close(); err != nil {
-		return "", fmt.Errorf("packing the staged files: %w", err)
-	}
-	return base64.StdEncoding.EncodeToString(buf.Bytes()), nil
-}
 
-// TidyMarker is the comment line of an apply script after which the image
-// is complete.
-const TidyMarker = "# 4. tidy: the image is complete"
+	// commit, manifest last (its directory sorts last in ByDir).
+	steps = append(steps, Step{Op: StepJournal, State: JournalCommit, Content: j.in(JournalCommit).Encode()})
+	for _, g := range gs {
+		for _, c := range g.New {
+			steps = append(steps, Step{Op: StepRename, Path: StagedName(c.Path), Target: c.Path})
+		}
+	}
+	steps = append(steps,
+		Step{Op: StepJournal, State: JournalDone, Content: j.in(JournalDone).Encode()},
+		Step{Op: StepFinish},
+		Step{Op: StepCompleted})
+	return steps, nil
+}

@@ -4,12 +4,18 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
 
 	"github.com/initcompat/packer-plugin-initcompat/initcompat"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
@@ -17,9 +23,12 @@ import (
 
 var pol = initcompat.Policy{Version: "0.0.0-test"}
 
+var watches = tree.WithContent(tree.DefaultWatches, "/var/lib/initcompat")
+
+// planFor snapshots as an apply does (recovering first) and plans.
 func planFor(t *testing.T, tr transport) *initcompat.Plan {
 	t.Helper()
-	snap, err := tr.Snapshot(context.Background(), tree.WithContent(tree.DefaultWatches, "/var/lib/initcompat"))
+	snap, _, err := tr.Snapshot(context.Background(), watches, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,12 +43,11 @@ func TestSnapshotSourcesAgree(t *testing.T) {
 	if err := os.Symlink("/etc/shadow", filepath.Join(dir, "etc/init.d/escape")); err != nil {
 		t.Fatal(err)
 	}
-	ws := tree.WithContent(tree.DefaultWatches, "/var/lib/initcompat")
-	fromDir, err := (&local{dir: dir}).Snapshot(context.Background(), ws)
+	fromDir, _, err := (&local{dir: dir}).Snapshot(context.Background(), watches, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	fromTar, err := (&remote{comm: &shellComm{root: dir}, command: shell}).Snapshot(context.Background(), ws)
+	fromTar, _, err := (&remote{comm: &shellComm{root: dir}, command: shell}).Snapshot(context.Background(), watches, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,6 +78,18 @@ func transports(dir string) map[string]transport {
 		"local":  &local{dir: dir},
 		"remote": &remote{comm: &shellComm{root: dir}, command: shell},
 	}
+}
+
+// leftovers lists what an apply must never leave: journal, lock, stage and
+// aside directories.
+func leftovers(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	for _, pattern := range []string{"var/lib/.initcompat-*", "*/.initcompat-*", "*/*/.initcompat-*", "*/*/*/.initcompat-*", "*/*/*/*/.initcompat-*"} {
+		m, _ := filepath.Glob(filepath.Join(dir, pattern))
+		out = append(out, m...)
+	}
+	return out
 }
 
 func TestApplyThenNothingToDo(t *testing.T) {
@@ -106,106 +126,362 @@ func TestApplyThenNothingToDo(t *testing.T) {
 			if again := planFor(t, tr); !again.Empty() {
 				t.Errorf("second run plans changes:\n%s", again.Text())
 			}
-			leftovers, _ := filepath.Glob(filepath.Join(dir, "*/*/.initcompat-*"))
-			if len(leftovers) > 0 {
-				t.Errorf("staged files left behind: %v", leftovers)
+			if l := leftovers(t, dir); len(l) > 0 {
+				t.Errorf("left behind: %v", l)
 			}
 		})
 	}
 }
 
-// A failure at any step of the local apply leaves the image as it was.
-func TestLocalApplyFailureLeavesImageWhole(t *testing.T) {
-	dir := helloImage(t)
-	plan := planFor(t, &local{dir: dir})
-	before := fingerprint(t, dir)
-	steps := 0
-	counter := &local{dir: dir, step: func(string, string) error { steps++; return nil }}
-	if err := counter.Apply(context.Background(), plan); err != nil {
+// cleanResult is the image a whole, uninterrupted apply makes.
+func cleanResult(t *testing.T, image func(*testing.T) string) string {
+	t.Helper()
+	dir := image(t)
+	l := &local{dir: dir}
+	if err := l.Apply(context.Background(), planFor(t, l)); err != nil {
 		t.Fatal(err)
 	}
-	if steps < len(plan.Changes) {
-		t.Fatalf("only %d steps for %d changes", steps, len(plan.Changes))
+	return fingerprint(t, dir)
+}
+
+// rebuild is a plain second build: recover, plan, apply. It must succeed
+// and leave exactly the clean result, with nothing more to do.
+func rebuild(t *testing.T, tr transport, dir, clean, what string) {
+	t.Helper()
+	plan := planFor(t, tr)
+	if err := tr.Apply(context.Background(), plan); err != nil {
+		t.Fatalf("%s: the rebuild failed: %v", what, err)
 	}
-	for n := 1; n <= steps; n++ {
-		dir := helloImage(t)
-		i := 0
-		boom := errors.New("injected failure")
-		l := &local{dir: dir, step: func(op, p string) error {
-			i++
-			if i == n {
-				return boom
+	if got := fingerprint(t, dir); got != clean {
+		t.Fatalf("%s: the rebuild did not converge to the clean image:\n%s\n--- clean\n%s", what, got, clean)
+	}
+	if again := planFor(t, tr); !again.Empty() {
+		t.Fatalf("%s: a third run plans changes:\n%s", what, again.Text())
+	}
+}
+
+// countSteps runs the local apply once, counting the steps that change the
+// image.
+func countSteps(t *testing.T, image func(*testing.T) string) (*initcompat.Plan, int) {
+	t.Helper()
+	dir := image(t)
+	plan := planFor(t, &local{dir: dir})
+	n := 0
+	if err := (&local{dir: dir, step: func(string, string) error { n++; return nil }}).Apply(context.Background(), plan); err != nil {
+		t.Fatal(err)
+	}
+	if n < len(plan.Changes) {
+		t.Fatalf("only %d steps for %d changes", n, len(plan.Changes))
+	}
+	return plan, n
+}
+
+// A failure at any step of the local apply leaves the image as it was, and
+// nothing behind.
+func TestLocalApplyFailureLeavesImageWhole(t *testing.T) {
+	for _, image := range []func(*testing.T) string{helloImage, olderImage} {
+		plan, steps := countSteps(t, image)
+		for n := 1; n <= steps; n++ {
+			dir := image(t)
+			before := fingerprint(t, dir)
+			boom := errors.New("injected failure")
+			i := 0
+			l := &local{dir: dir, step: func(op, p string) error {
+				if i++; i == n {
+					return boom
+				}
+				return nil
+			}}
+			err := l.Apply(context.Background(), plan)
+			if n == steps && err == nil {
+				continue // the last step is the tidy after "done": the image is complete
 			}
-			return nil
-		}}
-		err := l.Apply(context.Background(), plan)
-		if !errors.Is(err, boom) {
-			t.Fatalf("step %d: got %v, want the injected failure", n, err)
-		}
-		if after := fingerprint(t, dir); after != before {
-			t.Fatalf("step %d of %d: the image changed after a failed apply:\nbefore:\n%s\nafter:\n%s", n, steps, before, after)
+			if !errors.Is(err, boom) {
+				t.Fatalf("step %d: got %v, want the injected failure", n, err)
+			}
+			if after := fingerprint(t, dir); after != before {
+				t.Fatalf("step %d of %d: the image changed after a failed apply:\nbefore:\n%s\nafter:\n%s", n, steps, before, after)
+			}
 		}
 	}
 }
 
-// The real apply script leaves the image as it was when it fails anywhere
-// in its stage or commit phase: a failure is injected after each command
-// that changes the image, in turn, including after the last commit.
-func TestRemoteApplyFailureLeavesImageWhole(t *testing.T) {
-	dir := olderImage(t)
-	plan := planFor(t, &remote{comm: &shellComm{root: dir}, command: shell})
-	if !strings.Contains(plan.Text(), "remove ") || !strings.Contains(plan.Text(), "update ") {
-		t.Fatalf("the plan should update and remove, to exercise every phase:\n%s", plan.Text())
+// The plugin killed at any step (no undo runs): the next build recovers
+// first, leaving exactly the image before or the complete one, and then
+// converges to the clean result.
+func TestLocalApplyKilledRecovers(t *testing.T) {
+	for _, image := range []func(*testing.T) string{helloImage, olderImage} {
+		clean := cleanResult(t, image)
+		plan, steps := countSteps(t, image)
+		for n := 1; n <= steps; n++ {
+			dir := image(t)
+			before := fingerprint(t, dir)
+			i := 0
+			l := &local{dir: dir, step: func(string, string) error {
+				if i++; i == n {
+					return errKilled
+				}
+				return nil
+			}}
+			// Killed while tidying after "done", the apply has succeeded.
+			if err := l.Apply(context.Background(), plan); !errors.Is(err, errKilled) && (n != steps || err != nil) {
+				t.Fatalf("step %d: %v", n, err)
+			}
+			what, err := (&local{dir: dir}).Recover(context.Background())
+			if err != nil {
+				t.Fatalf("step %d: recovery: %v", n, err)
+			}
+			if got := fingerprint(t, dir); got != before && got != clean {
+				t.Fatalf("killed at step %d, recovered (%s): neither the image before nor the complete one:\n%s", n, what, got)
+			}
+			rebuild(t, &local{dir: dir}, dir, clean, fmt.Sprintf("killed at step %d", n))
+		}
 	}
+}
+
+// applyLines splits the real apply script of a plan into lines.
+func applyLines(t *testing.T, plan *initcompat.Plan) []string {
+	t.Helper()
 	script, err := initcompat.ApplyScript(plan)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return strings.Split(script, "\n")
+}
+
+func runScript(dir, script string) (string, error) {
+	cmd := exec.Command("sh", "-s")
+	cmd.Env = append(os.Environ(), "INITCOMPAT_ROOT="+dir)
+	cmd.Stdin = strings.NewReader(script)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// The apply script's input cut at every line boundary, and at 60 byte
+// offsets (a dropped connection): the shell runs nothing, the image is
+// byte-identical, and the transport does not call the apply done.
+func TestRemoteApplyCutShortChangesNothing(t *testing.T) {
+	dir := olderImage(t)
+	plan := planFor(t, &local{dir: dir})
+	script, _ := initcompat.ApplyScript(plan)
 	lines := strings.Split(script, "\n")
-	stage := -1
-	var points []int
-	for i, l := range lines {
-		if l == "# 2. stage" {
-			stage = i
+	var cuts []int
+	off := 0
+	for _, l := range lines {
+		cuts = append(cuts, off)
+		off += len(l) + 1
+	}
+	for k := 1; k < 60; k++ {
+		cuts = append(cuts, len(script)*k/60)
+	}
+	before := fingerprint(t, dir)
+	for _, at := range cuts {
+		if at >= len(script)-1 {
+			continue
 		}
-		if l == initcompat.TidyMarker {
-			break
+		out, _ := runScript(dir, script[:at])
+		if strings.Contains(out, initcompat.CompletedToken) {
+			t.Fatalf("cut at byte %d of %d: the script reports completion:\n%s", at, len(script), out)
 		}
-		if stage >= 0 && (strings.HasPrefix(l, "mkdir ") || strings.HasPrefix(l, "mv ") || l == "INITCOMPAT_PAYLOAD" || strings.HasPrefix(l, "rmdir ")) {
-			points = append(points, i)
+		if after := fingerprint(t, dir); after != before {
+			t.Fatalf("cut at byte %d of %d changed the image:\n%s", at, len(script), out)
 		}
 	}
-	if len(points) < 4 {
-		t.Fatalf("only %d injection points in:\n%s", len(points), script)
+	t.Logf("%d cut points over %d lines, %d bytes", len(cuts), len(lines), len(script))
+	// Through the transport: a connection that delivers half the script.
+	err := (&remote{comm: &cutComm{shellComm: shellComm{root: dir}, keep: len(script) / 2}, command: shell}).Apply(context.Background(), plan)
+	if err == nil || !strings.Contains(err.Error(), "did not run to its end") {
+		t.Fatalf("a half-delivered apply: %v", err)
+	}
+	if fingerprint(t, dir) != before {
+		t.Fatal("a half-delivered apply changed the image")
+	}
+	rebuild(t, &remote{comm: &shellComm{root: dir}, command: shell}, dir, cleanResult(t, olderImage), "after a cut")
+}
+
+// cutComm delivers only the first keep bytes of standard input.
+type cutComm struct {
+	shellComm
+	keep int
+}
+
+func (c *cutComm) Start(ctx context.Context, rc *packersdk.RemoteCmd) error {
+	if rc.Stdin != nil {
+		rc.Stdin = io.LimitReader(rc.Stdin, int64(c.keep))
+	}
+	return c.shellComm.Start(ctx, rc)
+}
+
+// mutating are the lines of the apply script that change the image.
+func mutating(lines []string) []int {
+	var out []int
+	for i, l := range lines {
+		t := strings.TrimSpace(l)
+		if strings.HasPrefix(t, "mkdir -m") || strings.HasPrefix(t, "mv -f") || t == "INITCOMPAT_JOURNAL" ||
+			strings.HasPrefix(t, "payload | tar") {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// The real apply script, failing after each command that changes the image
+// (a full disk, a read-only file system), rolls back to the image before.
+func TestRemoteApplyFailureLeavesImageWhole(t *testing.T) {
+	dir := olderImage(t)
+	plan := planFor(t, &local{dir: dir})
+	if !strings.Contains(plan.Text(), "remove ") || !strings.Contains(plan.Text(), "update ") {
+		t.Fatalf("the plan should update and remove, to exercise every phase:\n%s", plan.Text())
+	}
+	lines := applyLines(t, plan)
+	// A failure can only roll back until the journal says "done"; after
+	// that the image is complete and only tidying is left.
+	var points []int
+	for _, at := range mutating(lines) {
+		if strings.Contains(strings.Join(lines[:at+1], "\n"), "state done") {
+			break
+		}
+		points = append(points, at)
+	}
+	if len(points) < 6 {
+		t.Fatalf("only %d injection points", len(points))
 	}
 	for _, at := range points {
 		dir := olderImage(t)
 		before := fingerprint(t, dir)
 		broken := append(append(append([]string(nil), lines[:at+1]...), "fail injected"), lines[at+1:]...)
-		cmd := exec.Command("sh", "-s")
-		cmd.Env = append(os.Environ(), "INITCOMPAT_ROOT="+dir)
-		cmd.Stdin = strings.NewReader(strings.Join(broken, "\n"))
-		out, err := cmd.CombinedOutput()
-		if err == nil || !strings.Contains(string(out), "initcompat: injected") || !strings.Contains(string(out), "nothing was changed") {
+		out, err := runScript(dir, strings.Join(broken, "\n"))
+		if err == nil || !strings.Contains(out, "initcompat: injected") || !strings.Contains(out, "nothing was changed") {
 			t.Fatalf("failure after line %d (%q): err %v, output:\n%s", at, lines[at], err, out)
 		}
 		if after := fingerprint(t, dir); after != before {
 			t.Fatalf("failure after line %d (%q) changed the image:\n%s\n---\n%s", at, lines[at], before, after)
 		}
 	}
-	// And a path that appeared after the snapshot stops it before any write.
+	// A path that appeared after the snapshot stops it before any write.
 	dir = helloImage(t)
 	plan = planFor(t, &local{dir: dir})
 	if err := os.WriteFile(filepath.Join(dir, "etc/rc3.d/S01hello"), []byte("mine"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	before := fingerprint(t, dir)
-	err = (&remote{comm: &shellComm{root: dir}, command: shell}).Apply(context.Background(), plan)
+	err := (&remote{comm: &shellComm{root: dir}, command: shell}).Apply(context.Background(), plan)
 	if err == nil || !strings.Contains(err.Error(), "/etc/rc3.d/S01hello changed since the snapshot (it exists now)") {
 		t.Fatalf("got %v", err)
 	}
 	if after := fingerprint(t, dir); after != before {
 		t.Fatal("the image changed after a refused apply")
+	}
+}
+
+// The remote shell killed after each command that changes the image:
+// SIGKILL leaves the journal, and the next build's snapshot recovers it;
+// SIGHUP (sshd's signal when the connection drops) and SIGTERM roll back at
+// once. Either way a plain rebuild converges to the clean image.
+func TestRemoteApplyKilledRecovers(t *testing.T) {
+	clean := cleanResult(t, olderImage)
+	plan := planFor(t, &local{dir: olderImage(t)})
+	lines := applyLines(t, plan)
+	for _, sig := range []string{"KILL", "HUP", "TERM"} {
+		for _, at := range mutating(lines) {
+			dir := olderImage(t)
+			before := fingerprint(t, dir)
+			broken := append(append(append([]string(nil), lines[:at+1]...), "kill -"+sig+" $$"), lines[at+1:]...)
+			out, _ := runScript(dir, strings.Join(broken, "\n"))
+			if strings.Contains(out, initcompat.CompletedToken) {
+				t.Fatalf("SIG%s after line %d: reported complete", sig, at)
+			}
+			got := fingerprint(t, dir)
+			if sig != "KILL" && got != before && got != clean {
+				t.Fatalf("SIG%s after line %d (%q): not rolled back:\n%s\n%s", sig, at, lines[at], out, got)
+			}
+			r := &remote{comm: &shellComm{root: dir}, command: shell}
+			if _, what, err := r.Snapshot(context.Background(), watches, true); err != nil {
+				t.Fatalf("SIG%s after line %d: recovery: %v", sig, at, err)
+			} else if got := fingerprint(t, dir); got != before && got != clean {
+				t.Fatalf("SIG%s after line %d, recovered (%s): neither before nor complete:\n%s", sig, at, what, got)
+			}
+			rebuild(t, r, dir, clean, fmt.Sprintf("SIG%s after line %d", sig, at))
+		}
+	}
+}
+
+// Two builds of one image at once, forced to interleave: the second waits
+// for the first's lock, then finds the image changed since its snapshot
+// and stops without writing. No manifest entry is lost, and a rebuild
+// succeeds.
+func TestConcurrentAppliesLoseNothing(t *testing.T) {
+	dir := helloImage(t)
+	planA := planFor(t, &local{dir: dir})
+	polB := pol
+	polB.Services = []string{"hello"}
+	snap, _, err := (&local{dir: dir}).Snapshot(context.Background(), watches, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	planB := initcompat.BuildPlan(snap, polB)
+	entered, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	a := &local{dir: dir, step: func(op, p string) error {
+		if op == string(initcompat.StepRename) {
+			once.Do(func() { close(entered); <-release })
+		}
+		return nil
+	}}
+	errA := make(chan error, 1)
+	go func() { errA <- a.Apply(context.Background(), planA) }()
+	select { // A is in the middle of its commit, holding the lock
+	case <-entered:
+	case err := <-errA:
+		t.Fatalf("A ended before its commit: %v", err)
+	}
+	errB := make(chan error, 1)
+	go func() {
+		errB <- (&remote{comm: &shellComm{root: dir}, command: shell}).Apply(context.Background(), planB)
+	}()
+	select {
+	case err := <-errB:
+		t.Fatalf("B did not wait for A's lock: %v", err)
+	case <-time.After(1500 * time.Millisecond):
+	}
+	close(release)
+	if err := <-errA; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-errB; err == nil || !strings.Contains(err.Error(), "changed since the snapshot") {
+		t.Fatalf("B: %v, want it refused", err)
+	}
+	// The image, manifest included, is exactly what A alone makes.
+	if got, clean := fingerprint(t, dir), cleanResult(t, helloImage); got != clean {
+		t.Fatalf("after the concurrent builds the image differs from A's alone:\n%s\n--- A alone\n%s", got, clean)
+	}
+	if again := planFor(t, &local{dir: dir}); !again.Empty() {
+		t.Fatalf("after the concurrent builds a rebuild plans:\n%s", again.Text())
+	}
+}
+
+// A lock left by a process that is gone is taken over; one held by a live
+// process is waited for.
+func TestStaleLockTakenOver(t *testing.T) {
+	dir := helloImage(t)
+	lock := filepath.Join(dir, strings.TrimPrefix(initcompat.LockPath, "/"))
+	if err := os.MkdirAll(lock, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(lock, "pid"), fmt.Appendf(nil, "%d\n", dead.Process.Pid), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, tr := range transports(dir) {
+		if err := tr.Apply(context.Background(), planFor(t, tr)); err != nil && !strings.Contains(err.Error(), "changed since") {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	if l := leftovers(t, dir); len(l) > 0 {
+		t.Fatalf("left behind: %v", l)
 	}
 }
 
@@ -229,7 +505,7 @@ func TestLocalApplyPreconditionChanged(t *testing.T) {
 
 // A symlinked directory that points out of root_dir is never written
 // through: not when the snapshot sees it, and not when it appears between
-// snapshot and apply.
+// snapshot and apply; the error names the link.
 func TestLocalApplyStaysInRoot(t *testing.T) {
 	dir := helloImage(t)
 	outside := t.TempDir()
@@ -248,9 +524,11 @@ func TestLocalApplyStaysInRoot(t *testing.T) {
 	if err := os.Symlink(outside, filepath.Join(dir, "etc/rc2.d")); err != nil {
 		t.Fatal(err)
 	}
-	err := l.Apply(context.Background(), plan)
-	if err == nil || !strings.Contains(err.Error(), "/etc/rc2.d changed since the snapshot") {
-		t.Fatalf("got %v, want the swapped directory refused", err)
+	for name, tr := range transports(dir) {
+		err := tr.Apply(context.Background(), plan)
+		if err == nil || !strings.Contains(err.Error(), "/etc/rc2.d is a symlink (to "+outside+")") {
+			t.Fatalf("%s: got %v, want the swapped directory named", name, err)
+		}
 	}
 	if entries, _ := os.ReadDir(outside); len(entries) != 0 {
 		t.Fatalf("the apply wrote outside root_dir: %v", entries)
@@ -272,7 +550,7 @@ func olderImage(t *testing.T) string {
 	t.Helper()
 	dir := helloImage(t)
 	l := &local{dir: dir}
-	snap, err := l.Snapshot(context.Background(), tree.WithContent(tree.DefaultWatches, "/var/lib/initcompat"))
+	snap, _, err := l.Snapshot(context.Background(), watches, false)
 	if err != nil {
 		t.Fatal(err)
 	}

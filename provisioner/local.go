@@ -8,7 +8,12 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
+	"sort"
+	"strconv"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/initcompat/packer-plugin-initcompat/initcompat"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
@@ -16,145 +21,248 @@ import (
 
 // local reads and writes an image whose root is a directory on this
 // machine. Every access goes through os.Root, so no symlink in the image
-// leads out of it; the apply has the same three phases as the remote script.
+// leads out of it. It runs the apply protocol's steps (initcompat.Steps)
+// itself, with the same journal and recovery as the shell runner.
 type local struct {
 	dir string
-	// step, when set, is called before every change to the image; an error
-	// from it acts as a failed write. Tests use it to break an apply midway.
+	// step, when set, is called before every step that changes the image;
+	// an error from it acts as a failed write, and errKilled stops the
+	// apply dead, leaving its journal as a killed process would. Tests use
+	// it to break an apply at every point.
 	step func(op, path string) error
 }
 
-func (l *local) Snapshot(_ context.Context, ws []tree.Watch) (*tree.Tree, error) {
-	return tree.FromDir(l.dir, ws, 0)
+// errKilled makes a test's step hook act like SIGKILL: no undo runs.
+var errKilled = errors.New("killed")
+
+func (l *local) Snapshot(ctx context.Context, ws []tree.Watch, recover bool) (*tree.Tree, string, error) {
+	recovered := ""
+	if recover {
+		var err error
+		if recovered, err = l.Recover(ctx); err != nil {
+			return nil, "", err
+		}
+	}
+	t, err := tree.FromDir(l.dir, ws, 0)
+	return t, recovered, err
 }
 
-// undo is one step back; they run in reverse order on failure.
-type undo func()
+// Recover rolls back or finishes what an interrupted apply left, under the
+// lock, and says what it did ("" when there was nothing).
+func (l *local) Recover(context.Context) (string, error) {
+	root, err := os.OpenRoot(l.dir)
+	if err != nil {
+		return "", fmt.Errorf("opening root_dir: %w", err)
+	}
+	defer func() { _ = root.Close() }()
+	if _, err := root.Lstat(rel(initcompat.JournalPath)); errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
+	unlock, err := lockRoot(root)
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
+	return recoverRoot(root)
+}
+
+func rel(p string) string { return strings.TrimPrefix(p, "/") }
 
 func (l *local) Apply(ctx context.Context, plan *initcompat.Plan) (err error) {
+	steps, err := plan.Steps()
+	if err != nil {
+		return err
+	}
 	root, err := os.OpenRoot(l.dir)
 	if err != nil {
 		return fmt.Errorf("opening root_dir: %w", err)
 	}
 	defer func() { _ = root.Close() }()
-	rel := func(p string) string { return strings.TrimPrefix(p, "/") }
-
-	var undos []undo
+	unlock, err := lockRoot(root)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if _, err := root.Lstat(rel(initcompat.JournalPath)); err == nil {
+		return fmt.Errorf("an apply interrupted since the snapshot left %s; run the build again (it recovers first)", initcompat.JournalPath)
+	}
 	defer func() {
-		if err == nil {
+		if err == nil || errors.Is(err, errKilled) {
 			return
 		}
-		for i := len(undos) - 1; i >= 0; i-- {
-			undos[i]()
+		if _, rerr := recoverRoot(root); rerr != nil {
+			err = fmt.Errorf("%w; undoing it failed too (%v): %s lists what is left, and the next run undoes it first", err, rerr, initcompat.JournalPath)
+			return
 		}
 		err = fmt.Errorf("%w; nothing was changed", err)
 	}()
-	do := func(op, p string, f func() error) error {
-		if l.step != nil {
-			if err := l.step(op, p); err != nil {
-				return fmt.Errorf("%s %s: %w", op, p, err)
+	for _, s := range steps {
+		if s.Op == initcompat.StepJournal && s.State == initcompat.JournalBegin {
+			// Past the checks: a cancelled build stops here, never in the middle.
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("cancelled before writing: %w", err)
 			}
 		}
-		if err := f(); err != nil {
-			return fmt.Errorf("%s %s: %w", op, p, err)
-		}
-		return nil
-	}
-
-	// 1. check
-	made := map[string]bool{}
-	for _, c := range plan.Changes {
-		if c.Op == initcompat.OpMkdir {
-			made[c.Path] = true
-		}
-	}
-	groups := plan.ByDir()
-	for _, g := range groups {
-		if !made[g.Dir] {
-			if fi, err := root.Lstat(rel(g.Dir)); err != nil || !fi.IsDir() {
-				return changed(g.Dir, "no longer a directory")
+		if err := l.run(root, s); err != nil {
+			if s.Op == initcompat.StepFinish {
+				// The journal says "done": the image is complete, and the
+				// next run finishes the tidying.
+				return nil
 			}
-			st := initcompat.StageDir(g.Dir)
-			if err := checkPrior(root, rel(st), initcompat.Change{Path: st, Prior: initcompat.Absent}); err != nil {
-				return err
-			}
-		}
-	}
-	for _, c := range plan.Changes {
-		if err := checkPrior(root, rel(c.Path), c); err != nil {
 			return err
-		}
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-
-	// 2. stage
-	for _, c := range plan.Changes {
-		if c.Op != initcompat.OpMkdir {
-			continue
-		}
-		r := rel(c.Path)
-		if err := do("mkdir", c.Path, func() error { return root.Mkdir(r, c.Mode) }); err != nil {
-			return err
-		}
-		undos = append(undos, func() { _ = root.Remove(r) })
-	}
-	for _, g := range groups {
-		if len(g.New) > 0 {
-			st := rel(initcompat.StageDir(g.Dir))
-			if err := do("mkdir", "/"+st, func() error { return root.Mkdir(st, 0o700) }); err != nil {
-				return err
-			}
-			undos = append(undos, func() { _ = root.RemoveAll(st) })
-		}
-		for _, c := range g.New {
-			st := rel(initcompat.StagedName(c.Path))
-			var err error
-			if c.Op == initcompat.OpSymlink {
-				err = do("link", c.Path, func() error { return root.Symlink(c.Target, st) })
-			} else {
-				err = do("write", c.Path, func() error { return writeFile(root, st, c.Content, c.Mode) })
-			}
-			if err != nil {
-				return err
-			}
-		}
-		if len(g.Aside) > 0 {
-			as := rel(initcompat.AsideDir(g.Dir))
-			if err := do("mkdir", "/"+as, func() error { return root.Mkdir(as, 0o700) }); err != nil {
-				return err
-			}
-			undos = append(undos, func() { _ = root.Remove(as) })
-		}
-		for _, c := range g.Aside {
-			r, as := rel(c.Path), rel(initcompat.AsideName(c.Path))
-			if err := do("move aside", c.Path, func() error { return root.Rename(r, as) }); err != nil {
-				return err
-			}
-			undos = append(undos, func() { _ = root.Rename(as, r) })
-		}
-	}
-
-	// 3. commit
-	for _, g := range groups {
-		for _, c := range g.New {
-			r, st := rel(c.Path), rel(initcompat.StagedName(c.Path))
-			if err := do("rename", c.Path, func() error { return root.Rename(st, r) }); err != nil {
-				return err
-			}
-			undos = append(undos, func() { _ = root.Remove(r) })
-		}
-	}
-	for _, g := range groups {
-		if len(g.New) > 0 {
-			_ = root.Remove(rel(initcompat.StageDir(g.Dir)))
-		}
-		if len(g.Aside) > 0 {
-			_ = root.RemoveAll(rel(initcompat.AsideDir(g.Dir)))
 		}
 	}
 	return nil
+}
+
+// run does one step.
+func (l *local) run(root *os.Root, s initcompat.Step) error {
+	r := rel(s.Path)
+	mutates := true
+	var err error
+	switch s.Op {
+	case initcompat.StepIsDir:
+		mutates = false
+		fi, lerr := root.Lstat(r)
+		switch {
+		case lerr == nil && fi.Mode()&fs.ModeSymlink != 0:
+			target, _ := root.Readlink(r)
+			return fmt.Errorf("%s is a symlink (to %s); initcompat writes only into real directories of the image", s.Path, target)
+		case lerr != nil || !fi.IsDir():
+			return changed(s.Path, "no longer a directory")
+		}
+	case initcompat.StepAbsent, initcompat.StepIsFile, initcompat.StepIsLink:
+		mutates = false
+		err = checkPrior(root, r, s)
+	case initcompat.StepCompleted:
+		mutates = false
+	}
+	if !mutates || err != nil {
+		return err
+	}
+	if l.step != nil {
+		if err := l.step(string(s.Op), s.Path); err != nil {
+			return fmt.Errorf("%s %s: %w", s.Op, s.Path, err)
+		}
+	}
+	switch s.Op {
+	case initcompat.StepJournal:
+		err = writeJournal(root, s.Content)
+	case initcompat.StepMkdir:
+		err = root.Mkdir(r, s.Mode)
+	case initcompat.StepWrite:
+		err = writeFile(root, r, s.Content, s.Mode)
+	case initcompat.StepSymlink:
+		err = root.Symlink(s.Target, r)
+	case initcompat.StepRename:
+		err = root.Rename(r, rel(s.Target))
+	case initcompat.StepFinish:
+		_, err = recoverRoot(root)
+	}
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", s.Op, s.Path, err)
+	}
+	return nil
+}
+
+func writeJournal(root *os.Root, content []byte) error {
+	tmp := rel(initcompat.JournalPath) + ".new"
+	_ = root.Remove(tmp)
+	if err := writeFile(root, tmp, content, 0o600); err != nil {
+		return err
+	}
+	return root.Rename(tmp, rel(initcompat.JournalPath))
+}
+
+// recoverRoot is the shell runner's recover, over os.Root: roll back an
+// apply that did not reach "done", finish one that did.
+func recoverRoot(root *os.Root) (string, error) {
+	_ = root.Remove(rel(initcompat.JournalPath) + ".new")
+	data, err := root.ReadFile(rel(initcompat.JournalPath))
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("reading %s: %w", initcompat.JournalPath, err)
+	}
+	j, err := initcompat.ParseJournal(data)
+	if err != nil {
+		return "", fmt.Errorf("%w; check the paths it lists and move it away", err)
+	}
+	exists := func(p string) bool { _, err := root.Lstat(rel(p)); return err == nil }
+	if j.State == initcompat.JournalCommit {
+		for _, p := range j.New {
+			if s := initcompat.StagedName(p); exists(s) {
+				err = root.Remove(rel(s))
+			} else if exists(p) {
+				err = root.Remove(rel(p))
+			}
+			if err != nil {
+				return "", fmt.Errorf("undoing %s: %w", p, err)
+			}
+		}
+	}
+	if j.State != initcompat.JournalDone {
+		for _, p := range j.Aside {
+			if a := initcompat.AsideName(p); exists(a) {
+				if err := root.Rename(rel(a), rel(p)); err != nil {
+					return "", fmt.Errorf("moving %s back: %w", p, err)
+				}
+			}
+		}
+	}
+	for _, d := range append(append([]string(nil), j.StageDirs...), j.AsideDirs...) {
+		if err := root.RemoveAll(rel(d)); err != nil {
+			return "", fmt.Errorf("removing %s: %w", d, err)
+		}
+	}
+	if j.State != initcompat.JournalDone {
+		dirs := append([]string(nil), j.Mkdirs...)
+		sort.Sort(sort.Reverse(sort.StringSlice(dirs)))
+		for _, d := range dirs {
+			_ = root.Remove(rel(d)) // only when empty
+		}
+	}
+	if err := root.Remove(rel(initcompat.JournalPath)); err != nil {
+		return "", fmt.Errorf("removing %s: %w", initcompat.JournalPath, err)
+	}
+	if j.State == initcompat.JournalDone {
+		return "finished an apply interrupted in its done phase", nil
+	}
+	return "rolled back an apply interrupted in its " + j.State + " phase", nil
+}
+
+// lockRoot takes the image's lock as the shell runner does (mkdir, with
+// this process's pid inside), taking over a lock whose holder is gone.
+func lockRoot(root *os.Root) (func(), error) {
+	lock := rel(initcompat.LockPath)
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		err := root.Mkdir(lock, 0o700)
+		if err == nil {
+			if err := root.WriteFile(path.Join(lock, "pid"), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600); err != nil {
+				_ = root.RemoveAll(lock)
+				return nil, fmt.Errorf("writing %s: %w", initcompat.LockPath, err)
+			}
+			return func() { _ = root.RemoveAll(lock) }, nil
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			return nil, fmt.Errorf("taking the lock %s: %w", initcompat.LockPath, err)
+		}
+		data, _ := root.ReadFile(path.Join(lock, "pid"))
+		if pid, perr := strconv.Atoi(strings.TrimSpace(string(data))); perr == nil && !alive(pid) {
+			_ = root.RemoveAll(lock)
+			continue
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("another initcompat run holds %s (process %s); wait for it to end, or remove that directory if no build is running", initcompat.LockPath, strings.TrimSpace(string(data)))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func alive(pid int) bool {
+	return pid > 0 && (syscall.Kill(pid, 0) == nil || errors.Is(syscall.Kill(pid, 0), syscall.EPERM))
 }
 
 func changed(p, how string) error {
@@ -162,34 +270,34 @@ func changed(p, how string) error {
 }
 
 // checkPrior verifies that the path is as the snapshot saw it.
-func checkPrior(root *os.Root, r string, c initcompat.Change) error {
+func checkPrior(root *os.Root, r string, s initcompat.Step) error {
 	fi, err := root.Lstat(r)
-	switch c.Prior.Kind {
-	case "absent":
+	switch s.Op {
+	case initcompat.StepAbsent:
 		if err == nil {
-			return changed(c.Path, "it exists now")
+			return changed(s.Path, "it exists now")
 		}
 		if !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("checking %s: %w", c.Path, err)
+			return fmt.Errorf("checking %s: %w", s.Path, err)
 		}
-	case "file":
+	case initcompat.StepIsFile:
 		if err != nil || !fi.Mode().IsRegular() {
-			return changed(c.Path, "no longer a regular file")
+			return changed(s.Path, "no longer a regular file")
 		}
 		data, err := root.ReadFile(r)
 		if err != nil {
-			return fmt.Errorf("checking %s: %w", c.Path, err)
+			return fmt.Errorf("checking %s: %w", s.Path, err)
 		}
 		h := sha256.Sum256(data)
-		if hex.EncodeToString(h[:]) != c.Prior.SHA256 {
-			return changed(c.Path, "its content differs")
+		if hex.EncodeToString(h[:]) != s.SHA256 {
+			return changed(s.Path, "its content differs")
 		}
-	case "symlink":
+	case initcompat.StepIsLink:
 		if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
-			return changed(c.Path, "no longer a symlink")
+			return changed(s.Path, "no longer a symlink")
 		}
-		if t, err := root.Readlink(r); err != nil || t != c.Prior.Target {
-			return changed(c.Path, "its target differs")
+		if t, err := root.Readlink(r); err != nil || t != s.Target {
+			return changed(s.Path, "its target differs")
 		}
 	}
 	return nil

@@ -211,7 +211,9 @@ func (p *Provisioner) policy() initcompat.Policy {
 
 // transport reads and writes the image.
 type transport interface {
-	Snapshot(ctx context.Context, ws []tree.Watch) (*tree.Tree, error)
+	// Snapshot reads the watched paths; with recover it first rolls back
+	// (or finishes) an apply that was interrupted, and says what it did.
+	Snapshot(ctx context.Context, ws []tree.Watch, recover bool) (*tree.Tree, string, error)
 	Apply(ctx context.Context, plan *initcompat.Plan) error
 }
 
@@ -226,7 +228,10 @@ func (p *Provisioner) Provision(ctx context.Context, ui packersdk.Ui, comm packe
 		return err
 	}
 	ws := tree.WithContent(tree.DefaultWatches, path.Dir(p.config.ManifestPath))
-	t, err := tr.Snapshot(ctx, ws)
+	t, recovered, err := tr.Snapshot(ctx, ws, p.config.Mode == ModeApply)
+	if recovered != "" {
+		ui.Say("initcompat: recovered the image first: " + recovered)
+	}
 	if err != nil {
 		return fmt.Errorf("initcompat: reading the image: %w", err)
 	}

@@ -98,7 +98,7 @@ func TestRemoteErrorsSayWhatToDo(t *testing.T) {
 		{2, "tar: something broke\n", "exit status 2: tar: something broke"},
 	} {
 		r := &remote{comm: &failComm{status: c.status, stderr: c.stderr}, command: autoSudo}
-		_, err := r.Snapshot(context.Background(), nil)
+		_, _, err := r.Snapshot(context.Background(), nil, false)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("exit %d %q: got %v, want %q", c.status, c.stderr, err, c.want)
 		}

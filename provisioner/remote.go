@@ -52,25 +52,42 @@ type remote struct {
 	command string
 }
 
-func (r *remote) Snapshot(ctx context.Context, ws []tree.Watch) (*tree.Tree, error) {
-	var out bytes.Buffer
-	stderr, status, err := r.run(ctx, strings.NewReader(tree.SnapshotScript(ws)), &out)
-	if err != nil {
-		return nil, err
+// Snapshot reads the watched paths; with recover, an interrupted apply's
+// journal is rolled back (or finished) first, in the same command.
+func (r *remote) Snapshot(ctx context.Context, ws []tree.Watch, recover bool) (*tree.Tree, string, error) {
+	script := tree.SnapshotScript(ws)
+	if recover {
+		script = initcompat.RecoveryScript() + script
 	}
+	var out bytes.Buffer
+	stderr, status, err := r.run(ctx, strings.NewReader(script), &out)
+	if err != nil {
+		return nil, "", err
+	}
+	recovered := recoveredLine(stderr)
 	// GNU tar exits 1 when a file changed while it was read; the archive is
 	// still whole, and the apply re-checks every path it touches.
 	if status != 0 && (status != 1 || !strings.Contains(stderr, "changed as we read it")) {
-		return nil, commandError("snapshot", status, stderr)
+		return nil, recovered, commandError("snapshot", status, stderr)
 	}
 	if out.Len() == 0 {
-		return nil, fmt.Errorf("the snapshot command printed nothing (exit %d): the communicator did not run it; with communicator = \"none\" set root_dir", status)
+		return nil, recovered, fmt.Errorf("the snapshot command printed nothing (exit %d): the communicator did not run it; with communicator = \"none\" set root_dir", status)
 	}
 	t, err := tree.FromTar(&out, 0)
 	if err != nil {
-		return nil, fmt.Errorf("%w (stderr: %s)", err, strings.TrimSpace(stderr))
+		return nil, recovered, fmt.Errorf("%w (stderr: %s)", err, strings.TrimSpace(stderr))
 	}
-	return t, nil
+	return t, recovered, nil
+}
+
+// recoveredLine is what a recovery said it did, "" when it did nothing.
+func recoveredLine(stderr string) string {
+	for _, line := range strings.Split(stderr, "\n") {
+		if what, ok := strings.CutPrefix(line, initcompat.RecoveredPrefix); ok {
+			return what
+		}
+	}
+	return ""
 }
 
 func (r *remote) Apply(ctx context.Context, plan *initcompat.Plan) error {
@@ -83,8 +100,13 @@ func (r *remote) Apply(ctx context.Context, plan *initcompat.Plan) error {
 	if err != nil {
 		return err
 	}
-	if status != 0 {
+	if status != 0 && !cutShort(stderr) {
 		return commandError("apply", status, stderr)
+	}
+	// The script says it is done on its last line; without that line it
+	// did not run (its input was cut short: sh ran nothing of it).
+	if !strings.Contains(out.String(), initcompat.CompletedToken) {
+		return fmt.Errorf("apply: the script did not run to its end (exit %d, no completion line): its input was cut short, and a script cut short changes nothing; run the build again. %s", status, strings.TrimSpace(stderr))
 	}
 	return nil
 }
@@ -108,6 +130,13 @@ func (r *remote) run(ctx context.Context, stdin io.Reader, stdout io.Writer) (st
 	}
 }
 
+// cutShort reports sh stopping at the end of a script that ended early:
+// the function holding the apply was never closed, so nothing of it ran.
+func cutShort(stderr string) bool {
+	return !strings.Contains(stderr, "initcompat:") &&
+		(strings.Contains(stderr, "end of file unexpected") || strings.Contains(stderr, "unexpected end of file"))
+}
+
 // commandError explains a failed remote command in terms of what to fix.
 func commandError(what string, status int, stderr string) error {
 	msg := strings.TrimSpace(stderr)
@@ -119,7 +148,7 @@ func commandError(what string, status int, stderr string) error {
 	case status == 77:
 		return fmt.Errorf("%s: %s", what, msg)
 	case status < 0 || status > 255:
-		return fmt.Errorf("%s: the connection ended before the command reported its exit status (%d); the apply script changes nothing unless it reaches its end, so run the build again. %s", what, status, msg)
+		return fmt.Errorf("%s: the connection ended before the command reported its exit status (%d); an apply interrupted there is rolled back by the image itself, or by the next run, which recovers first: run the build again. %s", what, status, msg)
 	}
 	return fmt.Errorf("%s: exit status %d: %s", what, status, msg)
 }

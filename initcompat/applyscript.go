@@ -1,0 +1,261 @@
+package initcompat
+
+import (
+	"archive/tar"
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
+)
+
+// The shell runner of the apply protocol: the remote transport feeds this
+// program to `sh -s`. Everything is inside one function called on the last
+// line, so a script cut short (a dropped connection) runs nothing at all:
+// sh meets the end of its input inside the function and stops, or never
+// reaches the call. The plugin takes the apply as done only when the
+// script prints CompletedToken.
+//
+// It needs sh, coreutils and tar. INITCOMPAT_ROOT, when set, is prepended
+// to every path (tests run the real script against a directory).
+
+// CompletedToken is the last line of a complete apply's output.
+const CompletedToken = "initcompat-apply-complete"
+
+// RecoveredPrefix starts the line a recovery prints on stderr: what it did.
+const RecoveredPrefix = "initcompat-recovered "
+
+// shellLib holds what the apply script and the recovery before a snapshot
+// share: locking, and recovery from a journal (see apply.go).
+const shellLib = `R=${INITCOMPAT_ROOT:-}
+J="$R` + JournalPath + `"
+L="$R` + LockPath + `"
+exists() { [ -e "$1" ] || [ -L "$1" ]; }
+hidden() { printf '%s/%s/%s' "${2%/*}" "$1" "${2##*/}"; }
+lock() {
+	n=0
+	while ! mkdir -- "$L" 2>/dev/null; do
+		pid=$(cat "$L/pid" 2>/dev/null || true)
+		if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
+			echo "initcompat: taking over the lock of process $pid, which is gone" >&2
+			rm -rf -- "$L"
+			continue
+		fi
+		n=$((n + 1))
+		if [ "$n" -gt 120 ]; then
+			echo "initcompat: another initcompat run holds $L (process ${pid:-unknown}); wait for it to end, or remove that directory if no build is running" >&2
+			exit 75
+		fi
+		sleep 1
+	done
+	echo $$ >"$L/pid"
+}
+unlock() { rm -rf -- "$L"; }
+# recover rolls an interrupted apply back, or finishes a complete one.
+recover() {
+	rm -f -- "$J.new"
+	exists "$J" || return 0
+	state=$(sed -n 's/^state //p' "$J")
+	case $state in
+	begin | commit | done) ;;
+	*)
+		echo "initcompat: $J is not a journal this initcompat can read; check the paths it lists and move it away" >&2
+		return 1
+		;;
+	esac
+	if [ "$state" = commit ]; then
+		while read -r k p; do
+			[ "$k" = new ] || continue
+			s=$R$(hidden ` + stageDir + ` "$p")
+			if exists "$s"; then
+				rm -f -- "$s" || return 1
+			elif exists "$R$p"; then
+				rm -f -- "$R$p" || return 1
+			fi
+		done <"$J"
+	fi
+	if [ "$state" != done ]; then
+		while read -r k p; do
+			[ "$k" = aside ] || continue
+			a=$R$(hidden ` + asideDir + ` "$p")
+			if exists "$a"; then mv -f -T -- "$a" "$R$p" || return 1; fi
+		done <"$J"
+	fi
+	while read -r k p; do
+		case $k in stagedir | asidedir) rm -rf -- "$R$p" || return 1 ;; esac
+	done <"$J"
+	if [ "$state" != done ]; then
+		sed -n 's/^mkdir //p' "$J" | sort -r | while IFS= read -r p; do rmdir -- "$R$p" 2>/dev/null || true; done
+	fi
+	rm -f -- "$J" || return 1
+	if [ "$state" = done ]; then what=finished; else what="rolled back"; fi
+	echo "` + RecoveredPrefix + `$what an apply interrupted in its $state phase" >&2
+}
+`
+
+// RecoveryScript is run before the snapshot of an apply: it recovers what
+// an interrupted apply left, under the lock, and changes nothing else.
+func RecoveryScript() string {
+	return "initcompat_recover() {\nset -u\n" + shellLib +
+		"exists \"$J\" || return 0\nlock\nrecover || { unlock; echo \"initcompat: recovering the journal $J failed; the next run tries again\" >&2; exit 1; }\nunlock\n}\ninitcompat_recover\n"
+}
+
+// ApplyScript renders the plan's steps as one sh program.
+func ApplyScript(p *Plan) (string, error) {
+	var b strings.Builder
+	if err := WriteApplyScript(&b, p); err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}
+
+// WriteApplyScript writes the apply script to w.
+func WriteApplyScript(w io.Writer, p *Plan) error {
+	steps, err := p.Steps()
+	if err != nil {
+		return err
+	}
+	q := func(p string) string { return `"$R"` + tree.ShellQuote(p) }
+	var b strings.Builder
+	b.WriteString("# initcompat apply: nothing runs before the last line.\ninitcompat_apply() {\nset -u\numask 022\n")
+	b.WriteString(`if [ -z "${INITCOMPAT_ROOT:-}" ] && [ "$(id -u)" != 0 ]; then
+	echo "initcompat: writing the image needs root, and this shell runs as $(id -un); set use_sudo = true or an execute_command that becomes root" >&2
+	exit 77
+fi
+`)
+	b.WriteString(shellLib)
+	b.WriteString(`fail() {
+	echo "initcompat: $*" >&2
+	if recover; then
+		echo "initcompat: nothing was changed" >&2
+	else
+		echo "initcompat: undoing the apply failed; $J lists what is left, and the next run undoes it first" >&2
+	fi
+	unlock
+	exit 1
+}
+changed() { fail "$1 changed since the snapshot ($2); run the build again"; }
+absent() { if exists "$1"; then changed "$1" "it exists now"; fi; }
+isfile() {
+	[ -f "$1" ] && [ ! -L "$1" ] || changed "$1" "no longer a regular file"
+	[ "$(sha256sum <"$1" | cut -c1-64)" = "$2" ] || changed "$1" "its content differs"
+}
+islink() { [ -L "$1" ] && [ "$(readlink -- "$1")" = "$2" ] || changed "$1" "no longer a symlink to $2"; }
+isdir() {
+	if [ -L "$1" ]; then fail "$1 is a symlink (to $(readlink -- "$1")); initcompat writes only into real directories of the image"; fi
+	[ -d "$1" ] || changed "$1" "no longer a directory"
+}
+journal() { cat >"$J.new" && mv -f -- "$J.new" "$J" || fail "cannot write the journal $J"; }
+lock
+trap 'echo "initcompat: interrupted" >&2; recover; unlock; exit 129' HUP INT TERM PIPE
+if exists "$J"; then fail "an apply interrupted since the snapshot left $J; run the build again (it recovers first)"; fi
+`)
+	archive, sum, err := stageArchive(steps)
+	if err != nil {
+		return err
+	}
+	if archive != "" {
+		b.WriteString("payload() {\n\tbase64 -d <<'INITCOMPAT_PAYLOAD'\n")
+		for len(archive) > 76 {
+			b.WriteString(archive[:76] + "\n")
+			archive = archive[76:]
+		}
+		b.WriteString(archive + "\nINITCOMPAT_PAYLOAD\n}\n")
+		fmt.Fprintf(&b, "[ \"$(payload | sha256sum | cut -c1-64)\" = %s ] || fail 'the payload arrived damaged'\n", sum)
+	}
+	unpacked := false
+	for i := 0; i < len(steps); i++ {
+		s := steps[i]
+		switch s.Op {
+		case StepIsDir:
+			fmt.Fprintf(&b, "isdir %s\n", q(s.Path))
+		case StepAbsent:
+			fmt.Fprintf(&b, "absent %s\n", q(s.Path))
+		case StepIsFile:
+			fmt.Fprintf(&b, "isfile %s %s\n", q(s.Path), s.SHA256)
+		case StepIsLink:
+			fmt.Fprintf(&b, "islink %s %s\n", q(s.Path), tree.ShellQuote(s.Target))
+		case StepJournal:
+			fmt.Fprintf(&b, "journal <<'INITCOMPAT_JOURNAL'\n%sINITCOMPAT_JOURNAL\n", s.Content)
+		case StepMkdir:
+			if path.Base(s.Path) == stageDir {
+				continue // made by the archive
+			}
+			fmt.Fprintf(&b, "mkdir -m %04o -- %s || fail %s\n", s.Mode, q(s.Path), tree.ShellQuote("cannot create "+s.Path))
+		case StepWrite, StepSymlink:
+			if !unpacked {
+				unpacked = true
+				b.WriteString("payload | tar -x -m -p -P -f - -C \"${R:-/}\" || fail 'cannot unpack the staged files'\n")
+			}
+		case StepRename:
+			// Renames from one stage directory into its directory go in
+			// one mv: the commit of 10,000 files is a few processes.
+			dir := path.Dir(s.Target)
+			if path.Dir(s.Path) != StageDir(dir) {
+				fmt.Fprintf(&b, "mv -f -T -- %s %s || fail %s\n", q(s.Path), q(s.Target), tree.ShellQuote("cannot move "+s.Path+" to "+s.Target))
+				continue
+			}
+			fmt.Fprintf(&b, "mv -f -t %s --", q(dir))
+			for ; i < len(steps) && steps[i].Op == StepRename && path.Dir(steps[i].Path) == StageDir(dir); i++ {
+				fmt.Fprintf(&b, " %s", q(steps[i].Path))
+			}
+			i--
+			fmt.Fprintf(&b, " || fail %s\n", tree.ShellQuote("cannot rename the staged files into "+dir))
+		case StepFinish:
+			b.WriteString("trap '' HUP INT TERM PIPE\nrecover 2>/dev/null || echo \"initcompat: warning: the image is complete, tidying failed; the next run tidies\" >&2\nunlock\n")
+		case StepCompleted:
+			fmt.Fprintf(&b, "echo \"initcompat: applied %d change(s)\"\necho %s\n", len(p.Changes), CompletedToken)
+		}
+	}
+	b.WriteString("}\ninitcompat_apply\n")
+	_, err = io.WriteString(w, b.String())
+	return err
+}
+
+// stageArchive packs every staged file and link, with their stage
+// directories, as base64 text, and gives the archive's sha256.
+func stageArchive(steps []Step) (string, string, error) {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	hdr := func(h *tar.Header) error {
+		// A fixed time keeps headers in the compact ustar format and the plan
+		// deterministic; tar -m gives the files the time of the apply.
+		h.Uname, h.Gname, h.ModTime = "root", "root", time.Unix(0, 0)
+		return tw.WriteHeader(h)
+	}
+	n := 0
+	for _, s := range steps {
+		name := strings.TrimPrefix(s.Path, "/")
+		var err error
+		switch {
+		case s.Op == StepMkdir && path.Base(s.Path) == stageDir:
+			err = hdr(&tar.Header{Typeflag: tar.TypeDir, Name: name + "/", Mode: int64(s.Mode)})
+		case s.Op == StepSymlink:
+			err = hdr(&tar.Header{Typeflag: tar.TypeSymlink, Name: name, Linkname: s.Target, Mode: 0o777})
+		case s.Op == StepWrite:
+			if err = hdr(&tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: int64(s.Mode), Size: int64(len(s.Content))}); err == nil {
+				_, err = tw.Write(s.Content)
+			}
+		default:
+			continue
+		}
+		if err != nil {
+			return "", "", fmt.Errorf("packing %s: %w", s.Path, err)
+		}
+		n++
+	}
+	if n == 0 {
+		return "", "", nil
+	}
+	if err := tw.Close(); err != nil {
+		return "", "", fmt.Errorf("packing the staged files: %w", err)
+	}
+	h := sha256.Sum256(buf.Bytes())
+	return base64.StdEncoding.EncodeToString(buf.Bytes()), hex.EncodeToString(h[:]), nil
+}

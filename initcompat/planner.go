@@ -28,6 +28,16 @@ func BuildPlan(t *tree.Tree, pol Policy) *Plan {
 		masked: map[string]bool{}, disabled: map[string]bool{}, after: map[string][]string{}, replaceable: map[string]bool{},
 		plan: &Plan{Version: pol.Version, ManifestPath: pol.manifestPath()}}
 	pl.plan.Findings = append(pl.plan.Findings, inv.Problems...)
+	if j, ok := t.Lstat(JournalPath); ok {
+		// An apply recovers before its snapshot; plan and check do not
+		// write, so they stop here rather than plan over a half-written image.
+		state := "unreadable"
+		if parsed, err := ParseJournal(j.Data); err == nil {
+			state = parsed.State
+		}
+		pl.find(Error, "", ShimManifest, JournalPath, "an apply was interrupted here (journal state "+state+"): the image may be half-written; run the build once with mode = \"apply\", which rolls it back or finishes it first")
+	}
+	checkWriteDirs(pl)
 	// Units made from Upstart jobs first; the other shims then see the
 	// image as it will be, with those units in it.
 	planUpstartUnits(pl, pl.scope(false))
@@ -72,6 +82,31 @@ type planner struct {
 	overrides map[string][]overrideLine
 	// replaceable holds paths not ours that the user allowed us to replace.
 	replaceable map[string]bool
+}
+
+// checkWriteDirs refuses directories initcompat writes into that are
+// symlinks to places the snapshot does not read: the plan could not know
+// what is there, and the apply would find it "changed" on every run.
+// Symlinks between watched directories (RHEL's /etc/init.d -> rc.d/init.d,
+// merged /usr) are fine: their targets are read.
+func checkWriteDirs(pl *planner) {
+	dirs := []string{"/etc/init.d", "/etc/systemd/system", "/etc/init", JobScriptDir, path.Dir(pl.pol.manifestPath()), path.Dir(JournalPath)}
+	for _, d := range dirs {
+		for p := d; p != "/"; p = path.Dir(p) {
+			e, ok := pl.inv.Tree.Lstat(p)
+			if !ok || e.Kind != tree.Symlink {
+				continue
+			}
+			real, err := pl.inv.Tree.Resolve(p)
+			if err == nil {
+				if re, ok := pl.inv.Tree.Lstat(real); ok && re.Kind == tree.Dir {
+					break
+				}
+			}
+			pl.find(Error, "", ShimScope, p, fmt.Sprintf("is a symlink to %s, a place the snapshot does not read; initcompat writes only into real directories of the image (it would write to %s through it): make %s a directory", e.Target, d, p))
+			break
+		}
+	}
 }
 
 // inScope is a service the shims consider, and why.
@@ -237,7 +272,7 @@ func (pl *planner) writeFile(service, shim, p string, mode fs.FileMode, content 
 		}
 	case e.Kind == tree.File && !e.Omitted && string(e.Data) == string(content) && e.Mode == mode:
 		return true
-	case e.Kind == tree.File && !e.Omitted && IsOurs(e.Data):
+	case e.Kind == tree.File && !e.Omitted && pl.ownsFile(p, e.Data):
 		c.Prior = Prior{Kind: "file", SHA256: sum(e.Data)}
 		c.Reason = "update: " + reason
 	case e.Kind == tree.File && p == pl.pol.manifestPath() && pl.inv.Manifest != nil:
@@ -246,7 +281,7 @@ func (pl *planner) writeFile(service, shim, p string, mode fs.FileMode, content 
 		c.Prior = Prior{Kind: "symlink", Target: e.Target}
 		c.Reason = "replaces the link to " + e.Target + ": " + reason
 	default:
-		pl.conflict(service, shim, p, fmt.Sprintf("a %s not written by initcompat is in the way", e.Kind))
+		pl.conflict(service, shim, p, pl.notOurs(p, e))
 		return false
 	}
 	pl.add(c)
@@ -268,7 +303,7 @@ func (pl *planner) symlink(service, shim, p, target, reason string) bool {
 		c.Prior = Prior{Kind: "symlink", Target: e.Target}
 		c.Reason = "update: " + reason
 	default:
-		pl.conflict(service, shim, p, fmt.Sprintf("a %s not made by initcompat is in the way", e.Kind))
+		pl.conflict(service, shim, p, pl.notOurs(p, e))
 		return false
 	}
 	pl.add(c)
@@ -288,9 +323,43 @@ func (pl *planner) remove(service, shim, p, reason string) {
 	pl.add(Change{Op: OpRemove, Path: p, Prior: prior, Service: service, Shim: shim, Reason: reason})
 }
 
+// ours says whether the link at p is initcompat's: in the manifest, and
+// pointing where the manifest says (a link a person re-pointed is theirs).
 func (pl *planner) ours(p string) bool {
-	e, ok := pl.mine[p]
-	return ok && e.Kind != "removed"
+	m, ok := pl.mine[p]
+	if !ok || m.Kind != "symlink" {
+		return false
+	}
+	e, exists := pl.inv.Tree.Lstat(p)
+	return !exists || (e.Kind == tree.Symlink && e.Target == m.Target)
+}
+
+// listed says whether the manifest lists p as initcompat's.
+func (pl *planner) listed(p string) bool {
+	m, ok := pl.mine[p]
+	return ok && m.Kind != "removed"
+}
+
+// ownsFile applies dpkg's conffile rule: a file is initcompat's when the
+// manifest lists it and its content is still what initcompat wrote. A
+// marker line alone proves nothing, and a person's edit makes it theirs.
+func (pl *planner) ownsFile(p string, data []byte) bool {
+	m, ok := pl.mine[p]
+	return ok && m.Kind == "file" && m.SHA256 == sum(data)
+}
+
+// notOurs says why a path in the way is not initcompat's to change.
+func (pl *planner) notOurs(p string, e *tree.Entry) string {
+	m, listed := pl.mine[p]
+	switch {
+	case listed && m.Kind == "file" && e.Kind == tree.File:
+		return "edited since initcompat wrote it (its content is not the one the manifest records), so it is kept as it is; to let initcompat manage it again, remove it or restore what initcompat wrote"
+	case listed && m.Kind == "symlink" && e.Kind == tree.Symlink:
+		return "re-pointed since initcompat made it (to " + e.Target + ", not " + m.Target + "), so it is kept as it is; remove it to let initcompat manage it again"
+	case e.Kind == tree.File && IsOurs(e.Data):
+		return "carries initcompat's marker line, but the manifest does not list it: a file initcompat did not write (or wrote without a manifest) is kept; remove it to let initcompat write its own"
+	}
+	return fmt.Sprintf("a %s not written by initcompat is in the way", e.Kind)
 }
 
 // finish adds the manifest as the last change and sorts the plan.
@@ -298,7 +367,11 @@ func (pl *planner) finish() {
 	mp := pl.pol.manifestPath()
 	if len(pl.plan.Changes) > 0 && len(pl.plan.Errors()) == 0 {
 		content := nextManifest(pl.inv.Manifest, pl.pol.Version, pl.plan.Changes)
-		pl.writeFile("", ShimManifest, mp, 0o644, content, "records what initcompat wrote, for the next run and for people")
+		if !pl.writeFile("", ShimManifest, mp, 0o644, content, "records what initcompat wrote, for the next run and for people") {
+			// Without its manifest the next run would take initcompat's
+			// own files for foreign ones: nothing is applied.
+			pl.find(Error, "", ShimManifest, mp, "the manifest cannot be written there (see the conflict above); nothing is applied without it: fix the path or set manifest_path")
+		}
 	}
 	pl.plan.sort(mp)
 }

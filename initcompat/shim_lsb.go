@@ -45,7 +45,7 @@ func planLSB(pl *planner, in inScope) {
 		return
 	}
 	if s.Script != nil {
-		ours := s.Script.Kind == tree.File && IsOurs(s.Script.Data)
+		ours := s.Script.Kind == tree.File && pl.ownsFile(s.ScriptPath, s.Script.Data)
 		switch {
 		case !ours && upstartLink(pl, s):
 			if !pl.pol.ReplaceUpstartLinks {
@@ -54,6 +54,10 @@ func planLSB(pl *planner, in inScope) {
 				return
 			}
 			pl.replaceable[s.ScriptPath] = true
+		case !ours && (pl.listed(s.ScriptPath) || (s.Script.Kind == tree.File && IsOurs(s.Script.Data))):
+			// initcompat's once, or made to look so: kept, and said why.
+			pl.conflict(s.Name, ShimLSB, s.ScriptPath, pl.notOurs(s.ScriptPath, s.Script))
+			return
 		case !ours:
 			existingScript(pl, in)
 			return

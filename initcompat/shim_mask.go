@@ -84,6 +84,11 @@ func planDisables(pl *planner) {
 		}
 		etc := realPath(inv.Tree, "/etc/systemd/system")
 		for _, alias := range u.Values("Install", "Alias") {
+			if !systemd.ValidName(alias) {
+				// Alias=../../x would lead out of /etc/systemd/system.
+				pl.find(Warning, svc, ShimDisable, u.Fragment, fmt.Sprintf("Alias=%q is not a unit name; not followed", alias))
+				continue
+			}
 			p := path.Join(etc, alias)
 			if e, ok := inv.Tree.Lstat(p); ok && e.Kind == tree.Symlink && path.Base(e.Target) == name {
 				pl.remove(svc, ShimDisable, p, "disable: the alias "+alias+" goes with the enablement, as systemctl disable does")

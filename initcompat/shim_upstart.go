@@ -178,7 +178,7 @@ func planOverrides(pl *planner) {
 		p := strings.TrimSuffix(j.Conf, ".conf") + ".override"
 		var missing []overrideLine
 		e, exists := pl.inv.Tree.Lstat(p)
-		theirs := exists && (e.Kind != tree.File || !IsOurs(e.Data))
+		theirs := exists && (e.Kind != tree.File || !pl.ownsFile(p, e.Data))
 		for _, l := range lines {
 			if theirs && e.Kind == tree.File && hasLine(e.Data, l.line) {
 				continue

@@ -54,7 +54,7 @@ func planUpstartUnit(pl *planner, in inScope) (enableLink, bool) {
 	}
 	// A unit of ours from an earlier run is translated again (and updated
 	// when this version writes it differently); any other unit wins.
-	if s.Alias != "" || (s.Unit != nil && !ourUnit(inv, s.Unit.Fragment)) {
+	if s.Alias != "" || (s.Unit != nil && !pl.ourUnit(s.Unit.Fragment)) {
 		if in.explicit {
 			pl.find(Info, s.Name, ShimUpstartUnit, s.Job.Conf, "a systemd unit of that name exists; the job file is ignored by systemd and left as it is")
 		}
@@ -160,9 +160,9 @@ func withoutCycles(pl *planner, links []enableLink) []enableLink {
 	return keep
 }
 
-func ourUnit(inv *Inventory, fragment string) bool {
-	e, ok := inv.Tree.Lstat(fragment)
-	return ok && e.Kind == tree.File && IsOurs(e.Data)
+func (pl *planner) ourUnit(fragment string) bool {
+	e, ok := pl.inv.Tree.Lstat(fragment)
+	return ok && e.Kind == tree.File && pl.ownsFile(fragment, e.Data)
 }
 
 func startOn(j *upstart.Job) string {

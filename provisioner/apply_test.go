@@ -563,3 +563,55 @@ func olderImage(t *testing.T) string {
 	}
 	return dir
 }
+
+// A build killed in its commit leaves its journal: plan and check refuse
+// to plan over the half-written image and say what to do; the next apply
+// says in one line what it recovered, then builds as usual.
+func TestInterruptedApplyThenBuilds(t *testing.T) {
+	dir := helloImage(t)
+	plan := planFor(t, &local{dir: dir})
+	renames := 0
+	killed := &local{dir: dir, step: func(op, _ string) error {
+		if op == string(initcompat.StepRename) {
+			if renames++; renames == 3 {
+				return errKilled
+			}
+		}
+		return nil
+	}}
+	if err := killed.Apply(context.Background(), plan); !errors.Is(err, errKilled) {
+		t.Fatal(err)
+	}
+	half, killedDir := fingerprint(t, dir), dir
+	build := func(mode string) (string, error) {
+		p := new(Provisioner)
+		if err := p.Prepare(map[string]interface{}{"root_dir": dir, "mode": mode}); err != nil {
+			t.Fatal(err)
+		}
+		ui := newRecordUI(t)
+		err := p.Provision(context.Background(), ui, nil, map[string]interface{}{"ConnType": "none"})
+		return ui.String(), err
+	}
+	for _, mode := range []string{"plan", "check"} {
+		out, err := build(mode)
+		if err == nil || !strings.Contains(out, "an apply was interrupted here (journal state commit)") {
+			t.Fatalf("mode %s over a journal: %v\n%s", mode, err, out)
+		}
+		if fingerprint(t, dir) != half {
+			t.Fatalf("mode %s changed the image", mode)
+		}
+	}
+	out, err := build("apply")
+	if err != nil || !strings.Contains(out, "initcompat: recovered the image first: rolled back an apply interrupted in its commit phase") {
+		t.Fatalf("apply after the interruption: %v\n%s", err, out)
+	}
+	fresh := helloImage(t)
+	dir, half = fresh, ""
+	if _, err := build("apply"); err != nil {
+		t.Fatal(err)
+	}
+	clean := fingerprint(t, fresh)
+	if got := fingerprint(t, killedDir); got != clean {
+		t.Fatalf("not the image a clean build makes:\n%s\n--- clean\n%s", got, clean)
+	}
+}

@@ -156,6 +156,8 @@ func (p *Provisioner) Prepare(raws ...interface{}) error {
 		c.ManifestPath = initcompat.DefaultManifestPath
 	} else if !tree.IsClean(c.ManifestPath) || c.ManifestPath == "/" {
 		errs = packersdk.MultiErrorAppend(errs, fmt.Errorf("manifest_path %q: want an absolute, clean path of a file in the image", c.ManifestPath))
+	} else if d := path.Dir(c.ManifestPath); d == "/" || strings.HasPrefix(d+"/", "/usr/") || strings.HasPrefix(d+"/", "/proc/") || strings.HasPrefix(d+"/", "/sys/") || strings.HasPrefix(d+"/", "/dev/") || strings.HasPrefix(d+"/", "/run/") {
+		errs = packersdk.MultiErrorAppend(errs, fmt.Errorf("manifest_path %q: the manifest needs a directory of its own on the image's persistent, writable part (not /, /usr, /run, /proc, /sys or /dev), such as %s", c.ManifestPath, initcompat.DefaultManifestPath))
 	}
 	for key, list := range map[string][]string{"services": c.Services, "start_after_user_data": c.StartAfterUserData, "mask": c.Mask, "disable": c.Disable} {
 		for _, s := range list {
@@ -227,7 +229,7 @@ func (p *Provisioner) Provision(ctx context.Context, ui packersdk.Ui, comm packe
 	if pol.CfnInit, err = p.cfnServices(ctx); err != nil {
 		return err
 	}
-	ws := tree.WithContent(tree.DefaultWatches, path.Dir(p.config.ManifestPath))
+	ws := tree.WithContent(tree.DefaultWatches, path.Dir(p.config.ManifestPath), initcompat.JournalPath)
 	t, recovered, err := tr.Snapshot(ctx, ws, p.config.Mode == ModeApply)
 	if recovered != "" {
 		ui.Say("initcompat: recovered the image first: " + recovered)

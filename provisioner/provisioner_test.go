@@ -19,6 +19,8 @@ func TestPrepare(t *testing.T) {
 		{"unknown build value", map[string]interface{}{"root_dir": "<unknown>", "services": []string{"hello"}}, ""},
 		{"bad mode", map[string]interface{}{"mode": "dry-run"}, `mode "dry-run"`},
 		{"relative manifest", map[string]interface{}{"manifest_path": "var/x.json"}, "manifest_path"},
+		{"manifest at the root", map[string]interface{}{"manifest_path": "/manifest.json"}, "a directory of its own"},
+		{"manifest under /run", map[string]interface{}{"manifest_path": "/run/initcompat/m.json"}, "persistent, writable"},
 		{"empty service", map[string]interface{}{"services": []string{"hello", " "}}, "empty name"},
 		{"execute_command without the shell", map[string]interface{}{"execute_command": "doas sh"}, "{{.Command}}"},
 		{"unknown key", map[string]interface{}{"servcies": []string{"x"}}, "servcies"},

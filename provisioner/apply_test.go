@@ -615,3 +615,48 @@ func TestInterruptedApplyThenBuilds(t *testing.T) {
 		t.Fatalf("not the image a clean build makes:\n%s\n--- clean\n%s", got, clean)
 	}
 }
+
+// killComm runs the apply script with a SIGKILL of its own shell inserted
+// after the line at, as if the process died there; other commands run as
+// they are.
+type killComm struct {
+	shellComm
+	at int
+}
+
+func (c *killComm) Start(ctx context.Context, rc *packersdk.RemoteCmd) error {
+	data, err := io.ReadAll(rc.Stdin)
+	if err != nil {
+		return err
+	}
+	if lines := strings.Split(string(data), "\n"); strings.Contains(string(data), "initcompat_apply") && c.at < len(lines) {
+		lines = append(append(append([]string(nil), lines[:c.at+1]...), "kill -KILL $$"), lines[c.at+1:]...)
+		data = []byte(strings.Join(lines, "\n"))
+	}
+	rc.Stdin = bytes.NewReader(data)
+	return c.shellComm.Start(ctx, rc)
+}
+
+// The remote apply killed in its commit: the plugin, still connected,
+// rolls it back at once, so the failed build leaves the image as it was.
+func TestRemoteApplyKilledIsUndoneAtOnce(t *testing.T) {
+	dir := olderImage(t)
+	plan := planFor(t, &local{dir: dir})
+	lines := applyLines(t, plan)
+	at, inCommit := -1, false
+	for i, l := range lines {
+		inCommit = inCommit || l == "state commit"
+		if inCommit && l == "INITCOMPAT_JOURNAL" {
+			at = i + 1 // the journal says commit, and one rename is done
+			break
+		}
+	}
+	before := fingerprint(t, dir)
+	err := (&remote{comm: &killComm{shellComm: shellComm{root: dir}, at: at}, command: shell}).Apply(context.Background(), plan)
+	if err == nil || !strings.Contains(err.Error(), "then initcompat rolled back an apply interrupted in its commit phase") {
+		t.Fatalf("got %v", err)
+	}
+	if fingerprint(t, dir) != before {
+		t.Fatal("the killed apply was not undone")
+	}
+}

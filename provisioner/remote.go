@@ -80,6 +80,17 @@ func (r *remote) Snapshot(ctx context.Context, ws []tree.Watch, recover bool) (*
 	return t, recovered, nil
 }
 
+// recoverAfter runs the recovery of an apply that was killed, and says what
+// it did ("" when it could not run or found nothing).
+func (r *remote) recoverAfter(ctx context.Context) string {
+	var out bytes.Buffer
+	stderr, status, err := r.run(ctx, strings.NewReader(initcompat.RecoveryScript()), &out)
+	if err != nil || status != 0 {
+		return ""
+	}
+	return recoveredLine(stderr)
+}
+
 // recoveredLine is what a recovery said it did, "" when it did nothing.
 func recoveredLine(stderr string) string {
 	for _, line := range strings.Split(stderr, "\n") {
@@ -101,7 +112,15 @@ func (r *remote) Apply(ctx context.Context, plan *initcompat.Plan) error {
 		return err
 	}
 	if status != 0 && !cutShort(stderr) {
-		return commandError("apply", status, stderr)
+		err := commandError("apply", status, stderr)
+		if !strings.Contains(stderr, "initcompat:") && ctx.Err() == nil {
+			// Killed before it could undo itself: undo it now, while the
+			// connection is here, rather than leave it to the next build.
+			if what := r.recoverAfter(ctx); what != "" {
+				err = fmt.Errorf("%w; then initcompat %s", err, what)
+			}
+		}
+		return err
 	}
 	// The script says it is done on its last line; without that line it
 	// did not run (its input was cut short: sh ran nothing of it).

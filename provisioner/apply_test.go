@@ -606,7 +606,7 @@ func TestInterruptedApplyThenBuilds(t *testing.T) {
 		t.Fatalf("apply after the interruption: %v\n%s", err, out)
 	}
 	fresh := helloImage(t)
-	dir, half = fresh, ""
+	dir = fresh
 	if _, err := build("apply"); err != nil {
 		t.Fatal(err)
 	}

@@ -91,7 +91,7 @@ func (l *local) Apply(ctx context.Context, plan *initcompat.Plan) (err error) {
 			return
 		}
 		if _, rerr := recoverRoot(root); rerr != nil {
-			err = fmt.Errorf("%w; undoing it failed too (%v): %s lists what is left, and the next run undoes it first", err, rerr, initcompat.JournalPath)
+			err = fmt.Errorf("%w; undoing it failed too (%w): %s lists what is left, and the next run undoes it first", err, rerr, initcompat.JournalPath)
 			return
 		}
 		err = fmt.Errorf("%w; nothing was changed", err)

@@ -69,7 +69,7 @@ func TestApplyInterruptedOverSSH(t *testing.T) {
 		m.expect(1, "test -e /var/lib/.initcompat-lock")
 		// Back to the image before, for the next round: remove what
 		// initcompat wrote (as listed by its manifest).
-		m.must(`for p in $(sed -n 's/.*"path": "\(.*\)",/\1/p' /var/lib/initcompat/manifest.json | sort -r); do if [ -d "$p" ] && [ ! -L "$p" ]; then rmdir "$p" 2>/dev/null || true; else rm -f "$p"; fi; done; rm -rf /var/lib/initcompat`)
+		m.must(`for p in $(grep -o '"path": "[^"]*"' /var/lib/initcompat/manifest.json | cut -d'"' -f4 | sort -r); do if [ -d "$p" ] && [ ! -L "$p" ]; then rmdir "$p" 2>/dev/null || true; else rm -f "$p"; fi; done; rm -rf /var/lib/initcompat`)
 		if got := m.must(watched); got != before {
 			m.fail("round %d: removing the manifest's paths did not give the image back", round)
 		}

@@ -82,6 +82,10 @@ type planner struct {
 	overrides map[string][]overrideLine
 	// replaceable holds paths not ours that the user allowed us to replace.
 	replaceable map[string]bool
+	// rcIndex holds the rc links of each rc directory by service, for
+	// the tree it was read from.
+	rcIndex     map[string]map[string][]*tree.Entry
+	rcIndexTree *tree.Tree
 }
 
 // checkWriteDirs refuses directories initcompat writes into that are

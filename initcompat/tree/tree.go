@@ -121,8 +121,14 @@ func (t *Tree) childIndex() map[string][]string {
 	idx := map[string]map[string]bool{}
 	for p := range t.entries {
 		for p != "/" {
-			dir, name := path.Split(p)
-			dir = path.Clean(dir)
+			i := strings.LastIndexByte(p, '/')
+			dir, name := p[:i], p[i+1:]
+			if dir == "" {
+				dir = "/"
+			}
+			if idx[dir][name] {
+				break // the ancestors are indexed already: linear in depth
+			}
 			if idx[dir] == nil {
 				idx[dir] = map[string]bool{}
 			}

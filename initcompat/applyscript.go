@@ -2,7 +2,7 @@ package initcompat
 
 import (
 	"archive/tar"
-	"bytes"
+	"bufio"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -122,15 +122,19 @@ func WriteApplyScript(w io.Writer, p *Plan) error {
 		return err
 	}
 	q := func(p string) string { return `"$R"` + tree.ShellQuote(p) }
-	var b strings.Builder
-	b.WriteString("# initcompat apply: nothing runs before the last line.\ninitcompat_apply() {\nset -u\numask 022\n")
-	b.WriteString(`if [ -z "${INITCOMPAT_ROOT:-}" ] && [ "$(id -u)" != 0 ]; then
+	// Written as it is made: at 10,000 services the script is ~100 MB, and
+	// the plugin never holds it whole.
+	b := bufio.NewWriterSize(w, 1<<16)
+	// bufio keeps the first write error and returns it from Flush.
+	put := func(s string) { _, _ = b.WriteString(s) }
+	put("# initcompat apply: nothing runs before the last line.\ninitcompat_apply() {\nset -u\numask 022\n")
+	put(`if [ -z "${INITCOMPAT_ROOT:-}" ] && [ "$(id -u)" != 0 ]; then
 	echo "initcompat: writing the image needs root, and this shell runs as $(id -un); set use_sudo = true or an execute_command that becomes root" >&2
 	exit 77
 fi
 `)
-	b.WriteString(shellLib)
-	b.WriteString(`fail() {
+	put(shellLib)
+	put(`fail() {
 	echo "initcompat: $*" >&2
 	if recover; then
 		echo "initcompat: nothing was changed" >&2
@@ -156,80 +160,110 @@ lock
 trap 'echo "initcompat: interrupted" >&2; recover; unlock; exit 129' HUP INT TERM PIPE
 if exists "$J"; then fail "an apply interrupted since the snapshot left $J; run the build again (it recovers first)"; fi
 `)
-	archive, sum, err := stageArchive(steps)
-	if err != nil {
-		return err
-	}
-	if archive != "" {
-		b.WriteString("payload() {\n\tbase64 -d <<'INITCOMPAT_PAYLOAD'\n")
-		for len(archive) > 76 {
-			b.WriteString(archive[:76] + "\n")
-			archive = archive[76:]
+	if hasStaged(steps) {
+		put("payload() {\n\tbase64 -d <<'INITCOMPAT_PAYLOAD'\n")
+		sum, err := writeArchive(b, steps)
+		if err != nil {
+			return err
 		}
-		b.WriteString(archive + "\nINITCOMPAT_PAYLOAD\n}\n")
-		fmt.Fprintf(&b, "[ \"$(payload | sha256sum | cut -c1-64)\" = %s ] || fail 'the payload arrived damaged'\n", sum)
+		put("INITCOMPAT_PAYLOAD\n}\n")
+		fmt.Fprintf(b, "[ \"$(payload | sha256sum | cut -c1-64)\" = %s ] || fail 'the payload arrived damaged'\n", sum)
 	}
 	unpacked := false
 	for i := 0; i < len(steps); i++ {
 		s := steps[i]
 		switch s.Op {
 		case StepIsDir:
-			fmt.Fprintf(&b, "isdir %s\n", q(s.Path))
+			fmt.Fprintf(b, "isdir %s\n", q(s.Path))
 		case StepAbsent:
-			fmt.Fprintf(&b, "absent %s\n", q(s.Path))
+			fmt.Fprintf(b, "absent %s\n", q(s.Path))
 		case StepIsFile:
-			fmt.Fprintf(&b, "isfile %s %s\n", q(s.Path), s.SHA256)
+			fmt.Fprintf(b, "isfile %s %s\n", q(s.Path), s.SHA256)
 		case StepIsLink:
-			fmt.Fprintf(&b, "islink %s %s\n", q(s.Path), tree.ShellQuote(s.Target))
+			fmt.Fprintf(b, "islink %s %s\n", q(s.Path), tree.ShellQuote(s.Target))
 		case StepJournal:
-			fmt.Fprintf(&b, "journal <<'INITCOMPAT_JOURNAL'\n%sINITCOMPAT_JOURNAL\n", s.Content)
+			fmt.Fprintf(b, "journal <<'INITCOMPAT_JOURNAL'\n%sINITCOMPAT_JOURNAL\n", s.Content)
 		case StepMkdir:
 			if path.Base(s.Path) == stageDir {
 				continue // made by the archive
 			}
-			fmt.Fprintf(&b, "mkdir -m %04o -- %s || fail %s\n", s.Mode, q(s.Path), tree.ShellQuote("cannot create "+s.Path))
+			fmt.Fprintf(b, "mkdir -m %04o -- %s || fail %s\n", s.Mode, q(s.Path), tree.ShellQuote("cannot create "+s.Path))
 		case StepWrite, StepSymlink:
 			if !unpacked {
 				unpacked = true
-				b.WriteString("payload | tar -x -m -p -P -f - -C \"${R:-/}\" || fail 'cannot unpack the staged files'\n")
+				put("payload | tar -x -m -p -P -f - -C \"${R:-/}\" || fail 'cannot unpack the staged files'\n")
 			}
 		case StepRename:
 			// Renames from one stage directory into its directory go in
 			// one mv: the commit of 10,000 files is a few processes.
 			dir := path.Dir(s.Target)
 			if path.Dir(s.Path) != StageDir(dir) {
-				fmt.Fprintf(&b, "mv -f -T -- %s %s || fail %s\n", q(s.Path), q(s.Target), tree.ShellQuote("cannot move "+s.Path+" to "+s.Target))
+				fmt.Fprintf(b, "mv -f -T -- %s %s || fail %s\n", q(s.Path), q(s.Target), tree.ShellQuote("cannot move "+s.Path+" to "+s.Target))
 				continue
 			}
-			fmt.Fprintf(&b, "mv -f -t %s --", q(dir))
+			fmt.Fprintf(b, "mv -f -t %s --", q(dir))
 			for ; i < len(steps) && steps[i].Op == StepRename && path.Dir(steps[i].Path) == StageDir(dir); i++ {
-				fmt.Fprintf(&b, " %s", q(steps[i].Path))
+				fmt.Fprintf(b, " %s", q(steps[i].Path))
 			}
 			i--
-			fmt.Fprintf(&b, " || fail %s\n", tree.ShellQuote("cannot rename the staged files into "+dir))
+			fmt.Fprintf(b, " || fail %s\n", tree.ShellQuote("cannot rename the staged files into "+dir))
 		case StepFinish:
-			b.WriteString("trap '' HUP INT TERM PIPE\nrecover 2>/dev/null || echo \"initcompat: warning: the image is complete, tidying failed; the next run tidies\" >&2\nunlock\n")
+			put("trap '' HUP INT TERM PIPE\nrecover 2>/dev/null || echo \"initcompat: warning: the image is complete, tidying failed; the next run tidies\" >&2\nunlock\n")
 		case StepCompleted:
-			fmt.Fprintf(&b, "echo \"initcompat: applied %d change(s)\"\necho %s\n", len(p.Changes), CompletedToken)
+			fmt.Fprintf(b, "echo \"initcompat: applied %d change(s)\"\necho %s\n", len(p.Changes), CompletedToken)
 		}
 	}
-	b.WriteString("}\ninitcompat_apply\n")
-	_, err = io.WriteString(w, b.String())
-	return err
+	put("}\ninitcompat_apply\n")
+	return b.Flush()
 }
 
-// stageArchive packs every staged file and link, with their stage
-// directories, as base64 text, and gives the archive's sha256.
-func stageArchive(steps []Step) (string, string, error) {
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	hdr := func(h *tar.Header) error {
+func hasStaged(steps []Step) bool {
+	for _, s := range steps {
+		if s.Op == StepWrite || s.Op == StepSymlink {
+			return true
+		}
+	}
+	return false
+}
+
+// lineWriter breaks base64 text into 76-column lines.
+type lineWriter struct {
+	w   io.Writer
+	col int
+}
+
+func (l *lineWriter) Write(p []byte) (int, error) {
+	n := 0
+	for len(p) > 0 {
+		chunk := min(76-l.col, len(p))
+		if _, err := l.w.Write(p[:chunk]); err != nil {
+			return n, err
+		}
+		n += chunk
+		p = p[chunk:]
+		if l.col += chunk; l.col == 76 {
+			if _, err := l.w.Write([]byte{'\n'}); err != nil {
+				return n, err
+			}
+			l.col = 0
+		}
+	}
+	return n, nil
+}
+
+// writeArchive streams every staged file and link, with their stage
+// directories, as a tar archive in base64 lines, and gives its sha256.
+func writeArchive(w io.Writer, steps []Step) (string, error) {
+	lw := &lineWriter{w: w}
+	enc := base64.NewEncoder(base64.StdEncoding, lw)
+	h := sha256.New()
+	tw := tar.NewWriter(io.MultiWriter(enc, h))
+	hdr := func(hd *tar.Header) error {
 		// A fixed time keeps headers in the compact ustar format and the plan
 		// deterministic; tar -m gives the files the time of the apply.
-		h.Uname, h.Gname, h.ModTime = "root", "root", time.Unix(0, 0)
-		return tw.WriteHeader(h)
+		hd.Uname, hd.Gname, hd.ModTime = "root", "root", time.Unix(0, 0)
+		return tw.WriteHeader(hd)
 	}
-	n := 0
 	for _, s := range steps {
 		name := strings.TrimPrefix(s.Path, "/")
 		var err error
@@ -242,20 +276,21 @@ func stageArchive(steps []Step) (string, string, error) {
 			if err = hdr(&tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: int64(s.Mode), Size: int64(len(s.Content))}); err == nil {
 				_, err = tw.Write(s.Content)
 			}
-		default:
-			continue
 		}
 		if err != nil {
-			return "", "", fmt.Errorf("packing %s: %w", s.Path, err)
+			return "", fmt.Errorf("packing %s: %w", s.Path, err)
 		}
-		n++
-	}
-	if n == 0 {
-		return "", "", nil
 	}
 	if err := tw.Close(); err != nil {
-		return "", "", fmt.Errorf("packing the staged files: %w", err)
+		return "", fmt.Errorf("packing the staged files: %w", err)
 	}
-	h := sha256.Sum256(buf.Bytes())
-	return base64.StdEncoding.EncodeToString(buf.Bytes()), hex.EncodeToString(h[:]), nil
+	if err := enc.Close(); err != nil {
+		return "", fmt.Errorf("packing the staged files: %w", err)
+	}
+	if lw.col > 0 {
+		if _, err := w.Write([]byte{'\n'}); err != nil {
+			return "", err
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -42,10 +42,10 @@ func ParseManifest(data []byte) (*Manifest, error) {
 }
 
 func (m *Manifest) index() map[string]ManifestEntry {
-	out := map[string]ManifestEntry{}
 	if m == nil {
-		return out
+		return map[string]ManifestEntry{}
 	}
+	out := make(map[string]ManifestEntry, len(m.Entries))
 	for _, e := range m.Entries {
 		out[e.Path] = e
 	}
@@ -55,6 +55,9 @@ func (m *Manifest) index() map[string]ManifestEntry {
 // next returns the manifest after changes are applied over prev.
 func nextManifest(prev *Manifest, version string, changes []Change) []byte {
 	idx := prev.index()
+	if prev == nil {
+		idx = make(map[string]ManifestEntry, len(changes))
+	}
 	for _, c := range changes {
 		e := ManifestEntry{Path: c.Path, Service: c.Service, Shim: c.Shim}
 		switch c.Op {

@@ -120,7 +120,7 @@ func TestCheckModeFailsAndPlanWritesNothing(t *testing.T) {
 		if (err != nil) != wantErr {
 			t.Errorf("mode %s: err %v\n%s", mode, err, ui)
 		}
-		if !strings.Contains(ui.String(), "write   /etc/init.d/hello") {
+		if !strings.Contains(ui.String(), "hello: lsb-redirect: write /etc/init.d/hello (1 file, 7 links") {
 			t.Errorf("mode %s did not print the plan:\n%s", mode, ui)
 		}
 	}

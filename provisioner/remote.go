@@ -50,6 +50,8 @@ func (p *Provisioner) remoteCommand(generated map[string]interface{}) (string, e
 type remote struct {
 	comm    packersdk.Communicator
 	command string
+	// whole lists files read whatever their size (the manifest).
+	whole []string
 }
 
 // Snapshot reads the watched paths; with recover, an interrupted apply's
@@ -59,8 +61,23 @@ func (r *remote) Snapshot(ctx context.Context, ws []tree.Watch, recover bool) (*
 	if recover {
 		script = initcompat.RecoveryScript() + script
 	}
-	var out bytes.Buffer
-	stderr, status, err := r.run(ctx, strings.NewReader(script), &out)
+	// The stream is parsed as it arrives, each file's cap applied while
+	// reading: a large file costs its size in memory only when it is read.
+	pr, pw := io.Pipe()
+	counted := &countingReader{r: pr}
+	type parsed struct {
+		t   *tree.Tree
+		err error
+	}
+	done := make(chan parsed, 1)
+	go func() {
+		t, err := tree.FromTar(counted, 0, r.whole...)
+		_, _ = io.Copy(io.Discard, pr) // let the command finish whatever happened
+		done <- parsed{t, err}
+	}()
+	stderr, status, err := r.run(ctx, strings.NewReader(script), pw)
+	_ = pw.Close()
+	res := <-done
 	if err != nil {
 		return nil, "", err
 	}
@@ -70,14 +87,24 @@ func (r *remote) Snapshot(ctx context.Context, ws []tree.Watch, recover bool) (*
 	if status != 0 && (status != 1 || !strings.Contains(stderr, "changed as we read it")) {
 		return nil, recovered, commandError("snapshot", status, stderr)
 	}
-	if out.Len() == 0 {
+	if counted.n == 0 {
 		return nil, recovered, fmt.Errorf("the snapshot command printed nothing (exit %d): the communicator did not run it; with communicator = \"none\" set root_dir", status)
 	}
-	t, err := tree.FromTar(&out, 0)
-	if err != nil {
-		return nil, recovered, fmt.Errorf("%w (stderr: %s)", err, strings.TrimSpace(stderr))
+	if res.err != nil {
+		return nil, recovered, fmt.Errorf("%w (stderr: %s)", res.err, strings.TrimSpace(stderr))
 	}
-	return t, recovered, nil
+	return res.t, recovered, nil
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // recoverAfter runs the recovery of an apply that was killed, and says what
@@ -102,12 +129,13 @@ func recoveredLine(stderr string) string {
 }
 
 func (r *remote) Apply(ctx context.Context, plan *initcompat.Plan) error {
-	script, err := initcompat.ApplyScript(plan)
-	if err != nil {
-		return err
-	}
+	// The script is written into the command's standard input as it is
+	// made, never held whole.
+	pr, pw := io.Pipe()
+	go func() { _ = pw.CloseWithError(initcompat.WriteApplyScript(pw, plan)) }()
 	var out bytes.Buffer
-	stderr, status, err := r.run(ctx, strings.NewReader(script), &out)
+	stderr, status, err := r.run(ctx, pr, &out)
+	_ = pr.Close()
 	if err != nil {
 		return err
 	}

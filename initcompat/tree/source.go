@@ -13,12 +13,29 @@ import (
 	"strings"
 )
 
-// FromTar builds a tree from the stream SnapshotScript writes: the stat
-// listing first, then the content paths, relative to the image root.
-func FromTar(r io.Reader, maxSize int64) (*Tree, error) {
+// capFor gives the content cap of a path: maxSize (DefaultMaxFileSize when
+// 0), none for the paths in whole (initcompat's own manifest, which grows
+// with the image and must always be read).
+func capFor(maxSize int64, whole []string) func(p string) int64 {
 	if maxSize <= 0 {
 		maxSize = DefaultMaxFileSize
 	}
+	return func(p string) int64 {
+		for _, w := range whole {
+			if w == p {
+				return 1 << 40
+			}
+		}
+		return maxSize
+	}
+}
+
+// FromTar builds a tree from the stream SnapshotScript writes: the stat
+// listing first, then the content paths, relative to the image root. It
+// parses as the stream arrives; a file over its cap is skipped, not read.
+func FromTar(r io.Reader, maxSize int64, whole ...string) (*Tree, error) {
+	limit := capFor(maxSize, whole)
+	maxSize = limit("")
 	t := New()
 	tr := tar.NewReader(r)
 	sawStat := false
@@ -54,7 +71,7 @@ func FromTar(r io.Reader, maxSize int64) (*Tree, error) {
 			e.Kind, e.Target = Symlink, h.Linkname
 		case tar.TypeReg:
 			e.Kind = File
-			if h.Size > maxSize {
+			if h.Size > limit(p) {
 				e.Omitted, e.TooLarge, e.Size = true, true, h.Size
 			} else if e.Data, err = io.ReadAll(tr); err != nil {
 				return nil, fmt.Errorf("snapshot stream: %s: %w", p, err)
@@ -114,10 +131,8 @@ func (t *Tree) addStatList(data []byte) error {
 // FromDir builds a tree from an image mounted or unpacked at dir. All
 // access goes through os.Root, and no symlink is followed: the result is
 // the one FromTar gives for the same image.
-func FromDir(dir string, ws []Watch, maxSize int64) (*Tree, error) {
-	if maxSize <= 0 {
-		maxSize = DefaultMaxFileSize
-	}
+func FromDir(dir string, ws []Watch, maxSize int64, whole ...string) (*Tree, error) {
+	limit := capFor(maxSize, whole)
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return nil, fmt.Errorf("opening image root: %w", err)
@@ -126,7 +141,7 @@ func FromDir(dir string, ws []Watch, maxSize int64) (*Tree, error) {
 	t := New()
 	for _, w := range ws {
 		if w.Pattern != "" {
-			if err := t.addMatching(root, w, maxSize); err != nil {
+			if err := t.addMatching(root, w, limit); err != nil {
 				return nil, err
 			}
 			continue
@@ -135,7 +150,7 @@ func FromDir(dir string, ws []Watch, maxSize int64) (*Tree, error) {
 			continue
 		}
 		if w.Content {
-			if err := t.addContent(root, w.Path, maxSize); err != nil {
+			if err := t.addContent(root, w.Path, limit); err != nil {
 				return nil, err
 			}
 			continue
@@ -177,7 +192,7 @@ func linked(root *os.Root, rel string) bool {
 	return false
 }
 
-func (t *Tree) addMatching(root *os.Root, w Watch, maxSize int64) error {
+func (t *Tree) addMatching(root *os.Root, w Watch, limit func(string) int64) error {
 	if linked(root, w.Path+"/x") {
 		return nil
 	}
@@ -192,7 +207,7 @@ func (t *Tree) addMatching(root *os.Root, w Watch, maxSize int64) error {
 	}
 	for _, n := range names {
 		if ok, _ := path.Match(w.Pattern, n); ok {
-			if err := t.addOne(root, path.Join(w.Path, n), maxSize); err != nil {
+			if err := t.addOne(root, path.Join(w.Path, n), path.Join(w.Path, n), limit); err != nil {
 				return err
 			}
 		}
@@ -201,24 +216,57 @@ func (t *Tree) addMatching(root *os.Root, w Watch, maxSize int64) error {
 }
 
 // addContent records rel and, when it is a real directory, everything below.
-func (t *Tree) addContent(root *os.Root, rel string, maxSize int64) error {
+func (t *Tree) addContent(root *os.Root, rel string, limit func(string) int64) error {
 	fi, err := root.Lstat(rel)
 	if err != nil {
 		return nil
 	}
 	if !fi.IsDir() {
-		return t.addOne(root, rel, maxSize)
+		return t.addOne(root, rel, rel, limit)
 	}
-	return fs.WalkDir(root.FS(), rel, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return fmt.Errorf("image /%s: %w", p, err)
-		}
-		return t.addOne(root, p, maxSize)
-	})
+	if err := t.addOne(root, rel, rel, limit); err != nil {
+		return err
+	}
+	return t.walk(root, rel, rel, limit)
 }
 
-func (t *Tree) addOne(root *os.Root, rel string, maxSize int64) error {
-	fi, err := root.Lstat(rel)
+// walk records what is below the directory name (relative to parent), whose
+// path in the image is rel. Each directory is opened once as a root of its
+// own, so every entry costs one call relative to it rather than a walk from
+// the image's root (which made a 10,000-service snapshot take seconds).
+func (t *Tree) walk(parent *os.Root, name, rel string, limit func(string) int64) error {
+	dir, err := parent.OpenRoot(name)
+	if err != nil {
+		return fmt.Errorf("image /%s: %w", rel, err)
+	}
+	defer func() { _ = dir.Close() }()
+	d, err := dir.Open(".")
+	if err != nil {
+		return fmt.Errorf("image /%s: %w", rel, err)
+	}
+	names, err := d.Readdirnames(-1)
+	_ = d.Close()
+	if err != nil {
+		return fmt.Errorf("image /%s: %w", rel, err)
+	}
+	for _, n := range names {
+		p := rel + "/" + n
+		if err := t.addOne(dir, n, p, limit); err != nil {
+			return err
+		}
+		if e := t.entries["/"+p]; e != nil && e.Kind == Dir {
+			if err := t.walk(dir, n, p, limit); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// addOne records name (relative to root), whose path in the image is rel.
+func (t *Tree) addOne(root *os.Root, name, rel string, limit func(string) int64) error {
+	maxSize := limit("/" + rel)
+	fi, err := root.Lstat(name)
 	if err != nil {
 		return fmt.Errorf("image /%s: %w", rel, err)
 	}
@@ -226,7 +274,7 @@ func (t *Tree) addOne(root *os.Root, rel string, maxSize int64) error {
 	switch {
 	case fi.Mode()&fs.ModeSymlink != 0:
 		e.Kind = Symlink
-		if e.Target, err = root.Readlink(rel); err != nil {
+		if e.Target, err = root.Readlink(name); err != nil {
 			return fmt.Errorf("image /%s: %w", rel, err)
 		}
 	case fi.IsDir():
@@ -239,11 +287,12 @@ func (t *Tree) addOne(root *os.Root, rel string, maxSize int64) error {
 		}
 		// OpenFile with O_NOFOLLOW semantics: os.Root refuses to leave the
 		// root, and Lstat above saw a regular file.
-		f, err := root.Open(rel)
+		f, err := root.Open(name)
 		if err != nil {
 			return fmt.Errorf("image /%s: %w", rel, err)
 		}
-		e.Data, err = io.ReadAll(io.LimitReader(f, maxSize+1))
+		e.Data = make([]byte, 0, fi.Size()+1)
+		e.Data, err = readAll(io.LimitReader(f, maxSize+1), e.Data)
 		_ = f.Close()
 		if err != nil {
 			return fmt.Errorf("image /%s: %w", rel, err)
@@ -252,4 +301,21 @@ func (t *Tree) addOne(root *os.Root, rel string, maxSize int64) error {
 		return nil
 	}
 	return t.Add(e)
+}
+
+// readAll reads r to its end into buf, which is sized for the whole file.
+func readAll(r io.Reader, buf []byte) ([]byte, error) {
+	for {
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if errors.Is(err, io.EOF) {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+	}
 }

@@ -118,7 +118,7 @@ func (t *Tree) childIndex() map[string][]string {
 	if t.children != nil {
 		return t.children
 	}
-	idx := map[string]map[string]bool{}
+	idx := make(map[string]map[string]bool, len(t.entries)/8)
 	for p := range t.entries {
 		for p != "/" {
 			i := strings.LastIndexByte(p, '/')

@@ -1,0 +1,219 @@
+// Command scalebench measures the plugin at scale, each phase in a process
+// of its own (a cold process, as Packer starts the plugin for every
+// build): an image with N enabled hand-installed services is planned
+// fresh, applied, planned again (nothing to do), and planned with one
+// service added. It drives the real Provisioner (Prepare, Provision) with
+// root_dir, or with a communicator that runs the real remote scripts with
+// the local sh, and prints wall time, the UI calls made, and the peak RSS
+// of each phase's process.
+//
+//	go run ./tools/scalebench -n 10000 [-transport remote] [-keep DIR]
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/pprof"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
+
+	"github.com/initcompat/packer-plugin-initcompat/provisioner"
+)
+
+func main() {
+	n := flag.Int("n", 10000, "number of services")
+	transport := flag.String("transport", "local", "local (root_dir) or remote (the remote scripts, run by the local sh)")
+	keep := flag.String("keep", "", "generate the image here and keep it")
+	phase := flag.String("phase", "", "internal: run one phase in this process")
+	root := flag.String("root", "", "internal: the image")
+	mode := flag.String("mode", "apply", "internal: the provisioner's mode")
+	flag.Parse()
+	if *phase != "" {
+		os.Exit(runPhase(*root, *mode, *transport))
+	}
+	dir := *keep
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "scalebench")
+		if err != nil {
+			fail(err)
+		}
+		defer func() { _ = os.RemoveAll(tmp) }()
+		dir = tmp
+	}
+	if err := generate(dir, *n); err != nil {
+		fail(err)
+	}
+	fmt.Printf("%d services, %s transport\n", *n, *transport)
+	fmt.Printf("%-10s %9s %12s %9s %s\n", "phase", "wall", "peak RSS", "UI calls", "result")
+	for _, p := range []struct{ name, mode string }{
+		{"fresh", "plan"}, {"apply", "apply"}, {"second", "apply"}, {"plus-one", "plan"},
+	} {
+		if p.name == "plus-one" {
+			if err := addService(dir, *n); err != nil {
+				fail(err)
+			}
+		}
+		self, _ := os.Executable()
+		cmd := exec.Command(self, "-phase", p.name, "-root", dir, "-mode", p.mode, "-transport", *transport)
+		var out strings.Builder
+		cmd.Stdout, cmd.Stderr = &out, &out
+		start := time.Now()
+		err := cmd.Run()
+		wall := time.Since(start)
+		rss := int64(0)
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			rss = ru.Maxrss // KiB on Linux
+		}
+		result := strings.TrimSpace(out.String())
+		if err != nil {
+			result = "FAILED: " + result
+		}
+		fmt.Printf("%-10s %8.2fs %9.0f MiB %s\n", p.name, wall.Seconds(), float64(rss)/1024, result)
+	}
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "scalebench:", err)
+	os.Exit(1)
+}
+
+// runPhase provisions the image once, as a build would, and prints the UI
+// calls it made and the plan's size.
+func runPhase(root, mode, transport string) int {
+	if f := os.Getenv("SCALEBENCH_PROFILE"); f != "" {
+		out, err := os.Create(f)
+		if err == nil && pprof.StartCPUProfile(out) == nil {
+			defer pprof.StopCPUProfile()
+		}
+	}
+	log.SetOutput(io.Discard) // the plugin's debug log
+	p := new(provisioner.Provisioner)
+	raw := map[string]interface{}{"mode": mode}
+	generated := map[string]interface{}{"User": "root"}
+	var comm packersdk.Communicator
+	if transport == "local" {
+		raw["root_dir"] = root
+		generated["ConnType"] = "none"
+	} else {
+		comm = &shComm{root: root}
+		raw["use_sudo"] = false
+		generated["ConnType"] = "ssh"
+	}
+	if err := p.Prepare(raw); err != nil {
+		fmt.Println(err)
+		return 1
+	}
+	ui := &countUI{}
+	if err := p.Provision(context.Background(), ui, comm, generated); err != nil {
+		fmt.Println(err)
+		return 1 // the profile is not needed for a failed phase
+	}
+	fmt.Printf("%9d %s", ui.calls.Load(), ui.last.Load())
+	return 0
+}
+
+// countUI counts the UI calls, keeping the last headline.
+type countUI struct {
+	calls atomic.Int64
+	last  atomic.Value
+}
+
+func (u *countUI) say(s string) {
+	u.calls.Add(1)
+	if os.Getenv("SCALEBENCH_SHOW") != "" {
+		fmt.Fprintln(os.Stderr, s)
+	}
+	if i := strings.LastIndex(s, "\n"); i >= 0 {
+		s = s[i+1:]
+	}
+	u.last.Store(s)
+}
+func (u *countUI) Ask(string) (string, error)                                        { return "", nil }
+func (u *countUI) Askf(string, ...any) (string, error)                               { return "", nil }
+func (u *countUI) Say(s string)                                                      { u.say(s) }
+func (u *countUI) Sayf(f string, a ...any)                                           { u.say(fmt.Sprintf(f, a...)) }
+func (u *countUI) Message(s string)                                                  { u.say(s) }
+func (u *countUI) Error(s string)                                                    { u.say(s) }
+func (u *countUI) Errorf(f string, a ...any)                                         { u.say(fmt.Sprintf(f, a...)) }
+func (u *countUI) Machine(string, ...string)                                         {}
+func (u *countUI) TrackProgress(_ string, _, _ int64, s io.ReadCloser) io.ReadCloser { return s }
+
+// shComm runs each command with the local sh, with INITCOMPAT_ROOT
+// pointing the scripts at the image: the remote transport's real scripts,
+// without SSH.
+type shComm struct{ root string }
+
+func (c *shComm) Start(ctx context.Context, rc *packersdk.RemoteCmd) error {
+	cmd := exec.CommandContext(ctx, "sh", "-c", rc.Command)
+	cmd.Env = append(os.Environ(), "INITCOMPAT_ROOT="+c.root)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = rc.Stdin, rc.Stdout, rc.Stderr
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	go func() {
+		_ = cmd.Wait()
+		rc.SetExited(cmd.ProcessState.ExitCode())
+	}()
+	return nil
+}
+
+func (c *shComm) Upload(string, io.Reader, *os.FileInfo) error { return fmt.Errorf("no uploads") }
+func (c *shComm) UploadDir(string, string, []string) error     { return fmt.Errorf("no uploads") }
+func (c *shComm) Download(string, io.Writer) error             { return fmt.Errorf("no downloads") }
+func (c *shComm) DownloadDir(string, string, []string) error   { return fmt.Errorf("no downloads") }
+
+// generate writes a Debian-like image with n enabled custom services.
+func generate(dir string, n int) error {
+	for _, d := range []string{"etc/init.d", "etc/systemd/system/multi-user.target.wants", "usr/lib/systemd/system", "usr/sbin", "usr/bin", "var/lib",
+		"etc/rc0.d", "etc/rc1.d", "etc/rc2.d", "etc/rc3.d", "etc/rc4.d", "etc/rc5.d", "etc/rc6.d"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			return err
+		}
+	}
+	files := map[string]string{
+		"etc/os-release":                           "ID=debian\nVERSION_ID=\"12\"\n",
+		"usr/lib/systemd/systemd":                  "",
+		"usr/sbin/update-rc.d":                     "",
+		"usr/bin/systemctl":                        "",
+		"usr/lib/systemd/system/multi-user.target": "[Unit]\nDescription=Multi-User System\n",
+	}
+	for p, c := range files {
+		if err := os.WriteFile(filepath.Join(dir, p), []byte(c), 0o755); err != nil {
+			return err
+		}
+	}
+	for _, l := range [][2]string{{"lib", "usr/lib"}, {"sbin", "usr/sbin"}, {"bin", "usr/bin"}} {
+		if err := os.Symlink(l[1], filepath.Join(dir, l[0])); err != nil && !os.IsExist(err) {
+			return err
+		}
+	}
+	for i := 0; i < n; i++ {
+		if err := addService(dir, i); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func addService(dir string, i int) error {
+	name := fmt.Sprintf("svc%05d.service", i)
+	unit := fmt.Sprintf("[Unit]\nDescription=service %d\nAfter=network-online.target\n\n[Service]\nExecStart=/usr/local/bin/svc %d\n\n[Install]\nWantedBy=multi-user.target\n", i, i)
+	if err := os.WriteFile(filepath.Join(dir, "etc/systemd/system", name), []byte(unit), 0o644); err != nil {
+		return err
+	}
+	link := filepath.Join(dir, "etc/systemd/system/multi-user.target.wants", name)
+	if err := os.Symlink("/etc/systemd/system/"+name, link); err != nil && !os.IsExist(err) {
+		return err
+	}
+	return nil
+}

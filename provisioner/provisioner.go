@@ -213,7 +213,7 @@ func (p *Provisioner) policy() initcompat.Policy {
 }
 
 // memoryLimit is the plugin's soft memory limit (runtime/debug).
-const memoryLimit = 160 << 20
+const memoryLimit = 224 << 20
 
 // transport reads and writes the image.
 type transport interface {

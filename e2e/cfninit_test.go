@@ -91,7 +91,7 @@ func TestSystemctlPathOnSplitUsr(t *testing.T) {
 	if !ok {
 		t.Fatal("packer build failed")
 	}
-	contains(t, out, "symlink /usr/bin/systemctl (1 link)", "plan")
+	contains(t, out, "symlink /usr/bin/systemctl -> /bin/systemctl", "plan")
 	noChanges(t, map[string]string{"root_dir": img, "cfn_templates": `["` + tmpl + `"]`})
 	m := boot(t, img)
 	// What cfn-init 2.x runs for {enabled: true, ensureRunning: true}.

@@ -29,7 +29,7 @@ func TestUpstartJobBecomesUnit(t *testing.T) {
 	if !ok {
 		t.Fatal("packer build failed")
 	}
-	contains(t, out, "hello-upstart: upstart-to-systemd: write /etc/initcompat/jobs/hello-upstart/pre-start", "plan")
+	contains(t, out, "write   /etc/systemd/system/hello-upstart.service", "plan")
 	noChanges(t, map[string]string{"root_dir": img})
 	m = boot(t, img)
 	m.must("cat /etc/systemd/system/hello-upstart.service")

@@ -173,6 +173,9 @@ func (p *Plan) Brief() string {
 	}
 	var b strings.Builder
 	b.WriteString(p.Headline() + "\n")
+	for _, c := range p.Summary.CfnInit {
+		fmt.Fprintf(&b, "  cfn-init: %s\n", c.Where())
+	}
 	for _, g := range groups {
 		who := g.service + ": " + g.shim
 		if g.service == "" {

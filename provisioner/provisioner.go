@@ -212,6 +212,9 @@ func (p *Provisioner) policy() initcompat.Policy {
 	return pol
 }
 
+// detailedPlan is the largest plan shown change by change.
+const detailedPlan = 200
+
 // memoryLimit is the plugin's soft memory limit (runtime/debug).
 const memoryLimit = 224 << 20
 
@@ -252,9 +255,14 @@ func (p *Provisioner) Provision(ctx context.Context, ui packersdk.Ui, comm packe
 	// A headline, then the plan in one message: one line per service and
 	// shim, every finding; each change is in report_file. A 10,000-service
 	// plan is a few UI calls, not 80,000.
+	// A small plan is shown change by change; a large one by service and
+	// shim (every change is in report_file either way).
 	ui.Say("initcompat: " + plan.Headline())
-	brief := plan.Brief()
-	ui.Say("initcompat: " + strings.ReplaceAll(brief[strings.Index(brief, "\n")+1:], "\n", "\ninitcompat: "))
+	text := plan.Brief()
+	if len(plan.Changes) <= detailedPlan {
+		text = strings.TrimRight(plan.Text(), "\n")
+	}
+	ui.Say("initcompat: " + strings.ReplaceAll(text[strings.Index(text, "\n")+1:], "\n", "\ninitcompat: "))
 	fail := func(err error) error {
 		if rerr := p.writeReport(plan, false); rerr != nil {
 			ui.Error(rerr.Error())

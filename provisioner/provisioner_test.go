@@ -2,7 +2,10 @@ package provisioner
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -120,7 +123,7 @@ func TestCheckModeFailsAndPlanWritesNothing(t *testing.T) {
 		if (err != nil) != wantErr {
 			t.Errorf("mode %s: err %v\n%s", mode, err, ui)
 		}
-		if !strings.Contains(ui.String(), "hello: lsb-redirect: write /etc/init.d/hello (1 file, 7 links") {
+		if !strings.Contains(ui.String(), "write   /etc/init.d/hello") {
 			t.Errorf("mode %s did not print the plan:\n%s", mode, ui)
 		}
 	}
@@ -170,5 +173,29 @@ ordering {
 	if err := new(Provisioner).Prepare(map[string]interface{}{"ordering": []map[string]interface{}{{"unit": "app"}}}); err == nil ||
 		!strings.Contains(err.Error(), "set after, before, wants or requires_mounts_for") {
 		t.Fatalf("an empty ordering block: %v", err)
+	}
+}
+
+// A plan over detailedPlan changes is shown by service and shim, in one
+// call after the headline.
+func TestLargePlanIsBrief(t *testing.T) {
+	dir := helloImage(t)
+	for i := 0; i < 30; i++ {
+		name := fmt.Sprintf("etc/systemd/system/svc%02d.service", i)
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("[Service]\nExecStart=/bin/true\n[Install]\nWantedBy=multi-user.target\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := new(Provisioner)
+	if err := p.Prepare(map[string]interface{}{"root_dir": dir, "mode": "plan"}); err != nil {
+		t.Fatal(err)
+	}
+	ui := newRecordUI(t)
+	if err := p.Provision(context.Background(), ui, nil, map[string]interface{}{"ConnType": "none"}); err != nil {
+		t.Fatal(err)
+	}
+	out := ui.String()
+	if !strings.Contains(out, "svc07: lsb-redirect: write /etc/init.d/svc07 (1 file, 7 links)") || strings.Contains(out, "symlink /etc/rc2.d/K01svc07") {
+		t.Fatalf("a %d-service plan is not shown by service:\n%s", 31, out)
 	}
 }

@@ -248,11 +248,14 @@ func (p *Plan) Steps() ([]Step, error) {
 			steps = append(steps, Step{Op: StepIsFile, Path: c.Path, SHA256: c.Prior.SHA256})
 		case "symlink":
 			steps = append(steps, Step{Op: StepIsLink, Path: c.Path, Target: c.Prior.Target})
+		case "dir":
+			steps = append(steps, Step{Op: StepIsDir, Path: c.Path})
 		}
 	}
 
-	// stage, under the journal.
-	steps = append(steps, Step{Op: StepJournal, State: JournalBegin, Content: j.Encode()})
+	// stage, under the journal (its content is filled in below).
+	begin := len(steps)
+	steps = append(steps, Step{Op: StepJournal, State: JournalBegin})
 	for _, c := range p.Changes {
 		if c.Op == OpMkdir {
 			steps = append(steps, Step{Op: StepMkdir, Path: c.Path, Mode: c.Mode})
@@ -272,10 +275,17 @@ func (p *Plan) Steps() ([]Step, error) {
 		if len(g.Aside) > 0 {
 			steps = append(steps, Step{Op: StepMkdir, Path: AsideDir(g.Dir), Mode: 0o700})
 		}
-		for _, c := range g.Aside {
-			steps = append(steps, Step{Op: StepRename, Path: c.Path, Target: AsideName(c.Path)})
-		}
 	}
+	// Set aside deepest first: a directory that goes (mode = "remove")
+	// goes after what was in it. Recovery moves them back shallowest first.
+	aside := append([]string(nil), j.Aside...)
+	sort.SliceStable(aside, func(a, b int) bool { return depth(aside[a]) > depth(aside[b]) })
+	j.Aside = aside
+	for _, p := range aside {
+		steps = append(steps, Step{Op: StepRename, Path: p, Target: AsideName(p)})
+	}
+
+	steps[begin].Content = j.Encode()
 
 	// commit, manifest last (its directory sorts last in ByDir).
 	steps = append(steps, Step{Op: StepJournal, State: JournalCommit, Content: j.in(JournalCommit).Encode()})
@@ -290,3 +300,5 @@ func (p *Plan) Steps() ([]Step, error) {
 		Step{Op: StepCompleted})
 	return steps, nil
 }
+
+func depth(p string) int { return strings.Count(p, "/") }

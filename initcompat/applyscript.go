@@ -81,11 +81,11 @@ recover() {
 		done <"$J"
 	fi
 	if [ "$state" != done ]; then
-		while read -r k p; do
-			[ "$k" = aside ] || continue
+		# Shallowest first: a directory set aside comes back before its files.
+		sed -n 's/^aside //p' "$J" | sort | while IFS= read -r p; do
 			a=$R$(hidden ` + asideDir + ` "$p")
-			if exists "$a"; then mv -f -T -- "$a" "$R$p" || return 1; fi
-		done <"$J"
+			if exists "$a"; then mv -f -T -- "$a" "$R$p" || exit 1; fi
+		done || return 1
 	fi
 	while read -r k p; do
 		case $k in stagedir | asidedir) rm -rf -- "$R$p" || return 1 ;; esac

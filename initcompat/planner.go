@@ -370,6 +370,9 @@ func (pl *planner) notOurs(p string, e *tree.Entry) string {
 func (pl *planner) finish() {
 	mp := pl.pol.manifestPath()
 	if len(pl.plan.Changes) > 0 && len(pl.plan.Errors()) == 0 {
+		// The manifest's directory first, so that the manifest lists it
+		// and mode = "remove" takes it away when initcompat made it.
+		pl.ensureDir("", ShimManifest, path.Dir(mp))
 		content := nextManifest(pl.inv.Manifest, pl.pol.Version, pl.plan.Changes)
 		if !pl.writeFile("", ShimManifest, mp, 0o644, content, "records what initcompat wrote, for the next run and for people") {
 			// Without its manifest the next run would take initcompat's

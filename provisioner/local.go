@@ -259,7 +259,10 @@ func recoverRoot(root *os.Root) (string, error) {
 		}
 	}
 	if j.State != initcompat.JournalDone {
-		for _, p := range j.Aside {
+		// Shallowest first: a directory set aside comes back before its files.
+		aside := append([]string(nil), j.Aside...)
+		sort.Strings(aside)
+		for _, p := range aside {
 			if a := initcompat.AsideName(p); exists(a) {
 				if err := root.Rename(rel(a), rel(p)); err != nil {
 					return "", fmt.Errorf("moving %s back: %w", p, err)

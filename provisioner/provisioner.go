@@ -31,6 +31,8 @@ const (
 	ModeApply = "apply"
 	ModePlan  = "plan"
 	ModeCheck = "check"
+	// ModeRemove undoes what the manifest records.
+	ModeRemove = "remove"
 )
 
 // Config is the provisioner's HCL block.
@@ -40,7 +42,10 @@ type Config struct {
 	// What the run does: `apply` (the default) writes the missing shims;
 	// `plan` prints what apply would write and changes nothing; `check`
 	// fails the build when the image lacks any shim, for CI gates on images
-	// that were built elsewhere.
+	// that were built elsewhere; `remove` undoes what the manifest records
+	// (files and links initcompat wrote, links it removed for `disable`
+	// put back, its directories when empty, the manifest last), keeping
+	// anything a person changed since.
 	Mode string `mapstructure:"mode"`
 	// Services to bring into scope, by name with or without `.service`.
 	// Services installed by hand (a unit under /etc/systemd/system or
@@ -149,9 +154,9 @@ func (p *Provisioner) Prepare(raws ...interface{}) error {
 	switch c.Mode {
 	case "":
 		c.Mode = ModeApply
-	case ModeApply, ModePlan, ModeCheck:
+	case ModeApply, ModePlan, ModeCheck, ModeRemove:
 	default:
-		errs = packersdk.MultiErrorAppend(errs, fmt.Errorf("mode %q: want %q, %q or %q", c.Mode, ModeApply, ModePlan, ModeCheck))
+		errs = packersdk.MultiErrorAppend(errs, fmt.Errorf("mode %q: want %q, %q, %q or %q", c.Mode, ModeApply, ModePlan, ModeCheck, ModeRemove))
 	}
 	if c.ManifestPath == "" {
 		c.ManifestPath = initcompat.DefaultManifestPath
@@ -244,7 +249,8 @@ func (p *Provisioner) Provision(ctx context.Context, ui packersdk.Ui, comm packe
 	}
 	ws := tree.WithContent(tree.DefaultWatches, path.Dir(p.config.ManifestPath), initcompat.JournalPath)
 	ui.Say(fmt.Sprintf("initcompat: reading the image: units, init scripts, rc links, Upstart jobs and the manifest (%d watched paths)", len(ws)))
-	t, recovered, err := tr.Snapshot(ctx, ws, p.config.Mode == ModeApply)
+	writes := p.config.Mode == ModeApply || p.config.Mode == ModeRemove
+	t, recovered, err := tr.Snapshot(ctx, ws, writes)
 	if recovered != "" {
 		ui.Say("initcompat: recovered the image first: " + recovered)
 	}
@@ -252,6 +258,9 @@ func (p *Provisioner) Provision(ctx context.Context, ui packersdk.Ui, comm packe
 		return fmt.Errorf("initcompat: reading the image: %w", err)
 	}
 	plan := initcompat.BuildPlan(t, pol)
+	if p.config.Mode == ModeRemove {
+		plan = initcompat.BuildRemovePlan(t, pol)
+	}
 	// A headline, then the plan in one message: one line per service and
 	// shim, every finding; each change is in report_file. A 10,000-service
 	// plan is a few UI calls, not 80,000.
@@ -289,7 +298,11 @@ func (p *Provisioner) Provision(ctx context.Context, ui packersdk.Ui, comm packe
 	if err := tr.Apply(ctx, plan); err != nil {
 		return fail(fmt.Errorf("initcompat: writing the image: %w", err))
 	}
-	ui.Say(fmt.Sprintf("initcompat: applied %d change(s); manifest at %s", len(plan.Changes), p.config.ManifestPath))
+	if p.config.Mode == ModeRemove {
+		ui.Say(fmt.Sprintf("initcompat: removed what initcompat had written (%d change(s)); the manifest is gone", len(plan.Changes)))
+	} else {
+		ui.Say(fmt.Sprintf("initcompat: applied %d change(s); manifest at %s", len(plan.Changes), p.config.ManifestPath))
+	}
 	return p.writeReport(plan, true)
 }
 

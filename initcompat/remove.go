@@ -1,0 +1,98 @@
+package initcompat
+
+import (
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
+)
+
+// ShimRemove names the changes of mode = "remove".
+const ShimRemove = "remove"
+
+// BuildRemovePlan undoes what the manifest records: the files and links
+// initcompat wrote are removed, the links it removed for disable are put
+// back, the directories it made are removed when nothing else is in them,
+// and the manifest goes last. It goes through the same apply protocol as
+// any plan. A path a person changed since is kept, with a conflict
+// (dpkg's conffile rule again), and so is the directory holding it.
+func BuildRemovePlan(t *tree.Tree, pol Policy) *Plan {
+	inv := Inspect(t, pol)
+	mp := pol.manifestPath()
+	pl := &planner{inv: inv, pol: pol, mine: inv.Manifest.index(), dirs: map[string]bool{},
+		plan: &Plan{Version: pol.Version, ManifestPath: mp}}
+	pl.plan.Summary.Init = string(inv.Init)
+	pl.plan.Summary.Distro = strings.TrimSpace(inv.Distro.ID + " " + inv.Distro.VersionID)
+	if inv.Manifest == nil {
+		if _, ok := t.Lstat(mp); !ok {
+			pl.find(Info, "", ShimRemove, mp, "no manifest: initcompat has written nothing here, so there is nothing to remove")
+		} else {
+			pl.plan.Findings = append(pl.plan.Findings, inv.Problems...)
+		}
+		pl.plan.sort(mp)
+		return pl.plan
+	}
+	entries := append([]ManifestEntry(nil), inv.Manifest.Entries...)
+	// Deepest first: what is in a directory goes before the directory.
+	sort.Slice(entries, func(i, j int) bool { return entries[i].Path > entries[j].Path })
+	kept := map[string]bool{} // directories that keep something
+	keep := func(p string) {
+		for d := path.Dir(p); d != "/"; d = path.Dir(d) {
+			kept[d] = true
+		}
+	}
+	removed := map[string]bool{mp: true} // the manifest goes last
+	for _, m := range entries {
+		e, exists := t.Lstat(m.Path)
+		switch m.Kind {
+		case "file", "symlink":
+			switch {
+			case !exists:
+				// Gone already: nothing to undo.
+			case m.Kind == "file" && e.Kind == tree.File && !e.Omitted && sum(e.Data) == m.SHA256,
+				m.Kind == "symlink" && e.Kind == tree.Symlink && e.Target == m.Target:
+				pl.remove(m.Service, ShimRemove, m.Path, "written by initcompat ("+m.Shim+"): removed")
+				removed[m.Path] = true
+			default:
+				pl.conflict(m.Service, ShimRemove, m.Path, pl.notOurs(m.Path, e))
+				keep(m.Path)
+			}
+		case "removed":
+			if exists {
+				pl.conflict(m.Service, ShimRemove, m.Path, "initcompat removed this link for disable and something is there now; it is not put back")
+				keep(m.Path)
+				continue
+			}
+			pl.add(Change{Op: OpSymlink, Path: m.Path, Target: m.Target, Prior: Absent, Service: m.Service, Shim: ShimRemove,
+				Reason: "initcompat removed this link for disable (" + m.Shim + "): put back"})
+			keep(m.Path)
+		case "dir":
+			if !exists || e.Kind != tree.Dir || kept[m.Path] {
+				continue
+			}
+			empty := true
+			for _, c := range t.ReadDir(m.Path) {
+				if !removed[c.Path] {
+					empty = false
+					break
+				}
+			}
+			if !empty {
+				keep(m.Path)
+				continue
+			}
+			pl.add(Change{Op: OpRemove, Path: m.Path, Prior: Prior{Kind: "dir"}, Service: m.Service, Shim: ShimRemove,
+				Reason: "made by initcompat, empty once its files are gone: removed"})
+			removed[m.Path] = true
+		}
+	}
+	// The manifest last, and its directory when initcompat made it.
+	if e, ok := t.Lstat(mp); ok && e.Kind == tree.File {
+		pl.add(Change{Op: OpRemove, Path: mp, Prior: Prior{Kind: "file", SHA256: sum(e.Data)}, Shim: ShimRemove,
+			Reason: fmt.Sprintf("the manifest: everything it listed is undone (%d entries)", len(entries))})
+	}
+	pl.plan.sort(mp)
+	return pl.plan
+}

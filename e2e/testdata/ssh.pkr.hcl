@@ -14,6 +14,10 @@ variable "mode" {
   type    = string
   default = "apply"
 }
+variable "disable" {
+  type    = list(string)
+  default = []
+}
 
 source "null" "booted" {
   ssh_host             = "127.0.0.1"
@@ -28,6 +32,7 @@ build {
   provisioner "initcompat" {
     mode            = var.mode
     services        = ["hello"]
+    disable         = var.disable
     execute_command = var.execute_command
   }
 }

@@ -189,15 +189,20 @@ func (p *Plan) Brief() string {
 		}
 		fmt.Fprintf(&b, "  %s: %s (%s)\n", who, orNone(g.first), strings.Join(parts, ", "))
 	}
+	p.writeFindings(&b)
+	fmt.Fprintf(&b, "%d change(s), %d finding(s)", len(p.Changes), len(p.Findings))
+	return b.String()
+}
+
+// writeFindings writes one line per finding.
+func (p *Plan) writeFindings(b *strings.Builder) {
 	for _, f := range p.Findings {
 		at := ""
 		if f.Path != "" {
 			at = " " + f.Path + ":"
 		}
-		fmt.Fprintf(&b, "  %-7s [%s%s]%s %s\n", f.Level, f.Shim, svc(f.Service), at, f.Message)
+		fmt.Fprintf(b, "  %-7s [%s%s]%s %s\n", f.Level, f.Shim, svc(f.Service), at, f.Message)
 	}
-	fmt.Fprintf(&b, "%d change(s), %d finding(s)", len(p.Changes), len(p.Findings))
-	return b.String()
 }
 
 func opNoun(op Op, n int) string {
@@ -235,13 +240,7 @@ func (p *Plan) Text() string {
 		}
 		fmt.Fprintf(&b, "  %-7s %s  [%s%s] %s\n", verb, what, c.Shim, svc(c.Service), c.Reason)
 	}
-	for _, f := range p.Findings {
-		at := ""
-		if f.Path != "" {
-			at = " " + f.Path + ":"
-		}
-		fmt.Fprintf(&b, "  %-7s [%s%s]%s %s\n", f.Level, f.Shim, svc(f.Service), at, f.Message)
-	}
+	p.writeFindings(&b)
 	fmt.Fprintf(&b, "%d change(s), %d finding(s)\n", len(p.Changes), len(p.Findings))
 	return b.String()
 }

@@ -3,6 +3,7 @@ package initcompat
 import (
 	"archive/tar"
 	"bufio"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -161,8 +162,12 @@ trap 'echo "initcompat: interrupted" >&2; recover; unlock; exit 129' HUP INT TER
 if exists "$J"; then fail "an apply interrupted since the snapshot left $J; run the build again (it recovers first)"; fi
 `)
 	if hasStaged(steps) {
-		put("payload() {\n\tbase64 -d <<'INITCOMPAT_PAYLOAD'\n")
-		sum, err := writeArchive(b, steps)
+		if p.Gzip != "" {
+			put("payload() {\n\tbase64 -d <<'INITCOMPAT_PAYLOAD' | " + tree.ShellQuote(p.Gzip) + " -dc\n")
+		} else {
+			put("payload() {\n\tbase64 -d <<'INITCOMPAT_PAYLOAD'\n")
+		}
+		sum, err := writeArchive(b, steps, p.Gzip != "")
 		if err != nil {
 			return err
 		}
@@ -253,11 +258,19 @@ func (l *lineWriter) Write(p []byte) (int, error) {
 
 // writeArchive streams every staged file and link, with their stage
 // directories, as a tar archive in base64 lines, and gives its sha256.
-func writeArchive(w io.Writer, steps []Step) (string, error) {
+func writeArchive(w io.Writer, steps []Step, compress bool) (string, error) {
 	lw := &lineWriter{w: w}
 	enc := base64.NewEncoder(base64.StdEncoding, lw)
-	h := sha256.New()
-	tw := tar.NewWriter(io.MultiWriter(enc, h))
+	var out io.Writer = enc
+	var gz *gzip.Writer
+	if compress {
+		// Go's gzip header carries no time or name: the same plan gives
+		// the same script.
+		gz = gzip.NewWriter(enc)
+		out = gz
+	}
+	h := sha256.New() // of the tar itself, as payload | sha256sum sees it
+	tw := tar.NewWriter(io.MultiWriter(out, h))
 	hdr := func(hd *tar.Header) error {
 		// A fixed time keeps headers in the compact ustar format and the plan
 		// deterministic; tar -m gives the files the time of the apply.
@@ -283,6 +296,11 @@ func writeArchive(w io.Writer, steps []Step) (string, error) {
 	}
 	if err := tw.Close(); err != nil {
 		return "", fmt.Errorf("packing the staged files: %w", err)
+	}
+	if gz != nil {
+		if err := gz.Close(); err != nil {
+			return "", fmt.Errorf("packing the staged files: %w", err)
+		}
 	}
 	if err := enc.Close(); err != nil {
 		return "", fmt.Errorf("packing the staged files: %w", err)

@@ -55,6 +55,7 @@ type Tools struct {
 	Initctl     string
 	UpstartJob  string
 	SysvInstall string // systemd-sysv-install: systemctl enable keeps rc links in sync
+	Gzip        string // compresses the apply's payload
 }
 
 // Service is one service of the image, by its /etc/init.d name.
@@ -247,6 +248,7 @@ func findTools(t *tree.Tree) Tools {
 		Initctl:     first("/sbin/initctl"),
 		UpstartJob:  first("/lib/init/upstart-job"),
 		SysvInstall: first("/usr/lib/systemd/systemd-sysv-install", "/lib/systemd/systemd-sysv-install"),
+		Gzip:        first("/usr/bin/gzip", "/bin/gzip"),
 	}
 }
 

@@ -86,6 +86,9 @@ type Plan struct {
 	Summary      Summary   `json:"summary"`
 	Changes      []Change  `json:"changes"`
 	Findings     []Finding `json:"findings"`
+	// Gzip is the image's gzip: the apply script's payload is compressed
+	// when it is there (a third of the size on the wire).
+	Gzip string `json:"-"`
 }
 
 // Empty reports a plan with nothing to write.

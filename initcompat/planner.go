@@ -63,6 +63,7 @@ func BuildPlan(t *tree.Tree, pol Policy) *Plan {
 	pl.plan.Summary.Init = string(inv.Init)
 	pl.plan.Summary.Distro = strings.TrimSpace(inv.Distro.ID + " " + inv.Distro.VersionID)
 	pl.plan.Summary.CloudInit = inv.CloudInit
+	pl.plan.Gzip = inv.Tools.Gzip
 	pl.finish()
 	return pl.plan
 }

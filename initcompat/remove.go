@@ -25,6 +25,7 @@ func BuildRemovePlan(t *tree.Tree, pol Policy) *Plan {
 		plan: &Plan{Version: pol.Version, ManifestPath: mp}}
 	pl.plan.Summary.Init = string(inv.Init)
 	pl.plan.Summary.Distro = strings.TrimSpace(inv.Distro.ID + " " + inv.Distro.VersionID)
+	pl.plan.Gzip = inv.Tools.Gzip
 	if inv.Manifest == nil {
 		if _, ok := t.Lstat(mp); !ok {
 			pl.find(Info, "", ShimRemove, mp, "no manifest: initcompat has written nothing here, so there is nothing to remove")

@@ -782,3 +782,35 @@ func TestRemoveKilledRecovers(t *testing.T) {
 		}
 	}
 }
+
+// With gzip in the image the payload travels compressed, and the remote
+// apply gives the same image as the local one.
+func TestCompressedPayload(t *testing.T) {
+	withGzip := func(t *testing.T) string {
+		dir := helloImage(t)
+		if err := os.WriteFile(filepath.Join(dir, "usr/bin/gzip"), nil, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	dir := withGzip(t)
+	r := &remote{comm: &shellComm{root: dir}, command: shell}
+	plan := planFor(t, r)
+	script, err := initcompat.ApplyScript(plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := *plan
+	plain.Gzip = ""
+	uncompressed, _ := initcompat.ApplyScript(&plain)
+	if !strings.Contains(script, "| '/usr/bin/gzip' -dc") || len(script) >= len(uncompressed) {
+		t.Fatalf("the payload is not compressed: %d bytes, %d without gzip", len(script), len(uncompressed))
+	}
+	t.Logf("apply script: %d bytes with gzip, %d without", len(script), len(uncompressed))
+	if err := r.Apply(context.Background(), plan); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := fingerprint(t, dir), cleanResult(t, withGzip); got != want {
+		t.Fatalf("the compressed apply differs from the local one:\n%s\n---\n%s", got, want)
+	}
+}

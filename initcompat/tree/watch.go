@@ -75,6 +75,9 @@ var DefaultWatches = []Watch{
 	{Path: "usr/lib/insserv/insserv"},
 	{Path: "lib/lsb/init-functions"},
 	{Path: "run/systemd/system"},
+	// gzip compresses the apply's payload when the image has it.
+	{Path: "bin/gzip"},
+	{Path: "usr/bin/gzip"},
 }
 
 // WithContent returns ws plus content watches for extra absolute paths

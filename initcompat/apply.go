@@ -219,39 +219,7 @@ func (p *Plan) Steps() ([]Step, error) {
 	}
 
 	// check: nothing is written before every path is as the snapshot saw it.
-	steps = append(steps, Step{Op: StepIsDir, Path: path.Dir(JournalPath)})
-	for _, g := range gs {
-		if !made[g.Dir] {
-			steps = append(steps, Step{Op: StepIsDir, Path: g.Dir}, Step{Op: StepAbsent, Path: StageDir(g.Dir)})
-			if len(g.Aside) > 0 {
-				steps = append(steps, Step{Op: StepAbsent, Path: AsideDir(g.Dir)})
-			}
-		}
-		if len(g.New) > 0 {
-			j.StageDirs = append(j.StageDirs, StageDir(g.Dir))
-		}
-		if len(g.Aside) > 0 {
-			j.AsideDirs = append(j.AsideDirs, AsideDir(g.Dir))
-		}
-		for _, c := range g.New {
-			j.New = append(j.New, c.Path)
-		}
-		for _, c := range g.Aside {
-			j.Aside = append(j.Aside, c.Path)
-		}
-	}
-	for _, c := range p.Changes {
-		switch c.Prior.Kind {
-		case "absent":
-			steps = append(steps, Step{Op: StepAbsent, Path: c.Path})
-		case "file":
-			steps = append(steps, Step{Op: StepIsFile, Path: c.Path, SHA256: c.Prior.SHA256})
-		case "symlink":
-			steps = append(steps, Step{Op: StepIsLink, Path: c.Path, Target: c.Prior.Target})
-		case "dir":
-			steps = append(steps, Step{Op: StepIsDir, Path: c.Path})
-		}
-	}
+	steps = append(steps, checkSteps(p, gs, made, j)...)
 
 	// stage, under the journal (its content is filled in below).
 	begin := len(steps)
@@ -299,6 +267,48 @@ func (p *Plan) Steps() ([]Step, error) {
 		Step{Op: StepFinish},
 		Step{Op: StepCompleted})
 	return steps, nil
+}
+
+// checkSteps are the steps that read before anything is written: the
+// directories and every path as the snapshot saw them. It also fills the
+// journal's lists of stage and aside directories and paths.
+func checkSteps(p *Plan, gs []DirChanges, made map[string]bool, j *Journal) []Step {
+	var steps []Step
+	steps = append(steps, Step{Op: StepIsDir, Path: path.Dir(JournalPath)})
+	for _, g := range gs {
+		if !made[g.Dir] {
+			steps = append(steps, Step{Op: StepIsDir, Path: g.Dir}, Step{Op: StepAbsent, Path: StageDir(g.Dir)})
+			if len(g.Aside) > 0 {
+				steps = append(steps, Step{Op: StepAbsent, Path: AsideDir(g.Dir)})
+			}
+		}
+		if len(g.New) > 0 {
+			j.StageDirs = append(j.StageDirs, StageDir(g.Dir))
+		}
+		if len(g.Aside) > 0 {
+			j.AsideDirs = append(j.AsideDirs, AsideDir(g.Dir))
+		}
+		for _, c := range g.New {
+			j.New = append(j.New, c.Path)
+		}
+		for _, c := range g.Aside {
+			j.Aside = append(j.Aside, c.Path)
+		}
+	}
+	for _, c := range p.Changes {
+		switch c.Prior.Kind {
+		case "absent":
+			steps = append(steps, Step{Op: StepAbsent, Path: c.Path})
+		case "file":
+			steps = append(steps, Step{Op: StepIsFile, Path: c.Path, SHA256: c.Prior.SHA256})
+		case "symlink":
+			steps = append(steps, Step{Op: StepIsLink, Path: c.Path, Target: c.Prior.Target})
+		case "dir":
+			steps = append(steps, Step{Op: StepIsDir, Path: c.Path})
+		}
+	}
+
+	return steps
 }
 
 func depth(p string) int { return strings.Count(p, "/") }

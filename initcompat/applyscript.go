@@ -122,7 +122,6 @@ func WriteApplyScript(w io.Writer, p *Plan) error {
 	if err != nil {
 		return err
 	}
-	q := func(p string) string { return `"$R"` + tree.ShellQuote(p) }
 	// Written as it is made: at 10,000 services the script is ~100 MB, and
 	// the plugin never holds it whole.
 	b := bufio.NewWriterSize(w, 1<<16)
@@ -174,25 +173,35 @@ if exists "$J"; then fail "an apply interrupted since the snapshot left $J; run 
 		put("INITCOMPAT_PAYLOAD\n}\n")
 		fmt.Fprintf(b, "[ \"$(payload | sha256sum | cut -c1-64)\" = %s ] || fail 'the payload arrived damaged'\n", sum)
 	}
+	renderSteps(put, steps, len(p.Changes))
+	put("}\ninitcompat_apply\n")
+	return b.Flush()
+}
+
+// renderSteps writes the steps after the checks' helpers: one shell line
+// (or a few) per step, the renames of one directory in one mv.
+func renderSteps(put func(string), steps []Step, changes int) {
+	q := func(p string) string { return `"$R"` + tree.ShellQuote(p) }
+	putf := func(format string, args ...any) { put(fmt.Sprintf(format, args...)) }
 	unpacked := false
 	for i := 0; i < len(steps); i++ {
 		s := steps[i]
 		switch s.Op {
 		case StepIsDir:
-			fmt.Fprintf(b, "isdir %s\n", q(s.Path))
+			putf("isdir %s\n", q(s.Path))
 		case StepAbsent:
-			fmt.Fprintf(b, "absent %s\n", q(s.Path))
+			putf("absent %s\n", q(s.Path))
 		case StepIsFile:
-			fmt.Fprintf(b, "isfile %s %s\n", q(s.Path), s.SHA256)
+			putf("isfile %s %s\n", q(s.Path), s.SHA256)
 		case StepIsLink:
-			fmt.Fprintf(b, "islink %s %s\n", q(s.Path), tree.ShellQuote(s.Target))
+			putf("islink %s %s\n", q(s.Path), tree.ShellQuote(s.Target))
 		case StepJournal:
-			fmt.Fprintf(b, "journal <<'INITCOMPAT_JOURNAL'\n%sINITCOMPAT_JOURNAL\n", s.Content)
+			putf("journal <<'INITCOMPAT_JOURNAL'\n%sINITCOMPAT_JOURNAL\n", s.Content)
 		case StepMkdir:
 			if path.Base(s.Path) == stageDir {
 				continue // made by the archive
 			}
-			fmt.Fprintf(b, "mkdir -m %04o -- %s || fail %s\n", s.Mode, q(s.Path), tree.ShellQuote("cannot create "+s.Path))
+			putf("mkdir -m %04o -- %s || fail %s\n", s.Mode, q(s.Path), tree.ShellQuote("cannot create "+s.Path))
 		case StepWrite, StepSymlink:
 			if !unpacked {
 				unpacked = true
@@ -203,23 +212,21 @@ if exists "$J"; then fail "an apply interrupted since the snapshot left $J; run 
 			// one mv: the commit of 10,000 files is a few processes.
 			dir := path.Dir(s.Target)
 			if path.Dir(s.Path) != StageDir(dir) {
-				fmt.Fprintf(b, "mv -f -T -- %s %s || fail %s\n", q(s.Path), q(s.Target), tree.ShellQuote("cannot move "+s.Path+" to "+s.Target))
+				putf("mv -f -T -- %s %s || fail %s\n", q(s.Path), q(s.Target), tree.ShellQuote("cannot move "+s.Path+" to "+s.Target))
 				continue
 			}
-			fmt.Fprintf(b, "mv -f -t %s --", q(dir))
+			putf("mv -f -t %s --", q(dir))
 			for ; i < len(steps) && steps[i].Op == StepRename && path.Dir(steps[i].Path) == StageDir(dir); i++ {
-				fmt.Fprintf(b, " %s", q(steps[i].Path))
+				putf(" %s", q(steps[i].Path))
 			}
 			i--
-			fmt.Fprintf(b, " || fail %s\n", tree.ShellQuote("cannot rename the staged files into "+dir))
+			putf(" || fail %s\n", tree.ShellQuote("cannot rename the staged files into "+dir))
 		case StepFinish:
 			put("trap '' HUP INT TERM PIPE\nrecover 2>/dev/null || echo \"initcompat: warning: the image is complete, tidying failed; the next run tidies\" >&2\nunlock\n")
 		case StepCompleted:
-			fmt.Fprintf(b, "echo \"initcompat: applied %d change(s)\"\necho %s\n", len(p.Changes), CompletedToken)
+			putf("echo \"initcompat: applied %d change(s)\"\necho %s\n", changes, CompletedToken)
 		}
 	}
-	put("}\ninitcompat_apply\n")
-	return b.Flush()
 }
 
 func hasStaged(steps []Step) bool {

@@ -47,7 +47,7 @@ func TestSnapshotSourcesAgree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fromTar, _, err := (&remote{comm: &shellComm{root: dir}, command: shell}).Snapshot(context.Background(), watches, false)
+	fromTar, _, err := (&remote{comm: &shellComm{Root: dir}, command: shell}).Snapshot(context.Background(), watches, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +76,7 @@ func TestSnapshotSourcesAgree(t *testing.T) {
 func transports(dir string) map[string]transport {
 	return map[string]transport{
 		"local":  &local{dir: dir},
-		"remote": &remote{comm: &shellComm{root: dir}, command: shell},
+		"remote": &remote{comm: &shellComm{Root: dir}, command: shell},
 	}
 }
 
@@ -289,14 +289,14 @@ func TestRemoteApplyCutShortChangesNothing(t *testing.T) {
 	}
 	t.Logf("%d cut points over %d lines, %d bytes", len(cuts), len(lines), len(script))
 	// Through the transport: a connection that delivers half the script.
-	err := (&remote{comm: &cutComm{shellComm: shellComm{root: dir}, keep: len(script) / 2}, command: shell}).Apply(context.Background(), plan)
+	err := (&remote{comm: &cutComm{shellComm: shellComm{Root: dir}, keep: len(script) / 2}, command: shell}).Apply(context.Background(), plan)
 	if err == nil || !strings.Contains(err.Error(), "did not run to its end") {
 		t.Fatalf("a half-delivered apply: %v", err)
 	}
 	if fingerprint(t, dir) != before {
 		t.Fatal("a half-delivered apply changed the image")
 	}
-	rebuild(t, &remote{comm: &shellComm{root: dir}, command: shell}, dir, cleanResult(t, olderImage), "after a cut")
+	rebuild(t, &remote{comm: &shellComm{Root: dir}, command: shell}, dir, cleanResult(t, olderImage), "after a cut")
 }
 
 // cutComm delivers only the first keep bytes of standard input.
@@ -365,7 +365,7 @@ func TestRemoteApplyFailureLeavesImageWhole(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := fingerprint(t, dir)
-	err := (&remote{comm: &shellComm{root: dir}, command: shell}).Apply(context.Background(), plan)
+	err := (&remote{comm: &shellComm{Root: dir}, command: shell}).Apply(context.Background(), plan)
 	if err == nil || !strings.Contains(err.Error(), "/etc/rc3.d/S01hello changed since the snapshot (it exists now)") {
 		t.Fatalf("got %v", err)
 	}
@@ -395,7 +395,7 @@ func TestRemoteApplyKilledRecovers(t *testing.T) {
 			if sig != "KILL" && got != before && got != clean {
 				t.Fatalf("SIG%s after line %d (%q): not rolled back:\n%s\n%s", sig, at, lines[at], out, got)
 			}
-			r := &remote{comm: &shellComm{root: dir}, command: shell}
+			r := &remote{comm: &shellComm{Root: dir}, command: shell}
 			if _, what, err := r.Snapshot(context.Background(), watches, true); err != nil {
 				t.Fatalf("SIG%s after line %d: recovery: %v", sig, at, err)
 			} else if got := fingerprint(t, dir); got != before && got != clean {
@@ -437,7 +437,7 @@ func TestConcurrentAppliesLoseNothing(t *testing.T) {
 	}
 	errB := make(chan error, 1)
 	go func() {
-		errB <- (&remote{comm: &shellComm{root: dir}, command: shell}).Apply(context.Background(), planB)
+		errB <- (&remote{comm: &shellComm{Root: dir}, command: shell}).Apply(context.Background(), planB)
 	}()
 	select {
 	case err := <-errB:
@@ -652,7 +652,7 @@ func TestRemoteApplyKilledIsUndoneAtOnce(t *testing.T) {
 		}
 	}
 	before := fingerprint(t, dir)
-	err := (&remote{comm: &killComm{shellComm: shellComm{root: dir}, at: at}, command: shell}).Apply(context.Background(), plan)
+	err := (&remote{comm: &killComm{shellComm: shellComm{Root: dir}, at: at}, command: shell}).Apply(context.Background(), plan)
 	if err == nil || !strings.Contains(err.Error(), "then initcompat rolled back an apply interrupted in its commit phase") {
 		t.Fatalf("got %v", err)
 	}
@@ -794,7 +794,7 @@ func TestCompressedPayload(t *testing.T) {
 		return dir
 	}
 	dir := withGzip(t)
-	r := &remote{comm: &shellComm{root: dir}, command: shell}
+	r := &remote{comm: &shellComm{Root: dir}, command: shell}
 	plan := planFor(t, r)
 	script, err := initcompat.ApplyScript(plan)
 	if err != nil {

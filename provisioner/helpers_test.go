@@ -2,14 +2,11 @@ package provisioner
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -20,6 +17,7 @@ import (
 	"golang.org/x/tools/txtar"
 
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree/treetest"
+	"github.com/initcompat/packer-plugin-initcompat/internal/shellcomm"
 )
 
 // helloImage writes testdata/hello.txtar, the hello.service story, into a
@@ -75,45 +73,8 @@ func fingerprint(t *testing.T, dir string) string {
 	return strings.Join(lines, "\n")
 }
 
-// shellComm is a communicator that runs each command with the local sh,
-// with INITCOMPAT_ROOT pointing the scripts at a directory, and records
-// every command it was asked to run. It stands in for SSH: the scripts it
-// runs are the real ones.
-type shellComm struct {
-	root string
-	mu   sync.Mutex
-	cmds []string
-}
-
-func (c *shellComm) Start(ctx context.Context, rc *packersdk.RemoteCmd) error {
-	c.mu.Lock()
-	c.cmds = append(c.cmds, rc.Command)
-	c.mu.Unlock()
-	cmd := exec.CommandContext(ctx, "sh", "-c", rc.Command)
-	cmd.Env = append(os.Environ(), "INITCOMPAT_ROOT="+c.root)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = rc.Stdin, rc.Stdout, rc.Stderr
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	go func() {
-		_ = cmd.Wait()
-		rc.SetExited(cmd.ProcessState.ExitCode())
-	}()
-	return nil
-}
-
-func (c *shellComm) commands() []string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]string(nil), c.cmds...)
-}
-
-var errNoFiles = fmt.Errorf("initcompat never transfers files")
-
-func (c *shellComm) Upload(string, io.Reader, *os.FileInfo) error { return errNoFiles }
-func (c *shellComm) UploadDir(string, string, []string) error     { return errNoFiles }
-func (c *shellComm) Download(string, io.Writer) error             { return errNoFiles }
-func (c *shellComm) DownloadDir(string, string, []string) error   { return errNoFiles }
+// shellComm stands in for SSH: the real scripts, run by the local sh.
+type shellComm = shellcomm.Comm
 
 // recordUI keeps what the provisioner said.
 type recordUI struct {

@@ -104,7 +104,7 @@ func TestRPCRoundTripCommandCount(t *testing.T) {
 			t.Run(fmt.Sprintf("%d-services-%s", n, mode), func(t *testing.T) {
 				dir := helloImage(t)
 				addServices(t, dir, n-1) // hello.service is the first
-				comm := &shellComm{root: dir}
+				comm := &shellComm{Root: dir}
 				before := fingerprint(t, dir)
 				report := filepath.Join(t.TempDir(), "report.json")
 				p := rpcProvisioner(t)
@@ -117,10 +117,10 @@ func TestRPCRoundTripCommandCount(t *testing.T) {
 					t.Fatalf("%v\n%s", err, ui)
 				}
 				want := map[string]int{"apply": 2, "plan": 1}[mode]
-				if got := len(comm.commands()); got != want {
-					t.Fatalf("%d remote commands, want %d: %q", got, want, comm.commands())
+				if got := len(comm.Commands()); got != want {
+					t.Fatalf("%d remote commands, want %d: %q", got, want, comm.Commands())
 				}
-				for _, c := range comm.commands() {
+				for _, c := range comm.Commands() {
 					if c != "sh -s" {
 						t.Errorf("remote command %q, want %q (use_sudo = false)", c, "sh -s")
 					}
@@ -152,7 +152,7 @@ func TestProvisionRefusesNoneCommunicator(t *testing.T) {
 	if err := p.Prepare(map[string]interface{}{}); err != nil {
 		t.Fatal(err)
 	}
-	err := p.Provision(context.Background(), newRecordUI(t), &shellComm{root: t.TempDir()}, map[string]interface{}{"ConnType": "none"})
+	err := p.Provision(context.Background(), newRecordUI(t), &shellComm{Root: t.TempDir()}, map[string]interface{}{"ConnType": "none"})
 	if err == nil || !strings.Contains(err.Error(), "set root_dir") {
 		t.Fatalf("got %v, want advice to set root_dir", err)
 	}

@@ -27,6 +27,7 @@ import (
 
 	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
 
+	"github.com/initcompat/packer-plugin-initcompat/internal/shellcomm"
 	"github.com/initcompat/packer-plugin-initcompat/provisioner"
 )
 
@@ -105,7 +106,7 @@ func runPhase(root, mode, transport string) int {
 		raw["root_dir"] = root
 		generated["ConnType"] = "none"
 	} else {
-		comm = &shComm{root: root}
+		comm = &shellcomm.Comm{Root: root}
 		raw["use_sudo"] = false
 		generated["ConnType"] = "ssh"
 	}
@@ -147,30 +148,6 @@ func (u *countUI) Error(s string)                                               
 func (u *countUI) Errorf(f string, a ...any)                                         { u.say(fmt.Sprintf(f, a...)) }
 func (u *countUI) Machine(string, ...string)                                         {}
 func (u *countUI) TrackProgress(_ string, _, _ int64, s io.ReadCloser) io.ReadCloser { return s }
-
-// shComm runs each command with the local sh, with INITCOMPAT_ROOT
-// pointing the scripts at the image: the remote transport's real scripts,
-// without SSH.
-type shComm struct{ root string }
-
-func (c *shComm) Start(ctx context.Context, rc *packersdk.RemoteCmd) error {
-	cmd := exec.CommandContext(ctx, "sh", "-c", rc.Command)
-	cmd.Env = append(os.Environ(), "INITCOMPAT_ROOT="+c.root)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = rc.Stdin, rc.Stdout, rc.Stderr
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	go func() {
-		_ = cmd.Wait()
-		rc.SetExited(cmd.ProcessState.ExitCode())
-	}()
-	return nil
-}
-
-func (c *shComm) Upload(string, io.Reader, *os.FileInfo) error { return fmt.Errorf("no uploads") }
-func (c *shComm) UploadDir(string, string, []string) error     { return fmt.Errorf("no uploads") }
-func (c *shComm) Download(string, io.Writer) error             { return fmt.Errorf("no downloads") }
-func (c *shComm) DownloadDir(string, string, []string) error   { return fmt.Errorf("no downloads") }
 
 // generate writes a Debian-like image with n enabled custom services.
 func generate(dir string, n int) error {

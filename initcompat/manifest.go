@@ -52,12 +52,10 @@ func (m *Manifest) index() map[string]ManifestEntry {
 	return out
 }
 
-// next returns the manifest after changes are applied over prev.
-func nextManifest(prev *Manifest, version string, changes []Change) []byte {
-	idx := prev.index()
-	if prev == nil {
-		idx = make(map[string]ManifestEntry, len(changes))
-	}
+// nextManifest takes the previous manifest's index (the planner's own, which
+// it changes: the manifest is the plan's last step) and gives the manifest
+// after the changes.
+func nextManifest(idx map[string]ManifestEntry, version string, changes []Change) []byte {
 	for _, c := range changes {
 		e := ManifestEntry{Path: c.Path, Service: c.Service, Shim: c.Shim}
 		switch c.Op {

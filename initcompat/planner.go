@@ -374,7 +374,7 @@ func (pl *planner) finish() {
 		// The manifest's directory first, so that the manifest lists it
 		// and mode = "remove" takes it away when initcompat made it.
 		pl.ensureDir("", ShimManifest, path.Dir(mp))
-		content := nextManifest(pl.inv.Manifest, pl.pol.Version, pl.plan.Changes)
+		content := nextManifest(pl.mine, pl.pol.Version, pl.plan.Changes)
 		if !pl.writeFile("", ShimManifest, mp, 0o644, content, "records what initcompat wrote, for the next run and for people") {
 			// Without its manifest the next run would take initcompat's
 			// own files for foreign ones: nothing is applied.

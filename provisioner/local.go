@@ -320,8 +320,13 @@ func lockRoot(root *os.Root) (func(), error) {
 	}
 }
 
+// alive says whether a process exists (EPERM: it does, as another user's).
 func alive(pid int) bool {
-	return pid > 0 && (syscall.Kill(pid, 0) == nil || errors.Is(syscall.Kill(pid, 0), syscall.EPERM))
+	if pid <= 0 {
+		return false
+	}
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
 func changed(p, how string) error {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -51,7 +52,11 @@ func BuildPlan(t *tree.Tree, pol Policy) *Plan {
 	// Ordering before the LSB shim: a redirect's Required-Start follows the
 	// After= the unit will have.
 	planOrdering(pl)
-	for _, s := range pl.scope(true) {
+	scope := pl.scope(true)
+	// An LSB redirect with its rc links is up to eight changes per service;
+	// room made once saves copying a 10,000-service plan while it grows.
+	pl.plan.Changes = slices.Grow(pl.plan.Changes, 8*len(scope))
+	for _, s := range scope {
 		pl.plan.Summary.InScope = append(pl.plan.Summary.InScope, s.svc.Name)
 		planLSB(pl, s)
 		planUpstartLink(pl, s)
@@ -267,7 +272,7 @@ func (pl *planner) ensureDir(service, shim, dir string) bool {
 // writeFile plans a file unless it is already there with that content. It
 // returns false when the path is taken by something not ours.
 func (pl *planner) writeFile(service, shim, p string, mode fs.FileMode, content []byte, reason string) bool {
-	c := Change{Op: OpWrite, Path: p, Mode: mode, Content: content, SHA256: sum(content),
+	c := Change{Op: OpWrite, Path: p, Mode: mode, Content: content,
 		Prior: Absent, Service: service, Shim: shim, Reason: reason}
 	e, ok := pl.inv.Tree.Lstat(p)
 	switch {
@@ -289,6 +294,7 @@ func (pl *planner) writeFile(service, shim, p string, mode fs.FileMode, content 
 		pl.conflict(service, shim, p, pl.notOurs(p, e))
 		return false
 	}
+	c.SHA256 = sum(content) // only now: a second run finds most files as they are
 	pl.add(c)
 	return true
 }

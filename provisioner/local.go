@@ -12,7 +12,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/initcompat/packer-plugin-initcompat/initcompat"
@@ -318,15 +317,6 @@ func lockRoot(root *os.Root) (func(), error) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-}
-
-// alive says whether a process exists (EPERM: it does, as another user's).
-func alive(pid int) bool {
-	if pid <= 0 {
-		return false
-	}
-	err := syscall.Kill(pid, 0)
-	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
 func changed(p, how string) error {

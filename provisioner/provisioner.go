@@ -10,10 +10,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log"
 	"os"
 	"path"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/hcl/v2/hcldec"
 	"github.com/hashicorp/packer-plugin-sdk/common"
@@ -251,6 +253,7 @@ func (p *Provisioner) Provision(ctx context.Context, ui packersdk.Ui, comm packe
 	ws := tree.WithContent(tree.DefaultWatches, path.Dir(p.config.ManifestPath), initcompat.JournalPath)
 	ui.Say(fmt.Sprintf("initcompat: reading the image: units, init scripts, rc links, Upstart jobs and the manifest (%d watched paths)", len(ws)))
 	writes := p.config.Mode == ModeApply || p.config.Mode == ModeRemove
+	start := time.Now()
 	t, recovered, err := tr.Snapshot(ctx, ws, writes)
 	if recovered != "" {
 		ui.Say("initcompat: recovered the image first: " + recovered)
@@ -258,10 +261,13 @@ func (p *Provisioner) Provision(ctx context.Context, ui packersdk.Ui, comm packe
 	if err != nil {
 		return fmt.Errorf("initcompat: reading the image: %w", err)
 	}
+	read := time.Now()
 	plan := initcompat.BuildPlan(t, pol)
 	if p.config.Mode == ModeRemove {
 		plan = initcompat.BuildRemovePlan(t, pol)
 	}
+	// Packer's debug log (PACKER_LOG=1) says where a slow build's time went.
+	log.Printf("initcompat: read %d paths in %v, planned %d changes in %v", t.Len(), read.Sub(start).Round(time.Millisecond), len(plan.Changes), time.Since(read).Round(time.Millisecond))
 	// A headline, then the plan in one message: one line per service and
 	// shim, every finding; each change is in report_file. A 10,000-service
 	// plan is a few UI calls, not 80,000.

@@ -1,6 +1,7 @@
 package lsb
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 )
@@ -32,10 +33,15 @@ const (
 	ChkconfigStop  = 80
 )
 
+// renderedSize is a little more than a redirect script with long names
+// (1.4 KiB with short ones).
+const renderedSize = 2 << 10
+
 // Render writes the script. Every value that reaches it is either a
 // validated name or a single comment line with control characters removed.
 func Render(r Redirect) []byte {
-	var b strings.Builder
+	var b bytes.Buffer
+	b.Grow(renderedSize) // one allocation per script rather than a doubling chain
 	b.WriteString("#!/bin/sh\n")
 	fmt.Fprintf(&b, "%s\n", r.Marker)
 	desc := OneLine(r.ShortDesc)
@@ -107,7 +113,7 @@ force-reload)
 	;;
 esac
 `)
-	return []byte(b.String())
+	return b.Bytes()
 }
 
 // OneLine keeps s to one printable line, so it cannot end the comment or
@@ -133,7 +139,7 @@ type Link struct {
 // start links in Default-Start when enabled, kill links everywhere else.
 // This is what update-rc.d writes (defaults, then disable) without insserv.
 func Links(name string, enabled bool, startSeq, stopSeq int) []Link {
-	var out []Link
+	out := make([]Link, 0, 7)
 	for _, rl := range []string{"0", "1", "2", "3", "4", "5", "6"} {
 		start := enabled && contains(DefaultStart, rl)
 		l := Link{Runlevel: rl, Target: "../init.d/" + name}

@@ -9,6 +9,7 @@ import (
 	"github.com/coreos/go-systemd/v22/unit"
 
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
+	"github.com/initcompat/packer-plugin-initcompat/internal/parallel"
 )
 
 // SearchPath is the system unit search path in precedence order, as far as
@@ -53,7 +54,13 @@ type Store struct {
 	units    map[string]*Unit
 	wants    map[string][]Want
 	skip     map[string]bool
+	parsed   map[string]parsedFile // by Preparse; read-only after it
 	Problems []Problem
+}
+
+type parsedFile struct {
+	opts []*unit.UnitOption
+	err  error
 }
 
 // NewStore reads the search path of t. Drop-ins with a name in skip are
@@ -197,7 +204,31 @@ func (s *Store) load(name string, depth int) *Unit {
 	return u
 }
 
+// Preparse parses every unit file the search path shows, on all
+// processors, ahead of the Loads that ask for them one by one: parsing is
+// most of loading, and a 10,000-service image loads every unit.
+func (s *Store) Preparse() {
+	var files []*tree.Entry
+	for _, n := range s.Names() {
+		if e, _, ok := s.Entry(n); ok && e.Kind == tree.File && !e.Omitted {
+			files = append(files, e)
+		}
+	}
+	out := make([]parsedFile, len(files))
+	_ = parallel.For(len(files), func(i int) error {
+		out[i].opts, out[i].err = Parse(files[i].Path, files[i].Data)
+		return nil
+	})
+	s.parsed = make(map[string]parsedFile, len(files))
+	for i, e := range files {
+		s.parsed[e.Path] = out[i]
+	}
+}
+
 func (s *Store) parse(p string) ([]*unit.UnitOption, error) {
+	if r, ok := s.parsed[p]; ok {
+		return r.opts, r.err
+	}
 	data, err := s.t.ReadFile(p)
 	if err != nil {
 		return nil, err

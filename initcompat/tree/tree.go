@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -60,7 +61,7 @@ func (e *Entry) Executable() bool { return e.Mode&0o111 != 0 }
 // Tree is an in-memory copy of the watched part of an image.
 type Tree struct {
 	entries  map[string]*Entry
-	children map[string][]string // dir -> sorted child names; built lazily
+	children map[string][]*Entry // dir -> its entries, sorted; built lazily
 }
 
 // New returns an empty tree.
@@ -114,50 +115,52 @@ func (t *Tree) Paths() []string {
 	return out
 }
 
-func (t *Tree) childIndex() map[string][]string {
+// childIndex lists each directory's entries, sorted by name; a directory
+// implied by the paths below it (its own entry not recorded) is listed in
+// its parent as a plain directory. One pass over the entries, whatever the
+// depth.
+func (t *Tree) childIndex() map[string][]*Entry {
 	if t.children != nil {
 		return t.children
 	}
-	idx := make(map[string]map[string]bool, len(t.entries)/8)
-	for p := range t.entries {
-		for p != "/" {
-			i := strings.LastIndexByte(p, '/')
-			dir, name := p[:i], p[i+1:]
-			if dir == "" {
-				dir = "/"
+	idx := make(map[string][]*Entry, len(t.entries)/8)
+	for p, e := range t.entries {
+		dir := parentOf(p)
+		idx[dir] = append(idx[dir], e)
+	}
+	dirs := make([]string, 0, len(idx))
+	for d := range idx {
+		dirs = append(dirs, d)
+	}
+	implied := map[string]bool{}
+	for _, d := range dirs {
+		for d != "/" && !implied[d] {
+			if _, recorded := t.entries[d]; recorded {
+				break
 			}
-			if idx[dir][name] {
-				break // the ancestors are indexed already: linear in depth
-			}
-			if idx[dir] == nil {
-				idx[dir] = map[string]bool{}
-			}
-			idx[dir][name] = true
-			p = dir
+			implied[d] = true
+			parent := parentOf(d)
+			idx[parent] = append(idx[parent], &Entry{Path: d, Kind: Dir, Mode: 0o755})
+			d = parent
 		}
 	}
-	t.children = make(map[string][]string, len(idx))
-	for dir, names := range idx {
-		list := make([]string, 0, len(names))
-		for n := range names {
-			list = append(list, n)
-		}
-		sort.Strings(list)
-		t.children[dir] = list
+	for _, list := range idx {
+		sort.Slice(list, func(i, j int) bool { return list[i].Path < list[j].Path })
 	}
-	return t.children
+	t.children = idx
+	return idx
+}
+
+func parentOf(p string) string {
+	if i := strings.LastIndexByte(p, '/'); i > 0 {
+		return p[:i]
+	}
+	return "/"
 }
 
 // ReadDir lists the entries directly inside dir (a real path), sorted by name.
 func (t *Tree) ReadDir(dir string) []*Entry {
-	names := t.childIndex()[dir]
-	out := make([]*Entry, 0, len(names))
-	for _, n := range names {
-		if e, ok := t.Lstat(path.Join(dir, n)); ok {
-			out = append(out, e)
-		}
-	}
-	return out
+	return slices.Clone(t.childIndex()[dir])
 }
 
 // maxHops bounds symlink resolution, as the kernel does (ELOOP at 40).

@@ -1,3 +1,5 @@
+//go:build !windows
+
 // Command scalebench measures the plugin at scale, each phase in a process
 // of its own (a cold process, as Packer starts the plugin for every
 // build): an image with N enabled hand-installed services is planned
@@ -19,6 +21,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"strings"
 	"sync/atomic"
@@ -97,7 +100,18 @@ func runPhase(root, mode, transport string) int {
 			defer pprof.StopCPUProfile()
 		}
 	}
-	log.SetOutput(io.Discard) // the plugin's debug log
+	if f := os.Getenv("SCALEBENCH_MEMPROFILE"); f != "" {
+		runtime.MemProfileRate = 4096
+		defer func() {
+			if out, err := os.Create(f); err == nil {
+				_ = pprof.Lookup("allocs").WriteTo(out, 0)
+				_ = out.Close()
+			}
+		}()
+	}
+	if os.Getenv("SCALEBENCH_LOG") == "" {
+		log.SetOutput(io.Discard) // the plugin's debug log
+	}
 	p := new(provisioner.Provisioner)
 	raw := map[string]interface{}{"mode": mode}
 	generated := map[string]interface{}{"User": "root"}

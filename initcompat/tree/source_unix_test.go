@@ -1,0 +1,69 @@
+//go:build unix
+
+package tree
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+
+	"github.com/initcompat/packer-plugin-initcompat/internal/parallel"
+)
+
+// FromDir reads what getdents lists: files with their mode and content
+// (or their size alone past the cap), links with their target, directories
+// with their mode; a fifo is left out without blocking on it, and a large
+// directory (read by several goroutines) is recorded whole and in order.
+func TestFromDirReadsEachKind(t *testing.T) {
+	dir := t.TempDir()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(os.MkdirAll(filepath.Join(dir, "etc/init.d"), 0o755))
+	must(os.Mkdir(filepath.Join(dir, "etc/private"), 0o700))
+	must(os.WriteFile(filepath.Join(dir, "etc/init.d/small"), []byte("#!/bin/sh\n"), 0o755))
+	must(os.WriteFile(filepath.Join(dir, "etc/init.d/big"), bytes.Repeat([]byte("x"), 2048), 0o644))
+	must(os.WriteFile(filepath.Join(dir, "etc/init.d/empty"), nil, 0o600))
+	must(os.Symlink("../init.d/small", filepath.Join(dir, "etc/init.d/link")))
+	must(syscall.Mkfifo(filepath.Join(dir, "etc/init.d/fifo"), 0o644))
+	const many = 3 * parallel.MinPerWorker
+	must(os.Mkdir(filepath.Join(dir, "etc/rc2.d"), 0o755))
+	for i := 0; i < many; i++ {
+		must(os.Symlink(fmt.Sprintf("../init.d/s%04d", i), filepath.Join(dir, fmt.Sprintf("etc/rc2.d/S01s%04d", i))))
+	}
+	tr, err := FromDir(dir, []Watch{{Path: "etc", Content: true}}, 1024)
+	must(err)
+	if e, _ := tr.Lstat("/etc/init.d/small"); e == nil || string(e.Data) != "#!/bin/sh\n" || e.Mode != 0o755 {
+		t.Errorf("small: %+v", e)
+	}
+	if e, _ := tr.Lstat("/etc/init.d/big"); e == nil || !e.TooLarge || e.Data != nil || e.Size != 2048 {
+		t.Errorf("big: %+v", e)
+	}
+	if e, _ := tr.Lstat("/etc/init.d/empty"); e == nil || e.Kind != File || len(e.Data) != 0 || e.Omitted || e.Mode != 0o600 {
+		t.Errorf("empty: %+v", e)
+	}
+	if e, _ := tr.Lstat("/etc/init.d/link"); e == nil || e.Kind != Symlink || e.Target != "../init.d/small" {
+		t.Errorf("link: %+v", e)
+	}
+	if e, ok := tr.Lstat("/etc/init.d/fifo"); ok {
+		t.Errorf("fifo recorded: %+v", e)
+	}
+	if e, _ := tr.Lstat("/etc/private"); e == nil || e.Kind != Dir || e.Mode != 0o700 {
+		t.Errorf("private: %+v", e)
+	}
+	links := tr.ReadDir("/etc/rc2.d")
+	if len(links) != many {
+		t.Fatalf("rc2.d: %d entries, want %d", len(links), many)
+	}
+	for i, e := range links {
+		if want := fmt.Sprintf("../init.d/s%04d", i); e.Target != want {
+			t.Fatalf("rc2.d entry %d: %s -> %s, want %s", i, e.Path, e.Target, want)
+		}
+	}
+}

@@ -1,0 +1,42 @@
+// Package parallel runs the independent steps of a loop on every processor
+// when there are enough of them to pay for the goroutines: reading and
+// parsing 10,000 services is mostly such loops.
+package parallel
+
+import (
+	"errors"
+	"runtime"
+	"sync"
+)
+
+// MinPerWorker is the fewest steps worth a goroutine of their own.
+const MinPerWorker = 256
+
+// For calls f(i) for every i in [0, n) and returns the errors joined. The
+// steps must not depend on each other; each writes only its own results.
+func For(n int, f func(i int) error) error {
+	workers := min(runtime.GOMAXPROCS(0), n/MinPerWorker)
+	if workers <= 1 {
+		for i := 0; i < n; i++ {
+			if err := f(i); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < n; i += workers {
+				if errs[w] = f(i); errs[w] != nil {
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}

@@ -10,12 +10,7 @@ import (
 // apply, the wants link the disable removed is back, and hello starts at
 // the next boot as it did before initcompat.
 func TestApplyThenRemoveOverSSH(t *testing.T) {
-	requireBoot(t)
-	img := newImage(t, suites[0])
-	installHello(t, img)
-	key := sshSetup(t, img, "2224")
-	m := boot(t, img)
-	m.must("systemctl is-active hello")
+	m, key := bootedHello(t, "2224")
 	watched := "find /etc/init.d /etc/rc?.d /etc/systemd/system /var/lib/initcompat /var/lib/.initcompat-journal -printf '%p %y %m %l\\n' 2>/dev/null | sort"
 	hashes := "find /etc/init.d /etc/systemd/system /var/lib/initcompat -type f -exec sha256sum {} + 2>/dev/null | sort"
 	before, beforeData := m.must(watched), m.must(hashes)
@@ -44,4 +39,17 @@ func TestApplyThenRemoveOverSSH(t *testing.T) {
 	}
 	m = m.reboot()
 	m.must("systemctl is-active hello")
+}
+
+// bootedHello boots bookworm with the hello story installed and SSH on
+// port for the builder user, and checks hello runs.
+func bootedHello(t *testing.T, port string) (*machine, string) {
+	t.Helper()
+	requireBoot(t)
+	img := newImage(t, suites[0])
+	installHello(t, img)
+	key := sshSetup(t, img, port)
+	m := boot(t, img)
+	m.must("systemctl is-active hello")
+	return m, key
 }

@@ -24,6 +24,10 @@ import (
 //	journal   "done": the image is complete
 //	finish    the stage and aside directories and the journal removed
 //
+// With Plan.Hold (verify), the apply records systemd-analyze's view before
+// the journal begins and stops after the commit; the verify then writes
+// "done" and finishes, or recovers (rolls back). See verify.go.
+//
 // Recovery reads the journal: "begin" or "commit" roll back (committed
 // files removed, set-aside paths moved back, made directories removed),
 // "done" finishes. The rc scripts, run-parts and systemd skip the hidden
@@ -75,6 +79,8 @@ const (
 	StepRename    StepOp = "rename"   // rename Path to Target
 	StepFinish    StepOp = "finish"   // recovery of a done journal: tidy and end
 	StepCompleted StepOp = "complete" // report the apply complete
+	StepBaseline  StepOp = "baseline" // record what systemd-analyze verify says before any change (Hold)
+	StepHeld      StepOp = "held"     // stop after the commit, for the verify (Hold)
 )
 
 // Step is one step of the apply protocol.
@@ -221,6 +227,9 @@ func (p *Plan) Steps() ([]Step, error) {
 	// check: nothing is written before every path is as the snapshot saw it.
 	steps = append(steps, checkSteps(p, gs, made, j)...)
 
+	if p.Hold {
+		steps = append(steps, Step{Op: StepBaseline, Path: BaselinePath})
+	}
 	// stage, under the journal (its content is filled in below).
 	begin := len(steps)
 	steps = append(steps, Step{Op: StepJournal, State: JournalBegin})
@@ -261,6 +270,11 @@ func (p *Plan) Steps() ([]Step, error) {
 		for _, c := range g.New {
 			steps = append(steps, Step{Op: StepRename, Path: StagedName(c.Path), Target: c.Path})
 		}
+	}
+	if p.Hold {
+		// The journal stays in "commit": a failed verify, a dropped
+		// connection or the next run's recovery rolls the image back.
+		return append(steps, Step{Op: StepHeld}), nil
 	}
 	steps = append(steps,
 		Step{Op: StepJournal, State: JournalDone, Content: j.in(JournalDone).Encode()},

@@ -29,6 +29,9 @@ import (
 // CompletedToken is the last line of a complete apply's output.
 const CompletedToken = "initcompat-apply-complete"
 
+// HeldToken is the last line of an apply that stopped for its verify.
+const HeldToken = "initcompat-apply-held"
+
 // RecoveredPrefix starts the line a recovery prints on stderr: what it did.
 const RecoveredPrefix = "initcompat-recovered "
 
@@ -37,6 +40,7 @@ const RecoveredPrefix = "initcompat-recovered "
 const shellLib = `R=${INITCOMPAT_ROOT:-}
 J="$R` + JournalPath + `"
 L="$R` + LockPath + `"
+B="$R` + BaselinePath + `"
 exists() { [ -e "$1" ] || [ -L "$1" ]; }
 hidden() { printf '%s/%s/%s' "${2%/*}" "$1" "${2##*/}"; }
 lock() {
@@ -58,6 +62,17 @@ lock() {
 	echo $$ >"$L/pid"
 }
 unlock() { rm -rf -- "$L"; }
+# analyzed prints what systemd-analyze verify says of the boot transaction
+# of the machine this runs on (a booted systemd only; nothing elsewhere).
+analyzed() {
+	if [ -n "$R" ] || [ ! -d /run/systemd/system ] || ! command -v systemd-analyze >/dev/null 2>&1; then return 0; fi
+	h=$(systemd-analyze --help 2>&1)
+	set --
+	case $h in *--man*) set -- "$@" --man=no ;; esac
+	case $h in *--generators*) set -- "$@" --generators=yes ;; esac
+	systemd-analyze verify "$@" default.target 2>&1
+	return 0
+}
 # recover rolls an interrupted apply back, or finishes a complete one.
 recover() {
 	rm -f -- "$J.new"
@@ -94,7 +109,7 @@ recover() {
 	if [ "$state" != done ]; then
 		sed -n 's/^mkdir //p' "$J" | sort -r | while IFS= read -r p; do rmdir -- "$R$p" 2>/dev/null || true; done
 	fi
-	rm -f -- "$J" || return 1
+	rm -f -- "$J" "$B" "$B.units" "$B.after" || return 1
 	if [ "$state" = done ]; then what=finished; else what="rolled back"; fi
 	echo "` + RecoveredPrefix + `$what an apply interrupted in its $state phase" >&2
 }
@@ -223,6 +238,10 @@ func renderSteps(put func(string), steps []Step, changes int) {
 			putf(" || fail %s\n", tree.ShellQuote("cannot rename the staged files into "+dir))
 		case StepFinish:
 			put("trap '' HUP INT TERM PIPE\nrecover 2>/dev/null || echo \"initcompat: warning: the image is complete, tidying failed; the next run tidies\" >&2\nunlock\n")
+		case StepBaseline:
+			put("analyzed >\"$B\" || fail 'cannot record what systemd-analyze verify says before the apply'\n")
+		case StepHeld:
+			putf("trap '' HUP INT TERM PIPE\nunlock\necho \"initcompat: committed %d change(s); verifying\"\necho %s\n", changes, HeldToken)
 		case StepCompleted:
 			putf("echo \"initcompat: applied %d change(s)\"\necho %s\n", changes, CompletedToken)
 		}

@@ -31,6 +31,8 @@ type local struct {
 	// apply dead, leaving its journal as a killed process would. Tests use
 	// it to break an apply at every point.
 	step func(op, path string) error
+	// analyzer is the host's systemd-analyze, for verify ("" without).
+	analyzer string
 }
 
 // errKilled makes a test's step hook act like SIGKILL: no undo runs.
@@ -170,7 +172,7 @@ func (l *local) run(root *os.Root, dirs *dirRoots, s initcompat.Step) error {
 	case initcompat.StepAbsent, initcompat.StepIsFile, initcompat.StepIsLink:
 		mutates = false
 		err = checkPrior(root, r, s)
-	case initcompat.StepCompleted:
+	case initcompat.StepCompleted, initcompat.StepHeld:
 		mutates = false
 	}
 	if !mutates || err != nil {
@@ -198,6 +200,8 @@ func (l *local) run(root *os.Root, dirs *dirRoots, s initcompat.Step) error {
 		err = renameIn(dirs, s.Path, s.Target)
 	case initcompat.StepFinish:
 		_, err = recoverRoot(root)
+	case initcompat.StepBaseline:
+		err = writeFile(root, r, []byte(l.analyze()), 0o600)
 	}
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", s.Op, s.Path, err)
@@ -284,6 +288,7 @@ func recoverRoot(root *os.Root) (string, error) {
 	if err := root.Remove(rel(initcompat.JournalPath)); err != nil {
 		return "", fmt.Errorf("removing %s: %w", initcompat.JournalPath, err)
 	}
+	_ = root.Remove(rel(initcompat.BaselinePath))
 	if j.State == initcompat.JournalDone {
 		return "finished an apply interrupted in its done phase", nil
 	}

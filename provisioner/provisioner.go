@@ -43,8 +43,10 @@ type Config struct {
 
 	// What the run does: `apply` (the default) writes the missing shims;
 	// `plan` prints what apply would write and changes nothing; `check`
-	// fails the build when the image lacks any shim, for CI gates on images
-	// that were built elsewhere; `remove` undoes what the manifest records
+	// fails the build when the image lacks any shim or has drifted from its
+	// manifest (a file initcompat wrote edited, a link of its removed or
+	// re-pointed, a link it removed put back; each is named), for CI gates
+	// on images that were built elsewhere; `remove` undoes what the manifest records
 	// (files and links initcompat wrote, links it removed for `disable`
 	// put back, its directories when empty, the manifest last), keeping
 	// anything a person changed since.
@@ -63,7 +65,19 @@ type Config struct {
 	// Run the remote commands through `sudo -n`. Unset, initcompat uses
 	// sudo only when the communicator's user is not root.
 	UseSudo config.Trilean `mapstructure:"use_sudo"`
-	// Command template for the two remote commands, for doas or a sudo that
+	// Ask the image's own init system, after the apply, whether it sees
+	// what initcompat made: one more remote command reloads systemd (or
+	// Upstart) and checks every unit and job the plan touched with
+	// `systemctl show`, `systemctl is-active`/`is-enabled` against
+	// `/etc/init.d/NAME status` and the rc links, `chkconfig --list`,
+	// `initctl show-config` and `systemd-analyze verify` over
+	// default.target (compared with its output before the apply). A
+	// problem initcompat caused rolls the image back and fails the build;
+	// others are warnings. Unset: on when the machine is booted (systemd
+	// or Upstart is PID 1); with `root_dir`, on when this host has
+	// `systemd-analyze`, which then checks the tree offline with `--root`.
+	Verify config.Trilean `mapstructure:"verify"`
+	// Command template for the remote commands, for doas or a sudo that
 	// needs a password. `{{.Command}}` is the shell that reads initcompat's
 	// script on its standard input, which the template must pass on: for
 	// example `doas {{.Command}}`, or, for a sudo that asks for a password,
@@ -231,6 +245,9 @@ type transport interface {
 	// (or finishes) an apply that was interrupted, and says what it did.
 	Snapshot(ctx context.Context, ws []tree.Watch, recover bool) (*tree.Tree, string, error)
 	Apply(ctx context.Context, plan *initcompat.Plan) error
+	// Verify checks a held apply with the image's init system, then
+	// finishes it or rolls it back (errRolledBack).
+	Verify(ctx context.Context, plan *initcompat.Plan) ([]initcompat.Check, error)
 }
 
 // Provision reads the image once, plans, and (in apply mode) writes once.
@@ -263,8 +280,11 @@ func (p *Provisioner) Provision(ctx context.Context, ui packersdk.Ui, comm packe
 	}
 	read := time.Now()
 	plan := initcompat.BuildPlan(t, pol)
-	if p.config.Mode == ModeRemove {
+	switch p.config.Mode {
+	case ModeRemove:
 		plan = initcompat.BuildRemovePlan(t, pol)
+	case ModeCheck:
+		plan.Findings = append(plan.Findings, initcompat.Drift(t, pol)...)
 	}
 	// Packer's debug log (PACKER_LOG=1) says where a slow build's time went.
 	log.Printf("initcompat: read %d paths in %v, planned %d changes in %v", t.Len(), read.Sub(start).Round(time.Millisecond), len(plan.Changes), time.Since(read).Round(time.Millisecond))
@@ -297,13 +317,28 @@ func (p *Provisioner) Provision(ctx context.Context, ui packersdk.Ui, comm packe
 		ui.Say("initcompat: mode = \"plan\": nothing written")
 		return p.writeReport(plan, false)
 	case p.config.Mode == ModeCheck && !plan.Empty():
-		return fail(fmt.Errorf("initcompat: mode = \"check\": the image lacks %d change(s); build it with mode = \"apply\"", len(plan.Changes)))
+		return fail(fmt.Errorf("initcompat: mode = \"check\": the image lacks %d change(s)%s; build it with mode = \"apply\"", len(plan.Changes), driftNote(plan)))
+	case p.config.Mode == ModeCheck && driftNote(plan) != "":
+		return fail(fmt.Errorf("initcompat: mode = \"check\": nothing is missing, but%s (the drift findings above say which)", driftNote(plan)))
 	case plan.Empty():
 		ui.Say("initcompat: nothing to change")
 		return p.writeReport(plan, false)
 	}
+	if p.config.Mode == ModeApply {
+		if plan.Hold, err = p.verifies(tr, t, plan); err != nil {
+			return fail(err)
+		}
+	}
 	if err := tr.Apply(ctx, plan); err != nil {
 		return fail(fmt.Errorf("initcompat: writing the image: %w", err))
+	}
+	if plan.Hold {
+		checks, err := tr.Verify(ctx, plan)
+		plan.Verify = checks
+		sayChecks(ui, checks)
+		if err != nil {
+			return fail(fmt.Errorf("initcompat: verify: %w%s", err, failedChecks(checks)))
+		}
 	}
 	if p.config.Mode == ModeRemove {
 		ui.Say(fmt.Sprintf("initcompat: removed what initcompat had written (%d change(s)); the manifest is gone", len(plan.Changes)))
@@ -311,6 +346,20 @@ func (p *Provisioner) Provision(ctx context.Context, ui packersdk.Ui, comm packe
 		ui.Say(fmt.Sprintf("initcompat: applied %d change(s); manifest at %s", len(plan.Changes), p.config.ManifestPath))
 	}
 	return p.writeReport(plan, true)
+}
+
+// driftNote says how many paths drifted from the manifest, "" for none.
+func driftNote(plan *initcompat.Plan) string {
+	n := 0
+	for _, f := range plan.Findings {
+		if f.Shim == initcompat.ShimDrift {
+			n++
+		}
+	}
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" and %d path(s) have drifted from what initcompat wrote", n)
 }
 
 func findingLine(f initcompat.Finding) string {

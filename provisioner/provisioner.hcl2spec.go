@@ -57,6 +57,7 @@ type FlatConfig struct {
 	Services               []string             `mapstructure:"services" cty:"services" hcl:"services"`
 	RootDir                *string              `mapstructure:"root_dir" cty:"root_dir" hcl:"root_dir"`
 	UseSudo                *bool                `mapstructure:"use_sudo" cty:"use_sudo" hcl:"use_sudo"`
+	Verify                 *bool                `mapstructure:"verify" cty:"verify" hcl:"verify"`
 	ExecuteCommand         *string              `mapstructure:"execute_command" cty:"execute_command" hcl:"execute_command"`
 	ManifestPath           *string              `mapstructure:"manifest_path" cty:"manifest_path" hcl:"manifest_path"`
 	ReportFile             *string              `mapstructure:"report_file" cty:"report_file" hcl:"report_file"`
@@ -93,6 +94,7 @@ func (*FlatConfig) HCL2Spec() map[string]hcldec.Spec {
 		"services":                   &hcldec.AttrSpec{Name: "services", Type: cty.List(cty.String), Required: false},
 		"root_dir":                   &hcldec.AttrSpec{Name: "root_dir", Type: cty.String, Required: false},
 		"use_sudo":                   &hcldec.AttrSpec{Name: "use_sudo", Type: cty.Bool, Required: false},
+		"verify":                     &hcldec.AttrSpec{Name: "verify", Type: cty.Bool, Required: false},
 		"execute_command":            &hcldec.AttrSpec{Name: "execute_command", Type: cty.String, Required: false},
 		"manifest_path":              &hcldec.AttrSpec{Name: "manifest_path", Type: cty.String, Required: false},
 		"report_file":                &hcldec.AttrSpec{Name: "report_file", Type: cty.String, Required: false},

@@ -152,7 +152,11 @@ func (r *remote) Apply(ctx context.Context, plan *initcompat.Plan) error {
 	}
 	// The script says it is done on its last line; without that line it
 	// did not run (its input was cut short: sh ran nothing of it).
-	if !strings.Contains(out.String(), initcompat.CompletedToken) {
+	token := initcompat.CompletedToken
+	if plan.Hold {
+		token = initcompat.HeldToken
+	}
+	if !strings.Contains(out.String(), token) {
 		return fmt.Errorf("apply: the script did not run to its end (exit %d, no completion line): its input was cut short, and a script cut short changes nothing; run the build again. %s", status, strings.TrimSpace(stderr))
 	}
 	return nil

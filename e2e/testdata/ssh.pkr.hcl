@@ -18,6 +18,14 @@ variable "disable" {
   type    = list(string)
   default = []
 }
+variable "ordering_after" {
+  type    = list(string)
+  default = []
+}
+variable "verify" {
+  type    = string
+  default = ""
+}
 
 source "null" "booted" {
   ssh_host             = "127.0.0.1"
@@ -34,5 +42,13 @@ build {
     services        = ["hello"]
     disable         = var.disable
     execute_command = var.execute_command
+    verify          = var.verify == "" ? null : var.verify == "true"
+    dynamic "ordering" {
+      for_each = length(var.ordering_after) > 0 ? [1] : []
+      content {
+        unit  = "hello.service"
+        after = var.ordering_after
+      }
+    }
   }
 }

@@ -256,8 +256,9 @@ func (t *Tree) walk(parent *os.Root, name, rel string, limit func(string) int64)
 	found := make([]Entry, len(list))
 	err = parallel.For(len(list), func(i int) error {
 		p := rel + "/" + list[i].Name()
-		found[i], err = readEntry(dir, d, list[i], p, limit("/"+p))
-		return err
+		var rerr error // one per step: the steps run at once
+		found[i], rerr = readEntry(dir, d, list[i], p, limit("/"+p))
+		return rerr
 	})
 	if err != nil {
 		return err

@@ -1,0 +1,67 @@
+package initcompat
+
+import (
+	"fmt"
+
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
+)
+
+// ShimDrift names the findings of Drift.
+const ShimDrift = "drift"
+
+// Drift compares the image with its manifest: every file initcompat wrote
+// that was edited or removed since, every link re-pointed or removed, every
+// directory gone, every link a disable removed that is back. mode = "check"
+// reports them; an apply keeps edited files as conflicts and puts back
+// what is missing.
+func Drift(t *tree.Tree, pol Policy) []Finding {
+	data, err := t.ReadFile(pol.manifestPath())
+	if err != nil {
+		return nil
+	}
+	m, err := ParseManifest(data)
+	if err != nil {
+		return nil // Inspect reports an unreadable manifest
+	}
+	var out []Finding
+	drift := func(e ManifestEntry, msg string) {
+		out = append(out, Finding{Level: Warning, Service: e.Service, Shim: ShimDrift, Path: e.Path, Message: msg})
+	}
+	for _, e := range m.Entries {
+		have, ok := t.Lstat(e.Path)
+		switch e.Kind {
+		case "file":
+			switch {
+			case !ok:
+				drift(e, "initcompat wrote this file ("+e.Shim+") and it has been removed since")
+			case have.Kind != tree.File:
+				drift(e, "initcompat wrote a file here ("+e.Shim+"); it is now a "+have.Kind.String())
+			case !have.Omitted && sum(have.Data) != e.SHA256:
+				drift(e, "edited since initcompat wrote it ("+e.Shim+"): its content is not the one the manifest records")
+			}
+		case "symlink":
+			switch {
+			case !ok:
+				drift(e, "initcompat made this link ("+e.Shim+", to "+e.Target+") and it has been removed since")
+			case have.Kind != tree.Symlink || have.Target != e.Target:
+				drift(e, fmt.Sprintf("initcompat made a link to %s here (%s); it is now %s", e.Target, e.Shim, describe(have)))
+			}
+		case "dir":
+			if !ok || have.Kind != tree.Dir {
+				drift(e, "initcompat made this directory ("+e.Shim+") and it is gone")
+			}
+		case "removed":
+			if ok {
+				drift(e, "initcompat removed this link ("+e.Shim+") and it is back: "+describe(have))
+			}
+		}
+	}
+	return out
+}
+
+func describe(e *tree.Entry) string {
+	if e.Kind == tree.Symlink {
+		return "a link to " + e.Target
+	}
+	return "a " + e.Kind.String()
+}

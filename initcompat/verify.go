@@ -1,0 +1,373 @@
+package initcompat
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"strings"
+
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/systemd"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
+)
+
+// Verify asks the image's own init system, after the apply and before it
+// is final, whether what the plan meant to make is what it now sees. The
+// apply stops with its journal in the "commit" phase (Plan.Hold), so that
+// a failed check rolls the image back by the recovery every interrupted
+// apply gets; a passed verify finishes it.
+//
+// The checks are read-only questions to the real tools: systemctl show
+// (LoadState, DropInPaths, After, Before, Wants, ...), systemctl
+// is-active and is-enabled against /etc/init.d/NAME status and the rc
+// links, chkconfig --list where the image has it, initctl show-config on
+// Upstart, and systemd-analyze verify over default.target, whose lines are
+// compared with its output before the apply: a new line naming a unit the
+// plan touched is initcompat's doing and fails the build; any other line is
+// a warning.
+
+// Check is one question verify puts to the init system, and its answer.
+type Check struct {
+	Name string `json:"name"`
+	// Level is Error when a failure undoes the apply, Warning when it is
+	// only reported.
+	Level   Level  `json:"level"`
+	Command string `json:"command"`
+	// Result is pass, fail (an Error check failed), warn (a Warning
+	// check failed) or skipped.
+	Result string `json:"result,omitempty"`
+	Output string `json:"output,omitempty"`
+}
+
+// Check results.
+const (
+	CheckPass    = "pass"
+	CheckFail    = "fail"
+	CheckWarn    = "warn"
+	CheckSkipped = "skipped"
+)
+
+// BaselinePath holds systemd-analyze verify's output before the apply,
+// while an apply waits for its verify. Recovery and finishing remove it.
+const BaselinePath = "/var/lib/.initcompat-verify-baseline"
+
+// Tokens the verify script ends with.
+const (
+	VerifyPassed     = "initcompat-verify-passed"
+	VerifyRolledBack = "initcompat-verify-rolled-back"
+)
+
+// touched is what a plan changed that the init system can be asked about.
+type touched struct {
+	dropIns   map[string][]Change // unit -> its drop-ins written
+	units     []string            // unit files written
+	masked    []string
+	disabled  []string
+	lsb       []string // /etc/init.d scripts written, by name
+	overrides []string // Upstart jobs with an override written
+	upstart   []string // /etc/init.d links to upstart-job written
+}
+
+func touchedBy(p *Plan) touched {
+	t := touched{dropIns: map[string][]Change{}}
+	for _, c := range p.Changes {
+		dir, base := path.Split(c.Path)
+		switch {
+		case c.Op == OpWrite && strings.HasPrefix(dir, "/etc/systemd/system/") && strings.HasSuffix(dir, ".d/") && strings.HasSuffix(base, ".conf"):
+			u := strings.TrimSuffix(path.Base(dir), ".d")
+			if systemd.ValidName(u) {
+				t.dropIns[u] = append(t.dropIns[u], c)
+			}
+		case c.Op == OpWrite && dir == "/etc/systemd/system/" && systemd.ValidName(base):
+			t.units = append(t.units, base)
+		case c.Op == OpSymlink && dir == "/etc/systemd/system/" && path.Clean(c.Target) == "/dev/null":
+			t.masked = append(t.masked, base)
+		case c.Op == OpRemove && c.Shim == ShimDisable && strings.HasSuffix(dir, ".wants/"):
+			t.disabled = append(t.disabled, base)
+		case c.Op == OpWrite && c.Shim == ShimLSB && dir == "/etc/init.d/":
+			t.lsb = append(t.lsb, base)
+		case c.Op == OpWrite && c.Shim == ShimStopOn && dir == "/etc/init/" && strings.HasSuffix(base, ".override"):
+			t.overrides = append(t.overrides, strings.TrimSuffix(base, ".override"))
+		case c.Op == OpSymlink && c.Shim == ShimUpstartLink && dir == "/etc/init.d/":
+			t.upstart = append(t.upstart, base)
+		}
+	}
+	return t
+}
+
+// systemdUnits lists every unit the plan touched, sorted.
+func (t touched) systemdUnits() []string {
+	set := map[string]bool{}
+	for u := range t.dropIns {
+		set[u] = true
+	}
+	for _, l := range [][]string{t.units, t.masked, t.disabled} {
+		for _, u := range l {
+			set[u] = true
+		}
+	}
+	for _, n := range t.lsb {
+		set[n+".service"] = true
+	}
+	return sortedKeys(set)
+}
+
+// VerifyChecks lists the checks of an applied plan, in the order the
+// verify script runs them.
+func VerifyChecks(p *Plan) []Check {
+	t := touchedBy(p)
+	var cs []Check
+	add := func(level Level, name, command string) {
+		cs = append(cs, Check{Name: name, Level: level, Command: command})
+	}
+	q := tree.ShellQuote
+	for _, u := range t.systemdUnits() {
+		want := "loaded"
+		if contains(t.masked, u) {
+			want = "masked"
+		}
+		add(Error, u+" is "+want, fmt.Sprintf(`v=$(systemctl show -p LoadState --value %s); echo "LoadState=$v"; [ "$v" = %s ]`, q(u), want))
+	}
+	for _, u := range sortedKeys(t.dropIns) {
+		for _, c := range t.dropIns[u] {
+			add(Error, u+" has the drop-in "+c.Path, fmt.Sprintf(`systemctl show -p DropInPaths --value %s | tr ' ' '\n' | grep -Fx -- %s`, q(u), q(c.Path)))
+			for _, kv := range dependencies(c) {
+				add(Error, fmt.Sprintf("%s %s=%s is in effect", u, kv[0], kv[1]),
+					fmt.Sprintf(`systemctl show -p %s --value %s | tr ' ' '\n' | grep -Fx -- %s`, kv[0], q(u), q(kv[1])))
+			}
+		}
+	}
+	for _, u := range t.disabled {
+		add(Error, u+" is not enabled", fmt.Sprintf(`v=$(systemctl is-enabled %s 2>&1); echo "is-enabled: $v"; [ "$v" != enabled ]`, q(u)))
+	}
+	for _, n := range t.lsb {
+		// LSB status codes (LSB 3.0, 20.2): 0 running, 1-3 not running.
+		add(Error, "/etc/init.d/"+n+" status agrees with systemctl is-active", fmt.Sprintf(
+			`a=$(systemctl is-active %[1]s.service); "$R"/etc/init.d/%[1]s status >/dev/null 2>&1; s=$?; echo "systemctl is-active: $a; /etc/init.d/%[1]s status: exit $s"; case $a in active | reloading) [ "$s" -eq 0 ] ;; *) [ "$s" -ge 1 ] && [ "$s" -le 3 ] ;; esac`, n))
+		add(Error, "the rc links of "+n+" match systemctl is-enabled", fmt.Sprintf(
+			`e=$(systemctl is-enabled %[1]s.service 2>&1); l=$(ls "$R"/etc/rc2.d 2>/dev/null | grep -E '^S[0-9][0-9]%[2]s$'); echo "is-enabled: $e; /etc/rc2.d: ${l:-no S link}"; if command -v chkconfig >/dev/null 2>&1; then c=$(chkconfig --list %[1]s 2>&1); echo "$c"; fi; case $e in enabled) [ -n "$l" ] && { [ -z "${c:-}" ] || echo "$c" | grep -q '3:on'; } ;; *) [ -z "$l" ] && { [ -z "${c:-}" ] || ! echo "$c" | grep -q '3:on'; } ;; esac`, n, regexp.QuoteMeta(n)))
+	}
+	if len(t.systemdUnits()) > 0 {
+		add(Error, "systemd-analyze verify finds nothing new that involves the units initcompat touched", `newlines ours`)
+		add(Warning, "systemd-analyze verify finds nothing else new", `newlines others`)
+	}
+	for _, j := range t.overrides {
+		add(Error, "initctl show-config -e "+j+" shows the job with its override",
+			fmt.Sprintf(`initctl show-config -e %[1]s && initctl show-config -e %[1]s | grep -q '^  stop on'`, q(j)))
+	}
+	for _, j := range t.upstart {
+		add(Error, "initctl knows the job behind /etc/init.d/"+j, fmt.Sprintf(`initctl status %s`, q(j)))
+	}
+	return cs
+}
+
+// dependencies lists the dependency settings a drop-in makes, as systemctl
+// show names them.
+func dependencies(c Change) [][2]string {
+	opts, err := systemd.Parse(c.Path, c.Content)
+	if err != nil {
+		return nil
+	}
+	var out [][2]string
+	for _, o := range opts {
+		if o.Section != "Unit" {
+			continue
+		}
+		switch o.Name {
+		case "After", "Before", "Wants", "Requires", "RequiresMountsFor":
+			for _, v := range strings.Fields(o.Value) {
+				out = append(out, [2]string{o.Name, v})
+			}
+		}
+	}
+	return out
+}
+
+// unitPattern matches a unit name as systemd prints it in a message
+// ("hello.service: ...", "hello.service/start", ".../hello.service.d/x"),
+// not at the end of a longer name ("my-hello.service"). Nothing needs
+// checking after it: a unit name ends with its type suffix.
+func unitPattern(u string) string {
+	// For awk and grep -E alike: "-" first in the brackets is literal, and
+	// no backslash (awks differ on it there); a "\" before a name only
+	// starts a \xNN escape, never ends a name.
+	const other = `[^-A-Za-z0-9:_.@]`
+	return `(^|` + other + `)` + regexp.QuoteMeta(u)
+}
+
+// VerifyScript is the verify command: under the apply's lock it reloads
+// the init system, runs the checks, then finishes the held apply (journal
+// "done", tidy) when every Error check passed, or rolls it back and reloads
+// again. It prints each check as "@@check LEVEL NAME", its output as
+// "| " lines and "@@result RESULT", and ends with VerifyPassed or
+// VerifyRolledBack.
+func VerifyScript(p *Plan, checks []Check) string {
+	var b strings.Builder
+	b.WriteString("# initcompat verify: nothing runs before the last line.\ninitcompat_verify() {\nset -u\n")
+	b.WriteString(shellLib)
+	b.WriteString(`reload() {
+	if [ -z "$R" ] && [ -d /run/systemd/system ]; then
+		systemctl daemon-reload
+	elif command -v initctl >/dev/null 2>&1; then
+		initctl reload-configuration
+	fi
+}
+failed=0
+booted=no
+if { [ -z "$R" ] && [ -d /run/systemd/system ]; } || initctl version >/dev/null 2>&1; then booted=yes; fi
+check() {
+	printf '@@check %s %s\n' "$1" "$2"
+	if [ "$booted" != yes ]; then
+		out="not asked: neither systemd nor Upstart runs this machine"
+		r=skipped
+	elif out=$(eval "$3" 2>&1); then
+		r=pass
+	elif [ "$1" = error ]; then
+		r=fail
+		failed=1
+	else
+		r=warn
+	fi
+	[ -z "$out" ] || printf '%s\n' "$out" | sed 's/^/| /'
+	printf '@@result %s\n' "$r"
+}
+lock
+st=$(sed -n 's/^state //p' "$J" 2>/dev/null || true)
+if [ "$st" != commit ]; then
+	echo "initcompat: verify: no apply is waiting for its verify (journal: ${st:-none}); another run has recovered it: run the build again" >&2
+	unlock
+	exit 1
+fi
+trap 'echo "initcompat: interrupted" >&2; recover; reload; unlock; exit 129' HUP INT TERM PIPE
+# newlines ours|others prints the lines systemd-analyze verify says now and
+# did not say before the apply that are (or are not) initcompat's: those
+# naming a touched unit, and the rest of their unit's message (the same
+# "UNIT: " prefix, as the three lines of an ordering cycle). It fails when
+# it prints a line. NewAnalyzeLines is the same rule in Go.
+newlines() { awk -v want="$1" -v base="$B" -v units="$B.units" ` + tree.ShellQuote(newlinesAwk) + ` "$B.after"; }
+cat >"$B.units" <<'INITCOMPAT_UNITS'
+`)
+	for _, u := range touchedBy(p).systemdUnits() {
+		b.WriteString(unitPattern(u) + "\n")
+	}
+	b.WriteString("INITCOMPAT_UNITS\nreload || echo \"initcompat: warning: reloading the init system failed\" >&2\nanalyzed >\"$B.after\"\n")
+	for _, c := range checks {
+		fmt.Fprintf(&b, "check %s %s %s\n", c.Level, tree.ShellQuote(c.Name), tree.ShellQuote(c.Command))
+	}
+	fmt.Fprintf(&b, `if [ "$failed" -ne 0 ]; then
+	recover || echo "initcompat: undoing the apply failed; $J lists what is left, and the next run undoes it first" >&2
+	reload || true
+	unlock
+	echo %s
+	exit 0
+fi
+trap '' HUP INT TERM PIPE
+sed 's/^state commit$/state done/' "$J" >"$J.new" && mv -f -- "$J.new" "$J" || { echo "initcompat: cannot write the journal $J" >&2; exit 1; }
+recover 2>/dev/null || echo "initcompat: warning: the image is complete, tidying failed; the next run tidies" >&2
+unlock
+echo %s
+}
+initcompat_verify
+`, VerifyRolledBack, VerifyPassed)
+	return b.String()
+}
+
+// ParseVerify reads the verify script's output: the checks with their
+// results, and whether the apply was kept (VerifyPassed), rolled back, or
+// neither (the script did not finish: the journal is still held, and the
+// next run rolls it back).
+func ParseVerify(out string) (checks []Check, passed, rolledBack bool) {
+	var cur *Check
+	for _, line := range strings.Split(out, "\n") {
+		switch {
+		case strings.HasPrefix(line, "@@check "):
+			level, name, _ := strings.Cut(strings.TrimPrefix(line, "@@check "), " ")
+			checks = append(checks, Check{Name: name, Level: Level(level)})
+			cur = &checks[len(checks)-1]
+		case cur != nil && strings.HasPrefix(line, "| "):
+			cur.Output += strings.TrimPrefix(line, "| ") + "\n"
+		case cur != nil && strings.HasPrefix(line, "@@result "):
+			cur.Result = strings.TrimPrefix(line, "@@result ")
+			cur = nil
+		case line == VerifyPassed:
+			passed = true
+		case line == VerifyRolledBack:
+			rolledBack = true
+		}
+	}
+	return checks, passed, rolledBack
+}
+
+// NewAnalyzeLines gives the lines of after that are not in before, split
+// into initcompat's (naming a unit the plan touched, or in the same unit's
+// message as such a line: "UNIT: " prefix) and the others: the offline
+// check of root_dir builds, the same rule as the verify script's newlines.
+func NewAnalyzeLines(p *Plan, before, after string) (ours, others []string) {
+	seen := map[string]bool{}
+	for _, l := range strings.Split(before, "\n") {
+		seen[l] = true
+	}
+	units := touchedBy(p).systemdUnits()
+	prefix := func(l string) string { p, _, _ := strings.Cut(l, ": "); return p }
+	var fresh []string
+	mine := map[string]bool{}
+	for _, l := range strings.Split(after, "\n") {
+		if l == "" || seen[l] {
+			continue
+		}
+		fresh = append(fresh, l)
+		if mentionsAny(l, units) {
+			mine[prefix(l)] = true
+		}
+	}
+	for _, l := range fresh {
+		if mentionsAny(l, units) || mine[prefix(l)] {
+			ours = append(ours, l)
+		} else {
+			others = append(others, l)
+		}
+	}
+	return ours, others
+}
+
+// mentionsAny reports whether line names one of the units, not as the end
+// of a longer name (the same rule as unitPattern).
+func mentionsAny(line string, units []string) bool {
+	namechar := func(c byte) bool {
+		return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte(`-:_.@\`, c) >= 0
+	}
+	for _, u := range units {
+		for i := 0; ; {
+			j := strings.Index(line[i:], u)
+			if j < 0 {
+				break
+			}
+			start := i + j
+			if start == 0 || !namechar(line[start-1]) {
+				return true
+			}
+			i = start + 1
+		}
+	}
+	return false
+}
+
+// newlinesAwk is the verify script's newlines (see VerifyScript), an awk
+// program: base is the output before the apply, units the patterns of
+// the touched units, want "ours" or "others". It exits 1 when it prints.
+const newlinesAwk = `	BEGIN {
+		while ((getline l < base) > 0) seen[l] = 1
+		while ((getline l < units) > 0) pat[n++] = l
+	}
+	$0 != "" && !($0 in seen) { line[m++] = $0 }
+	END {
+		for (i = 0; i < m; i++) for (j = 0; j < n; j++) if (line[i] ~ pat[j]) {
+			mine[i] = 1; p = line[i]; sub(/: .*/, "", p); prefix[p] = 1; break
+		}
+		bad = 0
+		for (i = 0; i < m; i++) {
+			p = line[i]; sub(/: .*/, "", p)
+			if (((i in mine) || (p in prefix)) == (want == "ours")) { print line[i]; bad = 1 }
+		}
+		exit bad
+	}
+`

@@ -101,12 +101,16 @@ func (l *local) Apply(ctx context.Context, plan *initcompat.Plan) (err error) {
 	}()
 	dirs := &dirRoots{root: root, open: map[string]*os.Root{}}
 	defer dirs.close()
+	committing := false
 	for _, s := range steps {
-		if s.Op == initcompat.StepJournal && s.State == initcompat.JournalBegin {
-			// Past the checks: a cancelled build stops here, never in the middle.
-			if err := ctx.Err(); err != nil {
-				return fmt.Errorf("cancelled before writing: %w", err)
-			}
+		if s.Op == initcompat.StepJournal && s.State == initcompat.JournalCommit {
+			committing = true
+		}
+		// Until the commit, a cancelled build stops (and the deferred
+		// recovery undoes the staging); the commit's renames, once begun,
+		// run to their end, so it never stops in the middle.
+		if err := ctx.Err(); err != nil && !committing {
+			return fmt.Errorf("cancelled before the commit: %w", err)
 		}
 		if err := l.run(root, dirs, s); err != nil {
 			if s.Op == initcompat.StepFinish {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log"
 	"strings"
+	"time"
 
 	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
 	"github.com/hashicorp/packer-plugin-sdk/template/interpolate"
@@ -174,12 +175,27 @@ func (r *remote) run(ctx context.Context, stdin io.Reader, stdout io.Writer) (st
 	go func() { done <- cmd.Wait() }()
 	select {
 	case <-ctx.Done():
-		return stderr.String(), 0, fmt.Errorf("remote command interrupted: %w", ctx.Err())
 	case status := <-done:
 		log.Printf("[DEBUG] initcompat: remote command exited %d; stderr: %q", status, stderr.String())
 		return stderr.String(), status, nil
 	}
+	// Cancelled (timeout, Ctrl-C). A script still on its way is cut here:
+	// sh meets the end of its input inside the function and runs nothing.
+	// One already sent whole runs to its end, or is rolled back by its own
+	// trap when the session goes; wait a little to say which.
+	if c, ok := stdin.(io.Closer); ok {
+		_ = c.Close()
+	}
+	select {
+	case status := <-done:
+		return stderr.String(), status, fmt.Errorf("remote command cancelled (%w); it exited %d: %s", ctx.Err(), status, strings.TrimSpace(stderr.String()))
+	case <-time.After(cancelGrace):
+		return stderr.String(), 0, fmt.Errorf("remote command cancelled (%w) and still running after %v; an apply it was running either completes or is rolled back by the image itself, and the next run recovers first", ctx.Err(), cancelGrace)
+	}
 }
+
+// cancelGrace is how long a cancelled remote command is given to end.
+var cancelGrace = 30 * time.Second
 
 // cutShort reports sh stopping at the end of a script that ended early:
 // the function holding the apply was never closed, so nothing of it ran.

@@ -49,30 +49,55 @@ func planOrdering(pl *planner) {
 	if len(rules) == 0 {
 		return
 	}
-	inv := pl.inv
-	if inv.Init != Systemd {
+	if pl.inv.Init != Systemd {
 		for _, r := range rules {
-			pl.find(Warning, systemd.Prefix(r.Unit), ShimOrdering, "", fmt.Sprintf("%s asks for ordering, which needs systemd; this image boots with %s", r.Source, inv.Init))
+			pl.find(Warning, systemd.Prefix(r.Unit), ShimOrdering, "", fmt.Sprintf("%s asks for ordering, which needs systemd; this image boots with %s", r.Source, pl.inv.Init))
 		}
 		return
 	}
-	var order []string
-	byUnit := map[string]*orderingPlan{}
-	get := func(name, service string) *orderingPlan {
-		o := byUnit[name]
-		if o == nil {
-			o = &orderingPlan{unit: name, service: service}
-			byUnit[name] = o
-			order = append(order, name)
-		}
-		return o
+	set := validOrderings(pl, rules)
+	if len(set.order) == 0 || !breakCycles(pl, set) {
+		return
 	}
+	writeOrderings(pl, set)
+}
+
+// orderings are the drop-ins to write, by unit, in the order first asked.
+type orderings struct {
+	order  []string
+	byUnit map[string]*orderingPlan
+}
+
+func (s *orderings) get(name, service string) *orderingPlan {
+	o := s.byUnit[name]
+	if o == nil {
+		o = &orderingPlan{unit: name, service: service}
+		s.byUnit[name] = o
+		s.order = append(s.order, name)
+	}
+	return o
+}
+
+// options is every unit's drop-in as it stands, cycle breaks included.
+func (s *orderings) options() map[string][]*unit.UnitOption {
+	m := map[string][]*unit.UnitOption{}
+	for _, n := range s.order {
+		o := s.byUnit[n]
+		m[n] = append(append([]*unit.UnitOption(nil), o.opts...), afterOpts(o.breaks)...)
+	}
+	return m
+}
+
+// validOrderings checks each rule (unit names, paths, the unit's
+// existence) and gathers the valid ones by the units they order.
+func validOrderings(pl *planner, rules []OrderingRule) *orderings {
+	set := &orderings{byUnit: map[string]*orderingPlan{}}
 	for _, r := range rules {
 		svc := systemd.Prefix(r.Unit)
 		if !pl.checkUnitName(ShimOrdering, r.Source, r.Unit) {
 			continue
 		}
-		u := inv.Units.Load(r.Unit)
+		u := pl.inv.Units.Load(r.Unit)
 		if u == nil {
 			pl.find(Error, svc, ShimOrdering, "", pl.missingUnit(r.Source, r.Unit))
 			continue
@@ -81,20 +106,7 @@ func planOrdering(pl *planner) {
 			pl.find(Warning, svc, ShimOrdering, "", r.Unit+" is masked; ordering it changes nothing")
 			continue
 		}
-		bad := false
-		for _, v := range append(append(append([]string{}, r.After...), r.Before...), r.Wants...) {
-			if !systemd.ValidName(v) {
-				pl.find(Error, svc, ShimOrdering, "", fmt.Sprintf("%s: %q is not a unit name", r.Source, v))
-				bad = true
-			}
-		}
-		for _, m := range r.RequiresMountsFor {
-			if !tree.IsClean(m) || strings.ContainsAny(m, " \t\n\\%") {
-				pl.find(Error, svc, ShimOrdering, "", fmt.Sprintf("%s: requires_mounts_for %q is not an absolute, clean path without spaces", r.Source, m))
-				bad = true
-			}
-		}
-		if bad {
+		if !validRule(pl, svc, r) {
 			continue
 		}
 		targets := []string{u.Name}
@@ -102,68 +114,91 @@ func planOrdering(pl *planner) {
 		// postfix) orders the instances too: the template's drop-in reaches
 		// every instance.
 		if tmpl := systemd.Prefix(u.Name) + "@.service"; systemd.Suffix(u.Name) == "service" {
-			if t := inv.Units.Load(tmpl); t != nil && !t.Masked && contains(t.Values("Unit", "PartOf"), u.Name) {
+			if t := pl.inv.Units.Load(tmpl); t != nil && !t.Masked && contains(t.Values("Unit", "PartOf"), u.Name) {
 				targets = append(targets, tmpl)
 			}
 		}
 		for _, name := range targets {
-			o := get(name, svc)
+			o := set.get(name, svc)
 			o.sources = appendOnce(o.sources, r.Source)
 			o.add("After", r.After)
 			o.add("Before", r.Before)
 			o.add("Wants", r.Wants)
 			o.add("RequiresMountsFor", r.RequiresMountsFor)
 		}
-		if r.Source == "start_after_user_data" && !inv.CloudInit {
+		if r.Source == "start_after_user_data" && !pl.inv.CloudInit {
 			pl.find(Warning, svc, ShimOrdering, "", "cloud-final.service is not in the image: the drop-in is written but inert until cloud-init is installed")
 		}
 	}
-	if len(order) == 0 {
-		return
-	}
+	return set
+}
 
-	extra := func() map[string][]*unit.UnitOption {
-		m := map[string][]*unit.UnitOption{}
-		for _, n := range order {
-			o := byUnit[n]
-			m[n] = append(append([]*unit.UnitOption(nil), o.opts...), afterOpts(o.breaks)...)
+// validRule checks the values of a rule: unit names, and mount paths that
+// a drop-in line can carry.
+func validRule(pl *planner, svc string, r OrderingRule) bool {
+	ok := true
+	for _, v := range append(append(append([]string{}, r.After...), r.Before...), r.Wants...) {
+		if !systemd.ValidName(v) {
+			pl.find(Error, svc, ShimOrdering, "", fmt.Sprintf("%s: %q is not a unit name", r.Source, v))
+			ok = false
 		}
-		return m
 	}
-	before := cycleSet(inv.Units.BuildGraph(nil).Cycles())
+	for _, m := range r.RequiresMountsFor {
+		if !tree.IsClean(m) || strings.ContainsAny(m, " \t\n\\%") {
+			pl.find(Error, svc, ShimOrdering, "", fmt.Sprintf("%s: requires_mounts_for %q is not an absolute, clean path without spaces", r.Source, m))
+			ok = false
+		}
+	}
+	return ok
+}
+
+// breakCycles checks the boot graph with the drop-ins: a cycle they would
+// close is broken by ordering the unit after the targets that pull it in
+// (as systemd documents); one that cannot be broken fails the build. Cycles
+// the image had before are warnings. It reports whether to write.
+func breakCycles(pl *planner, set *orderings) bool {
+	units := pl.inv.Units
+	before := cycleSet(units.BuildGraph(nil).Cycles())
 	for _, c := range sortedKeys(before) {
 		pl.find(Warning, "", ShimOrdering, "", "the image already has an ordering cycle, before any change: "+c+"; systemd deletes one of its jobs at boot")
 	}
-	g := inv.Units.BuildGraph(extra())
-	if fresh := newCycles(g.Cycles(), before); len(fresh) > 0 {
-		for _, c := range fresh {
-			for _, n := range c {
-				o := byUnit[n]
-				if o == nil {
-					o = byUnit[systemd.TemplateOf(n)]
-				}
-				if o == nil {
-					continue
-				}
-				for _, t := range g.TargetsPulling(n) {
-					o.breaks = appendOnce(o.breaks, t)
-				}
+	g := units.BuildGraph(set.options())
+	fresh := newCycles(g.Cycles(), before)
+	if len(fresh) == 0 {
+		return true
+	}
+	for _, c := range fresh {
+		for _, n := range c {
+			o := set.byUnit[n]
+			if o == nil {
+				o = set.byUnit[systemd.TemplateOf(n)]
 			}
-		}
-		if left := newCycles(inv.Units.BuildGraph(extra()).Cycles(), before); len(left) > 0 {
-			for _, c := range left {
-				pl.find(Error, "", ShimOrdering, "", "the requested ordering makes an ordering cycle that initcompat cannot break: "+systemd.FormatCycle(c)+
-					"; systemd would delete a job in it at every boot. Drop one of the orderings, or order the unit differently")
+			if o == nil {
+				continue
 			}
-			return
+			for _, t := range g.TargetsPulling(n) {
+				o.breaks = appendOnce(o.breaks, t)
+			}
 		}
 	}
-	etc := realPath(inv.Tree, "/etc/systemd/system")
-	for _, n := range order {
-		o := byUnit[n]
+	left := newCycles(units.BuildGraph(set.options()).Cycles(), before)
+	for _, c := range left {
+		pl.find(Error, "", ShimOrdering, "", "the requested ordering makes an ordering cycle that initcompat cannot break: "+systemd.FormatCycle(c)+
+			"; systemd would delete a job in it at every boot. Drop one of the orderings, or order the unit differently")
+	}
+	return len(left) == 0
+}
+
+// writeOrderings plans the drop-ins, and tells the LSB shim the After= each
+// unit will have (its Required-Start follows them).
+func writeOrderings(pl *planner, set *orderings) {
+	etc := realPath(pl.inv.Tree, "/etc/systemd/system")
+	opts := set.options()
+	for _, n := range set.order {
+		o := set.byUnit[n]
 		p := path.Join(etc, n+".d", OrderingDropIn)
 		if pl.writeFile(o.service, ShimOrdering, p, 0o644, renderDropIn(pl.pol.Version, o), orderingReason(o)) {
-			for _, opt := range extra()[n] {
+			for _, opt := range opts[n] {
 				if opt.Name == "After" {
 					pl.after[n] = append(pl.after[n], opt.Value)
 				}

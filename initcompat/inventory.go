@@ -151,6 +151,24 @@ func Inspect(t *tree.Tree, pol Policy) *Inventory {
 		manifest <- read{m, problem}
 	}()
 	inv.Units.Preparse()
+	inv.readJobs(owned)
+	inv.readServices(owned)
+	sort.Slice(inv.Services, func(i, j int) bool { return inv.Services[i].Name < inv.Services[j].Name })
+	r := <-manifest
+	inv.Manifest = r.m
+	if r.problem != nil {
+		inv.Problems = append(inv.Problems, *r.problem)
+	}
+	for _, p := range inv.Units.Problems {
+		inv.Problems = append(inv.Problems, Finding{Level: Warning, Shim: "inspect", Path: p.Path,
+			Message: strings.TrimPrefix(p.Err.Error(), p.Path+": ") + "; the unit is left out of every shim"})
+	}
+	return inv
+}
+
+// readJobs lists the Upstart jobs of /etc/init, each with its override.
+func (inv *Inventory) readJobs(owned map[string]bool) {
+	t := inv.Tree
 	inv.jobByID = map[string]*Job{}
 	initDir := realPath(t, "/etc/init")
 	for _, e := range t.ReadDir(initDir) {
@@ -166,7 +184,12 @@ func Inspect(t *tree.Tree, pol Policy) *Inventory {
 		inv.Jobs = append(inv.Jobs, j)
 		inv.jobByID[j.Name] = j
 	}
+}
 
+// readServices gathers every service name a unit, an /etc/init.d entry or
+// a job gives, with what the image says of each.
+func (inv *Inventory) readServices(owned map[string]bool) {
+	t := inv.Tree
 	names := map[string]bool{}
 	for _, n := range inv.Units.Names() {
 		if systemd.Suffix(n) == "service" && !systemd.IsTemplate(n) && systemd.TemplateOf(n) == "" {
@@ -200,17 +223,6 @@ func Inspect(t *tree.Tree, pol Policy) *Inventory {
 		inv.Services = append(inv.Services, s)
 		inv.byName[n] = s
 	}
-	sort.Slice(inv.Services, func(i, j int) bool { return inv.Services[i].Name < inv.Services[j].Name })
-	r := <-manifest
-	inv.Manifest = r.m
-	if r.problem != nil {
-		inv.Problems = append(inv.Problems, *r.problem)
-	}
-	for _, p := range inv.Units.Problems {
-		inv.Problems = append(inv.Problems, Finding{Level: Warning, Shim: "inspect", Path: p.Path,
-			Message: strings.TrimPrefix(p.Err.Error(), p.Path+": ") + "; the unit is left out of every shim"})
-	}
-	return inv
 }
 
 func realPath(t *tree.Tree, p string) string {

@@ -263,42 +263,11 @@ func (p *Provisioner) Provision(ctx context.Context, ui packersdk.Ui, comm packe
 	if err != nil {
 		return err
 	}
-	pol := p.policy()
-	if pol.CfnInit, err = p.cfnServices(ctx); err != nil {
+	t, plan, err := p.readAndPlan(ctx, ui, tr)
+	if err != nil {
 		return err
 	}
-	ws := tree.WithContent(tree.DefaultWatches, path.Dir(p.config.ManifestPath), initcompat.JournalPath)
-	ui.Say(fmt.Sprintf("initcompat: reading the image: units, init scripts, rc links, Upstart jobs and the manifest (%d watched paths)", len(ws)))
-	writes := p.config.Mode == ModeApply || p.config.Mode == ModeRemove
-	start := time.Now()
-	t, recovered, err := tr.Snapshot(ctx, ws, writes)
-	if recovered != "" {
-		ui.Say("initcompat: recovered the image first: " + recovered)
-	}
-	if err != nil {
-		return fmt.Errorf("initcompat: reading the image: %w", err)
-	}
-	read := time.Now()
-	plan := initcompat.BuildPlan(t, pol)
-	switch p.config.Mode {
-	case ModeRemove:
-		plan = initcompat.BuildRemovePlan(t, pol)
-	case ModeCheck:
-		plan.Findings = append(plan.Findings, initcompat.Drift(t, pol)...)
-	}
-	// Packer's debug log (PACKER_LOG=1) says where a slow build's time went.
-	log.Printf("initcompat: read %d paths in %v, planned %d changes in %v", t.Len(), read.Sub(start).Round(time.Millisecond), len(plan.Changes), time.Since(read).Round(time.Millisecond))
-	// A headline, then the plan in one message: one line per service and
-	// shim, every finding; each change is in report_file. A 10,000-service
-	// plan is a few UI calls, not 80,000.
-	// A small plan is shown change by change; a large one by service and
-	// shim (every change is in report_file either way).
-	ui.Say("initcompat: " + plan.Headline())
-	text := plan.Brief()
-	if len(plan.Changes) <= detailedPlan {
-		text = strings.TrimRight(plan.Text(), "\n")
-	}
-	ui.Say("initcompat: " + strings.ReplaceAll(text[strings.Index(text, "\n")+1:], "\n", "\ninitcompat: "))
+	p.showPlan(ui, plan)
 	fail := func(err error) error {
 		if rerr := p.writeReport(plan, false); rerr != nil {
 			ui.Error(rerr.Error())
@@ -324,20 +293,75 @@ func (p *Provisioner) Provision(ctx context.Context, ui packersdk.Ui, comm packe
 		ui.Say("initcompat: nothing to change")
 		return p.writeReport(plan, false)
 	}
+	if err := p.write(ctx, ui, tr, t, plan); err != nil {
+		return fail(err)
+	}
+	return p.writeReport(plan, true)
+}
+
+// readAndPlan snapshots the image (recovering an interrupted apply first
+// when this run writes) and plans for the mode.
+func (p *Provisioner) readAndPlan(ctx context.Context, ui packersdk.Ui, tr transport) (*tree.Tree, *initcompat.Plan, error) {
+	pol := p.policy()
+	var err error
+	if pol.CfnInit, err = p.cfnServices(ctx); err != nil {
+		return nil, nil, err
+	}
+	ws := tree.WithContent(tree.DefaultWatches, path.Dir(p.config.ManifestPath), initcompat.JournalPath)
+	ui.Say(fmt.Sprintf("initcompat: reading the image: units, init scripts, rc links, Upstart jobs and the manifest (%d watched paths)", len(ws)))
+	writes := p.config.Mode == ModeApply || p.config.Mode == ModeRemove
+	start := time.Now()
+	t, recovered, err := tr.Snapshot(ctx, ws, writes)
+	if recovered != "" {
+		ui.Say("initcompat: recovered the image first: " + recovered)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("initcompat: reading the image: %w", err)
+	}
+	read := time.Now()
+	plan := initcompat.BuildPlan(t, pol)
+	switch p.config.Mode {
+	case ModeRemove:
+		plan = initcompat.BuildRemovePlan(t, pol)
+	case ModeCheck:
+		plan.Findings = append(plan.Findings, initcompat.Drift(t, pol)...)
+	}
+	// Packer's debug log (PACKER_LOG=1) says where a slow build's time went.
+	log.Printf("initcompat: read %d paths in %v, planned %d changes in %v", t.Len(), read.Sub(start).Round(time.Millisecond), len(plan.Changes), time.Since(read).Round(time.Millisecond))
+	return t, plan, nil
+}
+
+// showPlan says the headline, then the plan in one message: a small plan
+// change by change, a large one a line per service and shim (a
+// 10,000-service plan is a few UI calls, not 80,000); every change is in
+// report_file either way.
+func (p *Provisioner) showPlan(ui packersdk.Ui, plan *initcompat.Plan) {
+	ui.Say("initcompat: " + plan.Headline())
+	text := plan.Brief()
+	if len(plan.Changes) <= detailedPlan {
+		text = strings.TrimRight(plan.Text(), "\n")
+	}
+	ui.Say("initcompat: " + strings.ReplaceAll(text[strings.Index(text, "\n")+1:], "\n", "\ninitcompat: "))
+}
+
+// write applies the plan and, when verified, has the image's init system
+// check it (finished or rolled back by the verify).
+func (p *Provisioner) write(ctx context.Context, ui packersdk.Ui, tr transport, t *tree.Tree, plan *initcompat.Plan) error {
 	if p.config.Mode == ModeApply {
+		var err error
 		if plan.Hold, err = p.verifies(tr, t, plan); err != nil {
-			return fail(err)
+			return err
 		}
 	}
 	if err := tr.Apply(ctx, plan); err != nil {
-		return fail(fmt.Errorf("initcompat: writing the image: %w", err))
+		return fmt.Errorf("initcompat: writing the image: %w", err)
 	}
 	if plan.Hold {
 		checks, err := tr.Verify(ctx, plan)
 		plan.Verify = checks
 		sayChecks(ui, checks)
 		if err != nil {
-			return fail(fmt.Errorf("initcompat: verify: %w%s", err, failedChecks(checks)))
+			return fmt.Errorf("initcompat: verify: %w%s", err, failedChecks(checks))
 		}
 	}
 	if p.config.Mode == ModeRemove {
@@ -345,7 +369,7 @@ func (p *Provisioner) Provision(ctx context.Context, ui packersdk.Ui, comm packe
 	} else {
 		ui.Say(fmt.Sprintf("initcompat: applied %d change(s); manifest at %s", len(plan.Changes), p.config.ManifestPath))
 	}
-	return p.writeReport(plan, true)
+	return nil
 }
 
 // driftNote says how many paths drifted from the manifest, "" for none.

@@ -35,107 +35,131 @@ func (s *Store) BuildGraph(extra map[string][]*unit.UnitOption) *Graph {
 // BuildGraphFrom reads the transaction of starting the roots together, as
 // systemctl start does: units nothing pulls in at boot have cycles too.
 func (s *Store) BuildGraphFrom(roots []string, extra map[string][]*unit.UnitOption) *Graph {
-	g := &Graph{Units: map[string]bool{}, After: map[string]map[string]bool{}, Pulls: map[string][]string{}}
-	load := func(name string) *Unit {
-		u := s.Load(name)
-		if u == nil || u.Masked {
-			return nil
-		}
-		if len(extra[u.Name]) == 0 && len(extra[TemplateOf(u.Name)]) == 0 {
-			return u
-		}
-		c := *u
-		c.Options = append(append(append([]*unit.UnitOption(nil), u.Options...), extra[TemplateOf(u.Name)]...), extra[u.Name]...)
-		return &c
-	}
-	canon := func(name string) string {
-		if u := s.Load(name); u != nil && !u.Masked {
-			return u.Name
-		}
-		return name
-	}
+	b := &graphBuilder{s: s, extra: extra, loaded: map[string]*Unit{},
+		g: &Graph{Units: map[string]bool{}, After: map[string]map[string]bool{}, Pulls: map[string][]string{}}}
+	b.pullIn(roots)
+	b.order()
+	return b.g
+}
 
-	// Pull-ins, breadth first from default.target.
+// graphBuilder builds a Graph in two passes: the units pulled in from the
+// roots, then the ordering among them.
+type graphBuilder struct {
+	s      *Store
+	extra  map[string][]*unit.UnitOption
+	g      *Graph
+	loaded map[string]*Unit
+}
+
+// load is the unit with the extra options (a template's first, as systemd
+// reads a template's drop-ins before the instance's), nil when masked.
+func (b *graphBuilder) load(name string) *Unit {
+	u := b.s.Load(name)
+	if u == nil || u.Masked {
+		return nil
+	}
+	if len(b.extra[u.Name]) == 0 && len(b.extra[TemplateOf(u.Name)]) == 0 {
+		return u
+	}
+	c := *u
+	c.Options = append(append(append([]*unit.UnitOption(nil), u.Options...), b.extra[TemplateOf(u.Name)]...), b.extra[u.Name]...)
+	return &c
+}
+
+// canon is the name a unit loads as (an alias's target).
+func (b *graphBuilder) canon(name string) string {
+	if u := b.s.Load(name); u != nil && !u.Masked {
+		return u.Name
+	}
+	return name
+}
+
+// pullIn walks the pull-ins breadth first from the roots: the pull keys,
+// the .wants/.requires links, and cloud-init's generator.
+func (b *graphBuilder) pullIn(roots []string) {
 	linked := map[string][]string{}
-	for unitName, ws := range s.wantIndex() {
+	for unitName, ws := range b.s.wantIndex() {
 		for _, w := range ws {
-			linked[canon(w.Target)] = append(linked[canon(w.Target)], unitName)
+			linked[b.canon(w.Target)] = append(linked[b.canon(w.Target)], unitName)
 		}
 	}
-	loaded := map[string]*Unit{}
 	var queue []string
 	for _, r := range roots {
-		queue = append(queue, canon(r))
+		queue = append(queue, b.canon(r))
 	}
 	for len(queue) > 0 {
 		n := queue[0]
 		queue = queue[1:]
-		if g.Units[n] {
+		if b.g.Units[n] {
 			continue
 		}
-		u := load(n)
+		u := b.load(n)
 		if u == nil {
 			continue
 		}
-		g.Units[n] = true
-		loaded[n] = u
+		b.g.Units[n] = true
+		b.loaded[n] = u
 		var pulls []string
 		for _, k := range pullKeys {
 			pulls = append(pulls, u.Values("Unit", k)...)
 		}
 		pulls = append(pulls, linked[n]...)
-		if n == "multi-user.target" && s.Load("cloud-init.target") != nil {
+		if n == "multi-user.target" && b.s.Load("cloud-init.target") != nil {
 			pulls = append(pulls, generated[n]...)
 		}
 		for _, p := range pulls {
-			p = canon(p)
-			g.Pulls[n] = append(g.Pulls[n], p)
+			p = b.canon(p)
+			b.g.Pulls[n] = append(b.g.Pulls[n], p)
 			queue = append(queue, p)
 		}
 	}
+}
 
-	edge := func(a, b string) { // a starts after b
-		if !g.Units[a] || !g.Units[b] || a == b {
-			return
-		}
-		if g.After[a] == nil {
-			g.After[a] = map[string]bool{}
-		}
-		g.After[a][b] = true
+// edge orders a after x, between two units of the graph.
+func (b *graphBuilder) edge(a, x string) {
+	if !b.g.Units[a] || !b.g.Units[x] || a == x {
+		return
 	}
-	for n, u := range loaded {
-		for _, b := range u.Values("Unit", "After") {
-			edge(n, canon(b))
+	if b.g.After[a] == nil {
+		b.g.After[a] = map[string]bool{}
+	}
+	b.g.After[a][x] = true
+}
+
+// order adds After=/Before= and the default dependencies systemd adds.
+func (b *graphBuilder) order() {
+	for n, u := range b.loaded {
+		for _, x := range u.Values("Unit", "After") {
+			b.edge(n, b.canon(x))
 		}
-		for _, b := range u.Values("Unit", "Before") {
-			edge(canon(b), n)
+		for _, x := range u.Values("Unit", "Before") {
+			b.edge(b.canon(x), n)
 		}
 		if !defaultDeps(u) {
 			continue
 		}
 		switch Suffix(n) {
 		case "service", "socket", "timer", "path", "mount", "swap":
-			edge(n, "sysinit.target")
+			b.edge(n, "sysinit.target")
 			if Suffix(n) == "service" {
-				edge(n, "basic.target")
+				b.edge(n, "basic.target")
 			}
 		}
 	}
 	// A target is ordered after what it pulls in, unless either side opts
 	// out of default dependencies or the unit is already ordered after the
 	// target (systemd's unit_add_default_target_dependency).
-	for t, pulled := range g.Pulls {
-		if Suffix(t) != "target" || !defaultDeps(loaded[t]) {
+	for t, pulled := range b.g.Pulls {
+		if Suffix(t) != "target" || !defaultDeps(b.loaded[t]) {
 			continue
 		}
 		for _, p := range pulled {
-			if u := loaded[p]; u == nil || !defaultDeps(u) || g.After[p][t] {
+			if u := b.loaded[p]; u == nil || !defaultDeps(u) || b.g.After[p][t] {
 				continue
 			}
-			edge(t, p)
+			b.edge(t, p)
 		}
 	}
-	return g
 }
 
 func defaultDeps(u *Unit) bool {
@@ -147,20 +171,33 @@ func defaultDeps(u *Unit) bool {
 // names, each starting after the next and the last after the first. The
 // result is sorted and stable.
 func (g *Graph) Cycles() [][]string {
+	var out [][]string
+	for _, scc := range g.components() {
+		out = append(out, g.shortestCycle(scc))
+	}
+	sort.Slice(out, func(i, j int) bool { return strings.Join(out[i], " ") < strings.Join(out[j], " ") })
+	return out
+}
+
+// successors lists what n is ordered after, sorted: the same graph always
+// gives the same cycles.
+func (g *Graph) successors(n string) []string {
+	out := make([]string, 0, len(g.After[n]))
+	for m := range g.After[n] {
+		out = append(out, m)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// components are the strongly connected components of more than one unit
+// (Tarjan's algorithm), each sorted.
+func (g *Graph) components() [][]string {
 	nodes := make([]string, 0, len(g.Units))
 	for n := range g.Units {
 		nodes = append(nodes, n)
 	}
 	sort.Strings(nodes)
-	succ := func(n string) []string {
-		out := make([]string, 0, len(g.After[n]))
-		for m := range g.After[n] {
-			out = append(out, m)
-		}
-		sort.Strings(out)
-		return out
-	}
-	// Tarjan's strongly connected components.
 	index, low := map[string]int{}, map[string]int{}
 	onStack := map[string]bool{}
 	var stack []string
@@ -172,7 +209,7 @@ func (g *Graph) Cycles() [][]string {
 		next++
 		stack = append(stack, v)
 		onStack[v] = true
-		for _, w := range succ(v) {
+		for _, w := range g.successors(v) {
 			if _, seen := index[w]; !seen {
 				visit(w)
 				low[v] = min(low[v], low[w])
@@ -180,21 +217,22 @@ func (g *Graph) Cycles() [][]string {
 				low[v] = min(low[v], index[w])
 			}
 		}
-		if low[v] == index[v] {
-			var scc []string
-			for {
-				w := stack[len(stack)-1]
-				stack = stack[:len(stack)-1]
-				onStack[w] = false
-				scc = append(scc, w)
-				if w == v {
-					break
-				}
+		if low[v] != index[v] {
+			return
+		}
+		var scc []string
+		for {
+			w := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			onStack[w] = false
+			scc = append(scc, w)
+			if w == v {
+				break
 			}
-			if len(scc) > 1 {
-				sort.Strings(scc)
-				sccs = append(sccs, scc)
-			}
+		}
+		if len(scc) > 1 {
+			sort.Strings(scc)
+			sccs = append(sccs, scc)
 		}
 	}
 	for _, n := range nodes {
@@ -202,43 +240,43 @@ func (g *Graph) Cycles() [][]string {
 			visit(n)
 		}
 	}
-	// One readable cycle per component: the shortest way back to its first unit.
-	var out [][]string
-	for _, scc := range sccs {
-		in := map[string]bool{}
-		for _, n := range scc {
-			in[n] = true
-		}
-		start := scc[0]
-		prev := map[string]string{start: ""}
-		queue := []string{start}
-		var end string
-	search:
-		for len(queue) > 0 {
-			v := queue[0]
-			queue = queue[1:]
-			for _, w := range succ(v) {
-				if !in[w] {
-					continue
-				}
-				if w == start {
-					end = v
-					break search
-				}
-				if _, seen := prev[w]; !seen {
-					prev[w] = v
-					queue = append(queue, w)
-				}
+	return sccs
+}
+
+// shortestCycle is one readable cycle of a component: the shortest way
+// back to its first unit, breadth first.
+func (g *Graph) shortestCycle(scc []string) []string {
+	in := map[string]bool{}
+	for _, n := range scc {
+		in[n] = true
+	}
+	start := scc[0]
+	prev := map[string]string{start: ""}
+	queue := []string{start}
+	var end string
+search:
+	for len(queue) > 0 {
+		v := queue[0]
+		queue = queue[1:]
+		for _, w := range g.successors(v) {
+			if !in[w] {
+				continue
+			}
+			if w == start {
+				end = v
+				break search
+			}
+			if _, seen := prev[w]; !seen {
+				prev[w] = v
+				queue = append(queue, w)
 			}
 		}
-		var path []string
-		for v := end; v != ""; v = prev[v] {
-			path = append([]string{v}, path...)
-		}
-		out = append(out, path)
 	}
-	sort.Slice(out, func(i, j int) bool { return strings.Join(out[i], " ") < strings.Join(out[j], " ") })
-	return out
+	var path []string
+	for v := end; v != ""; v = prev[v] {
+		path = append([]string{v}, path...)
+	}
+	return path
 }
 
 // FormatCycle writes a cycle as systemd-analyze would say it in words.

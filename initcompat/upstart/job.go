@@ -141,19 +141,8 @@ func Parse(file string, data []byte) ([]*Stanza, error) {
 				return nil, &ParseError{file, lineNo, name + " needs an event"}
 			}
 		default:
-			n, known := arity[name]
-			if !known {
-				return nil, &ParseError{file, lineNo, fmt.Sprintf("unknown stanza %q", name)}
-			}
-			ok := len(rest) == n || (n == -1 && len(rest) > 0)
-			if name == "respawn limit" {
-				ok = len(rest) == 2 || (len(rest) == 1 && rest[0] == "unlimited")
-			}
-			if !ok && name == "respawn limit" {
-				return nil, &ParseError{file, lineNo, fmt.Sprintf("respawn limit takes COUNT INTERVAL or unlimited, got %q", strings.Join(rest, " "))}
-			}
-			if !ok {
-				return nil, &ParseError{file, lineNo, fmt.Sprintf("%s takes %s, got %q", name, argWord(n), strings.Join(rest, " "))}
+			if msg := checkArity(name, rest); msg != "" {
+				return nil, &ParseError{file, lineNo, msg}
 			}
 			st.Args = rest
 			st.Raw = rawAfter(line, len(strings.Fields(name)))
@@ -161,6 +150,24 @@ func Parse(file string, data []byte) ([]*Stanza, error) {
 		out = append(out, st)
 	}
 	return out, nil
+}
+
+// checkArity says what is wrong with the arguments of a one-line stanza
+// (init(5) gives each its count), "" when nothing is.
+func checkArity(name string, rest []string) string {
+	n, known := arity[name]
+	switch {
+	case !known:
+		return fmt.Sprintf("unknown stanza %q", name)
+	case name == "respawn limit":
+		if len(rest) == 2 || (len(rest) == 1 && rest[0] == "unlimited") {
+			return ""
+		}
+		return fmt.Sprintf("respawn limit takes COUNT INTERVAL or unlimited, got %q", strings.Join(rest, " "))
+	case len(rest) == n || (n == -1 && len(rest) > 0):
+		return ""
+	}
+	return fmt.Sprintf("%s takes %s, got %q", name, argWord(n), strings.Join(rest, " "))
 }
 
 func argWord(n int) string {

@@ -187,7 +187,7 @@ func (p *Plan) ByDir() []DirChanges {
 		if c.Op != OpRemove {
 			g.New = append(g.New, c)
 		}
-		if c.Prior.Kind != "absent" {
+		if c.Prior.Kind != KindAbsent {
 			g.Aside = append(g.Aside, c)
 		}
 	}
@@ -311,13 +311,13 @@ func checkSteps(p *Plan, gs []DirChanges, made map[string]bool, j *Journal) []St
 	}
 	for _, c := range p.Changes {
 		switch c.Prior.Kind {
-		case "absent":
+		case KindAbsent:
 			steps = append(steps, Step{Op: StepAbsent, Path: c.Path})
-		case "file":
+		case KindFile:
 			steps = append(steps, Step{Op: StepIsFile, Path: c.Path, SHA256: c.Prior.SHA256})
-		case "symlink":
+		case KindSymlink:
 			steps = append(steps, Step{Op: StepIsLink, Path: c.Path, Target: c.Prior.Target})
-		case "dir":
+		case KindDir:
 			steps = append(steps, Step{Op: StepIsDir, Path: c.Path})
 		}
 	}

@@ -6,9 +6,6 @@ import (
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
 )
 
-// ShimDrift names the findings of Drift.
-const ShimDrift = "drift"
-
 // Drift compares the image with its manifest: every file initcompat wrote
 // that was edited or removed since, every link re-pointed or removed, every
 // directory gone, every link a disable removed that is back. mode = "check"
@@ -30,29 +27,29 @@ func Drift(t *tree.Tree, pol Policy) []Finding {
 	for _, e := range m.Entries {
 		have, ok := t.Lstat(e.Path)
 		switch e.Kind {
-		case "file":
+		case KindFile:
 			switch {
 			case !ok:
-				drift(e, "initcompat wrote this file ("+e.Shim+") and it has been removed since")
+				drift(e, "initcompat wrote this file ("+string(e.Shim)+") and it has been removed since")
 			case have.Kind != tree.File:
-				drift(e, "initcompat wrote a file here ("+e.Shim+"); it is now a "+have.Kind.String())
+				drift(e, "initcompat wrote a file here ("+string(e.Shim)+"); it is now a "+have.Kind.String())
 			case !have.Omitted && sum(have.Data) != e.SHA256:
-				drift(e, "edited since initcompat wrote it ("+e.Shim+"): its content is not the one the manifest records")
+				drift(e, "edited since initcompat wrote it ("+string(e.Shim)+"): its content is not the one the manifest records")
 			}
-		case "symlink":
+		case KindSymlink:
 			switch {
 			case !ok:
-				drift(e, "initcompat made this link ("+e.Shim+", to "+e.Target+") and it has been removed since")
+				drift(e, "initcompat made this link ("+string(e.Shim)+", to "+e.Target+") and it has been removed since")
 			case have.Kind != tree.Symlink || have.Target != e.Target:
 				drift(e, fmt.Sprintf("initcompat made a link to %s here (%s); it is now %s", e.Target, e.Shim, describe(have)))
 			}
-		case "dir":
+		case KindDir:
 			if !ok || have.Kind != tree.Dir {
-				drift(e, "initcompat made this directory ("+e.Shim+") and it is gone")
+				drift(e, "initcompat made this directory ("+string(e.Shim)+") and it is gone")
 			}
-		case "removed":
+		case KindRemoved:
 			if ok {
-				drift(e, "initcompat removed this link ("+e.Shim+") and it is back: "+describe(have))
+				drift(e, "initcompat removed this link ("+string(e.Shim)+") and it is back: "+describe(have))
 			}
 		}
 	}

@@ -160,7 +160,7 @@ func Inspect(t *tree.Tree, pol Policy) *Inventory {
 		inv.Problems = append(inv.Problems, *r.problem)
 	}
 	for _, p := range inv.Units.Problems {
-		inv.Problems = append(inv.Problems, Finding{Level: Warning, Shim: "inspect", Path: p.Path,
+		inv.Problems = append(inv.Problems, Finding{Level: Warning, Shim: ShimInspect, Path: p.Path,
 			Message: strings.TrimPrefix(p.Err.Error(), p.Path+": ") + "; the unit is left out of every shim"})
 	}
 	return inv
@@ -321,7 +321,7 @@ func (inv *Inventory) dpkgOwned() map[string]bool {
 		}
 		inv.DpkgLists = true
 		if e.TooLarge {
-			inv.Problems = append(inv.Problems, Finding{Level: Warning, Shim: "inspect", Path: e.Path,
+			inv.Problems = append(inv.Problems, Finding{Level: Warning, Shim: ShimInspect, Path: e.Path,
 				Message: "dpkg file list larger than the snapshot cap; services it owns may be taken for custom ones"})
 			continue
 		}
@@ -350,7 +350,7 @@ func isPackaged(fragment string, owned map[string]bool, haveLists bool) bool {
 func parseManifestAt(p string, data []byte) (*Manifest, *Finding) {
 	m, err := ParseManifest(data)
 	if err != nil {
-		return nil, &Finding{Level: Error, Shim: "manifest", Path: p,
+		return nil, &Finding{Level: Error, Shim: ShimManifest, Path: p,
 			Message: err.Error() + "; move it away or set manifest_path to another file"}
 	}
 	return m, nil

@@ -18,14 +18,12 @@ type Manifest struct {
 
 // ManifestEntry is one path initcompat made.
 type ManifestEntry struct {
-	Path string `json:"path"`
-	// "file", "symlink", "dir"; or "removed" for a link of the image's own
-	// that a disable took away (Target says what it pointed to).
-	Kind    string `json:"kind"`
-	SHA256  string `json:"sha256,omitempty"`
-	Target  string `json:"target,omitempty"`
-	Service string `json:"service,omitempty"`
-	Shim    string `json:"shim"`
+	Path    string   `json:"path"`
+	Kind    PathKind `json:"kind"`
+	SHA256  string   `json:"sha256,omitempty"`
+	Target  string   `json:"target,omitempty"`
+	Service string   `json:"service,omitempty"`
+	Shim    Shim     `json:"shim"`
 }
 
 const generator = "initcompat"
@@ -64,17 +62,17 @@ func nextManifest(idx map[string]ManifestEntry, version string, changes []Change
 		e := ManifestEntry{Path: c.Path, Service: c.Service, Shim: c.Shim}
 		switch c.Op {
 		case OpRemove:
-			if old, ours := idx[c.Path]; ours && old.Kind != "removed" {
+			if old, ours := idx[c.Path]; ours && old.Kind != KindRemoved {
 				delete(idx, c.Path)
 				continue
 			}
-			e.Kind, e.Target = "removed", c.Prior.Target
+			e.Kind, e.Target = KindRemoved, c.Prior.Target
 		case OpMkdir:
-			e.Kind = "dir"
+			e.Kind = KindDir
 		case OpWrite:
-			e.Kind, e.SHA256 = "file", c.SHA256
+			e.Kind, e.SHA256 = KindFile, c.SHA256
 		case OpSymlink:
-			e.Kind, e.Target = "symlink", c.Target
+			e.Kind, e.Target = KindSymlink, c.Target
 		}
 		idx[c.Path] = e
 	}
@@ -104,7 +102,7 @@ func encodeManifest(version string, entries []ManifestEntry) []byte {
 		b = append(b, "\n{\"path\": "...)
 		b = appendJSONString(b, e.Path)
 		b = append(b, `, "kind": `...)
-		b = appendJSONString(b, e.Kind)
+		b = appendJSONString(b, string(e.Kind))
 		for _, f := range [...]struct{ key, val string }{{"sha256", e.SHA256}, {"target", e.Target}, {"service", e.Service}} {
 			if f.val != "" {
 				b = append(b, `, "`+f.key+`": `...)
@@ -112,7 +110,7 @@ func encodeManifest(version string, entries []ManifestEntry) []byte {
 			}
 		}
 		b = append(b, `, "shim": `...)
-		b = appendJSONString(b, e.Shim)
+		b = appendJSONString(b, string(e.Shim))
 		b = append(b, '}')
 	}
 	return append(b, "\n]}\n"...)

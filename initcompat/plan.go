@@ -26,13 +26,28 @@ const (
 // Prior is the state a path must still be in when the change is applied;
 // the snapshot saw it so.
 type Prior struct {
-	Kind   string `json:"kind"` // "absent", "file", "symlink"
-	SHA256 string `json:"sha256,omitempty"`
-	Target string `json:"target,omitempty"`
+	Kind   PathKind `json:"kind"`
+	SHA256 string   `json:"sha256,omitempty"`
+	Target string   `json:"target,omitempty"`
 }
 
+// PathKind is what a path is, or was, in the image: a plan's Prior and a
+// manifest entry say it.
+type PathKind string
+
+// The kinds of paths.
+const (
+	KindAbsent  PathKind = "absent"
+	KindFile    PathKind = "file"
+	KindSymlink PathKind = "symlink"
+	KindDir     PathKind = "dir"
+	// KindRemoved is a manifest entry's: a link of the image's own that a
+	// disable took away (its Target says what it pointed to).
+	KindRemoved PathKind = "removed"
+)
+
 // Absent is the Prior of a path that did not exist.
-var Absent = Prior{Kind: "absent"}
+var Absent = Prior{Kind: KindAbsent}
 
 // Change is one path initcompat writes, links or removes.
 type Change struct {
@@ -44,7 +59,7 @@ type Change struct {
 	SHA256  string      `json:"sha256,omitempty"`
 	Prior   Prior       `json:"prior"`
 	Service string      `json:"service,omitempty"`
-	Shim    string      `json:"shim"`
+	Shim    Shim        `json:"shim"`
 	Reason  string      `json:"reason"`
 }
 
@@ -62,7 +77,7 @@ const (
 type Finding struct {
 	Level   Level  `json:"level"`
 	Service string `json:"service,omitempty"`
-	Shim    string `json:"shim"`
+	Shim    Shim   `json:"shim"`
 	Path    string `json:"path,omitempty"`
 	Message string `json:"message"`
 }
@@ -161,13 +176,14 @@ func (p *Plan) Headline() string {
 // report file.
 func (p *Plan) Brief() string {
 	type group struct {
-		service, shim, first string
-		ops                  map[Op]int
+		service, first string
+		shim           Shim
+		ops            map[Op]int
 	}
 	var groups []*group
 	index := map[string]*group{}
 	for _, c := range p.Changes {
-		key := c.Service + "\x00" + c.Shim
+		key := c.Service + "\x00" + string(c.Shim)
 		g := index[key]
 		if g == nil {
 			g = &group{service: c.Service, shim: c.Shim, ops: map[Op]int{}}
@@ -185,9 +201,9 @@ func (p *Plan) Brief() string {
 		fmt.Fprintf(&b, "  cfn-init: %s\n", c.Where())
 	}
 	for _, g := range groups {
-		who := g.service + ": " + g.shim
+		who := g.service + ": " + string(g.shim)
 		if g.service == "" {
-			who = g.shim
+			who = string(g.shim)
 		}
 		var parts []string
 		for _, op := range []Op{OpWrite, OpSymlink, OpRemove, OpMkdir} {
@@ -243,7 +259,7 @@ func (p *Plan) Text() string {
 			what += fmt.Sprintf(" (%04o, %d bytes)", c.Mode, len(c.Content))
 		}
 		verb := string(c.Op)
-		if c.Prior.Kind != "absent" && c.Op != OpRemove {
+		if c.Prior.Kind != KindAbsent && c.Op != OpRemove {
 			verb = "update"
 		}
 		fmt.Fprintf(&b, "  %-7s %s  [%s%s] %s\n", verb, what, c.Shim, svc(c.Service), c.Reason)

@@ -122,12 +122,12 @@ func onlyShims(p *Plan, shims []string) *Plan {
 	out := *p
 	out.Changes, out.Findings = nil, nil
 	for _, c := range p.Changes {
-		if contains(shims, c.Shim) {
+		if contains(shims, string(c.Shim)) {
 			out.Changes = append(out.Changes, c)
 		}
 	}
 	for _, f := range p.Findings {
-		if contains(shims, f.Shim) {
+		if contains(shims, string(f.Shim)) {
 			out.Findings = append(out.Findings, f)
 		}
 	}

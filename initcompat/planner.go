@@ -14,13 +14,6 @@ import (
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/upstart"
 )
 
-// Shim names, as they appear in plans, reports and the manifest.
-const (
-	ShimLSB      = "lsb-redirect"
-	ShimScope    = "scope"
-	ShimManifest = "manifest"
-)
-
 // BuildPlan inspects the snapshot and plans every shim the policy asks for.
 // The same tree and policy always give the same plan, byte for byte.
 func BuildPlan(t *tree.Tree, pol Policy) *Plan {
@@ -223,13 +216,13 @@ func editDistance(a, b string) int {
 	return prev[len(b)]
 }
 
-func (pl *planner) find(l Level, service, shim, p, msg string) {
+func (pl *planner) find(l Level, service string, shim Shim, p, msg string) {
 	pl.plan.Findings = append(pl.plan.Findings, Finding{Level: l, Service: service, Shim: shim, Path: p, Message: msg})
 }
 
 // conflict reports a path that exists and is not initcompat's; the change
 // is skipped, or the build fails with strict.
-func (pl *planner) conflict(service, shim, p, msg string) {
+func (pl *planner) conflict(service string, shim Shim, p, msg string) {
 	l := Warning
 	if pl.pol.Strict {
 		l = Error
@@ -249,7 +242,7 @@ func (pl *planner) add(c Change) {
 }
 
 // ensureDir plans the directories missing above and at dir.
-func (pl *planner) ensureDir(service, shim, dir string) bool {
+func (pl *planner) ensureDir(service string, shim Shim, dir string) bool {
 	if dir == "/" || pl.dirs[dir] {
 		return true
 	}
@@ -271,7 +264,7 @@ func (pl *planner) ensureDir(service, shim, dir string) bool {
 
 // writeFile plans a file unless it is already there with that content. It
 // returns false when the path is taken by something not ours.
-func (pl *planner) writeFile(service, shim, p string, mode fs.FileMode, content []byte, reason string) bool {
+func (pl *planner) writeFile(service string, shim Shim, p string, mode fs.FileMode, content []byte, reason string) bool {
 	c := Change{Op: OpWrite, Path: p, Mode: mode, Content: content,
 		Prior: Absent, Service: service, Shim: shim, Reason: reason}
 	e, ok := pl.inv.Tree.Lstat(p)
@@ -283,12 +276,12 @@ func (pl *planner) writeFile(service, shim, p string, mode fs.FileMode, content 
 	case e.Kind == tree.File && !e.Omitted && string(e.Data) == string(content) && e.Mode == mode:
 		return true
 	case e.Kind == tree.File && !e.Omitted && pl.ownsFile(p, e.Data):
-		c.Prior = Prior{Kind: "file", SHA256: sum(e.Data)}
+		c.Prior = Prior{Kind: KindFile, SHA256: sum(e.Data)}
 		c.Reason = "update: " + reason
 	case e.Kind == tree.File && p == pl.pol.manifestPath() && pl.inv.Manifest != nil:
-		c.Prior = Prior{Kind: "file", SHA256: sum(e.Data)}
+		c.Prior = Prior{Kind: KindFile, SHA256: sum(e.Data)}
 	case pl.replaceable[p] && e.Kind == tree.Symlink:
-		c.Prior = Prior{Kind: "symlink", Target: e.Target}
+		c.Prior = Prior{Kind: KindSymlink, Target: e.Target}
 		c.Reason = "replaces the link to " + e.Target + ": " + reason
 	default:
 		pl.conflict(service, shim, p, pl.notOurs(p, e))
@@ -300,7 +293,7 @@ func (pl *planner) writeFile(service, shim, p string, mode fs.FileMode, content 
 }
 
 // symlink plans a link unless it is already there.
-func (pl *planner) symlink(service, shim, p, target, reason string) bool {
+func (pl *planner) symlink(service string, shim Shim, p, target, reason string) bool {
 	c := Change{Op: OpSymlink, Path: p, Target: target, Prior: Absent, Service: service, Shim: shim, Reason: reason}
 	e, ok := pl.inv.Tree.Lstat(p)
 	switch {
@@ -311,7 +304,7 @@ func (pl *planner) symlink(service, shim, p, target, reason string) bool {
 	case e.Kind == tree.Symlink && e.Target == target:
 		return true
 	case e.Kind == tree.Symlink && pl.ours(p):
-		c.Prior = Prior{Kind: "symlink", Target: e.Target}
+		c.Prior = Prior{Kind: KindSymlink, Target: e.Target}
 		c.Reason = "update: " + reason
 	default:
 		pl.conflict(service, shim, p, pl.notOurs(p, e))
@@ -322,14 +315,14 @@ func (pl *planner) symlink(service, shim, p, target, reason string) bool {
 }
 
 // remove plans the removal of a path initcompat made earlier.
-func (pl *planner) remove(service, shim, p, reason string) {
+func (pl *planner) remove(service string, shim Shim, p, reason string) {
 	e, ok := pl.inv.Tree.Lstat(p)
 	if !ok {
 		return
 	}
-	prior := Prior{Kind: "symlink", Target: e.Target}
+	prior := Prior{Kind: KindSymlink, Target: e.Target}
 	if e.Kind == tree.File {
-		prior = Prior{Kind: "file", SHA256: sum(e.Data)}
+		prior = Prior{Kind: KindFile, SHA256: sum(e.Data)}
 	}
 	pl.add(Change{Op: OpRemove, Path: p, Prior: prior, Service: service, Shim: shim, Reason: reason})
 }
@@ -338,7 +331,7 @@ func (pl *planner) remove(service, shim, p, reason string) {
 // pointing where the manifest says (a link a person re-pointed is theirs).
 func (pl *planner) ours(p string) bool {
 	m, ok := pl.mine[p]
-	if !ok || m.Kind != "symlink" {
+	if !ok || m.Kind != KindSymlink {
 		return false
 	}
 	e, exists := pl.inv.Tree.Lstat(p)
@@ -348,7 +341,7 @@ func (pl *planner) ours(p string) bool {
 // listed says whether the manifest lists p as initcompat's.
 func (pl *planner) listed(p string) bool {
 	m, ok := pl.mine[p]
-	return ok && m.Kind != "removed"
+	return ok && m.Kind != KindRemoved
 }
 
 // ownsFile applies dpkg's conffile rule: a file is initcompat's when the
@@ -356,16 +349,16 @@ func (pl *planner) listed(p string) bool {
 // marker line alone proves nothing, and a person's edit makes it theirs.
 func (pl *planner) ownsFile(p string, data []byte) bool {
 	m, ok := pl.mine[p]
-	return ok && m.Kind == "file" && m.SHA256 == sum(data)
+	return ok && m.Kind == KindFile && m.SHA256 == sum(data)
 }
 
 // notOurs says why a path in the way is not initcompat's to change.
 func (pl *planner) notOurs(p string, e *tree.Entry) string {
 	m, listed := pl.mine[p]
 	switch {
-	case listed && m.Kind == "file" && e.Kind == tree.File:
+	case listed && m.Kind == KindFile && e.Kind == tree.File:
 		return "edited since initcompat wrote it (its content is not the one the manifest records), so it is kept as it is; to let initcompat manage it again, remove it or restore what initcompat wrote"
-	case listed && m.Kind == "symlink" && e.Kind == tree.Symlink:
+	case listed && m.Kind == KindSymlink && e.Kind == tree.Symlink:
 		return "re-pointed since initcompat made it (to " + e.Target + ", not " + m.Target + "), so it is kept as it is; remove it to let initcompat manage it again"
 	case e.Kind == tree.File && IsOurs(e.Data):
 		return "carries initcompat's marker line, but the manifest does not list it: a file initcompat did not write (or wrote without a manifest) is kept; remove it to let initcompat write its own"
@@ -402,7 +395,7 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // checkUnitName fails the build for a name systemd would not accept, before
 // it reaches a path.
-func (pl *planner) checkUnitName(shim, source, name string) bool {
+func (pl *planner) checkUnitName(shim Shim, source, name string) bool {
 	if systemd.ValidName(name) {
 		return true
 	}

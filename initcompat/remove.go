@@ -9,9 +9,6 @@ import (
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
 )
 
-// ShimRemove names the changes of mode = "remove".
-const ShimRemove = "remove"
-
 // BuildRemovePlan undoes what the manifest records: the files and links
 // initcompat wrote are removed, the links it removed for disable are put
 // back, the directories it made are removed when nothing else is in them,
@@ -48,28 +45,28 @@ func BuildRemovePlan(t *tree.Tree, pol Policy) *Plan {
 	for _, m := range entries {
 		e, exists := t.Lstat(m.Path)
 		switch m.Kind {
-		case "file", "symlink":
+		case KindFile, KindSymlink:
 			switch {
 			case !exists:
 				// Gone already: nothing to undo.
-			case m.Kind == "file" && e.Kind == tree.File && !e.Omitted && sum(e.Data) == m.SHA256,
-				m.Kind == "symlink" && e.Kind == tree.Symlink && e.Target == m.Target:
-				pl.remove(m.Service, ShimRemove, m.Path, "written by initcompat ("+m.Shim+"): removed")
+			case m.Kind == KindFile && e.Kind == tree.File && !e.Omitted && sum(e.Data) == m.SHA256,
+				m.Kind == KindSymlink && e.Kind == tree.Symlink && e.Target == m.Target:
+				pl.remove(m.Service, ShimRemove, m.Path, "written by initcompat ("+string(m.Shim)+"): removed")
 				removed[m.Path] = true
 			default:
 				pl.conflict(m.Service, ShimRemove, m.Path, pl.notOurs(m.Path, e))
 				keep(m.Path)
 			}
-		case "removed":
+		case KindRemoved:
 			if exists {
 				pl.conflict(m.Service, ShimRemove, m.Path, "initcompat removed this link for disable and something is there now; it is not put back")
 				keep(m.Path)
 				continue
 			}
 			pl.add(Change{Op: OpSymlink, Path: m.Path, Target: m.Target, Prior: Absent, Service: m.Service, Shim: ShimRemove,
-				Reason: "initcompat removed this link for disable (" + m.Shim + "): put back"})
+				Reason: "initcompat removed this link for disable (" + string(m.Shim) + "): put back"})
 			keep(m.Path)
-		case "dir":
+		case KindDir:
 			if !exists || e.Kind != tree.Dir || kept[m.Path] {
 				continue
 			}
@@ -84,14 +81,14 @@ func BuildRemovePlan(t *tree.Tree, pol Policy) *Plan {
 				keep(m.Path)
 				continue
 			}
-			pl.add(Change{Op: OpRemove, Path: m.Path, Prior: Prior{Kind: "dir"}, Service: m.Service, Shim: ShimRemove,
+			pl.add(Change{Op: OpRemove, Path: m.Path, Prior: Prior{Kind: KindDir}, Service: m.Service, Shim: ShimRemove,
 				Reason: "made by initcompat, empty once its files are gone: removed"})
 			removed[m.Path] = true
 		}
 	}
 	// The manifest last, and its directory when initcompat made it.
 	if e, ok := t.Lstat(mp); ok && e.Kind == tree.File {
-		pl.add(Change{Op: OpRemove, Path: mp, Prior: Prior{Kind: "file", SHA256: sum(e.Data)}, Shim: ShimRemove,
+		pl.add(Change{Op: OpRemove, Path: mp, Prior: Prior{Kind: KindFile, SHA256: sum(e.Data)}, Shim: ShimRemove,
 			Reason: fmt.Sprintf("the manifest: everything it listed is undone (%d entries)", len(entries))})
 	}
 	pl.plan.sort(mp)

@@ -7,9 +7,6 @@ import (
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
 )
 
-// ShimSystemctlPath links /usr/bin/systemctl for cfn-init 2.x.
-const ShimSystemctlPath = "systemctl-path"
-
 // planCfnInit does what the services cfn-init will manage need beyond the
 // other shims: cfn-init 2.x's systemd key looks for /usr/bin/systemctl only,
 // and on Upstart, ensureRunning cannot see a stopped job.

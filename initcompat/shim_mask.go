@@ -8,12 +8,6 @@ import (
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
 )
 
-// Shim names for masks and disables.
-const (
-	ShimMask    = "mask"
-	ShimDisable = "disable"
-)
-
 // planMasks masks units from /etc, the one place that works when the unit
 // and its enablement live in a read-only /usr (CoreOS, Flatcar).
 func planMasks(pl *planner) {
@@ -103,7 +97,7 @@ func planDisables(pl *planner) {
 
 // disableJob stops an Upstart job from starting by itself: a "manual"
 // line in its override file.
-func (pl *planner) disableJob(job, shim string) {
+func (pl *planner) disableJob(job string, shim Shim) {
 	j := pl.inv.Job(job)
 	if j == nil {
 		pl.find(Error, job, shim, "", fmt.Sprintf("%s: Upstart job %q is not in the image (no /etc/init/%s.conf)", shim, job, job))

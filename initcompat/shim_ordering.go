@@ -11,9 +11,6 @@ import (
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
 )
 
-// ShimOrdering writes the ordering drop-ins.
-const ShimOrdering = "ordering"
-
 // OrderingDropIn is the drop-in file name initcompat owns in NAME.d/.
 const OrderingDropIn = "initcompat-ordering.conf"
 

@@ -9,12 +9,6 @@ import (
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/upstart"
 )
 
-// Shim names of the Upstart family.
-const (
-	ShimUpstartLink = "upstart-job-link"
-	ShimStopOn      = "upstart-stop-on"
-)
-
 // loadJob parses a job with its override; a job that cannot be read is a
 // warning naming file and line, and is left out.
 func (pl *planner) loadJob(j *Job) *upstart.Job {
@@ -157,12 +151,13 @@ func planStopOn(pl *planner, in inScope) {
 
 // overrideLine is one line a shim wants in a job's override file.
 type overrideLine struct {
-	shim, line, reason string
+	shim         Shim
+	line, reason string
 }
 
 // jobOverride asks for a line in /etc/init/NAME.override; the lines of
 // every shim are written together by planOverrides.
-func (pl *planner) jobOverride(j *Job, shim, line, reason string) {
+func (pl *planner) jobOverride(j *Job, shim Shim, line, reason string) {
 	if pl.overrides == nil {
 		pl.overrides = map[string][]overrideLine{}
 	}
@@ -199,10 +194,10 @@ func planOverrides(pl *planner) {
 		var shims, reasons []string
 		for _, l := range missing {
 			fmt.Fprintf(&b, "# %s: %s\n%s\n", l.shim, l.reason, l.line)
-			shims = appendOnce(shims, l.shim)
+			shims = appendOnce(shims, string(l.shim))
 			reasons = append(reasons, l.line)
 		}
-		pl.writeFile(name, strings.Join(shims, "+"), p, 0o644, []byte(b.String()),
+		pl.writeFile(name, Shim(strings.Join(shims, "+")), p, 0o644, []byte(b.String()),
 			"Upstart override (its stanzas replace the job's): "+strings.Join(reasons, "; "))
 	}
 }

@@ -13,9 +13,6 @@ import (
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/upstart"
 )
 
-// ShimUpstartUnit translates Upstart jobs into systemd units.
-const ShimUpstartUnit = "upstart-to-systemd"
-
 // JobScriptDir holds the script blocks of translated jobs, one directory
 // per job, since a unit file cannot carry a multi-line shell script.
 const JobScriptDir = "/etc/initcompat/jobs"

@@ -387,7 +387,7 @@ func driftNote(plan *initcompat.Plan) string {
 }
 
 func findingLine(f initcompat.Finding) string {
-	s := "[" + f.Shim
+	s := "[" + string(f.Shim)
 	if f.Service != "" {
 		s += " " + f.Service
 	}

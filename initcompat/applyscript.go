@@ -122,15 +122,6 @@ func RecoveryScript() string {
 		"exists \"$J\" || return 0\nlock\nrecover || { unlock; echo \"initcompat: recovering the journal $J failed; the next run tries again\" >&2; exit 1; }\nunlock\n}\ninitcompat_recover\n"
 }
 
-// ApplyScript renders the plan's steps as one sh program.
-func ApplyScript(p *Plan) (string, error) {
-	var b strings.Builder
-	if err := WriteApplyScript(&b, p); err != nil {
-		return "", err
-	}
-	return b.String(), nil
-}
-
 // WriteApplyScript writes the apply script to w.
 func WriteApplyScript(w io.Writer, p *Plan) error {
 	steps, err := p.Steps()

@@ -24,7 +24,7 @@ func FuzzPlan(f *testing.F) {
 				t.Fatalf("unclean path %q", c.Path)
 			}
 		}
-		if _, err := ApplyScript(p); err != nil {
+		if _, err := applyScript(p); err != nil {
 			t.Fatal(err)
 		}
 	})

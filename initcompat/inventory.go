@@ -30,19 +30,6 @@ type Distro struct {
 	Pretty    string
 }
 
-// Is reports whether the distro is id or derives from it.
-func (d Distro) Is(id string) bool {
-	if d.ID == id {
-		return true
-	}
-	for _, l := range d.IDLike {
-		if l == id {
-			return true
-		}
-	}
-	return false
-}
-
 // Tools records which service tools the image has, by the path they are
 // found at ("" when absent).
 type Tools struct {

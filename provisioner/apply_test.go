@@ -242,7 +242,7 @@ func TestLocalApplyKilledRecovers(t *testing.T) {
 // applyLines splits the real apply script of a plan into lines.
 func applyLines(t *testing.T, plan *initcompat.Plan) []string {
 	t.Helper()
-	script, err := initcompat.ApplyScript(plan)
+	script, err := applyScript(plan)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -263,7 +263,7 @@ func runScript(dir, script string) (string, error) {
 func TestRemoteApplyCutShortChangesNothing(t *testing.T) {
 	dir := olderImage(t)
 	plan := planFor(t, &local{dir: dir})
-	script, _ := initcompat.ApplyScript(plan)
+	script, _ := applyScript(plan)
 	lines := strings.Split(script, "\n")
 	var cuts []int
 	off := 0
@@ -796,13 +796,13 @@ func TestCompressedPayload(t *testing.T) {
 	dir := withGzip(t)
 	r := &remote{comm: &shellComm{Root: dir}, command: shell}
 	plan := planFor(t, r)
-	script, err := initcompat.ApplyScript(plan)
+	script, err := applyScript(plan)
 	if err != nil {
 		t.Fatal(err)
 	}
 	plain := *plan
 	plain.Gzip = ""
-	uncompressed, _ := initcompat.ApplyScript(&plain)
+	uncompressed, _ := applyScript(&plain)
 	if !strings.Contains(script, "| '/usr/bin/gzip' -dc") || len(script) >= len(uncompressed) {
 		t.Fatalf("the payload is not compressed: %d bytes, %d without gzip", len(script), len(uncompressed))
 	}

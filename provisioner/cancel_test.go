@@ -123,7 +123,7 @@ func (c *cancellingReader) Read(p []byte) (int, error) {
 func TestCancelRemoteWhileStreaming(t *testing.T) {
 	dir := manyServices(t, 50)
 	plan := planFor(t, &remote{comm: &shellComm{Root: dir}, command: shell})
-	script, err := initcompat.ApplyScript(plan)
+	script, err := applyScript(plan)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
 	"golang.org/x/tools/txtar"
 
+	"github.com/initcompat/packer-plugin-initcompat/initcompat"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree/treetest"
 	"github.com/initcompat/packer-plugin-initcompat/internal/shellcomm"
 )
@@ -89,3 +90,10 @@ func (u *recordUI) Say(s string)     { u.mu.Lock(); u.buf.WriteString(s + "\n");
 func (u *recordUI) Message(s string) { u.Say(s) }
 func (u *recordUI) Error(s string)   { u.Say("ERROR " + s) }
 func (u *recordUI) String() string   { u.mu.Lock(); defer u.mu.Unlock(); return u.buf.String() }
+
+// applyScript renders the apply script whole, as tests want it.
+func applyScript(p *initcompat.Plan) (string, error) {
+	var b strings.Builder
+	err := initcompat.WriteApplyScript(&b, p)
+	return b.String(), err
+}

@@ -43,8 +43,6 @@ type Problem struct {
 	Err  error
 }
 
-func (p Problem) Error() string { return p.Err.Error() }
-
 // Store indexes the unit files of an image.
 type Store struct {
 	t    *tree.Tree
@@ -91,12 +89,6 @@ func NewStore(t *tree.Tree, skip ...string) *Store {
 	}
 	return s
 }
-
-// Dirs lists the search directories present in the image.
-func (s *Store) Dirs() []Dir { return s.dirs }
-
-// Tree is the snapshot the store reads.
-func (s *Store) Tree() *tree.Tree { return s.t }
 
 // Names lists every unit name with an entry in a search directory, sorted.
 func (s *Store) Names() []string {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/cfn"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/systemd"
 )
 
 // DefaultManifestPath is where the list of what initcompat wrote lives in
@@ -54,18 +55,10 @@ type OrderingRule struct {
 // unitName gives a bare name the .service suffix.
 func unitName(s string) string {
 	s = strings.TrimSpace(s)
-	switch systemdSuffix(s) {
-	case "service", "socket", "target", "device", "mount", "automount", "swap", "timer", "path", "slice", "scope":
+	if systemd.IsType(systemd.Suffix(s)) {
 		return s
 	}
 	return s + ".service"
-}
-
-func systemdSuffix(s string) string {
-	if i := strings.LastIndexByte(s, '.'); i >= 0 {
-		return s[i+1:]
-	}
-	return ""
 }
 
 // rules returns every ordering request, start_after_user_data first.

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 
@@ -97,7 +98,13 @@ func Parse(path string, data []byte) ([]*unit.UnitOption, error) {
 
 // Unit names: systemd's grammar (unit-name.c), letters, digits and ":-_.\"
 // with at most one "@" before the suffix.
-var nameRE = regexp.MustCompile(`^[A-Za-z0-9:_.\\-]+(@[A-Za-z0-9:_.\\-]*)?\.(service|socket|target|device|mount|automount|swap|timer|path|slice|scope)$`)
+var nameRE = regexp.MustCompile(`^[A-Za-z0-9:_.\\-]+(@[A-Za-z0-9:_.\\-]*)?\.(` + strings.Join(Types, "|") + `)$`)
+
+// Types are the unit types, as their names' suffixes (systemd.unit(5)).
+var Types = []string{"service", "socket", "target", "device", "mount", "automount", "swap", "timer", "path", "slice", "scope"}
+
+// IsType reports whether s is a unit type's suffix ("service").
+func IsType(s string) bool { return slices.Contains(Types, s) }
 
 // ValidName reports whether name is a well-formed unit name.
 func ValidName(name string) bool { return len(name) <= 255 && nameRE.MatchString(name) }

@@ -1,6 +1,3 @@
-// Package initcompat decides which init-system compatibility shims an image
-// lacks. Everything here is a pure function of a snapshot (tree.Tree) and a
-// Policy: no Packer, no network, nothing executed.
 package initcompat
 
 import (

@@ -1,0 +1,21 @@
+// Package initcompat decides which init-system compatibility shims an image
+// lacks, and how to write them. Everything here is a pure function of a
+// snapshot (tree.Tree) and a Policy: no Packer, no network, nothing run.
+//
+// The data flow, one build:
+//
+//	Snapshot   tree.FromTar / tree.FromDir    the watched paths of the image (package tree)
+//	Inspect    inventory.go                   what the image is: init, distro, tools, units, jobs, services, manifest
+//	Plan       planner.go + shim_*.go         each shim adds Changes and Findings; finish adds the manifest
+//	Apply      apply.go: Plan.Steps           check, journal, stage, set aside, commit, finish: run by
+//	           applyscript.go (sh) or the provisioner's os.Root runner, undone by the same recovery
+//	Verify     verify.go                      the image's own init system asked, then the apply kept or rolled back
+//
+// The shims run in BuildPlan's order: Upstart jobs become units first (the
+// others then see the image with them), masks and disables next (the rc
+// links follow the enablement they leave), ordering before the LSB
+// redirects (a redirect's Required-Start follows the After= its unit will
+// have), then the redirects, Upstart links and overrides. The formats have a
+// package each (systemd, lsb, upstart, cfn): they read and render, and hold
+// no policy.
+package initcompat

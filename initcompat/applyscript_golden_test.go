@@ -1,0 +1,46 @@
+package initcompat
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// The apply and verify scripts of two services, as the remote transport
+// sends them, so that a change to the protocol shows in review line by
+// line (go test -update rewrites them). The payload is deterministic: the
+// tar headers carry a fixed time and gzip no name or time.
+func TestScriptGoldens(t *testing.T) {
+	p := BuildPlan(bigTree(t, 2), Policy{Version: "golden"})
+	p.Gzip = "/usr/bin/gzip"
+	held := *p
+	held.Hold = true
+	for name, render := range map[string]func() (string, error){
+		"apply.sh":      func() (string, error) { return applyScript(p) },
+		"apply-held.sh": func() (string, error) { return applyScript(&held) },
+		"verify.sh":     func() (string, error) { return VerifyScript(&held, VerifyChecks(&held)), nil },
+		"recovery.sh":   func() (string, error) { return RecoveryScript(), nil },
+	} {
+		got, err := render()
+		if err != nil {
+			t.Fatal(err)
+		}
+		file := filepath.Join("testdata", "scripts", name)
+		if *update {
+			if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatalf("%v (go test -update writes it)", err)
+		}
+		if got != string(want) {
+			t.Errorf("%s differs from %s (go test -run TestScriptGoldens -update rewrites it)", name, file)
+		}
+	}
+}

@@ -239,16 +239,11 @@ func (t *Tree) addContent(root *os.Root, rel string, limit func(string) int64) e
 // directory's entries are read by several goroutines (the system calls
 // are most of a 10,000-service snapshot).
 func (t *Tree) walk(parent *os.Root, name, rel string, limit func(string) int64) error {
-	dir, err := parent.OpenRoot(name)
+	dir, d, closeDir, err := openDir(parent, name)
 	if err != nil {
 		return fmt.Errorf("image /%s: %w", rel, err)
 	}
-	defer func() { _ = dir.Close() }()
-	d, err := dir.Open(".")
-	if err != nil {
-		return fmt.Errorf("image /%s: %w", rel, err)
-	}
-	defer func() { _ = d.Close() }()
+	defer closeDir()
 	list, err := listDir(d)
 	if err != nil {
 		return fmt.Errorf("image /%s: %w", rel, err)
@@ -277,6 +272,21 @@ func (t *Tree) walk(parent *os.Root, name, rel string, limit func(string) int64)
 		}
 	}
 	return nil
+}
+
+// openDir opens name (relative to parent) as a root of its own and as a
+// file, for listing it and reading relative to its descriptor.
+func openDir(parent *os.Root, name string) (*os.Root, *os.File, func(), error) {
+	dir, err := parent.OpenRoot(name)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	d, err := dir.Open(".")
+	if err != nil {
+		_ = dir.Close()
+		return nil, nil, nil, err
+	}
+	return dir, d, func() { _ = d.Close(); _ = dir.Close() }, nil
 }
 
 // readEntry reads one listed entry of dir (d is dir itself, opened).
@@ -317,18 +327,15 @@ func (t *Tree) addOne(root *os.Root, name, rel string, limit func(string) int64)
 	if err != nil {
 		return fmt.Errorf("image /%s: %w", rel, err)
 	}
-	dir := root
+	parent := "."
 	if i := strings.LastIndexByte(name, '/'); i >= 0 {
-		if dir, err = root.OpenRoot(name[:i]); err != nil {
-			return fmt.Errorf("image /%s: %w", rel, err)
-		}
-		defer func() { _ = dir.Close() }()
+		parent = name[:i]
 	}
-	d, err := dir.Open(".")
+	dir, d, closeDir, err := openDir(root, parent)
 	if err != nil {
 		return fmt.Errorf("image /%s: %w", rel, err)
 	}
-	defer func() { _ = d.Close() }()
+	defer closeDir()
 	e, err := readEntry(dir, d, fs.FileInfoToDirEntry(fi), rel, limit("/"+rel))
 	if err != nil || e.Kind == 0 {
 		return err

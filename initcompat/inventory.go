@@ -54,7 +54,7 @@ type Service struct {
 	Script     *tree.Entry // /etc/init.d/NAME, resolved parent; nil when absent
 	ScriptPath string      // real path of /etc/init.d/NAME whether or not it exists
 	Packaged   bool        // shipped by an OS package
-	Job        *Job        // the Upstart job of that name, nil when none
+	Job        *JobFiles        // the Upstart job of that name, nil when none
 }
 
 // Custom reports a service installed by hand: a unit or a job that no OS
@@ -88,13 +88,14 @@ type Inventory struct {
 	Manifest  *Manifest
 	Problems  []Finding
 	// Jobs are the Upstart jobs in /etc/init, by name.
-	Jobs    []*Job
-	jobByID map[string]*Job
+	Jobs    []*JobFiles
+	jobByID map[string]*JobFiles
 	owned   map[string]bool
 }
 
-// Job is an Upstart job file of the image.
-type Job struct {
+// JobFiles are the files of an Upstart job in the image: its .conf and
+// .override (their content, parsed, is an upstart.Job).
+type JobFiles struct {
 	Name     string
 	Conf     string // real path of NAME.conf
 	Override string // real path of NAME.override, "" when absent
@@ -102,7 +103,7 @@ type Job struct {
 }
 
 // Job returns the Upstart job of that name, or nil.
-func (inv *Inventory) Job(name string) *Job { return inv.jobByID[name] }
+func (inv *Inventory) Job(name string) *JobFiles { return inv.jobByID[name] }
 
 // Service returns the service of that name, or nil.
 func (inv *Inventory) Service(name string) *Service { return inv.byName[name] }
@@ -156,14 +157,14 @@ func Inspect(t *tree.Tree, pol Policy) *Inventory {
 // readJobs lists the Upstart jobs of /etc/init, each with its override.
 func (inv *Inventory) readJobs(owned map[string]bool) {
 	t := inv.Tree
-	inv.jobByID = map[string]*Job{}
+	inv.jobByID = map[string]*JobFiles{}
 	initDir := realPath(t, "/etc/init")
 	for _, e := range t.ReadDir(initDir) {
 		n := path.Base(e.Path)
 		if e.Kind != tree.File || !strings.HasSuffix(n, ".conf") || strings.HasPrefix(n, ".") {
 			continue
 		}
-		j := &Job{Name: strings.TrimSuffix(n, ".conf"), Conf: e.Path}
+		j := &JobFiles{Name: strings.TrimSuffix(n, ".conf"), Conf: e.Path}
 		if o, ok := t.Lstat(strings.TrimSuffix(e.Path, ".conf") + ".override"); ok && o.Kind == tree.File {
 			j.Override = o.Path
 		}

@@ -11,7 +11,7 @@ import (
 
 // loadJob parses a job with its override; a job that cannot be read is a
 // warning naming file and line, and is left out.
-func (pl *planner) loadJob(j *Job) *upstart.Job {
+func (pl *planner) loadJob(j *JobFiles) *upstart.Job {
 	if pl.jobs == nil {
 		pl.jobs = map[string]*upstart.Job{}
 	}
@@ -157,7 +157,7 @@ type overrideLine struct {
 
 // jobOverride asks for a line in /etc/init/NAME.override; the lines of
 // every shim are written together by planOverrides.
-func (pl *planner) jobOverride(j *Job, shim Shim, line, reason string) {
+func (pl *planner) jobOverride(j *JobFiles, shim Shim, line, reason string) {
 	if pl.overrides == nil {
 		pl.overrides = map[string][]overrideLine{}
 	}

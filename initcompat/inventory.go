@@ -54,7 +54,7 @@ type Service struct {
 	Script     *tree.Entry // /etc/init.d/NAME, resolved parent; nil when absent
 	ScriptPath string      // real path of /etc/init.d/NAME whether or not it exists
 	Packaged   bool        // shipped by an OS package
-	Job        *JobFiles        // the Upstart job of that name, nil when none
+	Job        *JobFiles   // the Upstart job of that name, nil when none
 }
 
 // Custom reports a service installed by hand: a unit or a job that no OS

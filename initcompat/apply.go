@@ -238,19 +238,23 @@ func (p *Plan) Steps() ([]Step, error) {
 			steps = append(steps, Step{Op: StepMkdir, Path: c.Path, Mode: c.Mode})
 		}
 	}
+	// Every stage and aside directory first, then the staged files: a
+	// runner may make the files of different directories at once.
 	for _, g := range gs {
 		if len(g.New) > 0 {
 			steps = append(steps, Step{Op: StepMkdir, Path: StageDir(g.Dir), Mode: 0o700})
 		}
+		if len(g.Aside) > 0 {
+			steps = append(steps, Step{Op: StepMkdir, Path: AsideDir(g.Dir), Mode: 0o700})
+		}
+	}
+	for _, g := range gs {
 		for _, c := range g.New {
 			if c.Op == OpSymlink {
 				steps = append(steps, Step{Op: StepSymlink, Path: StagedName(c.Path), Target: c.Target})
 			} else {
 				steps = append(steps, Step{Op: StepWrite, Path: StagedName(c.Path), Mode: c.Mode, Content: c.Content, SHA256: c.SHA256})
 			}
-		}
-		if len(g.Aside) > 0 {
-			steps = append(steps, Step{Op: StepMkdir, Path: AsideDir(g.Dir), Mode: 0o700})
 		}
 	}
 	// Set aside deepest first: a directory that goes (mode = "remove")

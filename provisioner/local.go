@@ -16,6 +16,7 @@ import (
 
 	"github.com/initcompat/packer-plugin-initcompat/initcompat"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
+	"github.com/initcompat/packer-plugin-initcompat/internal/parallel"
 )
 
 // local reads and writes an image whose root is a directory on this
@@ -102,7 +103,8 @@ func (l *local) Apply(ctx context.Context, plan *initcompat.Plan) (err error) {
 	dirs := &dirRoots{root: root, open: map[string]*os.Root{}}
 	defer dirs.close()
 	committing := false
-	for _, s := range steps {
+	for i := 0; i < len(steps); i++ {
+		s := steps[i]
 		if s.Op == initcompat.StepJournal && s.State == initcompat.JournalCommit {
 			committing = true
 		}
@@ -111,6 +113,17 @@ func (l *local) Apply(ctx context.Context, plan *initcompat.Plan) (err error) {
 		// run to their end, so it never stops in the middle.
 		if err := ctx.Err(); err != nil && !committing {
 			return fmt.Errorf("cancelled before the commit: %w", err)
+		}
+		if l.step == nil && staging(s.Op) {
+			j := i
+			for j < len(steps) && staging(steps[j].Op) {
+				j++
+			}
+			if err := stage(dirs, steps[i:j]); err != nil {
+				return err
+			}
+			i = j - 1
+			continue
 		}
 		if err := l.run(root, dirs, s); err != nil {
 			if s.Op == initcompat.StepFinish {
@@ -122,6 +135,49 @@ func (l *local) Apply(ctx context.Context, plan *initcompat.Plan) (err error) {
 		}
 	}
 	return nil
+}
+
+func staging(op initcompat.StepOp) bool {
+	return op == initcompat.StepWrite || op == initcompat.StepSymlink
+}
+
+// stage makes the staged files and links of a run of steps, one stage
+// directory per processor: ext4 here takes ~90 µs for a symlink, so the
+// 70,000 links of 10,000 services were most of an apply, and creations in
+// different directories do not wait for each other's directory lock. The
+// steps are independent (each its own name in a directory of its own
+// making); the first error stops them and the recovery removes the stage
+// directories whole. Tests that break the apply at each step run it one
+// step at a time (local.step set).
+func stage(dirs *dirRoots, steps []initcompat.Step) error {
+	byDir := map[string][]initcompat.Step{}
+	var order []string
+	for _, s := range steps {
+		d := path.Dir(s.Path)
+		if _, seen := byDir[d]; !seen {
+			order = append(order, d)
+			if _, _, err := dirs.at(s.Path); err != nil { // opened here, read below
+				return fmt.Errorf("%s %s: %w", s.Op, s.Path, err)
+			}
+		}
+		byDir[d] = append(byDir[d], s)
+	}
+	return parallel.Each(len(order), func(i int) error {
+		d := dirs.open[order[i]]
+		for _, s := range byDir[order[i]] {
+			name := path.Base(s.Path)
+			var err error
+			if s.Op == initcompat.StepWrite {
+				err = writeFile(d, name, s.Content, s.Mode)
+			} else {
+				err = d.Symlink(s.Target, name)
+			}
+			if err != nil {
+				return fmt.Errorf("%s %s: %w", s.Op, s.Path, err)
+			}
+		}
+		return nil
+	})
 }
 
 // dirRoots keeps each directory the apply writes into open as a root of

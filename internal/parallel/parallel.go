@@ -15,7 +15,21 @@ const MinPerWorker = 256
 // For calls f(i) for every i in [0, n) and returns the errors joined. The
 // steps must not depend on each other; each writes only its own results.
 func For(n int, f func(i int) error) error {
-	workers := min(runtime.GOMAXPROCS(0), n/MinPerWorker)
+	if n < 2*MinPerWorker {
+		for i := 0; i < n; i++ {
+			if err := f(i); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return Each(n, f)
+}
+
+// Each calls f(i) for every i in [0, n) on every processor, however small
+// n: for steps that each hold much work (a directory of files to create).
+func Each(n int, f func(i int) error) error {
+	workers := min(runtime.GOMAXPROCS(0), n)
 	if workers <= 1 {
 		for i := 0; i < n; i++ {
 			if err := f(i); err != nil {

@@ -109,37 +109,37 @@ trap 'echo "initcompat: interrupted" >&2; recover; unlock; exit 129' HUP INT TER
 if exists "$J"; then fail "an apply interrupted since the snapshot left $J; run the build again (it recovers first)"; fi
 payload() {
 	base64 -d <<'INITCOMPAT_PAYLOAD' | '/usr/bin/gzip' -dc
-H4sIAAAAAAAA/+xb728iuxXN18xfcR+gpvsUwJ6fgWgrtcq2jaqmq5fXfnlarYzHA27ATm1DNgr5
-3yvPQAIJYUkCw6yezxeC7bm+PmfmXM+EYYa2ueCmlbZb9pPK0TUxTW1In7UPtgOEEEoQyj/R88/n
-f+PYT/ABRFuafy3G2hB1gJCS0qwb973+p4v7QbBWfz2h21hMrn8UvaS/HwfBE/2TEKMDKIXE37n+
-9Z/aPS7aeuDV4Z9EkD5LoXcLj6cC9OUwZeIUzICBYN8M9MZ8mIJiN4obpsEMuIaMD9kxpBKENMBS
-blpevV6Hv3z62/kFnF+c/wrnF3/9l1eHz0pOeMp0Fx4wP8u8OvzC/jfmiqXNS0OUycc0BDM3Ul1B
-Q7GRNOxrppcHyusi1uqBZywj46FZCAg+BBBCtNQ5DwIIMMReHS4HUpnmGdNU8WvDpeiCZmrCKQOU
-H7nQUeDyVv8n5w0Ite0aMqkeFgd9CUaCvtWGjdIj/dDRmoU99uqwAlqCGRAD4+uUGNZUtJUezzM5
-Bi4m8qpoBSLS1SFoJpp5XpQIoFIYJYfATWueDHCj2TAD3hdSMb06SK5yseZucSoQwycMxjbwgOi8
-TZOR7RixQv1PF2cL2nuf//zr3z+2x1q1dY+Lbv5X/kfxtceFZ6N9PHpKzZHn1UGnX3tSGpb+MfjQ
-fUxdw+fzM8AgxfAWbgZMFJmmXDFqpLoF9o1ro1twLoB4daADeyGDVEAE8BHps9n5bAZMMRtPPKhk
-BSP66thSC9YmDBd9O9CrQ0rYSArIlBxBfuSNHNurYiyAG5Bjo3nKLLM5Qy2PZ/Ab/ATNFNpqLNqz
-GWaf8CW/vIR3yOhAQq2BllZoryk1FsLObuc6XWo5atzhbvP+KD/dGna2GvzpD753SIlmUCt6a8CF
-d6gNMWP9wXJiIITTU9skr2EKRt02FcvXOOtGeffPs284/8Y0oV7GPe9Z6PxImMIs3CzUk8DeYbEo
-aoZQa+Aa1Ip0vcPTU0+xoSTph0UKGg8nl5Dw6Rujv+RjPp7CWLP5HLPF5lkGeaRMKsqaD/Ee51zI
-ZWnqGS2LQ5tNIZvXpM8UFL1LB/z8kOa/NemzLjQQ3OVxp5aA6WyS6cKE0yKf6WJy0yL0/eIS/HyC
-nOhS/H+T+o/fOceb6j929b8MVKf+4x+l/uM31H/8Uv3Hrv6/VP+xq/+u/rv6v1vY+q8o2uXjn7c8
-/0HYd89/ysA6/f+B8FaeAOX6J8nm+vs+SvAB+K3WfG+6pSdRK+D030D/990BvEn/YJX+770TWQGn
-f1tRXD3/D5z/l4F1+u/V/33n/2VgM/334P+h8/8yUOjvV8//Q+f/ZWCd/pf783+MVu7/nP9vG5vp
-X7r/YxQ5/y8Dhf5B9fw/cv5fBtbpv1f/X7n/c/6/bWym/x78P3b+XwYK/cPq+X/s/L8MrNN/r/6/
-cv/n/H/b2Ez/Pfh/4vy/DBT6R9Xz/8T5fxlYp/9e/X/l/s/5/7axmf7l+z9Gzv/LQKF/XDn/95Hz
-/zKwTv+9/v935f7P+f+2sZn+e9j/r/z9l/P/bWNCVHvIe+1H8bdfCF7t/z5CgXv+Uwo20n9EBM+Y
-Nq3/aileP4flIw7Dl/SPkiR+ev1HiXv/txTc1fpMMEWMVLUu1B6lrx1DbcKU5lLYjuItINvIhFGc
-6VoXfvPuatfEDGx/e+FFsnmxtqOvuEhtf8aHzH7XA+JHsW1JOolPO4QGGfaDhNKTzsnJSYIT1sMk
-7Pixf5JFaZqGYSfoRZ0sQShMghiHOEoiEvZIHq14QcSGW5xUD/jItg11r6lY8S5I7f54fbp4fbpR
-jCMUIRqyTg/HcRqkrOOjDgl8dIKoH0YZTcIOxhRFCGWdgPXSlHY6NEhDQk+yzup08SvSzX+mu5hk
-ytX7SSh+/Luw1VucQd+Ohlxc2SZDVJ8Z2/h8V7b9LPDrs8DbYBjvhGFcCYZxJRj2d8Kw30oXH1ft
-ieHlLPbFcLAThoNKMBxUguFwJwyHlWA4rATD0U4YjirBcFQJhuOdMBxXotLFe650E6JWcTs7cH43
-9fwgeyf25gPby3v378bwvtyX84qpg4NDRfH/AAAA//8F7mnfAFAAAA==
+H4sIAAAAAAAA/+xa33PaOhbOa/xXnAKz2XYCSP4ZyHRndifd3czOZjtN9750Oh1hy6AbkHIlQZoJ
++d/vyIYEEoeSBIw71fdiLMnnHH2fj46xRXXcZpzpVtJumWMsRpdEN5Umfdre2wwQQihCKDuix8fH
+v3HoRngPgg35X4mx0kTuISSF0KvG/aj/4eR+Ehj9ZYy2Kf9L9EfYtfqXgVx/XD39Pat/Gcj1d6un
+v2/1LwO5/l719A+s/mUg19+vnv6h1b8M5PoH1dM/svqXgVz/sHL6u8jqXwYmRLaHrNe+F3/zN8Kz
+9XcR8uz6XwpWvv9Rk3gTk8n0D4Kn9HdDz3uQ/5GP0R6UQuIvrn/9TbvHeFsNnDr8l3DSpwn0ruH+
+VoC+GCaUH4MeUOD0u4bemA0TkPRKMk0V6AFTkLIhPYREABcaaMJ0y6nX6/CPD/86PYPTs9PPcHr2
+z/85dfgoxYQlVHXhDvO7zKnDJ/rHmEmaNM81kTob0+BUXwl5AQ1JR0LTb6laHiguc1vFA09oSsZD
+vWAQXPDAh2Cpc24EEGAInTqcD4TUzROqYskuNRO8C4rKCYspoOzKhY4c59fqt4w3ILFpV5AKeTc5
+6AvQAtS10nSUHKi7jtbM7KFThwIoAXpANIwvE6JpU8at5HAeySEwPhEXeSsQnhSbiFPezOKKCYdY
+cC3FEJhuzYMBphUdpsD6XEiqio1kKudz7ua3AtFsQmFsDA+IytoUGZmOEc3V/3B2sqC98/Hvn//9
+vj1Wsq16jHezX9mP/LTHuGOsvT94SM2B49RBJd96Qmia/NV7270PXcHH0xPAIPjwGq4GlOeRJkzS
+WAt5DfQ7U1q14JQDceoQD0wig5BAOLAR6dPZ/awHVFJjj9+pZAQj6uLQUAtmmdCM981Apw4JoSPB
+IZViBNmVV2JssmLMgWkQY61YQg2zGUMth6XwBd5AM4G2HPP2zMPsCF+z9OLOPo0HAmoNtDRDk1Ny
+zLnxbnwdL7UcNG5wt3l7kN1uDeOtBn/7i+vsx0RRqOW9NWDc2Vea6LF6azjR4MPxsWkSlzAFLa+b
+kmZznHWjrPvd7AxnZ1SR2EmZ4zwynV0JU5iZm5l6YNjZzycV6yHUGrgGtTxcZ//42JF0KEjydpGC
+xt3NxQV8+E7jT9mY98cwVnTuYzbZLEovs5QKGdPmnb17nwuxLLme0bI4tNnkonlJ+lRC3rt0wbu7
+MP+vSJ92oYHgJrM7NQRMZ06mCw6neTzTxeCmuenbxSm4mYOM6FLW/3XqP36ljxfVf2zrfxmoTv3H
+P0v9xy+o//ip+o9t/X+q/mNb/239t/V/u1j1/f8/CG/kDUBW/6PoGe9/XBThPXBbrfmzyYbeRBTg
+F6//6+n/uifAF+nvFen/2ifRAlj9n9z/sdP8d23+l4H19N9B/vs2/8vAqv0/57vLf4wK13+b/5vG
+evqXnv8YBTb/y8Cq/V87zf/C9d/m/6axnv47yP/Q5n8ZWLX/b6f5X7j+2/zfNNbTfwf5H9n8LwOr
+9n/uNP8L13+b/5vGevqXn/8Y2fwvA6v2/+70/V/h+m/zf9NYT/8d1P/C7z82/zeNtfZ/jwhnKVW6
+9bsS/Pk+DB+h7z+lfxBF4UP9g8ju/y0FN7U+5VQSLWStC7V76WuHUJtQqZjgpiPfBWQaKdeSUVXr
+whfnpnZJ9MD0txc2ks0XazP6gvHE9KdsSM25GhA3CE1L1IncuENiL8WuF8XxUefo6CjCEe1h4nfc
+0D1KgyRJfL/j9YJOGiHkR16IfRxEAfF7JLOWbxAx5hadqgEbmbah6jUlzfeC1G4PV4eLV4cbhDhA
+AYp92unhMEy8hHZc1CGei45Q7PpBGkd+B+MYBQilHY/2kiTudGIv8Ul8lHaKw8XPCDf7TLsYZMLk
+60nIP/4ulPpFD+p6NGT8wjRpIvtUm8bHVXnzUeDnR4E3wTDeCsO4EgzjSjDsboVht5Us/l3dEcPL
+UeyKYW8rDHuVYNirBMP+Vhj2K8GwXwmGg60wHFSC4aASDIdbYTisRKULd1zpJkQWcTu7cP5v6vFF
+5p/Yiy9sLz+7/9CG8/W2nC2mFhYWFcWfAQAA//+kccTuAFAAAA==
 INITCOMPAT_PAYLOAD
 }
-[ "$(payload | sha256sum | cut -c1-64)" = fea273ca8ac846b8767d9e50f92211c1fa72a46977dd349b994b40773e192f03 ] || fail 'the payload arrived damaged'
+[ "$(payload | sha256sum | cut -c1-64)" = 071d4a37ee1363b0e61b4ad43be91b4e6413972fce1e549471e717c881de7ffb ] || fail 'the payload arrived damaged'
 isdir "$R"'/var/lib'
 isdir "$R"'/etc/init.d'
 absent "$R"'/etc/init.d/.initcompat-stage'

@@ -17,18 +17,12 @@ import (
 // plain File takes the types from the listing and, where the filesystem
 // gives none, asks fstatat on that descriptor (never a path).
 func listDir(d *os.File) ([]fs.DirEntry, error) {
-	rc, err := d.SyscallConn()
-	if err != nil {
-		return nil, err
-	}
 	dup := -1
-	if cerr := rc.Control(func(dfd uintptr) {
-		dup, err = unix.Dup(int(dfd))
-	}); cerr != nil {
-		return nil, cerr
-	}
-	if err != nil {
-		return nil, &fs.PathError{Op: "dup", Path: d.Name(), Err: err}
+	if err := atFD(d, "dup", d.Name(), func(dfd int) (err error) {
+		dup, err = unix.Dup(dfd)
+		return err
+	}); err != nil {
+		return nil, err
 	}
 	unix.CloseOnExec(dup)
 	plain := os.NewFile(uintptr(dup), d.Name())
@@ -40,18 +34,11 @@ func listDir(d *os.File) ([]fs.DirEntry, error) {
 // fstatat on d's descriptor, as a DirEntry from listDir must not be asked
 // its Info (that would look the path up from the working directory).
 func dirPerm(_ *os.Root, d *os.File, name string) (fs.FileMode, error) {
-	rc, err := d.SyscallConn()
-	if err != nil {
-		return 0, err
-	}
 	var st unix.Stat_t
-	if cerr := rc.Control(func(dfd uintptr) {
-		err = unix.Fstatat(int(dfd), name, &st, unix.AT_SYMLINK_NOFOLLOW)
-	}); cerr != nil {
-		return 0, cerr
-	}
-	if err != nil {
-		return 0, &fs.PathError{Op: "fstatat", Path: name, Err: err}
+	if err := atFD(d, "fstatat", name, func(dfd int) error {
+		return unix.Fstatat(dfd, name, &st, unix.AT_SYMLINK_NOFOLLOW)
+	}); err != nil {
+		return 0, err
 	}
 	return fs.FileMode(st.Mode) & fs.ModePerm, nil
 }
@@ -65,18 +52,12 @@ func dirPerm(_ *os.Root, d *os.File, name string) (fs.FileMode, error) {
 // O_NONBLOCK: a fifo put in the file's place since the listing must not
 // block the build.
 func readRegular(_ *os.Root, d *os.File, name string, maxSize int64) (regular, error) {
-	rc, err := d.SyscallConn()
-	if err != nil {
-		return regular{}, err
-	}
 	fd := -1
-	if cerr := rc.Control(func(dfd uintptr) {
-		fd, err = openat(int(dfd), name)
-	}); cerr != nil {
-		return regular{}, cerr
-	}
-	if err != nil {
-		return regular{}, &fs.PathError{Op: "openat", Path: name, Err: err}
+	if err := atFD(d, "openat", name, func(dfd int) (err error) {
+		fd, err = openat(dfd, name)
+		return err
+	}); err != nil {
+		return regular{}, err
 	}
 	defer func() { _ = unix.Close(fd) }()
 	var st unix.Stat_t
@@ -118,6 +99,22 @@ func readRegular(_ *os.Root, d *os.File, name string, maxSize int64) (regular, e
 	}
 	r.size, r.data = int64(len(buf)), buf
 	return r, nil
+}
+
+// atFD calls f with d's descriptor, which stays open meanwhile; an error
+// of f's is reported as op on name.
+func atFD(d *os.File, op, name string, f func(dfd int) error) error {
+	rc, err := d.SyscallConn()
+	if err != nil {
+		return err
+	}
+	if cerr := rc.Control(func(dfd uintptr) { err = f(int(dfd)) }); cerr != nil {
+		return cerr
+	}
+	if err != nil {
+		return &fs.PathError{Op: op, Path: name, Err: err}
+	}
+	return nil
 }
 
 func openat(dfd int, name string) (int, error) {

@@ -156,7 +156,7 @@ func stage(dirs *dirRoots, steps []initcompat.Step) error {
 		d := path.Dir(s.Path)
 		if _, seen := byDir[d]; !seen {
 			order = append(order, d)
-			if _, _, err := dirs.at(s.Path); err != nil { // opened here, read below
+			if _, err := dirs.of(d); err != nil { // opened here, read below
 				return fmt.Errorf("%s %s: %w", s.Op, s.Path, err)
 			}
 		}
@@ -165,19 +165,20 @@ func stage(dirs *dirRoots, steps []initcompat.Step) error {
 	return parallel.Each(len(order), func(i int) error {
 		d := dirs.open[order[i]]
 		for _, s := range byDir[order[i]] {
-			name := path.Base(s.Path)
-			var err error
-			if s.Op == initcompat.StepWrite {
-				err = writeFile(d, name, s.Content, s.Mode)
-			} else {
-				err = d.Symlink(s.Target, name)
-			}
-			if err != nil {
+			if err := makeStaged(d, s); err != nil {
 				return fmt.Errorf("%s %s: %w", s.Op, s.Path, err)
 			}
 		}
 		return nil
 	})
+}
+
+// makeStaged makes a staged file or link in its directory d.
+func makeStaged(d *os.Root, s initcompat.Step) error {
+	if s.Op == initcompat.StepWrite {
+		return writeFile(d, path.Base(s.Path), s.Content, s.Mode)
+	}
+	return d.Symlink(s.Target, path.Base(s.Path))
 }
 
 // dirRoots keeps each directory the apply writes into open as a root of
@@ -189,20 +190,19 @@ type dirRoots struct {
 	open map[string]*os.Root
 }
 
-// at is the directory of p, opened, and p's name in it.
-func (d *dirRoots) at(p string) (*os.Root, string, error) {
-	dir := path.Dir(p)
+// of is directory dir, opened once.
+func (d *dirRoots) of(dir string) (*os.Root, error) {
 	r, ok := d.open[dir]
 	if !ok {
 		var err error
 		if dir == "/" {
 			r = d.root
 		} else if r, err = d.root.OpenRoot(rel(dir)); err != nil {
-			return nil, "", err
+			return nil, err
 		}
 		d.open[dir] = r
 	}
-	return r, path.Base(p), nil
+	return r, nil
 }
 
 func (d *dirRoots) close() {
@@ -250,11 +250,8 @@ func (l *local) run(root *os.Root, dirs *dirRoots, s initcompat.Step) error {
 		err = root.Mkdir(r, s.Mode)
 	case initcompat.StepWrite, initcompat.StepSymlink:
 		var d *os.Root
-		var name string
-		if d, name, err = dirs.at(s.Path); err == nil && s.Op == initcompat.StepWrite {
-			err = writeFile(d, name, s.Content, s.Mode)
-		} else if err == nil {
-			err = d.Symlink(s.Target, name)
+		if d, err = dirs.of(path.Dir(s.Path)); err == nil {
+			err = makeStaged(d, s)
 		}
 	case initcompat.StepRename:
 		err = renameIn(dirs, s.Path, s.Target)
@@ -277,7 +274,7 @@ func renameIn(dirs *dirRoots, from, to string) error {
 	if strings.HasPrefix(path.Base(dir), ".initcompat-") {
 		dir = path.Dir(dir)
 	}
-	d, _, err := dirs.at(path.Join(dir, "x"))
+	d, err := dirs.of(dir)
 	if err != nil {
 		return err
 	}

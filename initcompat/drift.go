@@ -6,22 +6,17 @@ import (
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
 )
 
-// Drift compares the image with its manifest: every file initcompat wrote
-// that was edited or removed since, every link re-pointed or removed, every
-// directory gone, every link a disable removed that is back. mode = "check"
-// reports them; an apply keeps edited files as conflicts and puts back
-// what is missing.
-func Drift(t *tree.Tree, pol Policy) []Finding {
-	data, err := t.ReadFile(pol.manifestPath())
-	if err != nil {
+// drift compares the image with its manifest (as Inspect read it): every
+// file initcompat wrote that was edited or removed since, every link
+// re-pointed or removed, every directory gone, every link a disable
+// removed that is back. mode = "check" reports them (Policy.ReportDrift);
+// an apply keeps edited files as conflicts and puts back what is missing.
+func drift(t *tree.Tree, m *Manifest) []Finding {
+	if m == nil {
 		return nil
 	}
-	m, err := ParseManifest(data)
-	if err != nil {
-		return nil // Inspect reports an unreadable manifest
-	}
 	var out []Finding
-	drift := func(e ManifestEntry, msg string) {
+	report := func(e ManifestEntry, msg string) {
 		out = append(out, Finding{Level: Warning, Service: e.Service, Shim: ShimDrift, Path: e.Path, Message: msg})
 	}
 	for _, e := range m.Entries {
@@ -30,26 +25,26 @@ func Drift(t *tree.Tree, pol Policy) []Finding {
 		case KindFile:
 			switch {
 			case !ok:
-				drift(e, "initcompat wrote this file ("+string(e.Shim)+") and it has been removed since")
+				report(e, "initcompat wrote this file ("+string(e.Shim)+") and it has been removed since")
 			case have.Kind != tree.File:
-				drift(e, "initcompat wrote a file here ("+string(e.Shim)+"); it is now a "+have.Kind.String())
+				report(e, "initcompat wrote a file here ("+string(e.Shim)+"); it is now a "+have.Kind.String())
 			case !have.Omitted && sum(have.Data) != e.SHA256:
-				drift(e, "edited since initcompat wrote it ("+string(e.Shim)+"): its content is not the one the manifest records")
+				report(e, "edited since initcompat wrote it ("+string(e.Shim)+"): its content is not the one the manifest records")
 			}
 		case KindSymlink:
 			switch {
 			case !ok:
-				drift(e, "initcompat made this link ("+string(e.Shim)+", to "+e.Target+") and it has been removed since")
+				report(e, "initcompat made this link ("+string(e.Shim)+", to "+e.Target+") and it has been removed since")
 			case have.Kind != tree.Symlink || have.Target != e.Target:
-				drift(e, fmt.Sprintf("initcompat made a link to %s here (%s); it is now %s", e.Target, e.Shim, describe(have)))
+				report(e, fmt.Sprintf("initcompat made a link to %s here (%s); it is now %s", e.Target, e.Shim, describe(have)))
 			}
 		case KindDir:
 			if !ok || have.Kind != tree.Dir {
-				drift(e, "initcompat made this directory ("+string(e.Shim)+") and it is gone")
+				report(e, "initcompat made this directory ("+string(e.Shim)+") and it is gone")
 			}
 		case KindRemoved:
 			if ok {
-				drift(e, "initcompat removed this link ("+string(e.Shim)+") and it is back: "+describe(have))
+				report(e, "initcompat removed this link ("+string(e.Shim)+") and it is back: "+describe(have))
 			}
 		}
 	}

@@ -22,6 +22,9 @@ func BuildPlan(t *tree.Tree, pol Policy) *Plan {
 		masked: map[string]bool{}, disabled: map[string]bool{}, after: map[string][]string{}, replaceable: map[string]bool{},
 		plan: &Plan{Version: pol.Version, ManifestPath: pol.manifestPath()}}
 	pl.plan.Findings = append(pl.plan.Findings, inv.Problems...)
+	if pol.ReportDrift {
+		pl.plan.Findings = append(pl.plan.Findings, drift(t, inv.Manifest)...)
+	}
 	if j, ok := t.Lstat(JournalPath); ok {
 		// An apply recovers before its snapshot; plan and check do not
 		// write, so they stop here rather than plan over a half-written image.

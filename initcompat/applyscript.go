@@ -62,10 +62,13 @@ lock() {
 	echo $$ >"$L/pid"
 }
 unlock() { rm -rf -- "$L"; }
+# sd_booted(3): systemd is PID 1 of the machine this runs on (never under
+# INITCOMPAT_ROOT, which points at a directory).
+sd_booted() { [ -z "$R" ] && [ -d /run/systemd/system ]; }
 # analyzed prints what systemd-analyze verify says of the boot transaction
 # of the machine this runs on (a booted systemd only; nothing elsewhere).
 analyzed() {
-	if [ -n "$R" ] || [ ! -d /run/systemd/system ] || ! command -v systemd-analyze >/dev/null 2>&1; then return 0; fi
+	if ! sd_booted || ! command -v systemd-analyze >/dev/null 2>&1; then return 0; fi
 	h=$(systemd-analyze --help 2>&1)
 	set --
 	case $h in *--man*) set -- "$@" --man=no ;; esac

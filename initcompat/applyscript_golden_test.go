@@ -22,7 +22,7 @@ func TestScriptGoldens(t *testing.T) {
 	}
 	for name, got := range map[string]string{
 		"apply.sh":  apply,
-		"verify.sh": VerifyScript(&held, VerifyChecks(&held)),
+		"verify.sh": VerifyScript(&held),
 	} {
 		file := filepath.Join("testdata", "scripts", name)
 		if *update {

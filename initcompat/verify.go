@@ -120,7 +120,8 @@ func VerifyChecks(p *Plan) []Check {
 		cs = append(cs, Check{Name: name, Level: level, Command: command})
 	}
 	q := tree.ShellQuote
-	for _, u := range t.systemdUnits() {
+	units := t.systemdUnits()
+	for _, u := range units {
 		want := "loaded"
 		if contains(t.masked, u) {
 			want = "masked"
@@ -146,9 +147,9 @@ func VerifyChecks(p *Plan) []Check {
 		add(Error, "the rc links of "+n+" match systemctl is-enabled", fmt.Sprintf(
 			`e=$(systemctl is-enabled %[1]s.service 2>&1); l=$(ls "$R"/etc/rc2.d 2>/dev/null | grep -E '^S[0-9][0-9]%[2]s$'); echo "is-enabled: $e; /etc/rc2.d: ${l:-no S link}"; if command -v chkconfig >/dev/null 2>&1; then c=$(chkconfig --list %[1]s 2>&1); echo "$c"; fi; case $e in enabled) [ -n "$l" ] && { [ -z "${c:-}" ] || echo "$c" | grep -q '3:on'; } ;; *) [ -z "$l" ] && { [ -z "${c:-}" ] || ! echo "$c" | grep -q '3:on'; } ;; esac`, n, regexp.QuoteMeta(n)))
 	}
-	if len(t.systemdUnits()) > 0 {
-		add(Error, "systemd-analyze verify finds nothing new that involves the units initcompat touched", `newlines ours`)
-		add(Warning, "systemd-analyze verify finds nothing else new", `newlines others`)
+	if len(units) > 0 {
+		add(Error, analyzeOurs, `newlines ours`)
+		add(Warning, analyzeOthers, `newlines others`)
 	}
 	for _, j := range t.overrides {
 		add(Error, "initctl show-config -e "+j+" shows the job with its override",
@@ -200,12 +201,12 @@ func unitPattern(u string) string {
 // again. It prints each check as "@@check LEVEL NAME", its output as
 // "| " lines and "@@result RESULT", and ends with VerifyPassed or
 // VerifyRolledBack.
-func VerifyScript(p *Plan, checks []Check) string {
+func VerifyScript(p *Plan) string {
 	var b strings.Builder
 	b.WriteString("# initcompat verify: nothing runs before the last line.\ninitcompat_verify() {\nset -u\n")
 	b.WriteString(shellLib)
 	b.WriteString(`reload() {
-	if [ -z "$R" ] && [ -d /run/systemd/system ]; then
+	if sd_booted; then
 		systemctl daemon-reload
 	elif command -v initctl >/dev/null 2>&1; then
 		initctl reload-configuration
@@ -213,7 +214,7 @@ func VerifyScript(p *Plan, checks []Check) string {
 }
 failed=0
 booted=no
-if { [ -z "$R" ] && [ -d /run/systemd/system ]; } || initctl version >/dev/null 2>&1; then booted=yes; fi
+if sd_booted || initctl version >/dev/null 2>&1; then booted=yes; fi
 check() {
 	printf '@@check %s %s\n' "$1" "$2"
 	if [ "$booted" != yes ]; then
@@ -250,7 +251,7 @@ cat >"$B.units" <<'INITCOMPAT_UNITS'
 		b.WriteString(unitPattern(u) + "\n")
 	}
 	b.WriteString("INITCOMPAT_UNITS\nreload || echo \"initcompat: warning: reloading the init system failed\" >&2\nanalyzed >\"$B.after\"\n")
-	for _, c := range checks {
+	for _, c := range VerifyChecks(p) {
 		fmt.Fprintf(&b, "check %s %s %s\n", c.Level, tree.ShellQuote(c.Name), tree.ShellQuote(c.Command))
 	}
 	fmt.Fprintf(&b, `if [ "$failed" -ne 0 ]; then
@@ -297,6 +298,32 @@ func ParseVerify(out string) (checks []Check, passed, rolledBack bool) {
 	return checks, passed, rolledBack
 }
 
+// The two checks of systemd-analyze verify's new lines.
+const (
+	analyzeOurs   = "systemd-analyze verify finds nothing new that involves the units initcompat touched"
+	analyzeOthers = "systemd-analyze verify finds nothing else new"
+)
+
+// AnalyzeChecks are the verify of a root_dir build: systemd-analyze
+// verify's output before and after the apply (from command), judged as
+// the verify script judges it.
+func AnalyzeChecks(p *Plan, command, before, after string) []Check {
+	ours, others := NewAnalyzeLines(p, before, after)
+	return []Check{analyzeCheck(Error, analyzeOurs, command, ours), analyzeCheck(Warning, analyzeOthers, command, others)}
+}
+
+func analyzeCheck(level Level, name, command string, lines []string) Check {
+	c := Check{Name: name, Level: level, Command: command, Result: CheckPass}
+	if len(lines) > 0 {
+		c.Output = strings.Join(lines, "\n") + "\n"
+		c.Result = CheckWarn
+		if level == Error {
+			c.Result = CheckFail
+		}
+	}
+	return c
+}
+
 // NewAnalyzeLines gives the lines of after that are not in before, split
 // into initcompat's (naming a unit the plan touched, or in the same unit's
 // message as such a line: "UNIT: " prefix) and the others: the offline
@@ -306,7 +333,16 @@ func NewAnalyzeLines(p *Plan, before, after string) (ours, others []string) {
 	for _, l := range strings.Split(before, "\n") {
 		seen[l] = true
 	}
-	units := touchedBy(p).systemdUnits()
+	// The script's patterns, as one alternation: they hold nothing RE2
+	// reads otherwise than awk and grep -E.
+	var pats []string
+	for _, u := range touchedBy(p).systemdUnits() {
+		pats = append(pats, unitPattern(u))
+	}
+	names := regexp.MustCompile(`$^`) // matches no line
+	if len(pats) > 0 {
+		names = regexp.MustCompile(strings.Join(pats, "|"))
+	}
 	prefix := func(l string) string { p, _, _ := strings.Cut(l, ": "); return p }
 	var fresh []string
 	mine := map[string]bool{}
@@ -315,40 +351,18 @@ func NewAnalyzeLines(p *Plan, before, after string) (ours, others []string) {
 			continue
 		}
 		fresh = append(fresh, l)
-		if mentionsAny(l, units) {
+		if names.MatchString(l) {
 			mine[prefix(l)] = true
 		}
 	}
 	for _, l := range fresh {
-		if mentionsAny(l, units) || mine[prefix(l)] {
+		if names.MatchString(l) || mine[prefix(l)] {
 			ours = append(ours, l)
 		} else {
 			others = append(others, l)
 		}
 	}
 	return ours, others
-}
-
-// mentionsAny reports whether line names one of the units, not as the end
-// of a longer name (the same rule as unitPattern).
-func mentionsAny(line string, units []string) bool {
-	namechar := func(c byte) bool {
-		return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte(`-:_.@\`, c) >= 0
-	}
-	for _, u := range units {
-		for i := 0; ; {
-			j := strings.Index(line[i:], u)
-			if j < 0 {
-				break
-			}
-			start := i + j
-			if start == 0 || !namechar(line[start-1]) {
-				return true
-			}
-			i = start + 1
-		}
-	}
-	return false
 }
 
 // newlinesAwk is the verify script's newlines (see VerifyScript), an awk

@@ -127,7 +127,7 @@ func TestParseVerify(t *testing.T) {
 // still gets one (it finishes the held apply).
 func TestVerifyScriptParses(t *testing.T) {
 	for _, p := range []*Plan{verifyPlan(), {Summary: Summary{Init: string(Systemd)}}} {
-		script := VerifyScript(p, VerifyChecks(p))
+		script := VerifyScript(p)
 		cmd := exec.Command("sh", "-n")
 		cmd.Stdin = strings.NewReader(script)
 		if out, err := cmd.CombinedOutput(); err != nil {

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"os/exec"
 	"path"
 	"runtime/debug"
 	"strings"
@@ -319,12 +320,10 @@ func (p *Provisioner) readAndPlan(ctx context.Context, ui packersdk.Ui, tr trans
 		return nil, nil, fmt.Errorf("initcompat: reading the image: %w", err)
 	}
 	read := time.Now()
+	pol.ReportDrift = p.config.Mode == ModeCheck
 	plan := initcompat.BuildPlan(t, pol)
-	switch p.config.Mode {
-	case ModeRemove:
+	if p.config.Mode == ModeRemove {
 		plan = initcompat.BuildRemovePlan(t, pol)
-	case ModeCheck:
-		plan.Findings = append(plan.Findings, initcompat.Drift(t, pol)...)
 	}
 	// Packer's debug log (PACKER_LOG=1) says where a slow build's time went.
 	log.Printf("initcompat: read %d paths in %v, planned %d changes in %v", t.Len(), read.Sub(start).Round(time.Millisecond), len(plan.Changes), time.Since(read).Round(time.Millisecond))
@@ -405,7 +404,9 @@ func (p *Provisioner) transport(ui packersdk.Ui, comm packersdk.Communicator, ge
 			return nil, fmt.Errorf("initcompat: root_dir %q is not a directory on this machine", p.config.RootDir)
 		}
 		ui.Say("initcompat: reading and writing the image at root_dir " + p.config.RootDir)
-		return &local{dir: p.config.RootDir, whole: []string{p.config.ManifestPath}}, nil
+		// The host's systemd-analyze verifies a root_dir build offline.
+		analyzer, _ := exec.LookPath("systemd-analyze")
+		return &local{dir: p.config.RootDir, whole: []string{p.config.ManifestPath}, analyzer: analyzer}, nil
 	}
 	if connType, _ := generated["ConnType"].(string); connType == "none" || comm == nil {
 		return nil, errors.New(`initcompat: the communicator is "none", which runs nothing: set root_dir to the image's root directory on this machine`)

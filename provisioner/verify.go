@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 
 	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
@@ -21,7 +22,7 @@ var errRolledBack = errors.New("the image's init system disagreed with the apply
 // Verify asks the booted machine's init system, in one command, and
 // finishes or rolls back the held apply (initcompat.VerifyScript).
 func (r *remote) Verify(ctx context.Context, plan *initcompat.Plan) ([]initcompat.Check, error) {
-	script := initcompat.VerifyScript(plan, initcompat.VerifyChecks(plan))
+	script := initcompat.VerifyScript(plan)
 	var out bytes.Buffer
 	stderr, status, err := r.run(ctx, strings.NewReader(script), &out)
 	if err != nil {
@@ -70,13 +71,9 @@ func (l *local) Verify(_ context.Context, plan *initcompat.Plan) ([]initcompat.C
 	}
 	defer unlock()
 	before, _ := root.ReadFile(rel(initcompat.BaselinePath))
-	ours, others := initcompat.NewAnalyzeLines(plan, string(before), l.analyze())
 	command := l.analyzer + " verify --root=" + l.dir + " --man=no default.target"
-	checks := []initcompat.Check{
-		analyzeCheck(initcompat.Error, "systemd-analyze verify finds nothing new that involves the units initcompat touched", command, ours),
-		analyzeCheck(initcompat.Warning, "systemd-analyze verify finds nothing else new", command, others),
-	}
-	if len(ours) > 0 {
+	checks := initcompat.AnalyzeChecks(plan, command, string(before), l.analyze())
+	if slices.ContainsFunc(checks, func(c initcompat.Check) bool { return c.Result == initcompat.CheckFail }) {
 		if _, rerr := recoverRoot(root); rerr != nil {
 			return checks, fmt.Errorf("%w; undoing it failed too (%w): %s lists what is left, and the next run undoes it first", errRolledBack, rerr, initcompat.JournalPath)
 		}
@@ -86,26 +83,18 @@ func (l *local) Verify(_ context.Context, plan *initcompat.Plan) ([]initcompat.C
 	if err != nil {
 		return checks, fmt.Errorf("verify: no apply is waiting for its verify (%w): another run has recovered it; run the build again", err)
 	}
-	done := strings.Replace(string(data), "\nstate "+initcompat.JournalCommit+"\n", "\nstate "+initcompat.JournalDone+"\n", 1)
-	if err := writeJournal(root, []byte(done)); err != nil {
+	j, err := initcompat.ParseJournal(data)
+	if err != nil {
+		return checks, fmt.Errorf("verify: %w", err)
+	}
+	j.State = initcompat.JournalDone
+	if err := writeJournal(root, j.Encode()); err != nil {
 		return checks, fmt.Errorf("verify: writing the journal: %w", err)
 	}
-	if _, err := recoverRoot(root); err != nil {
-		return checks, nil // complete; the next run finishes the tidying
-	}
+	// The image is complete; a tidying that fails is finished by the next
+	// run, as after an apply.
+	_, _ = recoverRoot(root)
 	return checks, nil
-}
-
-func analyzeCheck(level initcompat.Level, name, command string, lines []string) initcompat.Check {
-	c := initcompat.Check{Name: name, Level: level, Command: command, Result: initcompat.CheckPass}
-	if len(lines) > 0 {
-		c.Output = strings.Join(lines, "\n") + "\n"
-		c.Result = initcompat.CheckWarn
-		if level == initcompat.Error {
-			c.Result = initcompat.CheckFail
-		}
-	}
-	return c
 }
 
 // verifies decides whether this apply is verified: as configured, or, when
@@ -122,7 +111,6 @@ func (p *Provisioner) verifies(tr transport, t *tree.Tree, plan *initcompat.Plan
 		if plan.Summary.Init != string(initcompat.Systemd) {
 			return false, nil
 		}
-		tr.analyzer, _ = exec.LookPath("systemd-analyze")
 		if tr.analyzer == "" && explicit {
 			return false, errors.New("initcompat: verify = true with root_dir needs systemd-analyze on this host (Debian: apt-get install systemd), or set verify = false")
 		}

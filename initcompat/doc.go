@@ -11,11 +11,13 @@
 //	           applyscript.go (sh) or the provisioner's os.Root runner, undone by the same recovery
 //	Verify     verify.go                      the image's own init system asked, then the apply kept or rolled back
 //
-// The shims run in BuildPlan's order: Upstart jobs become units first (the
-// others then see the image with them), masks and disables next (the rc
-// links follow the enablement they leave), ordering before the LSB
-// redirects (a redirect's Required-Start follows the After= its unit will
-// have), then the redirects, Upstart links and overrides. The formats have a
-// package each (systemd, lsb, upstart, cfn): they read and render, and hold
-// no policy.
+// The shims run in BuildPlan's order, each stage returning what the next
+// reads: Upstart jobs become units first (the others then see the image
+// with them); masks, disables and orderings next, whose decisions are the
+// unitFate the per-service shims follow (a masked unit gets no redirect, a
+// disabled one kill links only, a redirect's Required-Start follows the
+// After= its unit will have); then the redirects and Upstart links; last
+// the Upstart override files, each written once from the lines every stage
+// asked for (overrides). The formats have a package each (systemd, lsb,
+// upstart, cfn): they read and render, and hold no policy.
 package initcompat

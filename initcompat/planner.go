@@ -19,7 +19,6 @@ import (
 func BuildPlan(t *tree.Tree, pol Policy) *Plan {
 	inv := Inspect(t, pol)
 	pl := &planner{inv: inv, pol: pol, mine: inv.Manifest.index(), dirs: map[string]bool{},
-		masked: map[string]bool{}, disabled: map[string]bool{}, after: map[string][]string{}, replaceable: map[string]bool{},
 		plan: &Plan{Version: pol.Version, ManifestPath: pol.manifestPath()}}
 	pl.plan.Findings = append(pl.plan.Findings, inv.Problems...)
 	if pol.ReportDrift {
@@ -41,24 +40,25 @@ func BuildPlan(t *tree.Tree, pol Policy) *Plan {
 	if len(pl.plan.Changes) > 0 {
 		pl.inv = Inspect(Overlay(t, pl.plan.Changes), pol)
 	}
-	// Masks and disables next: the rc links of the LSB shim follow the
-	// enablement they leave.
-	planMasks(pl)
-	planDisables(pl)
-	// Ordering before the LSB shim: a redirect's Required-Start follows the
-	// After= the unit will have.
-	planOrdering(pl)
+	// Masks, disables and orderings next; what they decide is the fate
+	// the per-service shims read. Override lines gather from every stage
+	// and are written last, one file per job.
+	over := overrides{}
+	var fate unitFate
+	fate.masked = planMasks(pl, over)
+	fate.disabled = planDisables(pl, over)
+	fate.after = planOrdering(pl)
 	scope := pl.scope(true)
 	// An LSB redirect with its rc links is up to eight changes per service;
 	// room made once saves copying a 10,000-service plan while it grows.
 	pl.plan.Changes = slices.Grow(pl.plan.Changes, 8*len(scope))
 	for _, s := range scope {
 		pl.plan.Summary.InScope = append(pl.plan.Summary.InScope, s.svc.Name)
-		planLSB(pl, s)
+		planLSB(pl, s, fate)
 		planUpstartLink(pl, s)
-		planStopOn(pl, s)
+		planStopOn(pl, s, over)
 	}
-	planOverrides(pl)
+	planOverrides(pl, over)
 	reportTemplates(pl)
 	planCfnInit(pl)
 	pl.plan.Summary.Init = string(inv.Init)
@@ -69,25 +69,32 @@ func BuildPlan(t *tree.Tree, pol Policy) *Plan {
 	return pl.plan
 }
 
+// planner is the plan being built and what every stage reads: the image,
+// the policy and the manifest. What one stage decides for the next is
+// passed as values (unitFate, overrides), not kept here.
 type planner struct {
 	inv  *Inventory
 	pol  Policy
 	plan *Plan
 	mine map[string]ManifestEntry
+	// dirs holds the directories this plan makes, so each is made once.
 	dirs map[string]bool
-	// Unit names this plan masks or disables.
+	// Memos, the same whichever stage asks first: Upstart jobs as parsed
+	// (a job that does not parse is reported once), and the rc links of
+	// each rc directory by service, for the tree they were read from.
+	parsedJobs  map[string]*upstart.Job
+	rcIndex     map[string]map[string][]*tree.Entry
+	rcIndexTree *tree.Tree
+}
+
+// unitFate is what the mask, disable and ordering stages decide about
+// units, which the LSB shim follows: a masked unit gets no redirect, a
+// disabled one gets kill links only, and a redirect's Required-Start
+// follows the After= its unit will have.
+type unitFate struct {
 	masked, disabled map[string]bool
 	// after holds the After= values the ordering drop-ins add, by unit.
 	after map[string][]string
-	// Upstart jobs as parsed, and the override lines shims ask for.
-	jobs      map[string]*upstart.Job
-	overrides map[string][]overrideLine
-	// replaceable holds paths not ours that the user allowed us to replace.
-	replaceable map[string]bool
-	// rcIndex holds the rc links of each rc directory by service, for
-	// the tree it was read from.
-	rcIndex     map[string]map[string][]*tree.Entry
-	rcIndexTree *tree.Tree
 }
 
 // checkWriteDirs refuses directories initcompat writes into that are
@@ -268,6 +275,12 @@ func (pl *planner) ensureDir(service string, shim Shim, dir string) bool {
 // writeFile plans a file unless it is already there with that content. It
 // returns false when the path is taken by something not ours.
 func (pl *planner) writeFile(service string, shim Shim, p string, mode fs.FileMode, content []byte, reason string) bool {
+	return pl.writeFileOver(service, shim, p, mode, content, reason, false)
+}
+
+// writeFileOver is writeFile that may also replace a symlink not ours,
+// when the user allowed it (replace_upstart_job_links).
+func (pl *planner) writeFileOver(service string, shim Shim, p string, mode fs.FileMode, content []byte, reason string, overLink bool) bool {
 	c := Change{Op: OpWrite, Path: p, Mode: mode, Content: content,
 		Prior: Absent, Service: service, Shim: shim, Reason: reason}
 	e, ok := pl.inv.Tree.Lstat(p)
@@ -283,7 +296,7 @@ func (pl *planner) writeFile(service string, shim Shim, p string, mode fs.FileMo
 		c.Reason = "update: " + reason
 	case e.Kind == tree.File && p == pl.pol.manifestPath() && pl.inv.Manifest != nil:
 		c.Prior = Prior{Kind: KindFile, SHA256: sum(e.Data)}
-	case pl.replaceable[p] && e.Kind == tree.Symlink:
+	case overLink && e.Kind == tree.Symlink:
 		c.Prior = Prior{Kind: KindSymlink, Target: e.Target}
 		c.Reason = "replaces the link to " + e.Target + ": " + reason
 	default:

@@ -18,7 +18,7 @@ var scriptName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.+-]*$`)
 // planLSB gives a systemd service without an /etc/init.d entry a redirect
 // script and rc links, so that tools written for SysV (update-rc.d, service,
 // chkconfig, cfn-init's sysvinit key) can control it.
-func planLSB(pl *planner, in inScope) {
+func planLSB(pl *planner, in inScope, fate unitFate) {
 	s, inv := in.svc, pl.inv
 	skip := func(msg string) {
 		if in.explicit {
@@ -33,7 +33,7 @@ func planLSB(pl *planner, in inScope) {
 	case s.Alias != "":
 		skip(fmt.Sprintf("%s is an alias of %s; name %s instead", unitName, s.Alias, systemd.Prefix(s.Alias)))
 		return
-	case s.UnitState.State == systemd.Masked || pl.masked[unitName]:
+	case s.UnitState.State == systemd.Masked || fate.masked[unitName]:
 		skip(unitName + " is masked; a masked unit cannot be started, so there is nothing to redirect")
 		return
 	case s.Unit == nil:
@@ -44,6 +44,7 @@ func planLSB(pl *planner, in inScope) {
 		skip(fmt.Sprintf("%q is not a name update-rc.d accepts for /etc/init.d; no redirect written", s.Name))
 		return
 	}
+	overLink := false
 	if s.Script != nil {
 		ours := s.Script.Kind == tree.File && pl.ownsFile(s.ScriptPath, s.Script.Data)
 		switch {
@@ -53,7 +54,7 @@ func planLSB(pl *planner, in inScope) {
 					" fails on it (\"converted to an Upstart job, but lsb-header is not supported\") and update-rc.d cannot use it; set replace_upstart_job_links = true to replace it with an LSB redirect")
 				return
 			}
-			pl.replaceable[s.ScriptPath] = true
+			overLink = true
 		case !ours && (pl.listed(s.ScriptPath) || (s.Script.Kind == tree.File && IsOurs(s.Script.Data))):
 			// initcompat's once, or made to look so: kept, and said why.
 			pl.conflict(s.Name, ShimLSB, s.ScriptPath, pl.notOurs(s.ScriptPath, s.Script))
@@ -69,7 +70,7 @@ func planLSB(pl *planner, in inScope) {
 	}
 
 	chk := inv.Tools.Chkconfig != ""
-	after := append(s.Unit.Values("Unit", "After"), pl.after[unitName]...)
+	after := append(s.Unit.Values("Unit", "After"), fate.after[unitName]...)
 	script := lsb.Render(lsb.Redirect{
 		Name:          s.Name,
 		Unit:          unitName,
@@ -81,10 +82,10 @@ func planLSB(pl *planner, in inScope) {
 		Chkconfig:     chk,
 	})
 	reason := fmt.Sprintf("%s has no /etc/init.d script; update-rc.d, chkconfig and cfn-init's sysvinit key need one. Every action goes to systemctl", unitName)
-	if !pl.writeFile(s.Name, ShimLSB, s.ScriptPath, 0o755, script, reason) {
+	if !pl.writeFileOver(s.Name, ShimLSB, s.ScriptPath, 0o755, script, reason, overLink) {
 		return
 	}
-	planRCLinks(pl, s, chk)
+	planRCLinks(pl, s, chk, fate.disabled[unitName])
 }
 
 // reportTemplates says why hand-installed template units get no redirect:
@@ -148,8 +149,8 @@ var rcLinkName = regexp.MustCompile(`^[SK][0-9][0-9]`)
 // planRCLinks makes the rc links match the unit's enablement, because
 // update-rc.d enable|disable only flips links that exist ("no runlevel
 // symlinks to modify, aborting!").
-func planRCLinks(pl *planner, s *Service, chk bool) {
-	enabled := s.UnitState.State == systemd.Enabled && !pl.disabled[s.Name+".service"]
+func planRCLinks(pl *planner, s *Service, chk, disabled bool) {
+	enabled := s.UnitState.State == systemd.Enabled && !disabled
 	startSeq, stopSeq := 1, 1
 	if chk {
 		startSeq, stopSeq = lsb.ChkconfigStart, lsb.ChkconfigStop
@@ -166,7 +167,7 @@ func planRCLinks(pl *planner, s *Service, chk bool) {
 		tool = "chkconfig " + s.Name + " off|on"
 	}
 	state := s.UnitState.State
-	if pl.disabled[s.Name+".service"] {
+	if disabled {
 		state = systemd.Disabled
 	}
 	reason := fmt.Sprintf("%s.service is %s: %s, so that %s has links to flip", s.Name, state, layout, tool)

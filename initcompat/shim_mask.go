@@ -9,9 +9,12 @@ import (
 )
 
 // planMasks masks units from /etc, the one place that works when the unit
-// and its enablement live in a read-only /usr (CoreOS, Flatcar).
-func planMasks(pl *planner) {
+// and its enablement live in a read-only /usr (CoreOS, Flatcar), and
+// returns the units that will be masked. On Upstart it asks for "manual"
+// in the job's override.
+func planMasks(pl *planner, over overrides) map[string]bool {
 	inv := pl.inv
+	masked := map[string]bool{}
 	for _, raw := range pl.pol.Mask {
 		name := unitName(raw)
 		svc := systemd.Prefix(name)
@@ -19,7 +22,7 @@ func planMasks(pl *planner) {
 			continue
 		}
 		if inv.Init == Upstart {
-			pl.disableJob(svc, ShimMask)
+			over.disableJob(pl, svc, ShimMask)
 			continue
 		}
 		if _, _, ok := inv.Units.Entry(name); !ok {
@@ -30,7 +33,7 @@ func planMasks(pl *planner) {
 		e, ok := inv.Tree.Lstat(p)
 		switch {
 		case ok && e.Kind == tree.Symlink && path.Clean(e.Target) == "/dev/null":
-			pl.masked[name] = true
+			masked[name] = true
 			continue
 		case ok && (e.Kind != tree.Symlink || !pl.ours(p)):
 			pl.conflict(svc, ShimMask, p, "a unit file of that name is in /etc/systemd/system, so there is no room for the mask (systemctl mask refuses too)")
@@ -41,15 +44,18 @@ func planMasks(pl *planner) {
 			reason += fmt.Sprintf(" (its enablement is a link under /usr: %s)", en.Wants[0].Link)
 		}
 		if pl.symlink(svc, ShimMask, p, "/dev/null", reason) {
-			pl.masked[name] = true
+			masked[name] = true
 		}
 	}
+	return masked
 }
 
 // planDisables unhooks units from the boot as systemctl disable does: the
-// links in /etc go (the manifest records them, to put back by hand).
-func planDisables(pl *planner) {
+// links in /etc go (the manifest records them, to put back by hand). It
+// returns the units disabled.
+func planDisables(pl *planner, over overrides) map[string]bool {
 	inv := pl.inv
+	disabled := map[string]bool{}
 	for _, raw := range pl.pol.Disable {
 		name := unitName(raw)
 		svc := systemd.Prefix(name)
@@ -57,7 +63,7 @@ func planDisables(pl *planner) {
 			continue
 		}
 		if inv.Init == Upstart {
-			pl.disableJob(svc, ShimDisable)
+			over.disableJob(pl, svc, ShimDisable)
 			continue
 		}
 		u := inv.Units.Load(name)
@@ -65,7 +71,7 @@ func planDisables(pl *planner) {
 			pl.find(Error, svc, ShimDisable, "", pl.missingUnit("disable", name))
 			continue
 		}
-		pl.disabled[name] = true
+		disabled[name] = true
 		removed := 0
 		for _, w := range inv.Units.WantedBy(name) {
 			if w.Vendor {
@@ -93,15 +99,16 @@ func planDisables(pl *planner) {
 			pl.find(Info, svc, ShimDisable, "", name+" is not enabled from /etc; nothing to remove")
 		}
 	}
+	return disabled
 }
 
 // disableJob stops an Upstart job from starting by itself: a "manual"
 // line in its override file.
-func (pl *planner) disableJob(job string, shim Shim) {
+func (over overrides) disableJob(pl *planner, job string, shim Shim) {
 	j := pl.inv.Job(job)
 	if j == nil {
 		pl.find(Error, job, shim, "", fmt.Sprintf("%s: Upstart job %q is not in the image (no /etc/init/%s.conf)", shim, job, job))
 		return
 	}
-	pl.jobOverride(j, shim, "manual", "the job starts only when asked (initctl start "+job+")")
+	over.add(j, shim, "manual", "the job starts only when asked (initctl start "+job+")")
 }

@@ -41,22 +41,22 @@ func (o *orderingPlan) add(key string, values []string) {
 // that would make systemd drop a job, breaks them the way systemd documents
 // (order the unit after the targets that pull it in), and fails with the
 // cycle when it cannot.
-func planOrdering(pl *planner) {
+func planOrdering(pl *planner) (after map[string][]string) {
 	rules := pl.pol.rules()
 	if len(rules) == 0 {
-		return
+		return nil
 	}
 	if pl.inv.Init != Systemd {
 		for _, r := range rules {
 			pl.find(Warning, systemd.Prefix(r.Unit), ShimOrdering, "", fmt.Sprintf("%s asks for ordering, which needs systemd; this image boots with %s", r.Source, pl.inv.Init))
 		}
-		return
+		return nil
 	}
 	set := validOrderings(pl, rules)
 	if len(set.order) == 0 || !breakCycles(pl, set) {
-		return
+		return nil
 	}
-	writeOrderings(pl, set)
+	return writeOrderings(pl, set)
 }
 
 // orderings are the drop-ins to write, by unit, in the order first asked.
@@ -186,22 +186,24 @@ func breakCycles(pl *planner, set *orderings) bool {
 	return len(left) == 0
 }
 
-// writeOrderings plans the drop-ins, and tells the LSB shim the After= each
-// unit will have (its Required-Start follows them).
-func writeOrderings(pl *planner, set *orderings) {
+// writeOrderings plans the drop-ins, and returns the After= each one adds
+// to its unit (a redirect's Required-Start follows them).
+func writeOrderings(pl *planner, set *orderings) map[string][]string {
 	etc := realPath(pl.inv.Tree, "/etc/systemd/system")
 	opts := set.options()
+	after := map[string][]string{}
 	for _, n := range set.order {
 		o := set.byUnit[n]
 		p := path.Join(etc, n+".d", OrderingDropIn)
 		if pl.writeFile(o.service, ShimOrdering, p, 0o644, renderDropIn(pl.pol.Version, o), orderingReason(o)) {
 			for _, opt := range opts[n] {
 				if opt.Name == "After" {
-					pl.after[n] = append(pl.after[n], opt.Value)
+					after[n] = append(after[n], opt.Value)
 				}
 			}
 		}
 	}
+	return after
 }
 
 func afterOpts(targets []string) []*unit.UnitOption {

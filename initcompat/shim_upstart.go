@@ -12,13 +12,13 @@ import (
 // loadJob parses a job with its override; a job that cannot be read is a
 // warning naming file and line, and is left out.
 func (pl *planner) loadJob(j *JobFiles) *upstart.Job {
-	if pl.jobs == nil {
-		pl.jobs = map[string]*upstart.Job{}
+	if pl.parsedJobs == nil {
+		pl.parsedJobs = map[string]*upstart.Job{}
 	}
-	if parsed, ok := pl.jobs[j.Name]; ok {
+	if parsed, ok := pl.parsedJobs[j.Name]; ok {
 		return parsed
 	}
-	pl.jobs[j.Name] = nil
+	pl.parsedJobs[j.Name] = nil
 	read := func(p string) ([]*upstart.Stanza, bool) {
 		data, err := pl.inv.Tree.ReadFile(p)
 		if err != nil {
@@ -46,7 +46,7 @@ func (pl *planner) loadJob(j *JobFiles) *upstart.Job {
 		}
 	}
 	parsed := upstart.Merge(j.Name, conf, over)
-	pl.jobs[j.Name] = parsed
+	pl.parsedJobs[j.Name] = parsed
 	return parsed
 }
 
@@ -136,7 +136,7 @@ func (pl *planner) isNamed(name string) bool {
 // planStopOn makes a respawning job without a "stop on" stop itself at
 // shutdown: otherwise the runlevel-6 kill sweep ends it, Upstart respawns it
 // at once, and the final SIGKILL catches it mid-start (MongoDB's stale lock).
-func planStopOn(pl *planner, in inScope) {
+func planStopOn(pl *planner, in inScope, over overrides) {
 	s, inv := in.svc, pl.inv
 	if inv.Init != Upstart || s.Job == nil {
 		return
@@ -145,7 +145,7 @@ func planStopOn(pl *planner, in inScope) {
 	if j == nil || !j.Has("respawn") || j.Has("stop on") || j.Has("task") {
 		return
 	}
-	pl.jobOverride(s.Job, ShimStopOn, "stop on runlevel [016]",
+	over.add(s.Job, ShimStopOn, "stop on runlevel [016]",
 		"respawn without stop on: the shutdown sweep would kill it, Upstart respawn it, and the final SIGKILL catch it mid-start")
 }
 
@@ -155,20 +155,20 @@ type overrideLine struct {
 	line, reason string
 }
 
-// jobOverride asks for a line in /etc/init/NAME.override; the lines of
-// every shim are written together by planOverrides.
-func (pl *planner) jobOverride(j *JobFiles, shim Shim, line, reason string) {
-	if pl.overrides == nil {
-		pl.overrides = map[string][]overrideLine{}
-	}
-	pl.overrides[j.Name] = append(pl.overrides[j.Name], overrideLine{shim, line, reason})
+// overrides holds, by job, the lines shims want in /etc/init/NAME.override;
+// planOverrides writes each job's lines together, after every shim asked.
+type overrides map[string][]overrideLine
+
+// add asks for a line in the job's override.
+func (over overrides) add(j *JobFiles, shim Shim, line, reason string) {
+	over[j.Name] = append(over[j.Name], overrideLine{shim, line, reason})
 }
 
 // planOverrides writes each job's override once. An override the user
 // wrote is never rewritten: the finding gives the lines to add.
-func planOverrides(pl *planner) {
-	for _, name := range sortedKeys(pl.overrides) {
-		lines := pl.overrides[name]
+func planOverrides(pl *planner, over overrides) {
+	for _, name := range sortedKeys(over) {
+		lines := over[name]
 		j := pl.inv.Job(name)
 		p := strings.TrimSuffix(j.Conf, ".conf") + ".override"
 		var missing []overrideLine

@@ -215,7 +215,11 @@ func (p *Provisioner) Prepare(raws ...interface{}) error {
 	return nil
 }
 
-func (p *Provisioner) policy() initcompat.Policy {
+// Policy is what the prepared configuration asks of the planner, with the
+// services of every cfn_init block read (a template that cannot be read is
+// an error before the image is). The golden cases plan through it, so
+// that each is what a user writes.
+func (p *Provisioner) Policy(ctx context.Context) (initcompat.Policy, error) {
 	pol := initcompat.Policy{
 		Services:           p.config.Services,
 		Strict:             p.config.Strict,
@@ -226,12 +230,15 @@ func (p *Provisioner) policy() initcompat.Policy {
 		Disable:            p.config.Disable,
 
 		ReplaceUpstartLinks: p.config.ReplaceUpstartJobLinks,
+		ReportDrift:         p.config.Mode == ModeCheck,
 	}
 	for _, o := range p.config.Ordering {
 		pol.Ordering = append(pol.Ordering, initcompat.OrderingRule{
 			Unit: o.Unit, After: o.After, Before: o.Before, Wants: o.Wants, RequiresMountsFor: o.RequiresMountsFor})
 	}
-	return pol
+	var err error
+	pol.CfnInit, err = p.cfnServices(ctx)
+	return pol, err
 }
 
 // detailedPlan is the largest plan shown change by change.
@@ -303,9 +310,8 @@ func (p *Provisioner) Provision(ctx context.Context, ui packersdk.Ui, comm packe
 // readAndPlan snapshots the image (recovering an interrupted apply first
 // when this run writes) and plans for the mode.
 func (p *Provisioner) readAndPlan(ctx context.Context, ui packersdk.Ui, tr transport) (*tree.Tree, *initcompat.Plan, error) {
-	pol := p.policy()
-	var err error
-	if pol.CfnInit, err = p.cfnServices(ctx); err != nil {
+	pol, err := p.Policy(ctx)
+	if err != nil {
 		return nil, nil, err
 	}
 	ws := tree.WithContent(tree.DefaultWatches, path.Dir(p.config.ManifestPath), initcompat.JournalPath)
@@ -320,7 +326,6 @@ func (p *Provisioner) readAndPlan(ctx context.Context, ui packersdk.Ui, tr trans
 		return nil, nil, fmt.Errorf("initcompat: reading the image: %w", err)
 	}
 	read := time.Now()
-	pol.ReportDrift = p.config.Mode == ModeCheck
 	plan := initcompat.BuildPlan(t, pol)
 	if p.config.Mode == ModeRemove {
 		plan = initcompat.BuildRemovePlan(t, pol)

@@ -165,7 +165,10 @@ ordering {
 	if err := p.Prepare(cfg); err != nil {
 		t.Fatal(err)
 	}
-	pol := p.policy()
+	pol, err := p.Policy(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(pol.Ordering) != 2 || pol.Ordering[0].Unit != "app" || pol.Ordering[0].RequiresMountsFor[0] != "/srv" ||
 		pol.Ordering[1].Wants[0] != "redis.service" || pol.StartAfterUserData[0] != "postfix" || len(pol.Mask) != 2 || pol.Disable[0] != "hello" {
 		t.Fatalf("policy: %+v", pol)

@@ -15,29 +15,20 @@ import (
 func planMasks(pl *planner, over overrides) map[string]bool {
 	inv := pl.inv
 	masked := map[string]bool{}
-	for _, raw := range pl.pol.Mask {
-		name := unitName(raw)
-		svc := systemd.Prefix(name)
-		if !pl.checkUnitName(ShimMask, "mask", name) {
-			continue
-		}
-		if inv.Init == Upstart {
-			over.disableJob(pl, svc, ShimMask)
-			continue
-		}
+	eachUnit(pl, over, ShimMask, pl.pol.Mask, func(name, svc string) {
 		if _, _, ok := inv.Units.Entry(name); !ok {
 			pl.find(Error, svc, ShimMask, "", pl.missingUnit("mask", name))
-			continue
+			return
 		}
 		p := path.Join(realPath(inv.Tree, "/etc/systemd/system"), name)
 		e, ok := inv.Tree.Lstat(p)
 		switch {
 		case ok && e.Kind == tree.Symlink && path.Clean(e.Target) == "/dev/null":
 			masked[name] = true
-			continue
+			return
 		case ok && (e.Kind != tree.Symlink || !pl.ours(p)):
 			pl.conflict(svc, ShimMask, p, "a unit file of that name is in /etc/systemd/system, so there is no room for the mask (systemctl mask refuses too)")
-			continue
+			return
 		}
 		reason := name + " masked from /etc: it cannot start, whatever links pull it in"
 		if en := inv.Units.Enablement(name); en.VendorOnly() {
@@ -46,7 +37,7 @@ func planMasks(pl *planner, over overrides) map[string]bool {
 		if pl.symlink(svc, ShimMask, p, "/dev/null", reason) {
 			masked[name] = true
 		}
-	}
+	})
 	return masked
 }
 
@@ -56,20 +47,11 @@ func planMasks(pl *planner, over overrides) map[string]bool {
 func planDisables(pl *planner, over overrides) map[string]bool {
 	inv := pl.inv
 	disabled := map[string]bool{}
-	for _, raw := range pl.pol.Disable {
-		name := unitName(raw)
-		svc := systemd.Prefix(name)
-		if !pl.checkUnitName(ShimDisable, "disable", name) {
-			continue
-		}
-		if inv.Init == Upstart {
-			over.disableJob(pl, svc, ShimDisable)
-			continue
-		}
+	eachUnit(pl, over, ShimDisable, pl.pol.Disable, func(name, svc string) {
 		u := inv.Units.Load(name)
 		if u == nil {
 			pl.find(Error, svc, ShimDisable, "", pl.missingUnit("disable", name))
-			continue
+			return
 		}
 		disabled[name] = true
 		removed := 0
@@ -98,8 +80,27 @@ func planDisables(pl *planner, over overrides) map[string]bool {
 		if removed == 0 && !inv.Units.Enablement(name).VendorOnly() {
 			pl.find(Info, svc, ShimDisable, "", name+" is not enabled from /etc; nothing to remove")
 		}
-	}
+	})
 	return disabled
+}
+
+// eachUnit calls f with each unit the mask or disable list names (and its
+// service name), once the name is known valid. On Upstart each name is a
+// job, which both keep from starting the one way Upstart has: "manual" in
+// its override.
+func eachUnit(pl *planner, over overrides, shim Shim, list []string, f func(name, svc string)) {
+	for _, raw := range list {
+		name := unitName(raw)
+		svc := systemd.Prefix(name)
+		if !pl.checkUnitName(shim, string(shim), name) {
+			continue
+		}
+		if pl.inv.Init == Upstart {
+			over.disableJob(pl, svc, shim)
+			continue
+		}
+		f(name, svc)
+	}
 }
 
 // disableJob stops an Upstart job from starting by itself: a "manual"

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"slices"
 	"sort"
 	"strings"
 
@@ -130,21 +131,37 @@ func sum(b []byte) string {
 	return hex.EncodeToString(h[:])
 }
 
-var opOrder = map[Op]int{OpMkdir: 0, OpWrite: 1, OpSymlink: 1, OpRemove: 1}
+// opOrder puts directories before what goes in them.
+func opOrder(op Op) int {
+	if op == OpMkdir {
+		return 0
+	}
+	return 1
+}
 
 // sort puts directories first, then paths in order, so the same inputs give
 // the same bytes whatever map order the planning went through.
 func (p *Plan) sort(manifest string) {
-	sort.SliceStable(p.Changes, func(i, j int) bool {
-		a, b := p.Changes[i], p.Changes[j]
+	// Indexes are sorted and the changes moved once each: a stable sort
+	// of 80,000 Changes in place moved each many times.
+	order := make([]int, len(p.Changes))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(i, j int) int {
+		a, b := &p.Changes[i], &p.Changes[j]
 		if (a.Path == manifest) != (b.Path == manifest) {
-			return b.Path == manifest
+			return boolCmp(a.Path == manifest, b.Path == manifest)
 		}
-		if opOrder[a.Op] != opOrder[b.Op] {
-			return opOrder[a.Op] < opOrder[b.Op]
+		if oa, ob := opOrder(a.Op), opOrder(b.Op); oa != ob {
+			return oa - ob
 		}
-		return a.Path < b.Path
+		if c := strings.Compare(a.Path, b.Path); c != 0 {
+			return c
+		}
+		return i - j // stable
 	})
+	permute(p.Changes, order)
 	sort.SliceStable(p.Findings, func(i, j int) bool {
 		a, b := p.Findings[i], p.Findings[j]
 		if a.Service != b.Service {
@@ -305,4 +322,35 @@ func yesNo(b bool) string {
 		return "yes"
 	}
 	return "no"
+}
+
+// boolCmp orders false before true.
+func boolCmp(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
+}
+
+// permute rearranges xs so that xs[k] is the old xs[order[k]], moving each
+// element once by following the permutation's cycles; order is used up.
+func permute[T any](xs []T, order []int) {
+	for start := range order {
+		if order[start] < 0 {
+			continue
+		}
+		tmp := xs[start]
+		k := start
+		for order[k] != start {
+			next := order[k]
+			xs[k] = xs[next]
+			order[k] = -1
+			k = next
+		}
+		xs[k] = tmp
+		order[k] = -1
+	}
 }

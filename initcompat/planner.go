@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
-	"slices"
 	"sort"
 	"strings"
 
@@ -49,12 +48,11 @@ func BuildPlan(t *tree.Tree, pol Policy) *Plan {
 	fate.disabled = planDisables(pl, over)
 	fate.after = planOrdering(pl)
 	scope := pl.scope(true)
-	// An LSB redirect with its rc links is up to eight changes per service;
-	// room made once saves copying a 10,000-service plan while it grows.
-	pl.plan.Changes = slices.Grow(pl.plan.Changes, 8*len(scope))
 	for _, s := range scope {
 		pl.plan.Summary.InScope = append(pl.plan.Summary.InScope, s.svc.Name)
-		planLSB(pl, s, fate)
+	}
+	planRedirects(pl, scope, fate)
+	for _, s := range scope {
 		planUpstartLink(pl, s)
 		planStopOn(pl, s, over)
 	}
@@ -76,15 +74,47 @@ type planner struct {
 	inv  *Inventory
 	pol  Policy
 	plan *Plan
-	mine map[string]ManifestEntry
+	mine map[string]*ManifestEntry
 	// dirs holds the directories this plan makes, so each is made once.
 	dirs map[string]bool
 	// Memos, the same whichever stage asks first: Upstart jobs as parsed
 	// (a job that does not parse is reported once), and the rc links of
 	// each rc directory by service, for the tree they were read from.
 	parsedJobs  map[string]*upstart.Job
-	rcIndex     map[string]map[string][]*tree.Entry
+	rcIndex     map[string][]*tree.Entry
 	rcIndexTree *tree.Tree
+}
+
+// fork is a planner for a run of services planned beside others: the same
+// image, policy and manifest, a plan and directories of its own. The memos
+// are shared, so they must be complete before forks run (warm).
+func (pl *planner) fork() *planner {
+	f := *pl
+	f.dirs = map[string]bool{}
+	f.plan = &Plan{}
+	return &f
+}
+
+// join adds a fork's changes and findings after the plan's own. A
+// directory both planned is made once, by the one planned first: the
+// result is the plan a single planner makes.
+func (pl *planner) join(f *planner) {
+	for _, c := range f.plan.Changes {
+		if c.Op == OpMkdir {
+			if pl.dirs[c.Path] {
+				continue
+			}
+			pl.dirs[c.Path] = true
+		}
+		pl.plan.Changes = append(pl.plan.Changes, c)
+	}
+	pl.plan.Findings = append(pl.plan.Findings, f.plan.Findings...)
+}
+
+// warm builds the lazy indexes the redirects read (the tree's directory
+// index, the rc links by service) before goroutines share them.
+func (pl *planner) warm() {
+	pl.rcLinksOf("", "")
 }
 
 // unitFate is what the mask, disable and ordering stages decide about
@@ -346,8 +376,8 @@ func (pl *planner) remove(service string, shim Shim, p, reason string) {
 // ours says whether the link at p is initcompat's: in the manifest, and
 // pointing where the manifest says (a link a person re-pointed is theirs).
 func (pl *planner) ours(p string) bool {
-	m, ok := pl.mine[p]
-	if !ok || m.Kind != KindSymlink {
+	m := pl.mine[p]
+	if m == nil || m.Kind != KindSymlink {
 		return false
 	}
 	e, exists := pl.inv.Tree.Lstat(p)
@@ -356,21 +386,22 @@ func (pl *planner) ours(p string) bool {
 
 // listed says whether the manifest lists p as initcompat's.
 func (pl *planner) listed(p string) bool {
-	m, ok := pl.mine[p]
-	return ok && m.Kind != KindRemoved
+	m := pl.mine[p]
+	return m != nil && m.Kind != KindRemoved
 }
 
 // ownsFile applies dpkg's conffile rule: a file is initcompat's when the
 // manifest lists it and its content is still what initcompat wrote. A
 // marker line alone proves nothing, and a person's edit makes it theirs.
 func (pl *planner) ownsFile(p string, data []byte) bool {
-	m, ok := pl.mine[p]
-	return ok && m.Kind == KindFile && m.SHA256 == sum(data)
+	m := pl.mine[p]
+	return m != nil && m.Kind == KindFile && m.SHA256 == sum(data)
 }
 
 // notOurs says why a path in the way is not initcompat's to change.
 func (pl *planner) notOurs(p string, e *tree.Entry) string {
-	m, listed := pl.mine[p]
+	m := pl.mine[p]
+	listed := m != nil
 	switch {
 	case listed && m.Kind == KindFile && e.Kind == tree.File:
 		return "edited since initcompat wrote it (its content is not the one the manifest records), so it is kept as it is; to let initcompat manage it again, remove it or restore what initcompat wrote"
@@ -389,7 +420,7 @@ func (pl *planner) finish() {
 		// The manifest's directory first, so that the manifest lists it
 		// and mode = "remove" takes it away when initcompat made it.
 		pl.ensureDir("", ShimManifest, path.Dir(mp))
-		content := nextManifest(pl.mine, pl.pol.Version, pl.plan.Changes)
+		content := nextManifest(pl.inv.Manifest, pl.mine, pl.pol.Version, pl.plan.Changes)
 		if !pl.writeFile("", ShimManifest, mp, 0o644, content, "records what initcompat wrote, for the next run and for people") {
 			// Without its manifest the next run would take initcompat's
 			// own files for foreign ones: nothing is applied.

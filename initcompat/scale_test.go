@@ -1,8 +1,13 @@
 package initcompat
 
 import (
+	"bytes"
+	"fmt"
+	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
 )
 
 // A 10,000-service image: the second run plans nothing, and one service
@@ -36,24 +41,50 @@ func TestScale10k(t *testing.T) {
 	}
 }
 
-// The hand-written manifest encoder gives what encoding/json reads back,
-// whatever the characters.
-func TestManifestEncoding(t *testing.T) {
-	entries := []ManifestEntry{
-		{Path: "/etc/init.d/a\"b\\c", Kind: "file", SHA256: "00", Service: "a", Shim: "lsb-redirect"},
-		{Path: "/etc/rc2.d/S01x", Kind: "symlink", Target: "../init.d/\x01\x1f\u00e9", Shim: "lsb-redirect"},
-		{Path: "/etc/x", Kind: "removed", Target: "/t", Service: "x", Shim: "disable"},
-	}
-	m, err := ParseManifest(encodeManifest("1.2.3", entries))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if m.Version != "1.2.3" || len(m.Entries) != 3 {
-		t.Fatalf("%+v", m)
-	}
-	for i := range entries {
-		if m.Entries[i] != entries[i] {
-			t.Errorf("entry %d: %+v, want %+v", i, m.Entries[i], entries[i])
+// The redirects planned on several cores make the plan one core makes, byte
+// for byte: the rc directories every fork finds missing are made once, by
+// the first service, and findings and conflicts keep their places.
+func TestRedirectsInParallelAsInOne(t *testing.T) {
+	const n = 3000
+	tr := bigTree(t, n)
+	var pol Policy
+	pol.Version = testVersion
+	pol.Services = []string{"*"}
+	for i := 0; i < n; i++ {
+		name := fmt.Sprintf("svc%05d", i)
+		var e tree.Entry
+		switch {
+		case i%7 == 0: // a script of the user's own
+			e = tree.Entry{Path: "/etc/init.d/" + name, Kind: tree.File, Mode: 0o755, Data: []byte("#!/bin/sh\n### BEGIN INIT INFO\n# Provides: " + name + "\n### END INIT INFO\n")}
+		case i%11 == 0: // a link update-rc.d made
+			e = tree.Entry{Path: "/etc/rc2.d/S20" + name, Kind: tree.Symlink, Target: "../init.d/" + name}
+		case i%13 == 0: // a script without a header: a warning
+			e = tree.Entry{Path: "/etc/init.d/" + name, Kind: tree.File, Mode: 0o755, Data: []byte("#!/bin/sh\n")}
+		case i%17 == 0:
+			pol.Disable = append(pol.Disable, name)
 		}
+		if e.Path != "" {
+			if err := tr.Add(e); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	plan := func(procs int) (string, []byte) {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		p := BuildPlan(tr, pol)
+		j, err := p.JSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p.Text(), j
+	}
+	oneText, oneJSON := plan(1)
+	manyText, manyJSON := plan(4)
+	if !strings.Contains(oneText, "mkdir   /etc/rc0.d ") || !strings.Contains(oneText, "already has S20svc00011") ||
+		!strings.Contains(oneText, "without an LSB header") || !strings.Contains(oneText, "svc00017.service is disabled: K01 links") {
+		t.Fatalf("the case lacks what it is meant to show:\n%.2000s", oneText)
+	}
+	if manyText != oneText || !bytes.Equal(manyJSON, oneJSON) {
+		t.Fatalf("the plan made on 4 cores differs from the one made on 1 (%d and %d bytes of text)", len(manyText), len(oneText))
 	}
 }

@@ -2,18 +2,57 @@ package initcompat
 
 import (
 	"fmt"
+	"maps"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/lsb"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/systemd"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
+	"github.com/initcompat/packer-plugin-initcompat/internal/parallel"
 )
 
 // scriptName is what update-rc.d, insserv and run-parts accept as an
 // /etc/init.d name; it also keeps names out of shell syntax.
 var scriptName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.+-]*$`)
+
+// planRedirects plans the LSB redirects of the services in scope. At scale
+// they are most of a plan (eight changes a service), and each depends only
+// on the image and the fate: runs of services are planned on every core,
+// each by a fork of the planner, and joined in scope order, so that the
+// plan is byte for byte the one a single loop makes.
+func planRedirects(pl *planner, scope []inScope, fate unitFate) {
+	if pl.inv.Init != Systemd {
+		return
+	}
+	runs := parallel.Runs(len(scope))
+	if len(runs) == 1 {
+		for _, s := range scope {
+			planLSB(pl, s, fate)
+		}
+		return
+	}
+	pl.warm()
+	forks := make([]*planner, len(runs))
+	_ = parallel.Each(len(runs), func(i int) error {
+		run := scope[runs[i].Start:runs[i].End]
+		forks[i] = pl.fork()
+		for _, s := range run {
+			planLSB(forks[i], s, fate)
+		}
+		return nil
+	})
+	made := 0
+	for _, f := range forks {
+		made += len(f.plan.Changes)
+	}
+	pl.plan.Changes = slices.Grow(pl.plan.Changes, made)
+	for _, f := range forks {
+		pl.join(f)
+	}
+}
 
 // planLSB gives a systemd service without an /etc/init.d entry a redirect
 // script and rc links, so that tools written for SysV (update-rc.d, service,
@@ -158,6 +197,79 @@ func planRCLinks(pl *planner, s *Service, chk, disabled bool) {
 	if s.UnitState.VendorOnly() {
 		pl.find(Warning, s.Name, ShimLSB, "", s.Name+".service starts at boot through links under /usr, which update-rc.d disable cannot remove; mask it to stop it")
 	}
+	// Worded only for a link to change: a second run over 10,000
+	// services changes none.
+	var why string
+	reason := func() string {
+		if why == "" {
+			why = rcReason(s, chk, enabled, disabled, startSeq, stopSeq)
+		}
+		return why
+	}
+	for _, l := range lsb.Links(s.Name, enabled, startSeq, stopSeq) {
+		link := "/etc/rc" + l.Runlevel + ".d"
+		dir := pl.inv.RC[l.Runlevel]
+		if e, ok := pl.inv.Tree.Lstat(dir); !ok || e.Kind != tree.Dir {
+			if le, isLink := pl.inv.Tree.Lstat(link); isLink && le.Kind == tree.Symlink {
+				pl.find(Warning, s.Name, ShimLSB, link, "is a symlink to "+le.Target+", which is not a directory in the image; no rc link written for runlevel "+l.Runlevel)
+				continue
+			}
+		}
+		want := dir + "/" + l.Name
+		have := pl.rcLinksOf(dir, s.Name)
+		wantTaken := slices.ContainsFunc(have, func(e *tree.Entry) bool { return e.Path == want })
+		switch {
+		case len(have) == 0:
+			pl.symlink(s.Name, ShimLSB, want, l.Target, reason())
+		case len(have) == 1 && wantTaken && have[0].Kind == tree.Symlink && have[0].Target == l.Target:
+			// already right
+		case allOurs(pl, have):
+			for _, e := range have {
+				if e.Path != want {
+					pl.remove(s.Name, ShimLSB, e.Path, "replaced: "+reason())
+				}
+			}
+			pl.symlink(s.Name, ShimLSB, want, l.Target, reason())
+		case wantTaken:
+			pl.symlink(s.Name, ShimLSB, want, l.Target, reason()) // reports the conflict
+		default:
+			names := make([]string, len(have))
+			for i, e := range have {
+				names[i] = path.Base(e.Path)
+			}
+			pl.find(Info, s.Name, ShimLSB, dir, "runlevel "+l.Runlevel+" already has "+strings.Join(names, ", ")+" (made by update-rc.d or by hand); left as it is")
+		}
+	}
+}
+
+// rcLinksOf lists the rc links of a service in one rc directory. The rc
+// directories are read once per plan and indexed by service: reading them
+// for every service made planning quadratic (88 % of a 10,000-service
+// plan). One index for the seven directories holds a short list per
+// service, not seven maps of 10,000 keys.
+func (pl *planner) rcLinksOf(dir, service string) []*tree.Entry {
+	if pl.rcIndexTree != pl.inv.Tree {
+		pl.rcIndexTree = pl.inv.Tree
+		pl.rcIndex = map[string][]*tree.Entry{}
+		for _, d := range slices.Compact(slices.Sorted(maps.Values(pl.inv.RC))) {
+			for _, e := range pl.inv.Tree.ReadDir(d) {
+				if n := path.Base(e.Path); rcLinkName.MatchString(n) {
+					pl.rcIndex[n[3:]] = append(pl.rcIndex[n[3:]], e)
+				}
+			}
+		}
+	}
+	var out []*tree.Entry
+	for _, e := range pl.rcIndex[service] {
+		if path.Dir(e.Path) == dir {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// rcReason says why a service's rc links are as planned.
+func rcReason(s *Service, chk, enabled, disabled bool, startSeq, stopSeq int) string {
 	layout := fmt.Sprintf("K%02d links in every runlevel", stopSeq)
 	if enabled {
 		layout = fmt.Sprintf("S%02d links in 2 3 4 5, K%02d in 0 1 6", startSeq, stopSeq)
@@ -170,65 +282,7 @@ func planRCLinks(pl *planner, s *Service, chk, disabled bool) {
 	if disabled {
 		state = systemd.Disabled
 	}
-	reason := fmt.Sprintf("%s.service is %s: %s, so that %s has links to flip", s.Name, state, layout, tool)
-	for _, l := range lsb.Links(s.Name, enabled, startSeq, stopSeq) {
-		link := "/etc/rc" + l.Runlevel + ".d"
-		dir := pl.inv.RC[l.Runlevel]
-		if e, ok := pl.inv.Tree.Lstat(dir); !ok || e.Kind != tree.Dir {
-			if le, isLink := pl.inv.Tree.Lstat(link); isLink && le.Kind == tree.Symlink {
-				pl.find(Warning, s.Name, ShimLSB, link, "is a symlink to "+le.Target+", which is not a directory in the image; no rc link written for runlevel "+l.Runlevel)
-				continue
-			}
-		}
-		want := path.Join(dir, l.Name)
-		var have []*tree.Entry
-		var wantTaken bool
-		for _, e := range pl.rcLinksOf(dir, s.Name) {
-			have = append(have, e)
-			wantTaken = wantTaken || e.Path == want
-		}
-		switch {
-		case len(have) == 0:
-			pl.symlink(s.Name, ShimLSB, want, l.Target, reason)
-		case len(have) == 1 && wantTaken && have[0].Kind == tree.Symlink && have[0].Target == l.Target:
-			// already right
-		case allOurs(pl, have):
-			for _, e := range have {
-				if e.Path != want {
-					pl.remove(s.Name, ShimLSB, e.Path, "replaced: "+reason)
-				}
-			}
-			pl.symlink(s.Name, ShimLSB, want, l.Target, reason)
-		case wantTaken:
-			pl.symlink(s.Name, ShimLSB, want, l.Target, reason) // reports the conflict
-		default:
-			names := make([]string, len(have))
-			for i, e := range have {
-				names[i] = path.Base(e.Path)
-			}
-			pl.find(Info, s.Name, ShimLSB, dir, "runlevel "+l.Runlevel+" already has "+strings.Join(names, ", ")+" (made by update-rc.d or by hand); left as it is")
-		}
-	}
-}
-
-// rcLinksOf lists the rc links of a service in one rc directory. The
-// directory is read once per plan and indexed by service: reading it for
-// every service made planning quadratic (88 % of a 10,000-service plan).
-func (pl *planner) rcLinksOf(dir, service string) []*tree.Entry {
-	if pl.rcIndexTree != pl.inv.Tree {
-		pl.rcIndex, pl.rcIndexTree = map[string]map[string][]*tree.Entry{}, pl.inv.Tree
-	}
-	idx, ok := pl.rcIndex[dir]
-	if !ok {
-		idx = map[string][]*tree.Entry{}
-		for _, e := range pl.inv.Tree.ReadDir(dir) {
-			if n := path.Base(e.Path); rcLinkName.MatchString(n) {
-				idx[n[3:]] = append(idx[n[3:]], e)
-			}
-		}
-		pl.rcIndex[dir] = idx
-	}
-	return idx[service]
+	return fmt.Sprintf("%s.service is %s: %s, so that %s has links to flip", s.Name, state, layout, tool)
 }
 
 func allOurs(pl *planner, es []*tree.Entry) bool {

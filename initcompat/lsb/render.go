@@ -144,13 +144,22 @@ func Links(name string, enabled bool, startSeq, stopSeq int) []Link {
 		start := enabled && contains(DefaultStart, rl)
 		l := Link{Runlevel: rl, Target: "../init.d/" + name}
 		if start {
-			l.Name = fmt.Sprintf("S%02d%s", startSeq, name)
+			l.Name = seq('S', startSeq) + name
 		} else {
-			l.Name = fmt.Sprintf("K%02d%s", stopSeq, name)
+			l.Name = seq('K', stopSeq) + name
 		}
 		out = append(out, l)
 	}
 	return out
+}
+
+// seq is an rc link's prefix, S or K and two digits (as "%c%02d" writes
+// it, without fmt: Links runs for every service of a 10,000-service plan).
+func seq(kind byte, n int) string {
+	if n < 0 || n > 99 {
+		return fmt.Sprintf("%c%02d", kind, n)
+	}
+	return string([]byte{kind, byte('0' + n/10), byte('0' + n%10)})
 }
 
 func contains(list []string, s string) bool {

@@ -49,3 +49,6 @@ func readRegular(dir *os.Root, _ *os.File, name string, maxSize int64) (regular,
 	}
 	return r, nil
 }
+
+// readLink reads the target of the link name in dir.
+func readLink(dir *os.Root, _ *os.File, name string) (string, error) { return dir.Readlink(name) }

@@ -297,7 +297,7 @@ func readEntry(dir *os.Root, d *os.File, de fs.DirEntry, rel string, maxSize int
 	switch de.Type() {
 	case fs.ModeSymlink:
 		e.Kind, e.Mode = Symlink, fs.ModePerm // what lstat says of any link on Linux
-		if e.Target, err = dir.Readlink(de.Name()); err != nil {
+		if e.Target, err = readLink(dir, d, de.Name()); err != nil {
 			return Entry{}, fmt.Errorf("image /%s: %w", rel, err)
 		}
 	case fs.ModeDir:

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -31,6 +32,10 @@ func TestFromDirReadsEachKind(t *testing.T) {
 	must(os.WriteFile(filepath.Join(dir, "etc/init.d/big"), bytes.Repeat([]byte("x"), 2048), 0o644))
 	must(os.WriteFile(filepath.Join(dir, "etc/init.d/empty"), nil, 0o600))
 	must(os.Symlink("../init.d/small", filepath.Join(dir, "etc/init.d/link")))
+	// Longer than the first buffer readlinkat is given (256), and exactly it.
+	long, fits := strings.Repeat("../x/", 100)+"small", strings.Repeat("y", 256)
+	must(os.Symlink(long, filepath.Join(dir, "etc/init.d/long")))
+	must(os.Symlink(fits, filepath.Join(dir, "etc/init.d/fits")))
 	must(syscall.Mkfifo(filepath.Join(dir, "etc/init.d/fifo"), 0o644))
 	const many = 3 * parallel.MinPerWorker
 	must(os.Mkdir(filepath.Join(dir, "etc/rc2.d"), 0o755))
@@ -50,6 +55,12 @@ func TestFromDirReadsEachKind(t *testing.T) {
 	}
 	if e, _ := tr.Lstat("/etc/init.d/link"); e == nil || e.Kind != Symlink || e.Target != "../init.d/small" {
 		t.Errorf("link: %+v", e)
+	}
+	if e, _ := tr.Lstat("/etc/init.d/long"); e == nil || e.Target != long {
+		t.Errorf("long link: %+v", e)
+	}
+	if e, _ := tr.Lstat("/etc/init.d/fits"); e == nil || e.Target != fits {
+		t.Errorf("256-byte link: %+v", e)
 	}
 	if e, ok := tr.Lstat("/etc/init.d/fifo"); ok {
 		t.Errorf("fifo recorded: %+v", e)

@@ -54,3 +54,22 @@ func Each(n int, f func(i int) error) error {
 	wg.Wait()
 	return errors.Join(errs...)
 }
+
+// Run is the steps [Start, End) of a loop.
+type Run struct{ Start, End int }
+
+// Runs cuts n steps into contiguous runs, a few per processor so that one
+// slow run does not hold the others up; one run when n is too small to pay
+// for goroutines, or there is one processor.
+func Runs(n int) []Run {
+	procs := runtime.GOMAXPROCS(0)
+	if n < 2*MinPerWorker || procs == 1 {
+		return []Run{{0, n}}
+	}
+	k := min(4*procs, n/MinPerWorker)
+	out := make([]Run, k)
+	for i := range out {
+		out[i] = Run{i * n / k, (i + 1) * n / k}
+	}
+	return out
+}

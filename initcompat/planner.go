@@ -1,6 +1,7 @@
 package initcompat
 
 import (
+	"bytes"
 	"fmt"
 	"io/fs"
 	"path"
@@ -80,6 +81,9 @@ type planner struct {
 	// Memos, the same whichever stage asks first: Upstart jobs as parsed
 	// (a job that does not parse is reported once), and the rc links of
 	// each rc directory by service, for the tree they were read from.
+	// scratch is a buffer to render into, for content most often found
+	// in the image already (writeFile keeps a copy when it plans a write).
+	scratch     bytes.Buffer
 	parsedJobs  map[string]*upstart.Job
 	rcIndex     map[string][]*tree.Entry
 	rcIndexTree *tree.Tree
@@ -90,6 +94,7 @@ type planner struct {
 // are shared, so they must be complete before forks run (warm).
 func (pl *planner) fork() *planner {
 	f := *pl
+	f.scratch = bytes.Buffer{}
 	f.dirs = map[string]bool{}
 	f.plan = &Plan{}
 	return &f
@@ -303,7 +308,8 @@ func (pl *planner) ensureDir(service string, shim Shim, dir string) bool {
 }
 
 // writeFile plans a file unless it is already there with that content. It
-// returns false when the path is taken by something not ours.
+// returns false when the path is taken by something not ours. The plan
+// keeps a copy of content: the caller may reuse its buffer.
 func (pl *planner) writeFile(service string, shim Shim, p string, mode fs.FileMode, content []byte, reason string) bool {
 	return pl.writeFileOver(service, shim, p, mode, content, reason, false)
 }
@@ -334,6 +340,7 @@ func (pl *planner) writeFileOver(service string, shim Shim, p string, mode fs.Fi
 		return false
 	}
 	c.SHA256 = sum(content) // only now: a second run finds most files as they are
+	c.Content = bytes.Clone(content)
 	pl.add(c)
 	return true
 }

@@ -110,7 +110,10 @@ func planLSB(pl *planner, in inScope, fate unitFate) {
 
 	chk := inv.Tools.Chkconfig != ""
 	after := append(s.Unit.Values("Unit", "After"), fate.after[unitName]...)
-	script := lsb.Render(lsb.Redirect{
+	// Rendered into the planner's scratch buffer: on a second run the
+	// script is in the image already, and nothing need be kept.
+	pl.scratch.Reset()
+	lsb.RenderTo(&pl.scratch, lsb.Redirect{
 		Name:          s.Name,
 		Unit:          unitName,
 		Marker:        Marker(pl.pol.Version),
@@ -120,6 +123,7 @@ func planLSB(pl *planner, in inScope, fate unitFate) {
 		Reload:        len(s.Unit.Values("Service", "ExecReload")) > 0,
 		Chkconfig:     chk,
 	})
+	script := pl.scratch.Bytes()
 	reason := fmt.Sprintf("%s has no /etc/init.d script; update-rc.d, chkconfig and cfn-init's sysvinit key need one. Every action goes to systemctl", unitName)
 	if !pl.writeFileOver(s.Name, ShimLSB, s.ScriptPath, 0o755, script, reason, overLink) {
 		return

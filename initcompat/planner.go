@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -78,6 +79,10 @@ type planner struct {
 	mine map[string]*ManifestEntry
 	// dirs holds the directories this plan makes, so each is made once.
 	dirs map[string]bool
+	// expect is how many changes the plan may come to, room made at the
+	// first: growing a slice of 80,000 Changes by doubling moved each
+	// several times, and a plan with nothing to do makes no room at all.
+	expect int
 	// Memos, the same whichever stage asks first: Upstart jobs as parsed
 	// (a job that does not parse is reported once), and the rc links of
 	// each rc directory by service, for the tree they were read from.
@@ -92,8 +97,9 @@ type planner struct {
 // fork is a planner for a run of services planned beside others: the same
 // image, policy and manifest, a plan and directories of its own. The memos
 // are shared, so they must be complete before forks run (warm).
-func (pl *planner) fork() *planner {
+func (pl *planner) fork(expect int) *planner {
 	f := *pl
+	f.expect = expect
 	f.scratch = bytes.Buffer{}
 	f.dirs = map[string]bool{}
 	f.plan = &Plan{}
@@ -282,6 +288,9 @@ func (pl *planner) add(c Change) {
 	if (systemd.VendorDir(c.Path) || c.Path == "/usr") && c.Shim != ShimSystemctlPath {
 		pl.find(Error, c.Service, c.Shim, c.Path, "initcompat does not write under /usr; this is a bug in initcompat, please report it")
 		return
+	}
+	if n := len(pl.plan.Changes); n == cap(pl.plan.Changes) && pl.expect > n {
+		pl.plan.Changes = slices.Grow(pl.plan.Changes, pl.expect-n)
 	}
 	pl.plan.Changes = append(pl.plan.Changes, c)
 }

@@ -28,7 +28,10 @@ func planRedirects(pl *planner, scope []inScope, fate unitFate) {
 		return
 	}
 	runs := parallel.Runs(len(scope))
+	// An LSB redirect with its rc links is up to eight changes.
+	const perService = 8
 	if len(runs) == 1 {
+		pl.expect = len(pl.plan.Changes) + perService*len(scope)
 		for _, s := range scope {
 			planLSB(pl, s, fate)
 		}
@@ -38,7 +41,7 @@ func planRedirects(pl *planner, scope []inScope, fate unitFate) {
 	forks := make([]*planner, len(runs))
 	_ = parallel.Each(len(runs), func(i int) error {
 		run := scope[runs[i].Start:runs[i].End]
-		forks[i] = pl.fork()
+		forks[i] = pl.fork(perService * len(run))
 		for _, s := range run {
 			planLSB(forks[i], s, fate)
 		}

@@ -333,6 +333,17 @@ func NewAnalyzeLines(p *Plan, before, after string) (ours, others []string) {
 	for _, l := range strings.Split(before, "\n") {
 		seen[l] = true
 	}
+	var fresh []string
+	for _, l := range strings.Split(after, "\n") {
+		if l != "" && !seen[l] {
+			fresh = append(fresh, l)
+		}
+	}
+	if len(fresh) == 0 {
+		// Nothing new, the usual answer: the alternation of 10,000 unit
+		// patterns is 50 MB compiled, and not needed.
+		return nil, nil
+	}
 	// The script's patterns, as one alternation: they hold nothing RE2
 	// reads otherwise than awk and grep -E.
 	var pats []string
@@ -344,13 +355,8 @@ func NewAnalyzeLines(p *Plan, before, after string) (ours, others []string) {
 		names = regexp.MustCompile(strings.Join(pats, "|"))
 	}
 	prefix := func(l string) string { p, _, _ := strings.Cut(l, ": "); return p }
-	var fresh []string
 	mine := map[string]bool{}
-	for _, l := range strings.Split(after, "\n") {
-		if l == "" || seen[l] {
-			continue
-		}
-		fresh = append(fresh, l)
+	for _, l := range fresh {
 		if names.MatchString(l) {
 			mine[prefix(l)] = true
 		}

@@ -114,12 +114,12 @@ func (l *local) Apply(ctx context.Context, plan *initcompat.Plan) (err error) {
 		if err := ctx.Err(); err != nil && !committing {
 			return fmt.Errorf("cancelled before the commit: %w", err)
 		}
-		if l.step == nil && staging(s.Op) {
+		if batch := batchOf(s.Op); l.step == nil && batch != nil {
 			j := i
-			for j < len(steps) && staging(steps[j].Op) {
+			for j < len(steps) && batchOf(steps[j].Op) != nil {
 				j++
 			}
-			if err := stage(dirs, steps[i:j]); err != nil {
+			if err := batch(dirs, steps[i:j]); err != nil {
 				return err
 			}
 			i = j - 1
@@ -137,8 +137,62 @@ func (l *local) Apply(ctx context.Context, plan *initcompat.Plan) (err error) {
 	return nil
 }
 
-func staging(op initcompat.StepOp) bool {
-	return op == initcompat.StepWrite || op == initcompat.StepSymlink
+// batchOf gives the runner of a kind of step that runs in batches, one
+// directory per processor, or nil.
+func batchOf(op initcompat.StepOp) func(*dirRoots, []initcompat.Step) error {
+	switch op {
+	case initcompat.StepWrite, initcompat.StepSymlink:
+		return stage
+	case initcompat.StepAbsent, initcompat.StepIsFile, initcompat.StepIsLink:
+		return checkPriors
+	}
+	return nil
+}
+
+// checkPriors runs a run of check steps, one directory per processor, each
+// relative to its directory: one call, where a path looked up from the
+// image's root opens every directory on the way (80,000 checks were a
+// second of an apply). A directory not there yet holds nothing.
+func checkPriors(dirs *dirRoots, steps []initcompat.Step) error {
+	order, byDir := groupByDir(steps)
+	roots := make([]*os.Root, len(order))
+	for i, d := range order {
+		r, err := dirs.of(d)
+		switch {
+		case err == nil:
+			roots[i] = r
+		case !errors.Is(err, fs.ErrNotExist):
+			return fmt.Errorf("checking %s: %w", d, err)
+		}
+	}
+	return parallel.Each(len(order), func(i int) error {
+		for _, s := range byDir[order[i]] {
+			if roots[i] == nil {
+				if s.Op != initcompat.StepAbsent {
+					return changed(s.Path, "its directory is gone")
+				}
+				continue
+			}
+			if err := checkPrior(roots[i], path.Base(s.Path), s); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// groupByDir groups steps by the directory of their path, in the order the
+// directories first appear.
+func groupByDir(steps []initcompat.Step) (order []string, byDir map[string][]initcompat.Step) {
+	byDir = map[string][]initcompat.Step{}
+	for _, s := range steps {
+		d := path.Dir(s.Path)
+		if _, seen := byDir[d]; !seen {
+			order = append(order, d)
+		}
+		byDir[d] = append(byDir[d], s)
+	}
+	return order, byDir
 }
 
 // stage makes the staged files and links of a run of steps, one stage
@@ -150,17 +204,11 @@ func staging(op initcompat.StepOp) bool {
 // directories whole. Tests that break the apply at each step run it one
 // step at a time (local.step set).
 func stage(dirs *dirRoots, steps []initcompat.Step) error {
-	byDir := map[string][]initcompat.Step{}
-	var order []string
-	for _, s := range steps {
-		d := path.Dir(s.Path)
-		if _, seen := byDir[d]; !seen {
-			order = append(order, d)
-			if _, err := dirs.of(d); err != nil { // opened here, read below
-				return fmt.Errorf("%s %s: %w", s.Op, s.Path, err)
-			}
+	order, byDir := groupByDir(steps)
+	for _, d := range order {
+		if _, err := dirs.of(d); err != nil { // opened here, read below
+			return fmt.Errorf("%s %s: %w", byDir[d][0].Op, byDir[d][0].Path, err)
 		}
-		byDir[d] = append(byDir[d], s)
 	}
 	return parallel.Each(len(order), func(i int) error {
 		d := dirs.open[order[i]]

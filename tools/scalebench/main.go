@@ -23,6 +23,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -58,7 +59,10 @@ func main() {
 		fail(err)
 	}
 	fmt.Printf("%d services, %s transport\n", *n, *transport)
-	fmt.Printf("%-10s %9s %12s %9s %s\n", "phase", "wall", "peak RSS", "UI calls", "result")
+	// peak RSS is the phase's whole process tree (with the remote
+	// transport, the shells that stand in for the remote host too);
+	// plugin RSS is the plugin process's own high-water mark.
+	fmt.Printf("%-10s %9s %12s %12s %9s %s\n", "phase", "wall", "peak RSS", "plugin RSS", "UI calls", "result")
 	for _, p := range []struct{ name, mode string }{
 		{"fresh", "plan"}, {"apply", "apply"}, {"second", "apply"}, {"plus-one", "plan"},
 	} {
@@ -78,11 +82,11 @@ func main() {
 		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 			rss = ru.Maxrss // KiB on Linux
 		}
-		result := strings.TrimSpace(out.String())
+		result, hwm := ownPeak(out.String())
 		if err != nil {
 			result = "FAILED: " + result
 		}
-		fmt.Printf("%-10s %8.2fs %9.0f MiB %s\n", p.name, wall.Seconds(), float64(rss)/1024, result)
+		fmt.Printf("%-10s %8.2fs %9.0f MiB %9s MiB %s\n", p.name, wall.Seconds(), float64(rss)/1024, hwm, result)
 	}
 }
 
@@ -129,12 +133,44 @@ func runPhase(root, mode, transport string) int {
 		return 1
 	}
 	ui := &countUI{}
+	defer printOwnPeak()
 	if err := p.Provision(context.Background(), ui, comm, generated); err != nil {
 		fmt.Println(err)
 		return 1 // the profile is not needed for a failed phase
 	}
 	fmt.Printf("%9d %s", ui.calls.Load(), ui.last.Load())
 	return 0
+}
+
+// printOwnPeak prints the process's resident high-water mark (VmHWM, in
+// KiB) on a line of its own, for the parent to take out of the output.
+func printOwnPeak() {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+			fmt.Printf("\n@@hwm %s\n", strings.TrimSuffix(strings.TrimSpace(v), " kB"))
+		}
+	}
+}
+
+// ownPeak takes printOwnPeak's line out of a phase's output and gives the
+// figure in MiB ("?" without it).
+func ownPeak(out string) (rest, mib string) {
+	mib = "?"
+	var keep []string
+	for _, l := range strings.Split(out, "\n") {
+		if v, ok := strings.CutPrefix(l, "@@hwm "); ok {
+			if kib, err := strconv.Atoi(v); err == nil {
+				mib = strconv.Itoa(kib / 1024)
+			}
+			continue
+		}
+		keep = append(keep, l)
+	}
+	return strings.TrimSpace(strings.Join(keep, "\n")), mib
 }
 
 // countUI counts the UI calls, keeping the last headline.

@@ -8,9 +8,12 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
+	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/initcompat/packer-plugin-initcompat/internal/parallel"
 )
@@ -141,6 +144,8 @@ func FromDir(dir string, ws []Watch, maxSize int64, whole ...string) (*Tree, err
 	}
 	defer func() { _ = root.Close() }()
 	t := New()
+	wk := newWalker(limit)
+	defer wk.wg.Wait() // on every return: nothing reads the image after
 	for _, w := range ws {
 		if w.Pattern != "" {
 			if err := t.addMatching(root, w, limit); err != nil {
@@ -152,7 +157,7 @@ func FromDir(dir string, ws []Watch, maxSize int64, whole ...string) (*Tree, err
 			continue
 		}
 		if w.Content {
-			if err := t.addContent(root, w.Path, limit); err != nil {
+			if err := t.addContent(root, w.Path, wk); err != nil {
 				return nil, err
 			}
 			continue
@@ -178,6 +183,9 @@ func FromDir(dir string, ws []Watch, maxSize int64, whole ...string) (*Tree, err
 		if err := t.Add(e); err != nil {
 			return nil, err
 		}
+	}
+	if err := wk.addTo(t); err != nil {
+		return nil, err
 	}
 	return t, nil
 }
@@ -217,56 +225,132 @@ func (t *Tree) addMatching(root *os.Root, w Watch, limit func(string) int64) err
 	return nil
 }
 
-// addContent records rel and, when it is a real directory, everything below.
-func (t *Tree) addContent(root *os.Root, rel string, limit func(string) int64) error {
+// addContent records rel and, when it is a real directory, everything
+// below (read by wk, added when wk is done).
+func (t *Tree) addContent(root *os.Root, rel string, wk *walker) error {
 	fi, err := root.Lstat(rel)
 	if err != nil {
 		return nil
 	}
-	if !fi.IsDir() {
-		return t.addOne(root, rel, rel, limit)
-	}
-	if err := t.addOne(root, rel, rel, limit); err != nil {
+	if err := t.addOne(root, rel, rel, wk.limit); err != nil || !fi.IsDir() {
 		return err
 	}
-	return t.walk(root, rel, rel, limit)
-}
-
-// walk records what is below the directory name (relative to parent), whose
-// path in the image is rel. Each directory is opened once as a root of its
-// own and listed with the types getdents gives, so a symlink costs one
-// readlinkat and a file one open, with no lstat before either; a large
-// directory's entries are read by several goroutines (the system calls
-// are most of a 10,000-service snapshot).
-func (t *Tree) walk(parent *os.Root, name, rel string, limit func(string) int64) error {
-	dir, d, closeDir, err := openDir(parent, name)
+	dir, d, closeDir, err := openDir(root, rel)
 	if err != nil {
 		return fmt.Errorf("image /%s: %w", rel, err)
 	}
+	wk.start(dir, d, closeDir, rel)
+	return nil
+}
+
+// walker reads directory trees on every processor, a directory at a
+// time: each is opened once as a root of its own and listed with the types
+// getdents gives, so a symlink costs one readlinkat and a file one open,
+// with no lstat before either; a large directory's entries are read by
+// several goroutines, and the directories found below go to a free
+// processor, or are read in turn by the one that found them (the system
+// calls are most of a 10,000-service snapshot, and reading one directory
+// after another left a processor idle while each was listed and added).
+// What is read is added to the tree once all is read, into a map grown
+// once.
+type walker struct {
+	limit func(string) int64
+	free  chan struct{} // a token for each processor beyond the caller's
+	wg    sync.WaitGroup
+	mu    sync.Mutex
+	found [][]Entry
+	err   error
+}
+
+func newWalker(limit func(string) int64) *walker {
+	return &walker{limit: limit, free: make(chan struct{}, runtime.GOMAXPROCS(0)-1)}
+}
+
+// start reads the directory dir (d is dir itself, opened; rel its path in
+// the image) and everything below, on a free processor or this one.
+func (w *walker) start(dir *os.Root, d *os.File, closeDir func(), rel string) {
+	select {
+	case w.free <- struct{}{}:
+		w.wg.Add(1)
+		go func() {
+			defer func() { <-w.free; w.wg.Done() }()
+			w.visit(dir, d, closeDir, rel)
+		}()
+	default:
+		w.visit(dir, d, closeDir, rel)
+	}
+}
+
+func (w *walker) visit(dir *os.Root, d *os.File, closeDir func(), rel string) {
 	defer closeDir()
+	if w.failed() {
+		return
+	}
 	list, err := listDir(d)
 	if err != nil {
-		return fmt.Errorf("image /%s: %w", rel, err)
+		w.fail(fmt.Errorf("image /%s: %w", rel, err))
+		return
 	}
 	found := make([]Entry, len(list))
 	err = parallel.For(len(list), func(i int) error {
 		p := rel + "/" + list[i].Name()
 		var rerr error // one per step: the steps run at once
-		found[i], rerr = readEntry(dir, d, list[i], p, limit("/"+p))
+		found[i], rerr = readEntry(dir, d, list[i], p, w.limit("/"+p))
 		return rerr
 	})
 	if err != nil {
-		return err
+		w.fail(err)
+		return
 	}
+	w.mu.Lock()
+	w.found = append(w.found, found)
+	w.mu.Unlock()
 	for i := range found {
-		if found[i].Kind == 0 {
-			continue // a device, fifo or socket: not part of the snapshot
+		if found[i].Kind != Dir {
+			continue
 		}
-		if err := t.Add(found[i]); err != nil {
-			return err
+		cdir, cd, closeChild, err := openDir(dir, list[i].Name())
+		if err != nil {
+			w.fail(fmt.Errorf("image %s: %w", found[i].Path, err))
+			return
 		}
-		if found[i].Kind == Dir {
-			if err := t.walk(dir, list[i].Name(), found[i].Path[1:], limit); err != nil {
+		w.start(cdir, cd, closeChild, found[i].Path[1:])
+	}
+}
+
+func (w *walker) fail(err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.err == nil {
+		w.err = err
+	}
+}
+
+func (w *walker) failed() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.err != nil
+}
+
+// addTo waits for every directory, then adds what was read to t.
+func (w *walker) addTo(t *Tree) error {
+	w.wg.Wait()
+	if w.err != nil {
+		return w.err
+	}
+	n := len(t.entries)
+	for _, f := range w.found {
+		n += len(f)
+	}
+	grown := make(map[string]*Entry, n)
+	maps.Copy(grown, t.entries)
+	t.entries = grown
+	for _, f := range w.found {
+		for i := range f {
+			if f[i].Kind == 0 {
+				continue // a device, fifo or socket: not part of the snapshot
+			}
+			if err := t.put(&f[i]); err != nil {
 				return err
 			}
 		}

@@ -71,14 +71,17 @@ func New() *Tree { return &Tree{entries: map[string]*Entry{}} }
 var ErrBadPath = errors.New("path is not absolute and clean")
 
 // Add inserts or replaces an entry. Parent directories are implied.
-func (t *Tree) Add(e Entry) error {
+func (t *Tree) Add(e Entry) error { return t.put(&e) }
+
+// put is Add of an entry the tree may keep as it is.
+func (t *Tree) put(e *Entry) error {
 	if !IsClean(e.Path) || e.Path == "/" {
 		return fmt.Errorf("tree: %q: %w", e.Path, ErrBadPath)
 	}
 	if e.Kind == File && !e.Omitted {
 		e.Size = int64(len(e.Data))
 	}
-	t.entries[e.Path] = &e
+	t.entries[e.Path] = e
 	t.children = nil
 	return nil
 }

@@ -239,6 +239,34 @@ func (p *Plan) Steps() ([]Step, error) {
 	// stage, under the journal (its content is filled in below).
 	begin := len(steps)
 	steps = append(steps, Step{Op: StepJournal, State: JournalBegin})
+	steps, staged := stageSteps(steps, p, gs, j)
+	steps[begin].Content = j.Encode()
+
+	// commit, manifest last (its directory sorts last in ByDir).
+	steps = append(steps, Step{Op: StepJournal, State: JournalCommit, Content: j.in(JournalCommit).Encode()})
+	for _, g := range gs {
+		for _, c := range g.New {
+			steps = append(steps, Step{Op: StepRename, Path: staged[0], Target: c.Path})
+			staged = staged[1:]
+		}
+	}
+	if p.Hold {
+		// The journal stays in "commit": a failed verify, a dropped
+		// connection or the next run's recovery rolls the image back.
+		return append(steps, Step{Op: StepHeld}), nil
+	}
+	steps = append(steps,
+		Step{Op: StepJournal, State: JournalDone, Content: j.in(JournalDone).Encode()},
+		Step{Op: StepFinish},
+		Step{Op: StepCompleted})
+	return steps, nil
+}
+
+// stageSteps are the steps under the "begin" journal: the directories the
+// plan makes, every stage and aside directory, the staged files and links,
+// then the paths set aside. It returns each new path's staged name, in
+// the order of gs, for the commit.
+func stageSteps(steps []Step, p *Plan, gs []DirChanges, j *Journal) ([]Step, []string) {
 	for _, c := range p.Changes {
 		if c.Op == OpMkdir {
 			steps = append(steps, Step{Op: StepMkdir, Path: c.Path, Mode: c.Mode})
@@ -271,30 +299,10 @@ func (p *Plan) Steps() ([]Step, error) {
 	aside := append([]string(nil), j.Aside...)
 	sort.SliceStable(aside, func(a, b int) bool { return depth(aside[a]) > depth(aside[b]) })
 	j.Aside = aside
-	for _, p := range aside {
-		steps = append(steps, Step{Op: StepRename, Path: p, Target: AsideName(p)})
+	for _, a := range aside {
+		steps = append(steps, Step{Op: StepRename, Path: a, Target: AsideName(a)})
 	}
-
-	steps[begin].Content = j.Encode()
-
-	// commit, manifest last (its directory sorts last in ByDir).
-	steps = append(steps, Step{Op: StepJournal, State: JournalCommit, Content: j.in(JournalCommit).Encode()})
-	for _, g := range gs {
-		for _, c := range g.New {
-			steps = append(steps, Step{Op: StepRename, Path: staged[0], Target: c.Path})
-			staged = staged[1:]
-		}
-	}
-	if p.Hold {
-		// The journal stays in "commit": a failed verify, a dropped
-		// connection or the next run's recovery rolls the image back.
-		return append(steps, Step{Op: StepHeld}), nil
-	}
-	steps = append(steps,
-		Step{Op: StepJournal, State: JournalDone, Content: j.in(JournalDone).Encode()},
-		Step{Op: StepFinish},
-		Step{Op: StepCompleted})
-	return steps, nil
+	return steps, staged
 }
 
 // checkSteps are the steps that read before anything is written: the

@@ -87,7 +87,7 @@ type planner struct {
 	// (a job that does not parse is reported once), and the rc links of
 	// each rc directory by service, for the tree they were read from.
 	// scratch is a buffer to render into, for content most often found
-	// in the image already (writeFile keeps a copy when it plans a write).
+	// in the image already.
 	scratch     bytes.Buffer
 	parsedJobs  map[string]*upstart.Job
 	rcIndex     map[string][]*tree.Entry
@@ -318,7 +318,7 @@ func (pl *planner) ensureDir(service string, shim Shim, dir string) bool {
 
 // writeFile plans a file unless it is already there with that content. It
 // returns false when the path is taken by something not ours. The plan
-// keeps a copy of content: the caller may reuse its buffer.
+// keeps content.
 func (pl *planner) writeFile(service string, shim Shim, p string, mode fs.FileMode, content []byte, reason string) bool {
 	return pl.writeFileOver(service, shim, p, mode, content, reason, false)
 }
@@ -334,7 +334,7 @@ func (pl *planner) writeFileOver(service string, shim Shim, p string, mode fs.Fi
 		if !pl.ensureDir(service, shim, path.Dir(p)) {
 			return false
 		}
-	case e.Kind == tree.File && !e.Omitted && string(e.Data) == string(content) && e.Mode == mode:
+	case sameFile(e, content, mode):
 		return true
 	case e.Kind == tree.File && !e.Omitted && pl.ownsFile(p, e.Data):
 		c.Prior = Prior{Kind: KindFile, SHA256: sum(e.Data)}
@@ -349,9 +349,13 @@ func (pl *planner) writeFileOver(service string, shim Shim, p string, mode fs.Fi
 		return false
 	}
 	c.SHA256 = sum(content) // only now: a second run finds most files as they are
-	c.Content = bytes.Clone(content)
 	pl.add(c)
 	return true
+}
+
+// sameFile says whether e is a file with that content and mode.
+func sameFile(e *tree.Entry, content []byte, mode fs.FileMode) bool {
+	return e != nil && e.Kind == tree.File && !e.Omitted && string(e.Data) == string(content) && e.Mode == mode
 }
 
 // symlink plans a link unless it is already there.

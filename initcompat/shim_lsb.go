@@ -1,6 +1,7 @@
 package initcompat
 
 import (
+	"bytes"
 	"fmt"
 	"maps"
 	"path"
@@ -114,7 +115,7 @@ func planLSB(pl *planner, in inScope, fate unitFate) {
 	chk := inv.Tools.Chkconfig != ""
 	after := append(s.Unit.Values("Unit", "After"), fate.after[unitName]...)
 	// Rendered into the planner's scratch buffer: on a second run the
-	// script is in the image already, and nothing need be kept.
+	// script is in the image already, and nothing is kept.
 	pl.scratch.Reset()
 	lsb.RenderTo(&pl.scratch, lsb.Redirect{
 		Name:          s.Name,
@@ -126,9 +127,13 @@ func planLSB(pl *planner, in inScope, fate unitFate) {
 		Reload:        len(s.Unit.Values("Service", "ExecReload")) > 0,
 		Chkconfig:     chk,
 	})
+	const mode = 0o755
 	script := pl.scratch.Bytes()
+	if !sameFile(s.Script, script, mode) {
+		script = bytes.Clone(script) // the plan keeps it; the buffer is the next service's
+	}
 	reason := fmt.Sprintf("%s has no /etc/init.d script; update-rc.d, chkconfig and cfn-init's sysvinit key need one. Every action goes to systemctl", unitName)
-	if !pl.writeFileOver(s.Name, ShimLSB, s.ScriptPath, 0o755, script, reason, overLink) {
+	if !pl.writeFileOver(s.Name, ShimLSB, s.ScriptPath, mode, script, reason, overLink) {
 		return
 	}
 	planRCLinks(pl, s, chk, fate.disabled[unitName])

@@ -78,3 +78,54 @@ func TestFromDirReadsEachKind(t *testing.T) {
 		}
 	}
 }
+
+// Directories read at once by several processors give the tree one read
+// gives: every file, link and directory of a wide and deep tree, once.
+func TestFromDirManyDirectories(t *testing.T) {
+	dir := t.TempDir()
+	want := map[string]string{}
+	for i := 0; i < 40; i++ {
+		d := fmt.Sprintf("etc/d%02d", i)
+		for depth := 0; depth < i%4; depth++ {
+			d += fmt.Sprintf("/sub%d", depth)
+		}
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for j := 0; j < 30; j++ {
+			f := fmt.Sprintf("%s/f%02d", d, j)
+			if err := os.WriteFile(filepath.Join(dir, f), []byte(f), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			want["/"+f] = f
+			l := fmt.Sprintf("%s/l%02d", d, j)
+			if err := os.Symlink(f, filepath.Join(dir, l)); err != nil {
+				t.Fatal(err)
+			}
+			want["/"+l] = "-> " + f
+		}
+	}
+	tr, err := FromDir(dir, []Watch{{Path: "etc", Content: true}}, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := 0
+	for _, p := range tr.Paths() {
+		e, _ := tr.Lstat(p)
+		switch e.Kind {
+		case File:
+			got++
+			if want[p] != string(e.Data) {
+				t.Errorf("%s: %q, want %q", p, e.Data, want[p])
+			}
+		case Symlink:
+			got++
+			if want[p] != "-> "+e.Target {
+				t.Errorf("%s -> %s, want %s", p, e.Target, want[p])
+			}
+		}
+	}
+	if got != len(want) {
+		t.Fatalf("%d files and links, want %d", got, len(want))
+	}
+}

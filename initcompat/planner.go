@@ -83,20 +83,21 @@ type planner struct {
 	// first: growing a slice of 80,000 Changes by doubling moved each
 	// several times, and a plan with nothing to do makes no room at all.
 	expect int
-	// Memos, the same whichever stage asks first: Upstart jobs as parsed
-	// (a job that does not parse is reported once), and the rc links of
-	// each rc directory by service, for the tree they were read from.
+	// parsedJobs is a memo of the Upstart jobs as parsed, the same
+	// whichever stage asks first (a job that does not parse is reported
+	// once).
+	parsedJobs map[string]*upstart.Job
+	// rcLinks holds the rc links by service, read when the redirects are
+	// planned (after the Upstart units, which change the image).
+	rcLinks map[string][]*tree.Entry
 	// scratch is a buffer to render into, for content most often found
 	// in the image already.
-	scratch     bytes.Buffer
-	parsedJobs  map[string]*upstart.Job
-	rcIndex     map[string][]*tree.Entry
-	rcIndexTree *tree.Tree
+	scratch bytes.Buffer
 }
 
 // fork is a planner for a run of services planned beside others: the same
-// image, policy and manifest, a plan and directories of its own. The memos
-// are shared, so they must be complete before forks run (warm).
+// image, policy, manifest and rc links (read-only meanwhile), a plan,
+// directories and buffer of its own.
 func (pl *planner) fork(expect int) *planner {
 	f := *pl
 	f.expect = expect
@@ -120,12 +121,6 @@ func (pl *planner) join(f *planner) {
 		pl.plan.Changes = append(pl.plan.Changes, c)
 	}
 	pl.plan.Findings = append(pl.plan.Findings, f.plan.Findings...)
-}
-
-// warm builds the lazy indexes the redirects read (the tree's directory
-// index, the rc links by service) before goroutines share them.
-func (pl *planner) warm() {
-	pl.rcLinksOf("", "")
 }
 
 // unitFate is what the mask, disable and ordering stages decide about

@@ -28,6 +28,9 @@ func planRedirects(pl *planner, scope []inScope, fate unitFate) {
 	if pl.inv.Init != Systemd {
 		return
 	}
+	// Read here, before any fork: the tree builds its directory index
+	// on first use, which goroutines must not race to do.
+	pl.rcLinks = indexRCLinks(pl.inv)
 	runs := parallel.Runs(len(scope))
 	// An LSB redirect with its rc links is up to eight changes.
 	const perService = 8
@@ -38,7 +41,6 @@ func planRedirects(pl *planner, scope []inScope, fate unitFate) {
 		}
 		return
 	}
-	pl.warm()
 	forks := make([]*planner, len(runs))
 	_ = parallel.Each(len(runs), func(i int) error {
 		run := scope[runs[i].Start:runs[i].End]
@@ -254,25 +256,26 @@ func planRCLinks(pl *planner, s *Service, chk, disabled bool) {
 	}
 }
 
-// rcLinksOf lists the rc links of a service in one rc directory. The rc
-// directories are read once per plan and indexed by service: reading them
-// for every service made planning quadratic (88 % of a 10,000-service
-// plan). One index for the seven directories holds a short list per
-// service, not seven maps of 10,000 keys.
-func (pl *planner) rcLinksOf(dir, service string) []*tree.Entry {
-	if pl.rcIndexTree != pl.inv.Tree {
-		pl.rcIndexTree = pl.inv.Tree
-		pl.rcIndex = map[string][]*tree.Entry{}
-		for _, d := range slices.Compact(slices.Sorted(maps.Values(pl.inv.RC))) {
-			for _, e := range pl.inv.Tree.ReadDir(d) {
-				if n := path.Base(e.Path); rcLinkName.MatchString(n) {
-					pl.rcIndex[n[3:]] = append(pl.rcIndex[n[3:]], e)
-				}
+// indexRCLinks reads the rc directories once and indexes their links by
+// service: reading them for every service made planning quadratic (88 % of
+// a 10,000-service plan). One index for the seven directories holds a
+// short list per service, not seven maps of 10,000 keys.
+func indexRCLinks(inv *Inventory) map[string][]*tree.Entry {
+	idx := map[string][]*tree.Entry{}
+	for _, d := range slices.Compact(slices.Sorted(maps.Values(inv.RC))) {
+		for _, e := range inv.Tree.ReadDir(d) {
+			if n := path.Base(e.Path); rcLinkName.MatchString(n) {
+				idx[n[3:]] = append(idx[n[3:]], e)
 			}
 		}
 	}
+	return idx
+}
+
+// rcLinksOf lists the rc links of a service in one rc directory.
+func (pl *planner) rcLinksOf(dir, service string) []*tree.Entry {
 	var out []*tree.Entry
-	for _, e := range pl.rcIndex[service] {
+	for _, e := range pl.rcLinks[service] {
 		if path.Dir(e.Path) == dir {
 			out = append(out, e)
 		}

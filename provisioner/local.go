@@ -149,42 +149,48 @@ func batchOf(op initcompat.StepOp) func(*dirRoots, []initcompat.Step) error {
 	return nil
 }
 
-// checkPriors runs a run of check steps, one directory per processor, each
-// relative to its directory: one call, where a path looked up from the
-// image's root opens every directory on the way (80,000 checks were a
-// second of an apply). A directory not there yet holds nothing.
+// checkPriors runs a run of check steps relative to each directory: one
+// call, where a path looked up from the image's root opens every directory
+// on the way (80,000 checks were a second of an apply). A directory not
+// there yet holds nothing.
 func checkPriors(dirs *dirRoots, steps []initcompat.Step) error {
-	order, byDir := groupByDir(steps)
-	roots := make([]*os.Root, len(order))
-	for i, d := range order {
-		r, err := dirs.of(d)
-		switch {
-		case err == nil:
-			roots[i] = r
-		case !errors.Is(err, fs.ErrNotExist):
-			return fmt.Errorf("checking %s: %w", d, err)
+	return inDirs(dirs, steps, func(d *os.Root, s initcompat.Step) error {
+		if d == nil {
+			if s.Op != initcompat.StepAbsent {
+				return changed(s.Path, "its directory is gone")
+			}
+			return nil
 		}
-	}
-	return parallel.Each(len(order), func(i int) error {
-		for _, s := range byDir[order[i]] {
-			if roots[i] == nil {
-				if s.Op != initcompat.StepAbsent {
-					return changed(s.Path, "its directory is gone")
-				}
-				continue
-			}
-			if err := checkPrior(roots[i], path.Base(s.Path), s); err != nil {
-				return err
-			}
+		return checkPrior(d, path.Base(s.Path), s)
+	})
+}
+
+// stage makes the staged files and links of a run of steps: ext4 here
+// takes ~90 µs for a symlink, so the 70,000 links of 10,000 services were
+// most of an apply, and creations in different directories do not wait for
+// each other's directory lock. The steps are independent (each its own
+// name in a directory of its own making); the first error stops them and
+// the recovery removes the stage directories whole. Tests that break the
+// apply at each step run it one step at a time (local.step set).
+func stage(dirs *dirRoots, steps []initcompat.Step) error {
+	return inDirs(dirs, steps, func(d *os.Root, s initcompat.Step) error {
+		err := fs.ErrNotExist // the stage directory was made by an earlier step
+		if d != nil {
+			err = makeStaged(d, s)
+		}
+		if err != nil {
+			return fmt.Errorf("%s %s: %w", s.Op, s.Path, err)
 		}
 		return nil
 	})
 }
 
-// groupByDir groups steps by the directory of their path, in the order the
-// directories first appear.
-func groupByDir(steps []initcompat.Step) (order []string, byDir map[string][]initcompat.Step) {
-	byDir = map[string][]initcompat.Step{}
+// inDirs runs do on each step, relative to the step's directory (opened
+// once, nil when it does not exist): the steps of a directory in order, the
+// directories on every processor.
+func inDirs(dirs *dirRoots, steps []initcompat.Step, do func(d *os.Root, s initcompat.Step) error) error {
+	var order []string
+	byDir := map[string][]initcompat.Step{}
 	for _, s := range steps {
 		d := path.Dir(s.Path)
 		if _, seen := byDir[d]; !seen {
@@ -192,29 +198,20 @@ func groupByDir(steps []initcompat.Step) (order []string, byDir map[string][]ini
 		}
 		byDir[d] = append(byDir[d], s)
 	}
-	return order, byDir
-}
-
-// stage makes the staged files and links of a run of steps, one stage
-// directory per processor: ext4 here takes ~90 µs for a symlink, so the
-// 70,000 links of 10,000 services were most of an apply, and creations in
-// different directories do not wait for each other's directory lock. The
-// steps are independent (each its own name in a directory of its own
-// making); the first error stops them and the recovery removes the stage
-// directories whole. Tests that break the apply at each step run it one
-// step at a time (local.step set).
-func stage(dirs *dirRoots, steps []initcompat.Step) error {
-	order, byDir := groupByDir(steps)
-	for _, d := range order {
-		if _, err := dirs.of(d); err != nil { // opened here, read below
-			return fmt.Errorf("%s %s: %w", byDir[d][0].Op, byDir[d][0].Path, err)
+	roots := make([]*os.Root, len(order))
+	for i, d := range order { // opened here: dirRoots is not for goroutines
+		r, err := dirs.of(d)
+		switch {
+		case err == nil:
+			roots[i] = r
+		case !errors.Is(err, fs.ErrNotExist):
+			return fmt.Errorf("%s: %w", d, err)
 		}
 	}
 	return parallel.Each(len(order), func(i int) error {
-		d := dirs.open[order[i]]
 		for _, s := range byDir[order[i]] {
-			if err := makeStaged(d, s); err != nil {
-				return fmt.Errorf("%s %s: %w", s.Op, s.Path, err)
+			if err := do(roots[i], s); err != nil {
+				return err
 			}
 		}
 		return nil

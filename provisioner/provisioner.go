@@ -326,10 +326,11 @@ func (p *Provisioner) readAndPlan(ctx context.Context, ui packersdk.Ui, tr trans
 		return nil, nil, fmt.Errorf("initcompat: reading the image: %w", err)
 	}
 	read := time.Now()
-	plan := initcompat.BuildPlan(t, pol)
+	build := initcompat.BuildPlan
 	if p.config.Mode == ModeRemove {
-		plan = initcompat.BuildRemovePlan(t, pol)
+		build = initcompat.BuildRemovePlan
 	}
+	plan := build(t, pol)
 	// Packer's debug log (PACKER_LOG=1) says where a slow build's time went.
 	log.Printf("initcompat: read %d paths in %v, planned %d changes in %v", t.Len(), read.Sub(start).Round(time.Millisecond), len(plan.Changes), time.Since(read).Round(time.Millisecond))
 	return t, plan, nil

@@ -283,22 +283,18 @@ func (p *Provisioner) Provision(ctx context.Context, ui packersdk.Ui, comm packe
 		return err
 	}
 	if errs := plan.Errors(); len(errs) > 0 {
-		msgs := make([]string, len(errs))
-		for i, f := range errs {
-			msgs[i] = "  " + findingLine(f)
-		}
-		return fail(fmt.Errorf("initcompat: the image was not changed:\n%s", strings.Join(msgs, "\n")))
+		return fail(p.planErrors(errs))
 	}
 	switch {
 	case p.config.Mode == ModePlan:
-		ui.Say("initcompat: mode = \"plan\": nothing written")
+		ui.Say("mode = \"plan\": nothing written")
 		return p.writeReport(plan, false)
 	case p.config.Mode == ModeCheck && !plan.Empty():
 		return fail(fmt.Errorf("initcompat: mode = \"check\": the image lacks %d change(s)%s; build it with mode = \"apply\"", len(plan.Changes), driftNote(plan)))
 	case p.config.Mode == ModeCheck && driftNote(plan) != "":
 		return fail(fmt.Errorf("initcompat: mode = \"check\": nothing is missing, but%s (the drift findings above say which)", driftNote(plan)))
 	case plan.Empty():
-		ui.Say("initcompat: nothing to change")
+		ui.Say("nothing to change")
 		return p.writeReport(plan, false)
 	}
 	if err := p.write(ctx, ui, tr, t, plan); err != nil {
@@ -315,12 +311,12 @@ func (p *Provisioner) readAndPlan(ctx context.Context, ui packersdk.Ui, tr trans
 		return nil, nil, err
 	}
 	ws := tree.WithContent(tree.DefaultWatches, path.Dir(p.config.ManifestPath), initcompat.JournalPath)
-	ui.Say(fmt.Sprintf("initcompat: reading the image: units, init scripts, rc links, Upstart jobs and the manifest (%d watched paths)", len(ws)))
+	log.Printf("initcompat: reading the image: units, init scripts, rc links, Upstart jobs and the manifest (%d watched paths)", len(ws))
 	writes := p.config.Mode == ModeApply || p.config.Mode == ModeRemove
 	start := time.Now()
 	t, recovered, err := tr.Snapshot(ctx, ws, writes)
 	if recovered != "" {
-		ui.Say("initcompat: recovered the image first: " + recovered)
+		ui.Say("recovered the image first: " + recovered)
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("initcompat: reading the image: %w", err)
@@ -334,19 +330,6 @@ func (p *Provisioner) readAndPlan(ctx context.Context, ui packersdk.Ui, tr trans
 	// Packer's debug log (PACKER_LOG=1) says where a slow build's time went.
 	log.Printf("initcompat: read %d paths in %v, planned %d changes in %v", t.Len(), read.Sub(start).Round(time.Millisecond), len(plan.Changes), time.Since(read).Round(time.Millisecond))
 	return t, plan, nil
-}
-
-// showPlan says the headline, then the plan in one message: a small plan
-// change by change, a large one a line per service and shim (a
-// 10,000-service plan is a few UI calls, not 80,000); every change is in
-// report_file either way.
-func (p *Provisioner) showPlan(ui packersdk.Ui, plan *initcompat.Plan) {
-	ui.Say("initcompat: " + plan.Headline())
-	text := plan.Brief()
-	if len(plan.Changes) <= detailedPlan {
-		text = strings.TrimRight(plan.Text(), "\n")
-	}
-	ui.Say("initcompat: " + strings.ReplaceAll(text[strings.Index(text, "\n")+1:], "\n", "\ninitcompat: "))
 }
 
 // write applies the plan and, when verified, has the image's init system
@@ -370,9 +353,9 @@ func (p *Provisioner) write(ctx context.Context, ui packersdk.Ui, tr transport, 
 		}
 	}
 	if p.config.Mode == ModeRemove {
-		ui.Say(fmt.Sprintf("initcompat: removed what initcompat had written (%d change(s)); the manifest is gone", len(plan.Changes)))
+		ui.Say(fmt.Sprintf("removed what initcompat had written (%s); the manifest is gone", count(len(plan.Changes), "change")))
 	} else {
-		ui.Say(fmt.Sprintf("initcompat: applied %d change(s); manifest at %s", len(plan.Changes), p.config.ManifestPath))
+		ui.Say(fmt.Sprintf("applied %s; manifest at %s", count(len(plan.Changes), "change"), p.config.ManifestPath))
 	}
 	return nil
 }
@@ -391,25 +374,13 @@ func driftNote(plan *initcompat.Plan) string {
 	return fmt.Sprintf(" and %d path(s) have drifted from what initcompat wrote", n)
 }
 
-func findingLine(f initcompat.Finding) string {
-	s := "[" + string(f.Shim)
-	if f.Service != "" {
-		s += " " + f.Service
-	}
-	s += "] "
-	if f.Path != "" {
-		s += f.Path + ": "
-	}
-	return s + f.Message
-}
-
 func (p *Provisioner) transport(ui packersdk.Ui, comm packersdk.Communicator, generated map[string]interface{}) (transport, error) {
 	if p.config.RootDir != "" {
 		fi, err := os.Stat(p.config.RootDir)
 		if err != nil || !fi.IsDir() {
 			return nil, fmt.Errorf("initcompat: root_dir %q is not a directory on this machine", p.config.RootDir)
 		}
-		ui.Say("initcompat: reading and writing the image at root_dir " + p.config.RootDir)
+		ui.Say(fmt.Sprintf("Provisioning with initcompat (mode %s): the image at root_dir %s", p.config.Mode, p.config.RootDir))
 		// The host's systemd-analyze verifies a root_dir build offline.
 		analyzer, _ := exec.LookPath("systemd-analyze")
 		return &local{dir: p.config.RootDir, whole: []string{p.config.ManifestPath}, analyzer: analyzer}, nil
@@ -421,5 +392,6 @@ func (p *Provisioner) transport(ui packersdk.Ui, comm packersdk.Communicator, ge
 	if err != nil {
 		return nil, err
 	}
+	ui.Say(fmt.Sprintf("Provisioning with initcompat (mode %s) over the communicator", p.config.Mode))
 	return &remote{comm: comm, command: cmd, whole: []string{p.config.ManifestPath}}, nil
 }

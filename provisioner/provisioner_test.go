@@ -123,7 +123,7 @@ func TestCheckModeFailsAndPlanWritesNothing(t *testing.T) {
 		if (err != nil) != wantErr {
 			t.Errorf("mode %s: err %v\n%s", mode, err, ui)
 		}
-		if !strings.Contains(ui.String(), "write   /etc/init.d/hello") {
+		if !strings.Contains(ui.String(), map[string]string{"plan": "write   /etc/init.d/hello", "check": "hello: lsb-redirect: write /etc/init.d/hello (1 file, 7 links"}[mode]) {
 			t.Errorf("mode %s did not print the plan:\n%s", mode, ui)
 		}
 	}
@@ -198,7 +198,8 @@ func TestLargePlanIsBrief(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := ui.String()
-	if !strings.Contains(out, "svc07: lsb-redirect: write /etc/init.d/svc07 (1 file, 7 links)") || strings.Contains(out, "symlink /etc/rc2.d/K01svc07") {
-		t.Fatalf("a %d-service plan is not shown by service:\n%s", 31, out)
+	if !strings.Contains(out, "lsb-redirect for 31 services (hello svc00 svc01 ... svc29): write /etc/init.d/hello (31 files, 217 links") ||
+		strings.Contains(out, "symlink /etc/rc2.d/K01svc07") || strings.Contains(out, "svc07") {
+		t.Fatalf("a %d-service plan is not shown by shim:\n%s", 31, out)
 	}
 }

@@ -10,8 +10,6 @@ import (
 	"slices"
 	"strings"
 
-	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
-
 	"github.com/initcompat/packer-plugin-initcompat/initcompat"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
 )
@@ -123,36 +121,6 @@ func (p *Provisioner) verifies(tr transport, t *tree.Tree, plan *initcompat.Plan
 		return (booted != nil && booted.Kind == tree.Dir) || plan.Summary.Init == string(initcompat.Upstart), nil
 	}
 	return false, nil
-}
-
-// sayChecks shows what verify asked: failures and warnings with the tool's
-// words, passes one line each (counted past 200).
-func sayChecks(ui packersdk.Ui, checks []initcompat.Check) {
-	if len(checks) == 0 {
-		return
-	}
-	var b strings.Builder
-	passed := 0
-	for _, c := range checks {
-		if c.Result == initcompat.CheckPass {
-			passed++
-		}
-	}
-	fmt.Fprintf(&b, "initcompat: verify: %d of %d check(s) passed", passed, len(checks))
-	for _, c := range checks {
-		if c.Result == initcompat.CheckPass && len(checks) > 200 {
-			continue
-		}
-		fmt.Fprintf(&b, "\ninitcompat: verify: %-7s %s", c.Result, c.Name)
-		if c.Result != initcompat.CheckPass {
-			for _, l := range strings.Split(strings.TrimRight(c.Output, "\n"), "\n") {
-				if l != "" {
-					b.WriteString("\ninitcompat: verify:         " + l)
-				}
-			}
-		}
-	}
-	ui.Say(b.String())
 }
 
 // failedChecks says, on the error's one line (Packer shows no more), which

@@ -84,6 +84,9 @@ func groupChanges(changes []Change) []*changeGroup {
 		}
 		if g.first == "" && c.Op != OpMkdir {
 			g.first = string(c.Op) + " " + c.Path
+			if c.Op == OpSymlink {
+				g.first += " -> " + c.Target
+			}
 		}
 		g.ops[c.Op]++
 	}

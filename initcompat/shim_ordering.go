@@ -159,12 +159,34 @@ func breakCycles(pl *planner, set *orderings) bool {
 	for _, c := range sortedKeys(before) {
 		pl.find(Warning, "", ShimOrdering, "", "the image already has an ordering cycle, before any change: "+c+"; systemd deletes one of its jobs at boot")
 	}
-	g := units.BuildGraph(set.options())
-	fresh := newCycles(g.Cycles(), before)
-	if len(fresh) == 0 {
-		return true
+	// Each round breaks the shortest cycle of every component it finds, and
+	// the next round looks again: a component can hold one cycle per ordered
+	// unit (two services after cloud-final, each closing its own loop through
+	// multi-user.target), and only one of them is its shortest. A round that
+	// adds no break ends the search; the breaks are finite, so it ends.
+	for {
+		g := units.BuildGraph(set.options())
+		fresh := newCycles(g.Cycles(), before)
+		if len(fresh) == 0 {
+			return true
+		}
+		if !addBreaks(set, g, fresh) {
+			break
+		}
 	}
-	for _, c := range fresh {
+	left := newCycles(units.BuildGraph(set.options()).Cycles(), before)
+	for _, c := range left {
+		pl.find(Error, "", ShimOrdering, "", "the requested ordering makes an ordering cycle that initcompat cannot break: "+systemd.FormatCycle(c)+
+			"; systemd would delete a job in it at every boot. Drop one of the orderings, or order the unit differently")
+	}
+	return len(left) == 0
+}
+
+// addBreaks orders each asked-for unit of the cycles after the targets that
+// pull it in, and reports whether that added anything.
+func addBreaks(set *orderings, g *systemd.Graph, cycles [][]string) bool {
+	added := false
+	for _, c := range cycles {
 		for _, n := range c {
 			o := set.byUnit[n]
 			if o == nil {
@@ -174,16 +196,14 @@ func breakCycles(pl *planner, set *orderings) bool {
 				continue
 			}
 			for _, t := range g.TargetsPulling(n) {
-				o.breaks = appendOnce(o.breaks, t)
+				if !contains(o.breaks, t) {
+					o.breaks = append(o.breaks, t)
+					added = true
+				}
 			}
 		}
 	}
-	left := newCycles(units.BuildGraph(set.options()).Cycles(), before)
-	for _, c := range left {
-		pl.find(Error, "", ShimOrdering, "", "the requested ordering makes an ordering cycle that initcompat cannot break: "+systemd.FormatCycle(c)+
-			"; systemd would delete a job in it at every boot. Drop one of the orderings, or order the unit differently")
-	}
-	return len(left) == 0
+	return added
 }
 
 // writeOrderings plans the drop-ins, and returns the After= each one adds

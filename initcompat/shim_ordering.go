@@ -159,11 +159,11 @@ func breakCycles(pl *planner, set *orderings) bool {
 	for _, c := range sortedKeys(before) {
 		pl.find(Warning, "", ShimOrdering, "", "the image already has an ordering cycle, before any change: "+c+"; systemd deletes one of its jobs at boot")
 	}
-	// Each round breaks the shortest cycle of every component it finds, and
-	// the next round looks again: a component can hold one cycle per ordered
-	// unit (two services after cloud-final, each closing its own loop through
-	// multi-user.target), and only one of them is its shortest. A round that
-	// adds no break ends the search; the breaks are finite, so it ends.
+	// Each round breaks every component a fresh cycle is in, and the next
+	// round looks again: a component can hold one cycle per ordered unit
+	// (two services after cloud-final, each closing its own loop through
+	// multi-user.target), and its shortest cycle names only one of them.
+	// A round that adds no break ends the search; the breaks are finite.
 	for {
 		g := units.BuildGraph(set.options())
 		fresh := newCycles(g.Cycles(), before)
@@ -182,12 +182,22 @@ func breakCycles(pl *planner, set *orderings) bool {
 	return len(left) == 0
 }
 
-// addBreaks orders each asked-for unit of the cycles after the targets that
-// pull it in, and reports whether that added anything.
+// addBreaks orders each asked-for unit of the components the cycles are in
+// after the targets of the same component that pull it in, and reports
+// whether that added anything. Such a unit already starts after those
+// targets, through the component; the After= only takes away the target's
+// implicit After= on the unit, which is what closes the cycle.
 func addBreaks(set *orderings, g *systemd.Graph, cycles [][]string) bool {
 	added := false
-	for _, c := range cycles {
-		for _, n := range c {
+	for _, comp := range g.Components() {
+		in := map[string]bool{}
+		for _, n := range comp {
+			in[n] = true
+		}
+		if !holdsAny(in, cycles) {
+			continue
+		}
+		for _, n := range comp {
 			o := set.byUnit[n]
 			if o == nil {
 				o = set.byUnit[systemd.TemplateOf(n)]
@@ -196,7 +206,7 @@ func addBreaks(set *orderings, g *systemd.Graph, cycles [][]string) bool {
 				continue
 			}
 			for _, t := range g.TargetsPulling(n) {
-				if !contains(o.breaks, t) {
+				if in[t] && !contains(o.breaks, t) {
 					o.breaks = append(o.breaks, t)
 					added = true
 				}
@@ -204,6 +214,16 @@ func addBreaks(set *orderings, g *systemd.Graph, cycles [][]string) bool {
 		}
 	}
 	return added
+}
+
+// holdsAny reports whether a component holds one of the cycles.
+func holdsAny(in map[string]bool, cycles [][]string) bool {
+	for _, c := range cycles {
+		if len(c) > 0 && in[c[0]] {
+			return true
+		}
+	}
+	return false
 }
 
 // writeOrderings plans the drop-ins, and returns the After= each one adds

@@ -209,6 +209,11 @@ func (g *Graph) Cycles() [][]string {
 	return out
 }
 
+// Components returns the units of every strongly connected component that
+// holds a cycle, each sorted: every unit of one is transitively ordered
+// after every other, which is what makes a cycle of it.
+func (g *Graph) Components() [][]string { return g.components() }
+
 // successors lists what n is ordered after, sorted: the same graph always
 // gives the same cycles.
 func (g *Graph) successors(n string) []string {

@@ -138,9 +138,14 @@ func TestStartAfterUserDataMany(t *testing.T) {
 			}
 			m.must("test -f /var/lib/user-data-ran")
 			final := monotonic(m, "cloud-final.service", "ActiveEnterTimestampMonotonic")
-			units := []string{"postfix.service", "postfix@-.service", "ssh.service", "cron.service", "app.service"}
-			m.must("systemctl is-active " + strings.Join(units, " "))
+			units := []string{"postfix.service", "ssh.service", "cron.service", "app.service"}
+			// bookworm's and bullseye's postfix run the daemon as the
+			// postfix@-.service instance; trixie's (3.10) in postfix.service.
+			if suite != "trixie" {
+				units = append(units, "postfix@-.service")
+			}
 			for _, u := range units {
+				m.must("systemctl is-active " + u)
 				began := monotonic(m, u, "InactiveExitTimestampMonotonic")
 				t.Logf("%s: cloud-final.service active at %d us; %s began starting at %d us", suite, final, u, began)
 				if final == 0 || began == 0 || final >= began {

@@ -3,6 +3,7 @@ package initcompat
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"path"
 	"sort"
 	"strings"
@@ -271,6 +272,26 @@ func findTools(t *tree.Tree) Tools {
 		SysvInstall: first("/usr/lib/systemd/systemd-sysv-install", "/lib/systemd/systemd-sysv-install"),
 		Gzip:        first("/usr/bin/gzip", "/bin/gzip"),
 	}
+}
+
+// ImageRootMarks are what an image root holds, one of which at least: an
+// os-release(5) file, or an init to detect. A directory with none (an empty
+// one, a mount point not yet mounted, /etc itself) is not an image, and a
+// build there would plan nothing and pass.
+var ImageRootMarks = []string{"/etc/os-release", "/usr/lib/os-release", "/sbin/init", "/etc/inittab", "/lib/systemd/systemd", "/usr/lib/systemd/systemd"}
+
+// CheckImageRoot fails for a tree that holds none of ImageRootMarks,
+// naming them. It reads only the tree (links resolved inside it).
+func CheckImageRoot(t *tree.Tree) error {
+	for _, p := range ImageRootMarks {
+		if t.Exists(p) {
+			return nil
+		}
+	}
+	if detectInit(t, findTools(t)) != Unknown {
+		return nil
+	}
+	return fmt.Errorf("this directory holds no image: an image root contains etc/os-release or usr/lib/os-release, and an init (sbin/init, lib/systemd/systemd or etc/inittab); it has none of %s", strings.Join(ImageRootMarks, ", "))
 }
 
 func detectInit(t *tree.Tree, tools Tools) InitSystem {

@@ -48,7 +48,15 @@ func (l *local) Snapshot(ctx context.Context, ws []tree.Watch, recover bool) (*t
 		}
 	}
 	t, err := tree.FromDir(l.dir, ws, 0, l.whole...)
-	return t, recovered, err
+	if err != nil {
+		return nil, recovered, err
+	}
+	// A root_dir that is not an image (empty, or /etc) would plan nothing
+	// and pass green; over a communicator the machine is the image.
+	if err := initcompat.CheckImageRoot(t); err != nil {
+		return nil, recovered, fmt.Errorf("root_dir %s: %w", l.dir, err)
+	}
+	return t, recovered, nil
 }
 
 // Recover rolls back or finishes what an interrupted apply left, under the

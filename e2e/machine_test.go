@@ -145,7 +145,9 @@ func boot(t *testing.T, root string, extra ...string) *machine {
 	t.Helper()
 	bootSeq.Lock()
 	bootSeq.n++
-	name := fmt.Sprintf("icompat%d-%d", os.Getpid()%10000, bootSeq.n)
+	// INITCOMPAT_E2E_MACHINE_PREFIX keeps the names of engineers sharing a
+	// machine apart.
+	name := fmt.Sprintf("%sicompat%d-%d", os.Getenv("INITCOMPAT_E2E_MACHINE_PREFIX"), os.Getpid()%10000, bootSeq.n)
 	bootSeq.Unlock()
 	m := &machine{t: t, root: root, name: name, console: filepath.Join(t.TempDir(), "console.log"), done: make(chan struct{}), extra: extra}
 	args := append([]string{"-D", root, "--boot", "--machine", name, "--register=no", "--keep-unit", "--console=passive"}, extra...)

@@ -17,17 +17,23 @@ import (
 // leaves the daemon; with the foreground drop-in, the boot finishes, the
 // daemon runs, and cfn-init stops and starts it, across a reboot. A script
 // that detaches and a packaged one are left exactly as they are.
+//
+// On bookworm the daemon is where the field report had it
+// (/opt/daemon_test, which the snapshot does not read): the plan says so at
+// the script's line and the build names the script in
+// foreground_init_scripts. On bullseye it is /usr/local/bin/hello.sh,
+// which the snapshot reads: the build needs no setting.
 func TestSysvForeground(t *testing.T) {
 	requireBoot(t)
 	for _, suite := range []string{"bookworm", "bullseye"} {
-		t.Run(suite, func(t *testing.T) { foregroundStory(t, suite) })
+		t.Run(suite, func(t *testing.T) { foregroundStory(t, suite, suite == "bullseye") })
 	}
 }
 
 const (
 	fgName  = "hello-sysvinit"
 	fgDrop  = "etc/systemd/system/hello-sysvinit.service.d/initcompat-foreground.conf"
-	fgMatch = "pgrep -f '^(/bin/)?bash /opt/daemon_test/hello.sh sysvinit'"
+	fgMatch = "pgrep -f '^(/bin/)?bash /[a-z_/]*/hello.sh sysvinit'"
 	// fgRuns waits up to 5 s for the daemon: a Type=simple start returns
 	// once systemd has forked the script, before the script has run
 	// start-stop-daemon.
@@ -37,14 +43,20 @@ const (
 // foregroundImage is the image as the field report's author left it: the
 // daemon, the skeleton copy enabled with update-rc.d defaults (the real
 // one, in a chroot), a detaching script, and a packaged one.
-func foregroundImage(t *testing.T, suite string, enable bool) string {
+func foregroundImage(t *testing.T, suite string, enable, local bool) string {
 	t.Helper()
 	img := newImage(t, suite)
 	writeFiles(t, img, 0o755, map[string]string{"opt/daemon_test/hello.sh": helloDaemon})
+	if local {
+		writeFiles(t, img, 0o755, map[string]string{"usr/local/bin/hello.sh": helloDaemon})
+	}
 	for _, n := range []string{"hello-sysvinit", "hello-bg"} {
 		data, err := os.ReadFile(filepath.Join("testdata", "foreground", n))
 		if err != nil {
 			t.Fatal(err)
+		}
+		if local {
+			data = []byte(strings.ReplaceAll(string(data), "DAEMON=/opt/daemon_test/hello.sh", "DAEMON=/usr/local/bin/hello.sh"))
 		}
 		writeFiles(t, img, 0o755, map[string]string{"etc/init.d/" + n: string(data)})
 		if n == "hello-sysvinit" {
@@ -65,10 +77,10 @@ func foregroundImage(t *testing.T, suite string, enable bool) string {
 	return img
 }
 
-func foregroundStory(t *testing.T, suite string) {
+func foregroundStory(t *testing.T, suite string, local bool) {
 	// Negative control: no initcompat. The script is enabled in the booted
 	// machine (enabled at boot, the boot itself would wait 5 minutes).
-	raw := boot(t, foregroundImage(t, suite, false))
+	raw := boot(t, foregroundImage(t, suite, false, local))
 	raw.must("update-rc.d " + fgName + " defaults")
 	raw.expect(124, "timeout 10 systemctl start "+fgName)
 	if got, _ := raw.run("systemctl is-active " + fgName); strings.TrimSpace(got) != "activating" {
@@ -80,20 +92,26 @@ func foregroundStory(t *testing.T, suite string) {
 	raw.poweroff()
 
 	// The seed user's build: plan says what it saw and what to set.
-	img := foregroundImage(t, suite, true)
+	img := foregroundImage(t, suite, true, local)
 	before := scriptSums(t, img)
-	out, ok := packerBuild(t, "local.pkr.hcl", map[string]string{"root_dir": img, "mode": "plan"})
-	if !ok {
-		t.Fatal("packer build (plan) failed")
+	vars := map[string]string{"root_dir": img}
+	if !local {
+		out, ok := packerBuild(t, "local.pkr.hcl", map[string]string{"root_dir": img, "mode": "plan"})
+		if !ok {
+			t.Fatal("packer build (plan) failed")
+		}
+		contains(t, out, "/etc/init.d/hello-sysvinit:35: start-stop-daemon --start without --background", "plan")
+		contains(t, out, `set foreground_init_scripts = ["hello-sysvinit"]`, "plan")
+		vars["foreground_init_scripts"] = `["hello-sysvinit"]`
 	}
-	contains(t, out, "/etc/init.d/hello-sysvinit:35: start-stop-daemon --start without --background", "plan")
-	contains(t, out, `set foreground_init_scripts = ["hello-sysvinit"]`, "plan")
-	vars := map[string]string{"root_dir": img, "foreground_init_scripts": `["hello-sysvinit"]`}
-	out, ok = packerBuild(t, "local.pkr.hcl", vars)
+	out, ok := packerBuild(t, "local.pkr.hcl", vars)
 	if !ok {
 		t.Fatal("packer build failed")
 	}
 	contains(t, out, "write   /"+fgDrop, "apply")
+	if local {
+		contains(t, out, "/usr/local/bin/hello.sh is a script (#!/bin/bash) that puts nothing in the background", "apply")
+	}
 	noChanges(t, vars)
 	if after := scriptSums(t, img); after != before {
 		t.Fatalf("init scripts changed:\n%s\n---\n%s", before, after)

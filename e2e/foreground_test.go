@@ -143,6 +143,10 @@ func foregroundStory(t *testing.T, suite string, local bool) {
 	m.expect(1, fgMatch)
 	m.expect(3, "service "+fgName+" status")
 	m.must("systemctl is-active hello-bg")
+	// The detaching script, left as it was, still obeys cfn-init: its own
+	// stop ends its daemon through the pid file it made.
+	cfnInitService(m, "hello-bg", false, false)
+	m.expect(1, "pgrep -f '^(/bin/)?bash /[a-z_/]*/hello.sh bg'")
 }
 
 // foregroundBooted checks the baked image once booted: the daemon runs

@@ -147,13 +147,13 @@ func wordIndex(s, w string) int {
 type ProgramKind int
 
 const (
-	// UnknownProgram: its content is not in the snapshot.
+	// UnknownProgram means its content is not in the snapshot.
 	UnknownProgram ProgramKind = iota
-	// ELFProgram: a compiled program; whether it forks is its own choice.
+	// ELFProgram means a compiled program; whether it forks is its own choice.
 	ELFProgram
-	// ScriptProgram: "#!" (execve(2) runs the interpreter on it).
+	// ScriptProgram means "#!" (execve(2) runs the interpreter on it).
 	ScriptProgram
-	// OtherProgram: neither, which execve(2) refuses (ENOEXEC).
+	// OtherProgram means neither, which execve(2) refuses (ENOEXEC).
 	OtherProgram
 )
 

@@ -16,12 +16,12 @@ import (
 type Detach int
 
 const (
-	// NoStart: no start action initcompat recognises (no start-stop-daemon
+	// NoStart means no start action initcompat recognises (no start-stop-daemon
 	// --start, daemon, nohup or "&"): nothing is decided.
 	NoStart Detach = iota
-	// Detaches: the start action puts the daemon in the background itself.
+	// Detaches means the start action puts the daemon in the background itself.
 	Detaches
-	// RunsProgram: the start action runs Program and waits for it; it
+	// RunsProgram means the start action runs Program and waits for it; it
 	// returns only when Program forks and its first process exits.
 	RunsProgram
 )

@@ -55,7 +55,9 @@ type Service struct {
 	Script     *tree.Entry // /etc/init.d/NAME, resolved parent; nil when absent
 	ScriptPath string      // real path of /etc/init.d/NAME whether or not it exists
 	Packaged   bool        // shipped by an OS package
-	Job        *JobFiles   // the Upstart job of that name, nil when none
+	// ScriptPackaged: dpkg's lists name /etc/init.d/NAME.
+	ScriptPackaged bool
+	Job            *JobFiles // the Upstart job of that name, nil when none
 }
 
 // Custom reports a service installed by hand: a unit or a job that no OS
@@ -112,7 +114,7 @@ func (inv *Inventory) Service(name string) *Service { return inv.byName[name] }
 // Inspect reads what the snapshot shows. It never fails: what cannot be
 // read becomes a Finding in Problems.
 func Inspect(t *tree.Tree, pol Policy) *Inventory {
-	inv := &Inventory{Tree: t, Units: systemd.NewStore(t, OrderingDropIn), byName: map[string]*Service{}, RC: map[string]string{}}
+	inv := &Inventory{Tree: t, Units: systemd.NewStore(t, OrderingDropIn, ForegroundDropIn), byName: map[string]*Service{}, RC: map[string]string{}}
 	inv.Distro = readOSRelease(t)
 	inv.Tools = findTools(t)
 	inv.Init = detectInit(t, inv.Tools)
@@ -197,6 +199,7 @@ func (inv *Inventory) readServices(owned map[string]bool) {
 		s := &Service{Name: n, ScriptPath: path.Join(inv.InitD, n), Job: inv.jobByID[n]}
 		if e, ok := t.Lstat(s.ScriptPath); ok {
 			s.Script = e
+			s.ScriptPackaged = inv.DpkgLists && owned[s.ScriptPath]
 		}
 		unitName := n + ".service"
 		if systemd.ValidName(unitName) {
@@ -335,7 +338,7 @@ func (inv *Inventory) dpkgOwned() map[string]bool {
 			continue
 		}
 		for _, line := range strings.Split(string(e.Data), "\n") {
-			if !strings.HasPrefix(line, "/") || (!strings.Contains(line, "/systemd/system/") && !strings.HasPrefix(line, "/etc/init/")) {
+			if !strings.HasPrefix(line, "/") || (!strings.Contains(line, "/systemd/system/") && !strings.HasPrefix(line, "/etc/init/") && !strings.HasPrefix(line, "/etc/init.d/")) {
 				continue
 			}
 			if r, err := t.ResolveParent(line); err == nil {

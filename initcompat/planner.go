@@ -59,6 +59,7 @@ func BuildPlan(t *tree.Tree, pol Policy) *Plan {
 		planStopOn(pl, s, over)
 	}
 	planOverrides(pl, over)
+	planForeground(pl)
 	reportTemplates(pl)
 	planCfnInit(pl)
 	pl.plan.Summary.Init = string(inv.Init)

@@ -36,6 +36,9 @@ type Policy struct {
 	// ReplaceUpstartLinks lets the LSB shim replace leftover
 	// "/etc/init.d/NAME -> /lib/init/upstart-job" links on systemd images.
 	ReplaceUpstartLinks bool
+	// Foreground names init scripts whose daemon stays in the foreground,
+	// for the cases the foreground shim cannot tell from the image.
+	Foreground []string
 	// ReportDrift adds a finding for every path that changed since the
 	// manifest recorded it (mode = "check").
 	ReportDrift bool

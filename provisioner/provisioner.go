@@ -121,6 +121,15 @@ type Config struct {
 	// /lib/init/upstart-job` links (which make `systemctl enable NAME` fail)
 	// with the LSB redirect. Without it they are reported and left alone.
 	ReplaceUpstartJobLinks bool `mapstructure:"replace_upstart_job_links"`
+	// Init scripts (without a native unit) whose daemon stays in the
+	// foreground where initcompat cannot see it (the program is not in the
+	// snapshot, or is compiled): each gets the drop-in
+	// `/etc/systemd/system/NAME.service.d/initcompat-foreground.conf` that
+	// makes the unit systemd-sysv-generator writes for it `Type=simple`, so
+	// that `systemctl start` returns and `stop` stops the daemon. Scripts
+	// whose program is a script that puts nothing in the background get it
+	// without being named; the script itself is never edited.
+	ForegroundInitScripts []string `mapstructure:"foreground_init_scripts"`
 	// Where the AWS::CloudFormation::Init metadata that will launch the
 	// image is: every service under `services.sysvinit` and
 	// `services.systemd` joins the scope, and one missing from the image
@@ -230,6 +239,7 @@ func (p *Provisioner) Policy(ctx context.Context) (initcompat.Policy, error) {
 		Disable:            p.config.Disable,
 
 		ReplaceUpstartLinks: p.config.ReplaceUpstartJobLinks,
+		Foreground:          p.config.ForegroundInitScripts,
 		ReportDrift:         p.config.Mode == ModeCheck,
 	}
 	for _, o := range p.config.Ordering {

@@ -67,6 +67,7 @@ type FlatConfig struct {
 	Mask                   []string             `mapstructure:"mask" cty:"mask" hcl:"mask"`
 	Disable                []string             `mapstructure:"disable" cty:"disable" hcl:"disable"`
 	ReplaceUpstartJobLinks *bool                `mapstructure:"replace_upstart_job_links" cty:"replace_upstart_job_links" hcl:"replace_upstart_job_links"`
+	ForegroundInitScripts  []string             `mapstructure:"foreground_init_scripts" cty:"foreground_init_scripts" hcl:"foreground_init_scripts"`
 	CfnInit                []FlatCfnInitConfig  `mapstructure:"cfn_init" cty:"cfn_init" hcl:"cfn_init"`
 }
 
@@ -104,6 +105,7 @@ func (*FlatConfig) HCL2Spec() map[string]hcldec.Spec {
 		"mask":                       &hcldec.AttrSpec{Name: "mask", Type: cty.List(cty.String), Required: false},
 		"disable":                    &hcldec.AttrSpec{Name: "disable", Type: cty.List(cty.String), Required: false},
 		"replace_upstart_job_links":  &hcldec.AttrSpec{Name: "replace_upstart_job_links", Type: cty.Bool, Required: false},
+		"foreground_init_scripts":    &hcldec.AttrSpec{Name: "foreground_init_scripts", Type: cty.List(cty.String), Required: false},
 		"cfn_init":                   &hcldec.BlockListSpec{TypeName: "cfn_init", Nested: hcldec.ObjectSpec((*FlatCfnInitConfig)(nil).HCL2Spec())},
 	}
 	return s

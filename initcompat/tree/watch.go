@@ -44,6 +44,12 @@ var DefaultWatches = []Watch{
 	{Path: "etc/rcS.d", Content: true},
 	{Path: "etc/rc.d", Content: true},
 	{Path: "etc/init", Content: true},
+	// What init scripts source (the skeleton's /etc/default/NAME).
+	{Path: "etc/default", Content: true},
+	// Hand-installed daemon scripts an init script may start: whether one
+	// runs in the foreground is read from its text (sysv-foreground).
+	{Path: "usr/local/bin", Pattern: "*.sh", Content: true},
+	{Path: "usr/local/sbin", Pattern: "*.sh", Content: true},
 	// Which files the OS packages own (Debian family).
 	{Path: "var/lib/dpkg/info", Pattern: "*.list", Content: true},
 	// What initcompat itself wrote outside the unit and init directories.

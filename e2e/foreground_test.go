@@ -110,7 +110,7 @@ func foregroundStory(t *testing.T, suite string, local bool) {
 	if !ok {
 		t.Fatal("packer build failed")
 	}
-	contains(t, out, "write   /"+fgDrop, "apply")
+	contains(t, out, "sysv-foreground: write /"+fgDrop, "apply")
 	if local {
 		contains(t, out, "/usr/local/bin/hello.sh is a script (#!/bin/bash) that puts nothing in the background", "apply")
 	}

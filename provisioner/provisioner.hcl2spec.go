@@ -69,6 +69,7 @@ type FlatConfig struct {
 	Mask                   []string             `mapstructure:"mask" cty:"mask" hcl:"mask"`
 	Disable                []string             `mapstructure:"disable" cty:"disable" hcl:"disable"`
 	ReplaceUpstartJobLinks *bool                `mapstructure:"replace_upstart_job_links" cty:"replace_upstart_job_links" hcl:"replace_upstart_job_links"`
+	Prune                  *bool                `mapstructure:"prune" cty:"prune" hcl:"prune"`
 	CfnInit                []FlatCfnInitConfig  `mapstructure:"cfn_init" cty:"cfn_init" hcl:"cfn_init"`
 }
 
@@ -106,6 +107,7 @@ func (*FlatConfig) HCL2Spec() map[string]hcldec.Spec {
 		"mask":                       &hcldec.AttrSpec{Name: "mask", Type: cty.List(cty.String), Required: false},
 		"disable":                    &hcldec.AttrSpec{Name: "disable", Type: cty.List(cty.String), Required: false},
 		"replace_upstart_job_links":  &hcldec.AttrSpec{Name: "replace_upstart_job_links", Type: cty.Bool, Required: false},
+		"prune":                      &hcldec.AttrSpec{Name: "prune", Type: cty.Bool, Required: false},
 		"cfn_init":                   &hcldec.BlockListSpec{TypeName: "cfn_init", Nested: hcldec.ObjectSpec((*FlatCfnInitConfig)(nil).HCL2Spec())},
 	}
 	return s

@@ -62,6 +62,7 @@ func BuildPlan(t *tree.Tree, pol Policy) *Plan {
 	planForeground(pl)
 	reportTemplates(pl)
 	planCfnInit(pl)
+	planPrune(pl, t)
 	pl.plan.Summary.Init = string(inv.Init)
 	pl.plan.Summary.Distro = strings.TrimSpace(inv.Distro.ID + " " + inv.Distro.VersionID)
 	pl.plan.Summary.CloudInit = inv.CloudInit
@@ -436,7 +437,7 @@ func (pl *planner) finish() {
 		// The manifest's directory first, so that the manifest lists it
 		// and mode = "remove" takes it away when initcompat made it.
 		pl.ensureDir("", ShimManifest, path.Dir(mp))
-		content := nextManifest(pl.inv.Manifest, pl.mine, pl.pol.Version, pl.plan.Changes)
+		content := nextManifest(pl.inv.Manifest, pl.mine, pl.pol.Version, pl.pol.Build, pl.plan.Changes)
 		if !pl.writeFile("", ShimManifest, mp, 0o644, content, "records what initcompat wrote, for the next run and for people") {
 			// Without its manifest the next run would take initcompat's
 			// own files for foreign ones: nothing is applied.

@@ -15,6 +15,10 @@ func planCfnInit(pl *planner) {
 	pl.plan.Summary.CfnInit = pl.pol.CfnInit
 	systemdKey, upstartRunning := "", map[string]string{}
 	for _, c := range pl.pol.CfnInit {
+		for _, w := range c.When {
+			pl.find(Info, strings.TrimSuffix(c.Name, ".service"), "cfn-init", "", "cfn-init may manage it ("+c.Where()+"): "+w+
+				"; set parameters in the cfn_init block to decide it, or stack_name to read the metadata CloudFormation resolved")
+		}
 		if c.Key == "systemd" && systemdKey == "" {
 			systemdKey = c.Where()
 		}

@@ -110,7 +110,13 @@ func (pl *planner) lookupJob(name string) (exists, task bool) {
 	}
 	if s.Job != nil {
 		if j := pl.loadJob(s.Job); j != nil {
-			return true, j.Has("task")
+			// A task that expects a fork is a forking unit: active while its
+			// daemon runs, so After= it is not after the task's end.
+			forks := false
+			if e := j.Get("expect"); e != nil {
+				forks = e.Args[0] == "fork" || e.Args[0] == "daemon"
+			}
+			return true, j.Has("task") && !forks
 		}
 	}
 	return true, false

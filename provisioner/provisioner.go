@@ -130,6 +130,14 @@ type Config struct {
 	// whose program is a script that puts nothing in the background get it
 	// without being named; the script itself is never edited.
 	ForegroundInitScripts []string `mapstructure:"foreground_init_scripts"`
+	// Remove what an earlier run of this build (the same Packer build name,
+	// which the manifest records beside each path) made and this
+	// configuration no longer asks for: the redirect of a service no longer
+	// named, an old ordering drop-in. Without it the plan lists them. Paths
+	// another build made (a base image's) are listed, never removed, and a
+	// path changed since it was written is kept. The removal goes through
+	// the same all-or-nothing apply as every other change.
+	Prune bool `mapstructure:"prune"`
 	// Where the AWS::CloudFormation::Init metadata that will launch the
 	// image is: every service under `services.sysvinit` and
 	// `services.systemd` joins the scope, and one missing from the image
@@ -241,6 +249,8 @@ func (p *Provisioner) Policy(ctx context.Context) (initcompat.Policy, error) {
 		ReplaceUpstartLinks: p.config.ReplaceUpstartJobLinks,
 		Foreground:          p.config.ForegroundInitScripts,
 		ReportDrift:         p.config.Mode == ModeCheck,
+		Build:               p.config.PackerBuildName,
+		Prune:               p.config.Prune,
 	}
 	for _, o := range p.config.Ordering {
 		pol.Ordering = append(pol.Ordering, initcompat.OrderingRule{

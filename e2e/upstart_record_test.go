@@ -3,6 +3,7 @@ package e2e
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -53,5 +54,20 @@ func TestInitctlRecord(t *testing.T) {
 	}
 	if b.String() != string(want) {
 		t.Errorf("the real initctl says:\n%s\nthe record %s says:\n%s", b.String(), record, want)
+	}
+}
+
+// The parser's oracle (initcompat's TestUpstartOracle) with the Upstart
+// built here: every Upstart job of the golden cases, read by a
+// session-mode Upstart 1.13.2 and by initcompat, must agree.
+func TestUpstartParserOracle(t *testing.T) {
+	built := requireUpstart(t)
+	cmd := exec.Command("go", "test", "-count=1", "-run", "^TestUpstartOracle$", "-v", "./initcompat")
+	cmd.Dir = repo
+	cmd.Env = append(os.Environ(), "INITCOMPAT_UPSTART_ROOT="+built, "INITCOMPAT_E2E=1")
+	out, err := cmd.CombinedOutput()
+	t.Logf("$ INITCOMPAT_UPSTART_ROOT=%s go test -run TestUpstartOracle ./initcompat\n%s", built, indent(string(out)))
+	if err != nil || !strings.Contains(string(out), "--- PASS: TestUpstartOracle") {
+		t.Fatalf("initcompat and the real Upstart disagree (or the oracle did not run): %v", err)
 	}
 }

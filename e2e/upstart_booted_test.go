@@ -139,6 +139,22 @@ func TestUpstartBooted(t *testing.T) {
 	m.must("initctl show-config -e mongod | grep -Fx '  stop on runlevel (job:, env: [016])'")
 	m.must("initctl status spare | grep -F stop/waiting")
 	m.must("initctl status hello-upstart | grep -F start/running")
+	// verify's Upstart question against PID 1, with the job running: the
+	// override is accepted and pending; the same override with a value
+	// Upstart refuses fails, though PID 1 still shows the old class's
+	// stop on (the negative control of verify's judge).
+	check, err := os.ReadFile(filepath.Join(repo, "initcompat", "verify_upstart.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFiles(t, img, 0o755, map[string]string{"root/verify_upstart.sh": string(check)})
+	m.expect(100, "R= sh /root/verify_upstart.sh mongod")
+	m.must("cp /etc/init/mongod.override /root/good.override && printf 'nice 40\\n' >>/etc/init/mongod.override && initctl reload-configuration")
+	m.must("initctl show-config -e mongod | grep -q '^  stop on'")
+	if out := m.expect(1, "R= sh /root/verify_upstart.sh mongod"); !strings.Contains(out, "Illegal nice value") {
+		m.fail("verify's Upstart check does not give Upstart's words: %s", out)
+	}
+	m.must("cp /root/good.override /etc/init/mongod.override && initctl reload-configuration")
 	builtTime, builtStarts, builtTerms, _ := rebootMeasured(t, m)
 	if builtStarts != 0 || builtTerms == 0 {
 		t.Fatalf("with the override: %d start(s) and %d TERM(s) after telinit 6, want 0 and at least 1", builtStarts, builtTerms)

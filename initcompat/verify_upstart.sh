@@ -36,7 +36,8 @@ parsed() {
 	mkdir "$d/conf" "$d/run" "$d/log"
 	cp -- "$conf" "$d/conf/" || return 1
 	[ ! -e "$over" ] || cp -- "$over" "$d/conf/" || return 1
-	XDG_RUNTIME_DIR=$d/run "$init" --user --confdir "$d/conf" --logdir "$d/log" --no-startup-event >"$d/init.out" 2>&1 &
+	# Without HOME, init --user spins instead of writing its session file.
+	HOME=$d XDG_RUNTIME_DIR=$d/run "$init" --user --confdir "$d/conf" --logdir "$d/log" --no-startup-event >"$d/init.out" 2>&1 &
 	pid=$!
 	n=0
 	sess=
@@ -61,7 +62,8 @@ parsed() {
 		sed "s|$d/conf/|/etc/init/|" "$d/init.out"
 		prc=1
 	fi
-	kill "$pid" 2>/dev/null
+	# It started nothing (--no-startup-event): KILL leaves no orphan.
+	kill -KILL "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	rm -rf -- "$d"
 	return "$prc"

@@ -55,6 +55,7 @@ func TestUpstartOracle(t *testing.T) {
 			jobs += compareJobs(t, built, file+" ("+stage+")", dir)
 		}
 	}
+	jobs += compareValues(t, built)
 	if jobs < 60 {
 		t.Fatalf("only %d jobs compared", jobs)
 	}
@@ -298,4 +299,37 @@ func (s *oracle) log(job string) string {
 func (s *oracle) stop() {
 	_ = s.cmd.Process.Kill()
 	<-s.done
+}
+
+// compareValues reads each line of upstart/testdata/values.txt as a job:
+// Upstart and initcompat must agree on whether it loads, and the file's
+// verdict must be Upstart's.
+func compareValues(t *testing.T, built string) int {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("upstart", "testdata", "values.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	verdicts := map[string]string{}
+	for i, l := range strings.Split(string(data), "\n") {
+		verdict, line, ok := strings.Cut(l, " ")
+		if !ok || (verdict != "ok" && verdict != "refused") {
+			continue
+		}
+		name := "v" + strconv.Itoa(i)
+		verdicts[name] = l
+		if err := os.WriteFile(filepath.Join(dir, name+".conf"), []byte("exec /bin/true\n"+line+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := startOracle(t, built, dir)
+	defer s.stop()
+	for name, l := range verdicts {
+		_, err := s.initctl("status", name)
+		if upstartTakes := err == nil; upstartTakes != strings.HasPrefix(l, "ok ") {
+			t.Errorf("values.txt says %q; Upstart says %v (%s)", l, map[bool]string{true: "ok", false: "refused"}[upstartTakes], s.log(name))
+		}
+	}
+	return compareJobs(t, built, "upstart/testdata/values.txt", dir)
 }

@@ -3,7 +3,7 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"fmt"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -116,11 +116,9 @@ func lastLine(b []byte) string {
 // the jobs of its confdir exactly as PID 1 does and, with
 // --no-startup-event, starts nothing.
 type session struct {
-	t       *testing.T
-	built   string
-	env     []string
-	cmd     *exec.Cmd
-	runtime string
+	built string
+	env   []string
+	cmd   *exec.Cmd
 }
 
 // startSession runs init --user over confdir and waits until initctl
@@ -129,7 +127,7 @@ func startSession(t *testing.T, built, confdir string) *session {
 	t.Helper()
 	runtime := t.TempDir()
 	logs := t.TempDir()
-	s := &session{t: t, built: built, runtime: runtime}
+	s := &session{built: built}
 	base := []string{
 		"PATH=" + filepath.Join(built, "usr/sbin") + ":" + filepath.Join(built, "usr/bin") + ":/usr/sbin:/usr/bin:/sbin:/bin",
 		"LD_LIBRARY_PATH=" + filepath.Join(built, "usr/lib"),
@@ -179,7 +177,8 @@ func (s *session) initctl(args ...string) (string, int) {
 	code := 0
 	if err != nil {
 		code = -1
-		if ee, ok := err.(*exec.ExitError); ok {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
 			code = ee.ExitCode()
 		}
 	}
@@ -201,5 +200,3 @@ func (s *session) stop() {
 	}
 	s.cmd = nil
 }
-
-func (s *session) String() string { return fmt.Sprintf("init --user (pid %d)", s.cmd.Process.Pid) }

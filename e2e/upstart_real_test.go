@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -150,7 +151,7 @@ func startSession(t *testing.T, built, confdir string) *session {
 			data, _ := os.ReadFile(files[0])
 			for _, l := range strings.Split(string(data), "\n") {
 				if strings.HasPrefix(l, "UPSTART_SESSION=") {
-					s.env = append(base, l)
+					s.env = append(slices.Clone(base), l)
 				}
 			}
 			if s.env != nil {

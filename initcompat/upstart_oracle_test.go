@@ -257,7 +257,7 @@ func startOracle(t *testing.T, built, dir string) *oracle {
 		data, _ := os.ReadFile(session)
 		for _, l := range strings.Split(string(data), "\n") {
 			if strings.HasPrefix(l, "UPSTART_SESSION=") {
-				s.env = append(base, l)
+				s.env = append(slices.Clone(base), l)
 				if _, err := s.initctl("version"); err == nil {
 					return s
 				}

@@ -76,13 +76,21 @@ func sayChecks(ui packersdk.Ui, checks []initcompat.Check) {
 		return
 	}
 	var b strings.Builder
-	passed := 0
+	passed, pending := 0, 0
 	for _, c := range checks {
-		if c.Result == initcompat.CheckPass {
+		switch c.Result {
+		case initcompat.CheckPass:
 			passed++
+		case initcompat.CheckPending:
+			pending++
 		}
 	}
 	fmt.Fprintf(&b, "verify: %d of %d checks passed", passed, len(checks))
+	if pending > 0 {
+		// Accepted, not yet in effect: an Upstart job that runs keeps its
+		// old class until it next starts.
+		fmt.Fprintf(&b, ", %d pending until the job's next start", pending)
+	}
 	for _, c := range checks {
 		log.Printf("initcompat: verify: %s %s", c.Result, c.Name)
 		if c.Result == initcompat.CheckPass && len(checks) > shownChecks {

@@ -62,6 +62,11 @@ var DefaultWatches = []Watch{
 	{Path: "sbin/init"},
 	{Path: "sbin/initctl"},
 	{Path: "lib/init/upstart-job"},
+	// Where they are on merged /usr (/sbin -> usr/sbin): not how Ubuntu's
+	// Upstart images look, but an Upstart installed there is one.
+	{Path: "usr/sbin/init"},
+	{Path: "usr/sbin/initctl"},
+	{Path: "usr/lib/init/upstart-job"},
 	{Path: "lib/systemd/systemd"},
 	{Path: "usr/lib/systemd/systemd"},
 	{Path: "lib/systemd/systemd-sysv-install"},

@@ -95,7 +95,8 @@ func foregroundStory(t *testing.T, suite string, local bool) {
 	// The seed user's build: plan says what it saw and what to set.
 	img := foregroundImage(t, suite, true, local)
 	before := scriptSums(t, img)
-	vars := map[string]string{"root_dir": img}
+	report := filepath.Join(t.TempDir(), "report.json")
+	vars := map[string]string{"root_dir": img, "report_file": report}
 	if !local {
 		out, ok := packerBuild(t, "local.pkr.hcl", map[string]string{"root_dir": img, "mode": "plan"})
 		if !ok {
@@ -112,7 +113,12 @@ func foregroundStory(t *testing.T, suite string, local bool) {
 	}
 	contains(t, out, "sysv-foreground: write /"+fgDrop, "apply")
 	if local {
-		contains(t, out, "/usr/local/bin/hello.sh is a script (#!/bin/bash) that puts nothing in the background", "apply")
+		// Each change's reason is in the report (the build log has a line per service).
+		data, err := os.ReadFile(report)
+		if err != nil {
+			t.Fatal(err)
+		}
+		contains(t, string(data), "/usr/local/bin/hello.sh is a script (#!/bin/bash) that puts nothing in the background", "the report")
 	}
 	noChanges(t, vars)
 	if after := scriptSums(t, img); after != before {

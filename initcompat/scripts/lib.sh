@@ -70,27 +70,49 @@ rmdir_quiet() { rmdir -- "$@" 2>/dev/null || true; }
 # put_back moves set-aside paths of one directory back: "DIR" then the
 # aside names of its children.
 put_back() { d=$1 && shift && mv -f -t "$d" -- "$@"; }
-# restore ASIDE... (sorted, so a directory comes back before its files)
-# puts back each one that is still set aside, one mv a directory in turn.
-restore() {
+# j_kind KIND PREFIX prints the paths of the journal's KIND lines (j_all
+# holds the journal), each after PREFIX. Lists are built by printing, never
+# by appending to a variable (which copies it each time).
+j_kind() {
+	k_ifs=$IFS
+	IFS=$NL
+	set -f
+	for k_l in $j_all; do
+		case $k_l in "$1 "*) printf '%s\n' "$2${k_l#"$1" }" ;; esac
+	done
+	IFS=$k_ifs
+	set +f
+}
+# committed NEW... prints the paths the commit put in place: those whose
+# staged twin is gone (the rest go with the stage directory).
+committed() {
+	c_ifs=$IFS
+	IFS=$NL
+	set -f
+	for c_p in $1; do
+		if ! exists "$R${c_p%/*}/.initcompat-stage/${c_p##*/}" && exists "$R$c_p"; then printf '%s\n' "$R$c_p"; fi
+	done
+	IFS=$c_ifs
+	set +f
+}
+# set_aside ASIDE... (sorted) prints, for each path still set aside, an
+# "@DIR" line when its directory changes, then its aside name.
+set_aside() {
 	r_dir=""
 	r_ifs=$IFS
 	IFS=$NL
 	set -f
-	r_todo=""
 	for r_p in $1; do
 		r_a=$R${r_p%/*}/.initcompat-old/${r_p##*/}
 		exists "$r_a" || continue
 		if [ "${r_p%/*}" != "$r_dir" ]; then
-			r_todo=$r_todo${r_todo:+$NL}@$R${r_p%/*}
+			printf '@%s\n' "$R${r_p%/*}"
 			r_dir=${r_p%/*}
 		fi
-		r_todo=$r_todo$NL$r_a
+		printf '%s\n' "$r_a"
 	done
 	IFS=$r_ifs
 	set +f
-	[ -n "$r_todo" ] || return 0
-	restore_groups "$r_todo"
 }
 # restore_groups LIST runs put_back for each "@DIR" line and the names
 # after it, in batches.
@@ -123,22 +145,7 @@ recover() {
 	rm -f -- "$J.new"
 	exists "$J" || return 0
 	j_all=$(cat -- "$J") || return 1
-	state="" j_new="" j_aside="" j_dirs="" j_made=""
-	j_ifs=$IFS
-	IFS=$NL
-	set -f
-	for j_l in $j_all; do
-		case $j_l in
-		"state "*) state=${j_l#state } ;;
-		"new "*) j_new=$j_new$NL${j_l#new } ;;
-		"aside "*) j_aside=$j_aside$NL${j_l#aside } ;;
-		"stagedir "* | "asidedir "*) j_dirs=$j_dirs$NL$R${j_l#* } ;;
-		"mkdir "*) j_made=$j_made$NL$R${j_l#mkdir } ;;
-		esac
-	done
-	j_all=
-	IFS=$j_ifs
-	set +f
+	state=$(j_kind state "")
 	case $state in
 	begin | commit | done) ;;
 	*)
@@ -147,27 +154,17 @@ recover() {
 		;;
 	esac
 	if [ "$state" = commit ]; then
-		# What the commit put in place goes; what it had not reached
-		# goes from the stage directory (which goes whole below).
-		j_gone=""
-		IFS=$NL
-		set -f
-		for j_p in $j_new; do
-			j_s=$R${j_p%/*}/.initcompat-stage/${j_p##*/}
-			if ! exists "$j_s" && exists "$R$j_p"; then j_gone=$j_gone$NL$R$j_p; fi
-		done
-		IFS=$j_ifs
-		set +f
-		bulk rm_f "$j_gone" || return 1
+		bulk rm_f "$(committed "$(j_kind new "")")" || return 1
 	fi
 	if [ "$state" != "done" ]; then
 		# Shallowest first: a directory set aside comes back before its files.
-		restore "$(printf '%s\n' "$j_aside" | sort)" || return 1
+		restore_groups "$(set_aside "$(j_kind aside "" | sort)")" || return 1
 	fi
-	bulk rm_rf "$j_dirs" || return 1
+	bulk rm_rf "$(j_kind stagedir "$R" && j_kind asidedir "$R")" || return 1
 	if [ "$state" != "done" ]; then
-		bulk rmdir_quiet "$(printf '%s\n' "$j_made" | sort -r)"
+		bulk rmdir_quiet "$(j_kind mkdir "$R" | sort -r)"
 	fi
+	j_all=""
 	rm -f -- "$J" "$B" "$B.units" "$B.after" || return 1
 	if [ "$state" = "done" ]; then what=finished; else what="rolled back"; fi
 	echo "initcompat-recovered $what an apply interrupted in its $state phase" >&2

@@ -1,0 +1,80 @@
+package initcompat
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"mvdan.cc/sh/v3/syntax"
+
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
+)
+
+// The embedded scripts and the scripts rendered from them parse as POSIX
+// sh by mvdan.cc/sh (a second parser beside dash's), and the rendered
+// apply of a plan with every kind of step passes shellcheck when it is
+// installed (make lint checks the .sh files themselves).
+func TestEmbeddedScriptsParse(t *testing.T) {
+	p := BuildPlan(bigTree(t, 3), Policy{Version: "golden"})
+	p.Gzip = "/usr/bin/gzip"
+	apply, err := applyScript(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob("scripts/*.sh")
+	if len(files) != 3 {
+		t.Fatalf("scripts/: %v", files)
+	}
+	scripts := map[string]string{
+		"rendered apply":    apply,
+		"rendered recovery": RecoveryScript(),
+		"rendered snapshot": tree.SnapshotScript(tree.DefaultWatches),
+	}
+	for _, f := range append(files, "tree/snapshot.sh") {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		scripts[f] = string(data)
+	}
+	parser := syntax.NewParser(syntax.Variant(syntax.LangPOSIX))
+	for name, s := range scripts {
+		if _, err := parser.Parse(strings.NewReader(s), name); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if _, err := exec.LookPath("shellcheck"); err != nil {
+		t.Log("no shellcheck here: the rendered scripts are not linted")
+		return
+	}
+	for _, name := range []string{"rendered apply", "rendered recovery", "rendered snapshot"} {
+		cmd := exec.Command("shellcheck", "-s", "sh", "-")
+		cmd.Stdin = strings.NewReader(scripts[name])
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Run(); err != nil {
+			t.Errorf("shellcheck on the %s script: %v\n%s", name, err, out.String())
+		}
+	}
+}
+
+// The paths and words the shell spells out are the Go constants.
+func TestEmbeddedScriptsAgreeWithGo(t *testing.T) {
+	for _, want := range []string{
+		`J="$R` + JournalPath + `"`, `L="$R` + LockPath + `"`, `B="$R` + BaselinePath + `"`,
+		"/" + stageDir + "/", "/" + asideDir + "/", `echo "` + RecoveredPrefix,
+	} {
+		if !strings.Contains(shellLib, want) {
+			t.Errorf("lib.sh lacks %q", want)
+		}
+	}
+	if !strings.Contains(applySh, endToken) {
+		t.Errorf("apply.sh does not check the end token %q", endToken)
+	}
+	if !strings.Contains(tree.SnapshotScript(nil), "-C \"$tmp\" "+tree.StatFile) {
+		t.Errorf("snapshot.sh does not archive %s", tree.StatFile)
+	}
+}

@@ -56,7 +56,7 @@ func RecoveryScript() string { return "set -u\n" + shellLib + recoverSh }
 
 // chunkSize bounds each here-document of the apply's data: the most the
 // remote shell holds of it at once.
-const chunkSize = 1 << 20
+var chunkSize = 1 << 20
 
 // dataEnd closes every here-document; no data line can be it (steps are
 // quoted words, journal lines start with their kind, base64 has no "_").
@@ -208,7 +208,8 @@ const renamesPerMv = 1000
 
 // renderRenames writes the rename at steps[i], with those after it from
 // the same stage directory into the same directory in batches of one mv,
-// and returns the index of the last one written.
+// and returns the index of the last one written. Each mv is one add: a
+// chunk never ends inside a command.
 func renderRenames(putf func(string, ...any), q func(string) string, steps []Step, i int) int {
 	s := steps[i]
 	dir := path.Dir(s.Target)
@@ -216,17 +217,18 @@ func renderRenames(putf func(string, ...any), q func(string) string, steps []Ste
 		putf("mv -f -T -- %s %s || fail %s\n", q(s.Path), q(s.Target), tree.ShellQuote("cannot move "+s.Path+" to "+s.Target))
 		return i
 	}
+	same := func(k int) bool {
+		return k < len(steps) && steps[k].Op == StepRename && path.Dir(steps[k].Path) == StageDir(dir) && path.Dir(steps[k].Target) == dir
+	}
 	for {
-		putf("mv -f -t %s --", q(dir))
-		n := 0
-		for ; i < len(steps) && n < renamesPerMv && steps[i].Op == StepRename && path.Dir(steps[i].Path) == StageDir(dir) &&
-			path.Dir(steps[i].Target) == dir; i++ {
-			putf(" %s", q(steps[i].Path))
-			n++
+		var line strings.Builder
+		line.WriteString("mv -f -t " + q(dir) + " --")
+		for n := 0; n < renamesPerMv && same(i); n, i = n+1, i+1 {
+			line.WriteString(" " + q(steps[i].Path))
 		}
-		putf(" || fail %s\n", tree.ShellQuote("cannot rename the staged files into "+dir))
-		if n < renamesPerMv || i >= len(steps) || steps[i].Op != StepRename || path.Dir(steps[i].Path) != StageDir(dir) ||
-			path.Dir(steps[i].Target) != dir {
+		line.WriteString(" || fail " + tree.ShellQuote("cannot rename the staged files into "+dir) + "\n")
+		putf("%s", line.String())
+		if !same(i) {
 			return i - 1
 		}
 	}

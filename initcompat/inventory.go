@@ -154,6 +154,12 @@ func Inspect(t *tree.Tree, pol Policy) *Inventory {
 		inv.Problems = append(inv.Problems, Finding{Level: Warning, Shim: ShimInspect, Path: p.Path,
 			Message: strings.TrimPrefix(p.Err.Error(), p.Path+": ") + "; the unit is left out of every shim"})
 	}
+	if over := t.OverBudget(); len(over) > 0 {
+		// One finding, not one a file: a hostile image may hold millions.
+		inv.Problems = append(inv.Problems, Finding{Level: Warning, Shim: ShimInspect, Path: over[0],
+			Message: fmt.Sprintf("%d watched file(s) from here on were not read: the snapshot had read its %d MiB budget; what they hold is not planned for",
+				len(over), tree.DefaultBudget>>20)})
+	}
 	return inv
 }
 

@@ -133,7 +133,7 @@ func (l *local) Apply(ctx context.Context, plan *initcompat.Plan) (err error) {
 			i = j - 1
 			continue
 		}
-		if err := l.run(root, dirs, s); err != nil {
+		if err := l.run(ctx, root, dirs, s); err != nil {
 			if s.Op == initcompat.StepFinish {
 				// The journal says "done": the image is complete, and the
 				// next run finishes the tidying.
@@ -267,7 +267,7 @@ func (d *dirRoots) close() {
 }
 
 // run does one step.
-func (l *local) run(root *os.Root, dirs *dirRoots, s initcompat.Step) error {
+func (l *local) run(ctx context.Context, root *os.Root, dirs *dirRoots, s initcompat.Step) error {
 	r := rel(s.Path)
 	mutates := true
 	var err error
@@ -311,7 +311,10 @@ func (l *local) run(root *os.Root, dirs *dirRoots, s initcompat.Step) error {
 	case initcompat.StepFinish:
 		_, err = recoverRoot(root)
 	case initcompat.StepBaseline:
-		err = writeFile(root, r, []byte(l.analyze()), 0o600)
+		var out string
+		if out, err = l.analyze(ctx); err == nil {
+			err = writeFile(root, r, []byte(out), 0o600)
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", s.Op, s.Path, err)

@@ -1,12 +1,10 @@
 package provisioner
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"slices"
 	"strings"
 
@@ -21,8 +19,10 @@ var errRolledBack = errors.New("the image's init system disagreed with the apply
 // finishes or rolls back the held apply (initcompat.VerifyScript).
 func (r *remote) Verify(ctx context.Context, plan *initcompat.Plan) ([]initcompat.Check, error) {
 	script := initcompat.VerifyScript(plan)
-	var out bytes.Buffer
-	stderr, status, err := r.run(ctx, strings.NewReader(script), &out)
+	// The checks' output is reported: 8 MiB of it at most, and the end,
+	// which says whether the apply was kept.
+	out := &capBuffer{head: 8 << 20, tail: outputCap}
+	stderr, status, err := r.run(ctx, strings.NewReader(script), out)
 	if err != nil {
 		return nil, err
 	}
@@ -44,20 +44,25 @@ func (r *remote) Verify(ctx context.Context, plan *initcompat.Plan) ([]initcompa
 
 // analyze is systemd-analyze verify of the image at root_dir, offline
 // (--root), from the Packer host: what a root_dir build can verify with no
-// init system running. "" when the host has no systemd-analyze.
-func (l *local) analyze() string {
+// init system running. "" when the host has no systemd-analyze. It is
+// bounded (runLocal): a hanging one fails the verify instead of holding
+// the build, and is killed with everything it started.
+func (l *local) analyze(ctx context.Context) (string, error) {
 	if l.analyzer == "" {
-		return ""
+		return "", nil
 	}
-	cmd := exec.Command(l.analyzer, "verify", "--root="+l.dir, "--man=no", "default.target")
-	out, _ := cmd.CombinedOutput() // offline, it reports cycles and still exits 0
-	return string(out)
+	// Offline, it reports cycles and still exits 0: the output is the verdict.
+	out, err := runLocal(ctx, analyzeTimeout, l.analyzer, "verify", "--root="+l.dir, "--man=no", "default.target")
+	if err != nil {
+		return "", fmt.Errorf("systemd-analyze verify: %w", err)
+	}
+	return out, nil
 }
 
 // Verify compares systemd-analyze verify of the image after the apply with
 // before it: a new line naming a unit the plan touched rolls the apply
 // back; other new lines are warnings. Then the apply is finished.
-func (l *local) Verify(_ context.Context, plan *initcompat.Plan) ([]initcompat.Check, error) {
+func (l *local) Verify(ctx context.Context, plan *initcompat.Plan) ([]initcompat.Check, error) {
 	root, err := os.OpenRoot(l.dir)
 	if err != nil {
 		return nil, fmt.Errorf("opening root_dir: %w", err)
@@ -70,7 +75,14 @@ func (l *local) Verify(_ context.Context, plan *initcompat.Plan) ([]initcompat.C
 	defer unlock()
 	before, _ := root.ReadFile(rel(initcompat.BaselinePath))
 	command := l.analyzer + " verify --root=" + l.dir + " --man=no default.target"
-	checks := initcompat.AnalyzeChecks(plan, command, string(before), l.analyze())
+	after, err := l.analyze(ctx)
+	if err != nil {
+		if _, rerr := recoverRoot(root); rerr != nil {
+			return nil, fmt.Errorf("verify: %w; undoing the apply failed too (%w): %s lists what is left, and the next run undoes it first", err, rerr, initcompat.JournalPath)
+		}
+		return nil, fmt.Errorf("verify: %w; the apply was rolled back", err)
+	}
+	checks := initcompat.AnalyzeChecks(plan, command, string(before), after)
 	if slices.ContainsFunc(checks, func(c initcompat.Check) bool { return c.Result == initcompat.CheckFail }) {
 		if _, rerr := recoverRoot(root); rerr != nil {
 			return checks, fmt.Errorf("%w; undoing it failed too (%w): %s lists what is left, and the next run undoes it first", errRolledBack, rerr, initcompat.JournalPath)

@@ -2,7 +2,8 @@ package cfn
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -55,12 +56,12 @@ func InitResources(source string, tmpl map[string]any, resource string) ([]strin
 	}
 	if resource != "" {
 		if _, ok := resources[resource]; !ok {
-			return nil, fmt.Errorf("%s: no resource %q (resources: %s)", source, resource, strings.Join(sortedKeys(resources), " "))
+			return nil, fmt.Errorf("%s: no resource %q (resources: %s)", source, resource, strings.Join(slices.Sorted(maps.Keys(resources)), " "))
 		}
 		return []string{resource}, nil
 	}
 	var names []string
-	for _, n := range sortedKeys(resources) {
+	for _, n := range slices.Sorted(maps.Keys(resources)) {
 		r, _ := resources[n].(map[string]any)
 		md, _ := r["Metadata"].(map[string]any)
 		if _, ok := md[InitKey]; ok {
@@ -91,7 +92,7 @@ func FromMetadata(source, resource string, md map[string]any, configSets []strin
 			return nil, fmt.Errorf("%s: config %q is not in the metadata", where, c)
 		}
 		svcs, _ := cfg["services"].(map[string]any)
-		for _, key := range sortedKeys(svcs) {
+		for _, key := range slices.Sorted(maps.Keys(svcs)) {
 			if key != "sysvinit" && key != "systemd" {
 				continue // windows
 			}
@@ -99,7 +100,7 @@ func FromMetadata(source, resource string, md map[string]any, configSets []strin
 			if !ok {
 				return nil, fmt.Errorf("%s: config %s: services.%s is not a mapping", where, c, key)
 			}
-			for _, name := range sortedKeys(entries) {
+			for _, name := range slices.Sorted(maps.Keys(entries)) {
 				opts, _ := entries[name].(map[string]any)
 				s := Service{Name: name, Key: key, Source: source, Resource: resource, Config: c}
 				if s.Enabled, err = boolOpt(opts, "enabled"); err == nil {
@@ -151,7 +152,7 @@ func selectConfigs(where string, init map[string]any, configSets []string) ([]st
 			if s, isStr := sets[set].(string); isStr {
 				items = []any{s}
 			} else {
-				return fmt.Errorf("%s: no configSet %q (configSets: %s); set config_sets to what the instance passes to cfn-init --configsets", where, set, strings.Join(sortedKeys(sets), " "))
+				return fmt.Errorf("%s: no configSet %q (configSets: %s); set config_sets to what the instance passes to cfn-init --configsets", where, set, strings.Join(slices.Sorted(maps.Keys(sets)), " "))
 			}
 		}
 		for i, it := range items {
@@ -206,13 +207,4 @@ func boolOpt(opts map[string]any, key string) (*bool, error) {
 		return nil, fmt.Errorf("%s: want true or false, not %v (an intrinsic function cannot be read at build time)", key, v)
 	}
 	return &b, nil
-}
-
-func sortedKeys(m map[string]any) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

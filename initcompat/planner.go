@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"path"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/cfn"
@@ -445,16 +444,6 @@ func (pl *planner) finish() {
 		}
 	}
 	pl.plan.sort(mp)
-}
-
-// sortedKeys returns the keys of m in order.
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // checkUnitName fails the build for a name systemd would not accept, before

@@ -2,7 +2,9 @@ package initcompat
 
 import (
 	"fmt"
+	"maps"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/lsb"
@@ -44,7 +46,7 @@ func planForeground(pl *planner) {
 	for _, n := range pl.pol.Foreground {
 		named[strings.TrimSuffix(strings.TrimSpace(n), ".service")] = true
 	}
-	for _, n := range sortedKeys(named) {
+	for _, n := range slices.Sorted(maps.Keys(named)) {
 		if s := inv.Service(n); s == nil || s.Script == nil {
 			pl.find(Error, n, ShimForeground, "", "foreground_init_scripts: "+pl.missingScript(n))
 			delete(named, n)

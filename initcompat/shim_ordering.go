@@ -2,7 +2,9 @@ package initcompat
 
 import (
 	"fmt"
+	"maps"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/coreos/go-systemd/v22/unit"
@@ -111,13 +113,15 @@ func validOrderings(pl *planner, rules []OrderingRule) *orderings {
 		// postfix) orders the instances too: the template's drop-in reaches
 		// every instance.
 		if tmpl := systemd.Prefix(u.Name) + "@.service"; systemd.Suffix(u.Name) == "service" {
-			if t := pl.inv.Units.Load(tmpl); t != nil && !t.Masked && contains(t.Values("Unit", "PartOf"), u.Name) {
+			if t := pl.inv.Units.Load(tmpl); t != nil && !t.Masked && slices.Contains(t.Values("Unit", "PartOf"), u.Name) {
 				targets = append(targets, tmpl)
 			}
 		}
 		for _, name := range targets {
 			o := set.get(name, svc)
-			o.sources = appendOnce(o.sources, r.Source)
+			if !slices.Contains(o.sources, r.Source) {
+				o.sources = append(o.sources, r.Source)
+			}
 			o.add("After", r.After)
 			o.add("Before", r.Before)
 			o.add("Wants", r.Wants)
@@ -156,7 +160,7 @@ func validRule(pl *planner, svc string, r OrderingRule) bool {
 func breakCycles(pl *planner, set *orderings) bool {
 	units := pl.inv.Units
 	before := cycleSet(units.BuildGraph(nil).Cycles())
-	for _, c := range sortedKeys(before) {
+	for _, c := range slices.Sorted(maps.Keys(before)) {
 		pl.find(Warning, "", ShimOrdering, "", "the image already has an ordering cycle, before any change: "+c+"; systemd deletes one of its jobs at boot")
 	}
 	// Each round breaks every component a fresh cycle is in, and the next
@@ -206,7 +210,7 @@ func addBreaks(set *orderings, g *systemd.Graph, cycles [][]string) bool {
 				continue
 			}
 			for _, t := range g.TargetsPulling(n) {
-				if in[t] && !contains(o.breaks, t) {
+				if in[t] && !slices.Contains(o.breaks, t) {
 					o.breaks = append(o.breaks, t)
 					added = true
 				}
@@ -310,22 +314,4 @@ func newCycles(cs [][]string, before map[string]bool) [][]string {
 		}
 	}
 	return out
-}
-
-func appendOnce(list []string, s string) []string {
-	for _, x := range list {
-		if x == s {
-			return list
-		}
-	}
-	return append(list, s)
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -2,7 +2,9 @@ package initcompat
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/upstart"
@@ -153,7 +155,7 @@ func ruleStopOn(u *jobUnit) {
 func describeEvent(e event) string {
 	parts := []string{e.name}
 	parts = append(parts, e.pos...)
-	for _, k := range sortedKeys(e.match) {
+	for _, k := range slices.Sorted(maps.Keys(e.match)) {
 		if strings.HasSuffix(k, "!") {
 			parts = append(parts, strings.TrimSuffix(k, "!")+"!="+e.match[k])
 		} else {

@@ -2,8 +2,10 @@ package initcompat
 
 import (
 	"fmt"
+	"maps"
 	"path"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -293,7 +295,7 @@ func (u *jobUnit) checkVariables(block string, s *upstart.Stanza, body string) (
 		defined[k] = true
 	}
 	lines := strings.Split(body, "\n")
-	for _, name := range append(sortedKeys(eventVariables), "RUNLEVEL", "PREVLEVEL") {
+	for _, name := range append(slices.Sorted(maps.Keys(eventVariables)), "RUNLEVEL", "PREVLEVEL") {
 		if defined[name] {
 			continue
 		}

@@ -3,8 +3,10 @@ package initcompat
 import (
 	_ "embed"
 	"fmt"
+	"maps"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/systemd"
@@ -111,7 +113,7 @@ func (t touched) systemdUnits() []string {
 	for _, n := range t.lsb {
 		set[n+".service"] = true
 	}
-	return sortedKeys(set)
+	return slices.Sorted(maps.Keys(set))
 }
 
 // VerifyChecks lists the checks of an applied plan, in the order the
@@ -126,12 +128,12 @@ func VerifyChecks(p *Plan) []Check {
 	units := t.systemdUnits()
 	for _, u := range units {
 		want := "loaded"
-		if contains(t.masked, u) {
+		if slices.Contains(t.masked, u) {
 			want = "masked"
 		}
 		add(Error, u+" is "+want, fmt.Sprintf(`v=$(systemctl show -p LoadState --value %s); echo "LoadState=$v"; [ "$v" = %s ]`, q(u), want))
 	}
-	for _, u := range sortedKeys(t.dropIns) {
+	for _, u := range slices.Sorted(maps.Keys(t.dropIns)) {
 		for _, c := range t.dropIns[u] {
 			add(Error, u+" has the drop-in "+c.Path, fmt.Sprintf(`systemctl show -p DropInPaths --value %s | tr ' ' '\n' | grep -Fx -- %s`, q(u), q(c.Path)))
 			for _, kv := range dependencies(c) {

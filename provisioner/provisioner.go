@@ -356,9 +356,13 @@ func (p *Provisioner) readAndPlan(ctx context.Context, ui packersdk.Ui, tr trans
 // check it (finished or rolled back by the verify).
 func (p *Provisioner) write(ctx context.Context, ui packersdk.Ui, tr transport, t *tree.Tree, plan *initcompat.Plan) error {
 	if p.config.Mode == ModeApply {
+		var why string
 		var err error
-		if plan.Hold, err = p.verifies(tr, t, plan); err != nil {
+		if plan.Hold, why, err = p.verifies(tr, t, plan); err != nil {
 			return err
+		}
+		if why != "" && len(plan.Changes) > 0 {
+			ui.Say("initcompat: verify: skipped: " + why)
 		}
 	}
 	if err := tr.Apply(ctx, plan); err != nil {

@@ -19,8 +19,14 @@ import (
 // initcompat's script from standard input.
 const shell = "sh -s"
 
-// autoSudo becomes root only when the communicator's user is not.
-const autoSudo = `sh -c 'if [ "$(id -u)" -eq 0 ]; then exec sh -s; else exec sudo -n sh -s; fi'`
+// autoSudo becomes root only when the communicator's user is not. It holds
+// no $, backquote or backslash: the SDK's chroot communicator (amazon-chroot)
+// wraps each command as `chroot DIR /bin/sh -c "COMMAND"` for the host's
+// shell (packer-plugin-sdk chroot/communicator.go, Start), which expands those
+// inside double quotes, so `$(id -u)` would be the Packer host's uid, not the
+// image's: a non-root Packer (command_wrapper = "sudo {{.Command}}") would
+// then run sudo inside an image that may not have it.
+const autoSudo = `sh -c 'if id -u | grep -qx 0; then exec sh -s; else exec sudo -n sh -s; fi'`
 
 // remoteCommand renders the command line both remote commands use.
 func (p *Provisioner) remoteCommand(generated map[string]interface{}) (string, error) {

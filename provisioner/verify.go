@@ -110,29 +110,36 @@ func (l *local) Verify(ctx context.Context, plan *initcompat.Plan) ([]initcompat
 // verifies decides whether this apply is verified: as configured, or, when
 // unset, on a booted machine (systemd's /run/systemd/system in the
 // snapshot, or an Upstart image, whose script checks initctl answers) and
-// offline in root_dir when this host has systemd-analyze.
-func (p *Provisioner) verifies(tr transport, t *tree.Tree, plan *initcompat.Plan) (bool, error) {
+// offline in root_dir when this host has systemd-analyze. When it is not,
+// why says so for the build log ("" when verify = false asked for that).
+func (p *Provisioner) verifies(tr transport, t *tree.Tree, plan *initcompat.Plan) (ok bool, why string, err error) {
 	if v := p.config.Verify.ToBoolPointer(); v != nil && !*v {
-		return false, nil
+		return false, "", nil
 	}
 	explicit := p.config.Verify.True()
 	switch tr := tr.(type) {
 	case *local:
 		if plan.Summary.Init != string(initcompat.Systemd) {
-			return false, nil
+			return false, "root_dir holds a " + plan.Summary.Init + " image, and only systemd's can be checked offline", nil
 		}
 		if tr.analyzer == "" && explicit {
-			return false, errors.New("initcompat: verify = true with root_dir needs systemd-analyze on this host (Debian: apt-get install systemd), or set verify = false")
+			return false, "", errors.New("initcompat: verify = true with root_dir needs systemd-analyze on this host (Debian: apt-get install systemd), or set verify = false")
 		}
-		return tr.analyzer != "", nil
+		if tr.analyzer == "" {
+			return false, "this host has no systemd-analyze to check root_dir offline", nil
+		}
+		return true, "", nil
 	case *remote:
 		if explicit {
-			return true, nil
+			return true, "", nil
 		}
 		booted, _ := t.Lstat("/run/systemd/system")
-		return (booted != nil && booted.Kind == tree.Dir) || plan.Summary.Init == string(initcompat.Upstart), nil
+		if (booted != nil && booted.Kind == tree.Dir) || plan.Summary.Init == string(initcompat.Upstart) {
+			return true, "", nil
+		}
+		return false, "no init system runs in this image (no /run/systemd/system): a chroot or a container runs nothing as PID 1 to ask; the files were written, nothing was started", nil
 	}
-	return false, nil
+	return false, "", nil
 }
 
 // failedChecks says, on the error's one line (Packer shows no more), which

@@ -2,7 +2,8 @@ package cfn
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -79,12 +80,12 @@ func InitResources(source string, tmpl map[string]any, resource string) ([]strin
 	}
 	if resource != "" {
 		if _, ok := resources[resource]; !ok {
-			return nil, fmt.Errorf("%s: no resource %q (resources: %s)", source, resource, strings.Join(sortedKeys(resources), " "))
+			return nil, fmt.Errorf("%s: no resource %q (resources: %s)", source, resource, strings.Join(slices.Sorted(maps.Keys(resources)), " "))
 		}
 		return []string{resource}, nil
 	}
 	var names []string
-	for _, n := range sortedKeys(resources) {
+	for _, n := range slices.Sorted(maps.Keys(resources)) {
 		r, _ := resources[n].(map[string]any)
 		md, _ := r["Metadata"].(map[string]any)
 		if _, ok := md[InitKey]; ok {
@@ -139,7 +140,7 @@ func configServices(res *resolver, where, source, resource, c string, cfg map[st
 		return nil, fmt.Errorf("%s: config %s: %s", where, c, describeNot("services", cfg["services"], "a mapping"))
 	}
 	var out []Service
-	for _, key := range sortedKeys(svcs) {
+	for _, key := range slices.Sorted(maps.Keys(svcs)) {
 		if key != "sysvinit" && key != "systemd" {
 			continue // windows
 		}
@@ -147,7 +148,7 @@ func configServices(res *resolver, where, source, resource, c string, cfg map[st
 		if !ok {
 			return nil, fmt.Errorf("%s: config %s: %s", where, c, describeNot("services."+key, svcs[key], "a mapping"))
 		}
-		for _, name := range sortedKeys(entries) {
+		for _, name := range slices.Sorted(maps.Keys(entries)) {
 			opts, _ := entries[name].(map[string]any)
 			if _, isFn := intrinsicName(entries[name]); isFn {
 				return nil, fmt.Errorf("%s: config %s: %s", where, c, unresolved("services."+key+"."+name, entries[name]))
@@ -219,7 +220,7 @@ func selectConfigs(where string, init map[string]any, configSets []string) ([]st
 			case present:
 				return fmt.Errorf("%s: %s", where, describeNot("configSets."+set, sets[set], "a list of configs"))
 			default:
-				return fmt.Errorf("%s: no configSet %q (configSets: %s); set config_sets to what the instance passes to cfn-init --configsets", where, set, strings.Join(sortedKeys(sets), " "))
+				return fmt.Errorf("%s: no configSet %q (configSets: %s); set config_sets to what the instance passes to cfn-init --configsets", where, set, strings.Join(slices.Sorted(maps.Keys(sets)), " "))
 			}
 		}
 		for i, it := range items {
@@ -282,13 +283,4 @@ func boolOpt(opts map[string]any, key string) (*bool, error) {
 		return nil, fmt.Errorf("%s: want true or false, not %v", key, v)
 	}
 	return &b, nil
-}
-
-func sortedKeys(m map[string]any) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

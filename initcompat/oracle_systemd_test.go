@@ -1,6 +1,7 @@
 package initcompat_test
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -47,7 +48,9 @@ func writeDropIns(dir string, files map[string][]byte) (undo func(), err error) 
 func systemdCycles(analyze, dir string) (map[string]bool, string, error) {
 	cmd := exec.Command(analyze, "verify", "--root="+dir, "--man=no", "default.target")
 	out, err := cmd.CombinedOutput()
-	if _, ok := err.(*exec.ExitError); err != nil && !ok {
+	// It exits non-zero on findings; only failing to run is an error.
+	var exit *exec.ExitError
+	if err != nil && !errors.As(err, &exit) {
 		return nil, "", fmt.Errorf("systemd-analyze: %w", err)
 	}
 	cycles := map[string]bool{}

@@ -42,7 +42,9 @@ func runLocal(ctx context.Context, timeout time.Duration, name string, args ...s
 	// Whatever it left running in its group goes with it.
 	killGroup(cmd)
 	if ctx.Err() != nil {
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) && context.Cause(ctx) == ctx.Err() {
+		// Identity, not a match: the cause is the bare deadline only when the
+		// deadline was this command's own timeout, not the build's cancel.
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) && context.Cause(ctx) == ctx.Err() { //nolint:errorlint // identity is the point
 			return out.String(), fmt.Errorf("%s did not finish in %v; it was killed", name, timeout)
 		}
 		return out.String(), fmt.Errorf("%s: %w", name, ctx.Err())

@@ -261,9 +261,6 @@ func (p *Provisioner) Policy(ctx context.Context) (initcompat.Policy, error) {
 	return pol, err
 }
 
-// detailedPlan is the largest plan shown change by change.
-const detailedPlan = 200
-
 // gcPercent is the plugin's GOGC.
 const gcPercent = 50
 

@@ -179,7 +179,7 @@ ordering {
 	}
 }
 
-// A plan over detailedPlan changes is shown by service and shim, in one
+// A plan of many services is shown by shim, in one
 // call after the headline.
 func TestLargePlanIsBrief(t *testing.T) {
 	dir := helloImage(t)

@@ -28,7 +28,7 @@ func TestPruneThroughApply(t *testing.T) {
 	ordering := func() map[string]interface{} {
 		return map[string]interface{}{"ordering": []map[string]interface{}{{"unit": "hello", "after": []string{"network-online.target"}}}}
 	}
-	dropIn := filepath.Join("etc/systemd/system/hello.service.d/initcompat-ordering.conf")
+	dropIn := filepath.FromSlash("etc/systemd/system/hello.service.d/initcompat-ordering.conf")
 
 	dir := helloImage(t)
 	build(dir, "app", ordering())

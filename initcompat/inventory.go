@@ -194,7 +194,7 @@ func (inv *Inventory) readServices(owned map[string]bool) {
 		}
 	}
 	for _, e := range t.ReadDir(inv.InitD) {
-		if n := path.Base(e.Path); !strings.HasPrefix(n, ".") {
+		if n := path.Base(e.Path); !strings.HasPrefix(n, ".") && !notAScript(e) {
 			names[n] = true
 		}
 	}
@@ -221,6 +221,17 @@ func (inv *Inventory) readServices(owned map[string]bool) {
 		inv.Services = append(inv.Services, s)
 		inv.byName[n] = s
 	}
+}
+
+// notAScript is an /etc/init.d file nothing runs: systemd-sysv-generator
+// skips an entry that is not a regular file with the owner's execute bit
+// (enumerate_sysv, src/sysv-generator/sysv-generator.c, systemd
+// 03e6b71c062769a7ed6c272d1fef1ff277104901), and service(8) and
+// update-rc.d want an executable script: Debian's /etc/init.d/README. A
+// link is judged by what it leads to, which the snapshot may not hold, so
+// it stays a service.
+func notAScript(e *tree.Entry) bool {
+	return e.Kind == tree.File && e.Mode&0o100 == 0
 }
 
 func realPath(t *tree.Tree, p string) string {

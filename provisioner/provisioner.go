@@ -359,7 +359,7 @@ func (p *Provisioner) write(ctx context.Context, ui packersdk.Ui, tr transport, 
 			return err
 		}
 		if why != "" && len(plan.Changes) > 0 {
-			ui.Say("initcompat: verify: skipped: " + why)
+			ui.Say("verify: skipped: " + why)
 		}
 	}
 	if err := tr.Apply(ctx, plan); err != nil {

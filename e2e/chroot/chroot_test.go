@@ -149,7 +149,7 @@ func TestAmazonChrootCommunicator(t *testing.T) {
 	if err != nil {
 		t.Fatalf("apply: %v", err)
 	}
-	if !strings.Contains(out, "initcompat: verify: skipped: no init system runs in this image") {
+	if !strings.Contains(out, "verify: skipped: no init system runs in this image") {
 		t.Errorf("apply did not say verify was skipped:\n%s", out)
 	}
 	for _, p := range []string{"etc/init.d/hello", "etc/rc2.d/S01hello", "etc/rc0.d/K01hello", "var/lib/initcompat/manifest.json"} {
@@ -159,7 +159,7 @@ func TestAmazonChrootCommunicator(t *testing.T) {
 	}
 
 	out, err = provision(t, root, map[string]interface{}{"services": []string{"hello"}})
-	if err != nil || !strings.Contains(out, "initcompat: nothing to change") {
+	if err != nil || !strings.Contains(out, "nothing to change") {
 		t.Fatalf("second run: %v, want nothing to change:\n%s", err, out)
 	}
 

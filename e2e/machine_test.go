@@ -327,6 +327,23 @@ func derivedImage(t *testing.T, suite string, pkgs ...string) string {
 }
 
 // derivedImageAs is derivedImage cached under name.
+// aptInstall installs Debian packages into the tree at dir, with apt run
+// inside it under systemd-nspawn and no service started (policy-rc.d).
+func aptInstall(t *testing.T, dir string, pkgs []string) {
+	t.Helper()
+	policy := filepath.Join(dir, "usr/sbin/policy-rc.d")
+	if err := os.WriteFile(policy, []byte("#!/bin/sh\nexit 101\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("systemd-nspawn", "-q", "-D", dir, "--register=no", "--keep-unit", "--pipe",
+		"-E", "DEBIAN_FRONTEND=noninteractive", "sh", "-c",
+		"apt-get update -qq && apt-get install -y -qq --no-install-recommends "+strings.Join(pkgs, " ")+" && apt-get clean")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("installing %v: %v\n%s", pkgs, err, tail(out, 3000))
+	}
+	_ = os.Remove(policy)
+}
+
 func derivedImageAs(t *testing.T, name, suite string, pkgs ...string) string {
 	t.Helper()
 	base := baseImage(t, suite)
@@ -341,18 +358,8 @@ func derivedImageAs(t *testing.T, name, suite string, pkgs ...string) string {
 	if out, err := exec.Command("cp", "-a", base, dir).CombinedOutput(); err != nil {
 		t.Fatalf("cp: %v\n%s", err, out)
 	}
-	policy := filepath.Join(dir, "usr/sbin/policy-rc.d")
-	if err := os.WriteFile(policy, []byte("#!/bin/sh\nexit 101\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
 	start := time.Now()
-	cmd := exec.Command("systemd-nspawn", "-q", "-D", dir, "--register=no", "--keep-unit", "--pipe",
-		"-E", "DEBIAN_FRONTEND=noninteractive", "sh", "-c",
-		"apt-get update -qq && apt-get install -y -qq --no-install-recommends "+strings.Join(pkgs, " ")+" && apt-get clean")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("installing %v: %v\n%s", pkgs, err, tail(out, 3000))
-	}
-	_ = os.Remove(policy)
+	aptInstall(t, dir, pkgs)
 	if err := os.WriteFile(stamp, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -36,18 +36,8 @@ func upstartTree(t *testing.T) string {
 	if out, err := exec.Command("cp", "-a", base, dir).CombinedOutput(); err != nil {
 		t.Fatalf("cp: %v\n%s", err, out)
 	}
-	policy := filepath.Join(dir, "usr/sbin/policy-rc.d")
-	if err := os.WriteFile(policy, []byte("#!/bin/sh\nexit 101\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
 	start := time.Now()
-	cmd := exec.Command("systemd-nspawn", "-q", "-D", dir, "--register=no", "--keep-unit", "--pipe",
-		"-E", "DEBIAN_FRONTEND=noninteractive", "sh", "-c",
-		"apt-get update -qq && apt-get install -y -qq --no-install-recommends "+strings.Join(upstartTreePackages, " ")+" && apt-get clean")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("installing %v: %v\n%s", upstartTreePackages, err, tail(out, 3000))
-	}
-	_ = os.Remove(policy)
+	aptInstall(t, dir, upstartTreePackages)
 	if out, err := exec.Command("sh", filepath.Join(repo, "e2e", "testdata", "upstart-tree.sh"), dir, built).CombinedOutput(); err != nil {
 		t.Fatalf("upstart-tree.sh: %v\n%s", err, out)
 	}

@@ -36,8 +36,9 @@ const HeldToken = "initcompat-apply-held"
 const RecoveredPrefix = "initcompat-recovered "
 
 // shellLib holds what the apply script and the recovery before a snapshot
-// share: locking, and recovery from a journal (see apply.go).
-const shellLib = `R=${INITCOMPAT_ROOT:-}
+// share: locking, and recovery from a journal (see apply.go), which
+// journal.sh checks first.
+var shellLib = journalSh + `R=${INITCOMPAT_ROOT:-}
 J="$R` + JournalPath + `"
 L="$R` + LockPath + `"
 B="$R` + BaselinePath + `"
@@ -80,6 +81,7 @@ analyzed() {
 recover() {
 	rm -f -- "$J.new"
 	exists "$J" || return 0
+	journal_check "$J" || return 1
 	state=$(sed -n 's/^state //p' "$J")
 	case $state in
 	begin | commit | done) ;;
@@ -89,7 +91,7 @@ recover() {
 		;;
 	esac
 	if [ "$state" = commit ]; then
-		while read -r k p; do
+		while read -r k _ p; do
 			[ "$k" = new ] || continue
 			s=$R$(hidden ` + stageDir + ` "$p")
 			if exists "$s"; then
@@ -107,7 +109,7 @@ recover() {
 		done || return 1
 	fi
 	while read -r k p; do
-		case $k in stagedir | asidedir) rm -rf -- "$R$p" || return 1 ;; esac
+		case $k in stagedir | asidedir) rm -rf --one-file-system -- "$R$p" || return 1 ;; esac
 	done <"$J"
 	if [ "$state" != done ]; then
 		sed -n 's/^mkdir //p' "$J" | sort -r | while IFS= read -r p; do rmdir -- "$R$p" 2>/dev/null || true; done
@@ -164,7 +166,7 @@ isdir() {
 	if [ -L "$1" ]; then fail "$1 is a symlink (to $(readlink -- "$1")); initcompat writes only into real directories of the image"; fi
 	[ -d "$1" ] || changed "$1" "no longer a directory"
 }
-journal() { cat >"$J.new" && mv -f -- "$J.new" "$J" || fail "cannot write the journal $J"; }
+journal() { rm -f -- "$J.new" && cat >"$J.new" && { exists "$J" || journal_check "$J.new"; } && mv -f -- "$J.new" "$J" || fail "cannot write the journal $J"; }
 lock
 trap 'echo "initcompat: interrupted" >&2; recover; unlock; exit 129' HUP INT TERM PIPE
 if exists "$J"; then fail "an apply interrupted since the snapshot left $J; run the build again (it recovers first)"; fi

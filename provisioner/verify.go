@@ -79,13 +79,12 @@ func (l *local) Verify(_ context.Context, plan *initcompat.Plan) ([]initcompat.C
 		}
 		return checks, errRolledBack
 	}
-	data, err := root.ReadFile(rel(initcompat.JournalPath))
-	if err != nil {
-		return checks, fmt.Errorf("verify: no apply is waiting for its verify (%w): another run has recovered it; run the build again", err)
-	}
-	j, err := initcompat.ParseJournal(data)
+	j, err := readJournal(root)
 	if err != nil {
 		return checks, fmt.Errorf("verify: %w", err)
+	}
+	if j == nil {
+		return checks, errors.New("verify: no apply is waiting for its verify: another run has recovered it; run the build again")
 	}
 	j.State = initcompat.JournalDone
 	if err := writeJournal(root, j.Encode()); err != nil {

@@ -165,7 +165,7 @@ func (w *walker) node(d string, n *Node) error {
 		return journalRefused("%s is a %s, not a directory; recovery does not follow it", d, n.Kind)
 	}
 	if !w.devs[n.Dev] {
-		return journalRefused("%s is on another file system than the image's root (a mount point); recovery does not cross it", d)
+		return journalRefused("%s is on another mount than the image's root (a mount point); recovery does not cross it", d)
 	}
 	return nil
 }

@@ -79,6 +79,15 @@ func recoverRoot(root *os.Root) (string, error) {
 // without following a link and without blocking, a regular file of a
 // bounded size (initcompat.ReadJournal).
 func readJournal(root *os.Root) (*initcompat.Journal, error) {
+	// os.Root resolves a link at the end itself (O_NOFOLLOW or not): a
+	// link is refused before it is opened.
+	fi, err := root.Lstat(rel(initcompat.JournalPath))
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, nil
+	case err == nil && fi.Mode()&fs.ModeSymlink != 0:
+		return nil, initcompat.RefusedLink()
+	}
 	f, err := root.OpenFile(rel(initcompat.JournalPath), readFlags, 0)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -114,11 +123,16 @@ func relOrDot(p string) string {
 }
 
 func (r rootImage) Lstat(p string) (initcompat.Node, error) {
-	fi, err := r.root.Lstat(relOrDot(p))
+	name := relOrDot(p)
+	fi, err := r.root.Lstat(name)
 	if err != nil {
 		return initcompat.Node{}, err
 	}
-	return initcompat.Node{Kind: kindOf(fi.Mode()), Dev: devOf(fi)}, nil
+	n := initcompat.Node{Kind: kindOf(fi.Mode()), Dev: devOf(fi)}
+	if fi.IsDir() {
+		n.Dev = mountOf(r.root, name, fi)
+	}
+	return n, nil
 }
 
 func kindOf(m fs.FileMode) initcompat.PathKind {
@@ -136,6 +150,9 @@ func kindOf(m fs.FileMode) initcompat.PathKind {
 // open opens a regular file of the image without following a link or
 // blocking.
 func (r rootImage) open(p string) (*os.File, fs.FileInfo, error) {
+	if fi, err := r.root.Lstat(rel(p)); err == nil && !fi.Mode().IsRegular() {
+		return nil, nil, fmt.Errorf("not a regular file (%s)", fi.Mode().Type())
+	}
 	f, err := r.root.OpenFile(rel(p), readFlags, 0)
 	if err != nil {
 		return nil, nil, err
@@ -200,7 +217,7 @@ func removeTree(root *os.Root, d string) error {
 	case !fi.IsDir():
 		return root.Remove(rel(d))
 	}
-	return removeDir(root, rel(d), d, devOf(fi), 0)
+	return removeDir(root, rel(d), d, mountOf(root, rel(d), fi), 0)
 }
 
 func removeDir(parent *os.Root, name, shown string, dev uint64, depth int) error {
@@ -238,8 +255,8 @@ func removeEntry(d *os.Root, e fs.DirEntry, shown string, dev uint64, depth int)
 	if err != nil {
 		return fmt.Errorf("removing %s: %w", p, err)
 	}
-	if devOf(fi) != dev {
-		return fmt.Errorf("not removing %s: a mount point (another file system), which recovery does not cross", p)
+	if mountOf(d, e.Name(), fi) != dev {
+		return fmt.Errorf("not removing %s: a mount point, which recovery does not cross", p)
 	}
 	return removeDir(d, e.Name(), p, dev, depth+1)
 }

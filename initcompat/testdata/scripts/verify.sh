@@ -27,7 +27,7 @@ journal_check() {
 		jc_refuse "larger than $jc_max_journal bytes"
 		return 1
 	fi
-	jc_shape && jc_ways && jc_state
+	jc_shape && jc_ways && jc_mounts && jc_state
 }
 
 jc_refuse() {
@@ -126,27 +126,46 @@ jc_twins() {
 }
 
 # jc_ways: every directory on the way to a listed path, and the stage and
-# aside directories themselves, is a directory (not a link) on the file
-# system of the image's root or of /var/lib; one stat for them all.
+# aside directories themselves, is a directory (not a link) on the mount
+# of the image's root or of /var/lib (st_dev and the mount point: a bind
+# mount of the same file system moves the mount point); one stat for all.
 jc_ways() {
-	jc_d1=$(stat -c %d -- "${R:-/}/.") || return 1
+	jc_d1=$(jc_ere "$(stat -c '%d:%m' -- "${R:-/}/.")") || return 1
 	jc_d2=$jc_d1
-	if [ -d "$R/var/lib" ] && [ ! -L "$R/var/lib" ]; then jc_d2=$(stat -c %d -- "$R/var/lib/.") || return 1; fi
+	if [ -d "$R/var/lib" ] && [ ! -L "$R/var/lib" ]; then jc_d2=$(jc_ere "$(stat -c '%d:%m' -- "$R/var/lib/.")") || return 1; fi
 	if ! x=$({
 		sed -n -e 's/^new [^ ]* //p' -e 's/^mkdir //p' -e 's/^stagedir //p' -e 's/^asidedir //p' -e 's/^aside //p' -e 's/^manifest //p' -- "$jf" |
 			sed -n -e 's|/[^/]*$||' -e ':a' -e '/./p' -e 's|/[^/]*$||' -e '/./ba'
 		sed -n -e 's/^stagedir //p' -e 's/^asidedir //p' -- "$jf"
 	} | LC_ALL=C sort -u | sed 's|^|.|' | tr '\n' '\000' |
-		(cd "${R:-/}" && xargs -0 -r stat -c '%d %F %n' -- 2>/dev/null) |
-		grep -v -E "^($jc_d1|$jc_d2) directory " | jc_first); then
-		x=${x#* }
+		(cd "${R:-/}" && xargs -0 -r stat -c '%F|%d:%m|%n' -- 2>/dev/null) |
+		LC_ALL=C grep -v -E "^directory\|($jc_d1|$jc_d2)\|" | jc_first); then
 		case $x in
-		directory*) jc_refuse "/${x#directory ./} is on another file system than the image's root (a mount point); recovery does not cross it" ;;
-		*) jc_refuse "/${x#* ./} is not a directory (a ${x% ./*}); recovery does not follow it" ;;
+		directory\|*) jc_refuse "/${x#*|./} is on another mount than the image's root (a mount point); recovery does not cross it" ;;
+		*) jc_refuse "/${x#*|./} is not a directory (a ${x%%|*}); recovery does not follow it" ;;
 		esac
 		return 1
 	fi
 }
+
+# jc_mounts: no mount point is in (or is) a stage or aside directory,
+# which recovery removes whole (rm --one-file-system compares st_dev
+# only, and a bind mount of the same file system keeps it).
+jc_mounts() {
+	[ -r /proc/self/mountinfo ] || return 0
+	if ! x=$({
+		cut -d ' ' -f 5 /proc/self/mountinfo | while IFS= read -r m; do
+			case $m in "$R"/*) printf '%s\n' "${m#"$R"}" ;; esac
+		done | sed -n -e ':a' -e '/./p' -e 's|/[^/]*$||' -e '/./ba' | LC_ALL=C sort -u
+		sed -n -e 's/^stagedir //p' -e 's/^asidedir //p' -- "$jf" | LC_ALL=C sort -u
+	} | LC_ALL=C sort | uniq -d | jc_first); then
+		jc_refuse "$x holds a mount point, which recovery does not remove"
+		return 1
+	fi
+}
+
+# jc_ere quotes its argument for grep -E.
+jc_ere() { printf '%s\n' "$1" | sed 's/[][\.*^$+?(){}|/]/\\&/g'; }
 
 # jc_proof P PROOF: P holds what the apply wrote there.
 jc_proof() {

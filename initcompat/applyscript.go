@@ -235,7 +235,7 @@ func renderSteps(put func(string), steps []Step, changes int) {
 		case StepFinish:
 			put("trap '' HUP INT TERM PIPE\nrecover 2>/dev/null || echo \"initcompat: warning: the image is complete, tidying failed; the next run tidies\" >&2\nunlock\n")
 		case StepBaseline:
-			put("analyzed >\"$B\" || fail 'cannot record what systemd-analyze verify says before the apply'\n")
+			put("{ rm -f -- \"$B\" && analyzed >\"$B\"; } || fail 'cannot record what systemd-analyze verify says before the apply'\n")
 		case StepHeld:
 			putf("trap '' HUP INT TERM PIPE\nunlock\necho \"initcompat: committed %d change(s); verifying\"\necho %s\n", changes, HeldToken)
 		case StepCompleted:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -234,5 +235,42 @@ func TestLeftoverBaselineNeverBlocks(t *testing.T) {
 	}
 	if left := leftovers(t, dir); len(left) > 0 {
 		t.Fatalf("left behind: %v", left)
+	}
+}
+
+// A 10,000-deep chain of directories in a stage directory (planted):
+// recovery neither runs out of descriptors (EMFILE) nor says 40 KB of
+// path; it refuses the tree, short, and the chain is left.
+func TestDeepChainInAStageDirectory(t *testing.T) {
+	dir := helloImage(t)
+	stage := "/etc/init.d/.initcompat-stage"
+	journal("state done", "stagedir "+stage, "new "+fileProof("x")+" /etc/init.d/x")(t, dir)
+	r, err := os.OpenRoot(filepath.Join(dir, stage[1:]+"/.."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Mkdir(".initcompat-stage", 0o700); err != nil {
+		t.Fatal(err)
+	}
+	cur, err := r.OpenRoot(".initcompat-stage")
+	_ = r.Close()
+	for i := 0; err == nil && i < 10000; i++ {
+		if err = cur.Mkdir("d", 0o700); err == nil {
+			var next *os.Root
+			next, err = cur.OpenRoot("d")
+			_ = cur.Close()
+			cur = next
+		}
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = cur.Close()
+	_, err = (&local{dir: dir}).Recover(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "deep") || len(err.Error()) > 1024 {
+		t.Fatalf("want a short refusal of the deep tree, got %d bytes: %.300v", len(fmt.Sprint(err)), err)
+	}
+	if strings.Contains(err.Error(), "too many open files") {
+		t.Fatalf("EMFILE: %v", err)
 	}
 }

@@ -107,8 +107,8 @@ func TestDockerBuilder(t *testing.T) {
 	if !ok {
 		t.Fatalf("packer build with the Docker builder failed:\n%s", out)
 	}
-	contains(t, out, "initcompat: applied 10 change(s)", "the Docker build")
-	if strings.Contains(out, "initcompat: verify:") {
+	contains(t, out, "applied 10 changes", "the Docker build")
+	if strings.Contains(out, "verify: ") {
 		t.Errorf("verify ran in a container with no init:\n%s", out)
 	}
 

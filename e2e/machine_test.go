@@ -145,7 +145,7 @@ func boot(t *testing.T, root string, extra ...string) *machine {
 	t.Helper()
 	bootSeq.Lock()
 	bootSeq.n++
-	name := fmt.Sprintf("icompat%d-%d", os.Getpid()%10000, bootSeq.n)
+	name := fmt.Sprintf("%s%d-%d", envOr("INITCOMPAT_E2E_MACHINE_PREFIX", "icompat"), os.Getpid()%10000, bootSeq.n)
 	bootSeq.Unlock()
 	m := &machine{t: t, root: root, name: name, console: filepath.Join(t.TempDir(), "console.log"), done: make(chan struct{}), extra: extra}
 	args := append([]string{"-D", root, "--boot", "--machine", name, "--register=no", "--keep-unit", "--console=passive"}, extra...)
@@ -323,10 +323,15 @@ func tail(b []byte, n int) string {
 // packages installed (no service started while installing), made once.
 func derivedImage(t *testing.T, suite string, pkgs ...string) string {
 	t.Helper()
+	return derivedImageAs(t, suite+"+"+strings.Join(pkgs, "+"), suite, pkgs...)
+}
+
+// derivedImageAs is derivedImage cached under name.
+func derivedImageAs(t *testing.T, name, suite string, pkgs ...string) string {
+	t.Helper()
 	base := baseImage(t, suite)
 	baseMu.Lock()
 	defer baseMu.Unlock()
-	name := suite + "+" + strings.Join(pkgs, "+")
 	dir := filepath.Join(cacheDir, name)
 	stamp := dir + ".ok"
 	if _, err := os.Stat(stamp); err == nil {

@@ -72,8 +72,13 @@ func TestStartAfterUserData(t *testing.T) {
 	if !ok {
 		t.Fatal("packer build failed")
 	}
-	contains(t, out, "postfix.service.d/initcompat-ordering.conf", "plan")
-	contains(t, out, "postfix@.service.d/initcompat-ordering.conf", "plan")
+	contains(t, out, "postfix: ordering: write /etc/systemd/system/postfix.service.d/initcompat-ordering.conf (2 files", "the build log")
+	// The wrapper and the template its daemon runs as are both ordered.
+	for _, unit := range []string{"postfix.service", "postfix@.service"} {
+		if _, err := os.Stat(filepath.Join(img, "etc/systemd/system", unit+".d/initcompat-ordering.conf")); err != nil {
+			t.Fatalf("no drop-in for %s: %v", unit, err)
+		}
+	}
 	noChanges(t, map[string]string{"root_dir": img, "start_after_user_data": `["postfix"]`})
 	m = boot(t, img, "--private-network")
 	m.expect(1, verify)

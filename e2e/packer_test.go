@@ -142,5 +142,5 @@ func noChanges(t *testing.T, vars map[string]string) {
 	if !ok {
 		t.Fatal("the second packer build failed")
 	}
-	contains(t, out, "initcompat: 0 change(s)", "second build")
+	contains(t, out, "0 changes, ", "second build")
 }

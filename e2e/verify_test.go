@@ -30,7 +30,7 @@ func TestVerifyOverSSH(t *testing.T) {
 		m.fail("apply with verify: %s", out)
 	}
 	for _, want := range []string{
-		"check(s) passed",
+		"checks passed",
 		"pass    hello.service is loaded",
 		"pass    /etc/init.d/hello status agrees with systemctl is-active",
 		"pass    the rc links of hello match systemctl is-enabled",
@@ -77,7 +77,7 @@ func TestVerifyOverSSH(t *testing.T) {
 	// cycle is then systemd's to break at boot).
 	vars["verify"] = "false"
 	out, ok = packerBuild(t, "ssh.pkr.hcl", vars)
-	if !ok || strings.Contains(out, "initcompat: verify:") {
+	if !ok || strings.Contains(out, "verify: ") {
 		m.fail("verify = false: %s", out)
 	}
 }

@@ -5,9 +5,11 @@ import (
 	"bufio"
 	"compress/gzip"
 	"crypto/sha256"
+	_ "embed"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"hash"
 	"io"
 	"path"
 	"strings"
@@ -17,11 +19,11 @@ import (
 )
 
 // The shell runner of the apply protocol: the remote transport feeds this
-// program to `sh -s`. Everything is inside one function called on the last
-// line, so a script cut short (a dropped connection) runs nothing at all:
-// sh meets the end of its input inside the function and stops, or never
-// reaches the call. The plugin takes the apply as done only when the
-// script prints CompletedToken.
+// program to `sh -s`. Its code is apply.sh; the plan follows as data that
+// the shell only stores in a temporary directory, and the last line runs
+// it, so a script cut short (a dropped connection) changes nothing in the
+// image. The plugin takes the apply as done only when the script prints
+// CompletedToken.
 //
 // It needs sh, coreutils and tar. INITCOMPAT_ROOT, when set, is prepended
 // to every path (tests run the real script against a directory).
@@ -35,168 +37,136 @@ const HeldToken = "initcompat-apply-held"
 // RecoveredPrefix starts the line a recovery prints on stderr: what it did.
 const RecoveredPrefix = "initcompat-recovered "
 
-// shellLib holds what the apply script and the recovery before a snapshot
-// share: locking, and recovery from a journal (see apply.go), which
-// journal.sh checks first.
-var shellLib = journalSh + `R=${INITCOMPAT_ROOT:-}
-J="$R` + JournalPath + `"
-L="$R` + LockPath + `"
-B="$R` + BaselinePath + `"
-exists() { [ -e "$1" ] || [ -L "$1" ]; }
-hidden() { printf '%s/%s/%s' "${2%/*}" "$1" "${2##*/}"; }
-lock() {
-	n=0
-	while ! mkdir -- "$L" 2>/dev/null; do
-		pid=$(cat "$L/pid" 2>/dev/null || true)
-		if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
-			echo "initcompat: taking over the lock of process $pid, which is gone" >&2
-			rm -rf -- "$L"
-			continue
-		fi
-		n=$((n + 1))
-		if [ "$n" -gt 120 ]; then
-			echo "initcompat: another initcompat run holds $L (process ${pid:-unknown}); wait for it to end, or remove that directory if no build is running" >&2
-			exit 75
-		fi
-		sleep 1
-	done
-	echo $$ >"$L/pid"
-}
-unlock() { rm -rf -- "$L"; }
-# sd_booted(3): systemd is PID 1 of the machine this runs on (never under
-# INITCOMPAT_ROOT, which points at a directory).
-sd_booted() { [ -z "$R" ] && [ -d /run/systemd/system ]; }
-# analyzed prints what systemd-analyze verify says of the boot transaction
-# of the machine this runs on (a booted systemd only; nothing elsewhere).
-analyzed() {
-	if ! sd_booted || ! command -v systemd-analyze >/dev/null 2>&1; then return 0; fi
-	h=$(systemd-analyze --help 2>&1)
-	set --
-	case $h in *--man*) set -- "$@" --man=no ;; esac
-	case $h in *--generators*) set -- "$@" --generators=yes ;; esac
-	systemd-analyze verify "$@" default.target 2>&1
-	return 0
-}
-# recover rolls an interrupted apply back, or finishes a complete one.
-recover() {
-	rm -f -- "$J.new"
-	exists "$J" || return 0
-	journal_check "$J" || return 1
-	state=$(sed -n 's/^state //p' "$J")
-	case $state in
-	begin | commit | done) ;;
-	*)
-		echo "initcompat: $J is not a journal this initcompat can read; check the paths it lists and move it away" >&2
-		return 1
-		;;
-	esac
-	if [ "$state" = commit ]; then
-		while read -r k _ p; do
-			[ "$k" = new ] || continue
-			s=$R$(hidden ` + stageDir + ` "$p")
-			if exists "$s"; then
-				rm -f -- "$s" || return 1
-			elif exists "$R$p"; then
-				rm -f -- "$R$p" || return 1
-			fi
-		done <"$J"
-	fi
-	if [ "$state" != done ]; then
-		# Shallowest first: a directory set aside comes back before its files.
-		sed -n 's/^aside //p' "$J" | sort | while IFS= read -r p; do
-			a=$R$(hidden ` + asideDir + ` "$p")
-			if exists "$a"; then mv -f -T -- "$a" "$R$p" || exit 1; fi
-		done || return 1
-	fi
-	while read -r k p; do
-		case $k in stagedir | asidedir) rm -rf --one-file-system -- "$R$p" || return 1 ;; esac
-	done <"$J"
-	if [ "$state" != done ]; then
-		sed -n 's/^mkdir //p' "$J" | sort -r | while IFS= read -r p; do rmdir -- "$R$p" 2>/dev/null || true; done
-	fi
-	rm -f -- "$J" "$B" "$B.units" "$B.after" || return 1
-	if [ "$state" = done ]; then what=finished; else what="rolled back"; fi
-	echo "` + RecoveredPrefix + `$what an apply interrupted in its $state phase" >&2
-}
-`
+// The shell lives in scripts/*.sh, embedded: lib.sh (the lock and the
+// recovery, shared with the verify script), recover.sh (the recovery run
+// before a snapshot) and apply.sh (the apply's code, to which the data of
+// one plan is appended; see there for how a cut stream runs nothing).
+// journal.sh's journal_check comes first: recovery refuses a journal it
+// does not pass.
+var shellLib = journalSh + libSh
+
+var (
+	//go:embed scripts/lib.sh
+	libSh string
+	//go:embed scripts/recover.sh
+	recoverSh string
+	//go:embed scripts/apply.sh
+	applySh string
+)
 
 // RecoveryScript is run before the snapshot of an apply: it recovers what
 // an interrupted apply left, under the lock, and changes nothing else.
-func RecoveryScript() string {
-	return "initcompat_recover() {\nset -u\n" + shellLib +
-		"exists \"$J\" || return 0\nlock\nrecover || { unlock; echo \"initcompat: recovering the journal $J failed; the next run tries again\" >&2; exit 1; }\nunlock\n}\ninitcompat_recover\n"
+func RecoveryScript() string { return "set -u\n" + shellLib + recoverSh }
+
+// chunkSize bounds each here-document of the apply's data: the most the
+// remote shell holds of it at once.
+var chunkSize = 1 << 20
+
+// dataEnd closes every here-document; no data line can be it (steps are
+// quoted words, journal lines start with their kind, base64 has no "_").
+const dataEnd = "INITCOMPAT_DATA"
+
+// endToken ends the call on the last line: a line cut short lacks it.
+const endToken = "initcompat-end"
+
+// chunks writes the apply's data as here-documents of at most chunkSize
+// bytes, each appended by put() to one file of the remote temporary
+// directory, and hashes the payload as its file holds it.
+type chunks struct {
+	w    *bufio.Writer
+	h    hash.Hash
+	file string // the file of the open here-document, "" when none
+	n    int
 }
 
-// WriteApplyScript writes the apply script to w.
+// add writes s, whole lines, to file; a chunk ends only between two adds.
+func (c *chunks) add(file, s string) {
+	if c.file != file || c.n >= chunkSize {
+		c.close()
+		c.file, c.n = file, 0
+		_, _ = c.w.WriteString("put " + file + " <<'" + dataEnd + "'\n")
+	}
+	_, _ = c.w.WriteString(s)
+	if file == "payload" {
+		_, _ = io.WriteString(c.h, s)
+	}
+	c.n += len(s)
+}
+
+func (c *chunks) close() {
+	if c.file != "" {
+		_, _ = c.w.WriteString(dataEnd + "\n")
+		c.file = ""
+	}
+}
+
+// WriteApplyScript writes the apply script to w: apply.sh, then the data
+// (payload, journal, steps), then the call. Its size is that of the code
+// plus the data: the payload, a line or two a step.
 func WriteApplyScript(w io.Writer, p *Plan) error {
 	steps, err := p.Steps()
 	if err != nil {
 		return err
 	}
-	// Written as it is made: at 10,000 services the script is ~100 MB, and
-	// the plugin never holds it whole.
+	// Written as it is made: the plugin never holds the script whole.
 	b := bufio.NewWriterSize(w, 1<<16)
 	// bufio keeps the first write error and returns it from Flush.
-	put := func(s string) { _, _ = b.WriteString(s) }
-	put("# initcompat apply: nothing runs before the last line.\ninitcompat_apply() {\nset -u\numask 022\n")
-	put(`if [ -z "${INITCOMPAT_ROOT:-}" ] && [ "$(id -u)" != 0 ]; then
-	echo "initcompat: writing the image needs root, and this shell runs as $(id -un); set use_sudo = true or an execute_command that becomes root" >&2
-	exit 77
-fi
-`)
-	put(shellLib)
-	put(`fail() {
-	echo "initcompat: $*" >&2
-	if recover; then
-		echo "initcompat: nothing was changed" >&2
-	else
-		echo "initcompat: undoing the apply failed; $J lists what is left, and the next run undoes it first" >&2
-	fi
-	unlock
-	exit 1
-}
-changed() { fail "$1 changed since the snapshot ($2); run the build again"; }
-absent() { if exists "$1"; then changed "$1" "it exists now"; fi; }
-isfile() {
-	[ -f "$1" ] && [ ! -L "$1" ] || changed "$1" "no longer a regular file"
-	[ "$(sha256sum <"$1" | cut -c1-64)" = "$2" ] || changed "$1" "its content differs"
-}
-islink() { [ -L "$1" ] && [ "$(readlink -- "$1")" = "$2" ] || changed "$1" "no longer a symlink to $2"; }
-isdir() {
-	if [ -L "$1" ]; then fail "$1 is a symlink (to $(readlink -- "$1")); initcompat writes only into real directories of the image"; fi
-	[ -d "$1" ] || changed "$1" "no longer a directory"
-}
-journal() { rm -f -- "$J.new" && cat >"$J.new" && { exists "$J" || journal_check "$J.new"; } && mv -f -- "$J.new" "$J" || fail "cannot write the journal $J"; }
-lock
-trap 'echo "initcompat: interrupted" >&2; recover; unlock; exit 129' HUP INT TERM PIPE
-if exists "$J"; then fail "an apply interrupted since the snapshot left $J; run the build again (it recovers first)"; fi
-`)
+	_, _ = b.WriteString("# initcompat apply: nothing touches the image before the last line.\nset -u\n")
+	_, _ = b.WriteString(shellLib)
+	_, _ = b.WriteString(applySh)
+	c := &chunks{w: b, h: sha256.New()}
 	if hasStaged(steps) {
-		if p.Gzip != "" {
-			put("payload() {\n\tbase64 -d <<'INITCOMPAT_PAYLOAD' | " + tree.ShellQuote(p.Gzip) + " -dc\n")
-		} else {
-			put("payload() {\n\tbase64 -d <<'INITCOMPAT_PAYLOAD'\n")
-		}
-		sum, err := writeArchive(b, steps, p.Gzip != "")
-		if err != nil {
+		if err := writeArchive(c, steps, p.Gzip != ""); err != nil {
 			return err
 		}
-		put("INITCOMPAT_PAYLOAD\n}\n")
-		fmt.Fprintf(b, "[ \"$(payload | sha256sum | cut -c1-64)\" = %s ] || fail 'the payload arrived damaged'\n", sum)
 	}
-	renderSteps(put, steps, len(p.Changes))
-	put("}\ninitcompat_apply\n")
+	sum := hex.EncodeToString(c.h.Sum(nil))
+	body, err := journalBody(steps)
+	if err != nil {
+		return err
+	}
+	if body != "" {
+		c.add("journal", body)
+	}
+	renderSteps(c, steps, len(p.Changes), p.Gzip)
+	c.close()
+	_, _ = b.WriteString("initcompat_apply " + sum + " " + endToken + "\n")
 	return b.Flush()
 }
 
-// renderSteps writes the steps after the checks' helpers: one shell line
-// (or a few) per step, the renames of one directory in one mv.
-func renderSteps(put func(string), steps []Step, changes int) {
+// journalBody is the journal's lines after its state, which every journal
+// step shares: sent once, written with each state by journal().
+func journalBody(steps []Step) (string, error) {
+	body, seen := "", false
+	for _, s := range steps {
+		if s.Op != StepJournal {
+			continue
+		}
+		head := journalHeader + "\nstate " + s.State + "\n"
+		rest, ok := strings.CutPrefix(string(s.Content), head)
+		if !ok || (seen && rest != body) {
+			return "", fmt.Errorf("the %s journal differs from the others beyond its state", s.State)
+		}
+		body, seen = rest, true
+	}
+	return body, nil
+}
+
+// renderSteps writes the steps as the lines apply.sh sources: one line
+// (or a few) a step, the renames of one directory in a few mv.
+func renderSteps(c *chunks, steps []Step, changes int, gz string) {
 	q := func(p string) string { return `"$R"` + tree.ShellQuote(p) }
+	put := func(s string) { c.add("ops", s) }
 	putf := func(format string, args ...any) { put(fmt.Sprintf(format, args...)) }
-	unpacked := false
+	unpacked, checked := false, false
 	for i := 0; i < len(steps); i++ {
 		s := steps[i]
+		if !checked && !isCheck(s.Op) {
+			// The contents of every file are compared at once, before
+			// anything is written.
+			checked = true
+			put("checked\n")
+		}
 		switch s.Op {
 		case StepIsDir:
 			putf("isdir %s\n", q(s.Path))
@@ -207,7 +177,7 @@ func renderSteps(put func(string), steps []Step, changes int) {
 		case StepIsLink:
 			putf("islink %s %s\n", q(s.Path), tree.ShellQuote(s.Target))
 		case StepJournal:
-			putf("journal <<'INITCOMPAT_JOURNAL'\n%sINITCOMPAT_JOURNAL\n", s.Content)
+			putf("journal %s\n", s.State)
 		case StepMkdir:
 			if path.Base(s.Path) == stageDir {
 				continue // made by the archive
@@ -216,22 +186,14 @@ func renderSteps(put func(string), steps []Step, changes int) {
 		case StepWrite, StepSymlink:
 			if !unpacked {
 				unpacked = true
-				put("payload | tar -x -m -p -P -f - -C \"${R:-/}\" || fail 'cannot unpack the staged files'\n")
+				unzip := ""
+				if gz != "" {
+					unzip = " | " + tree.ShellQuote(gz) + " -dc"
+				}
+				put(`base64 -d -- "$T/payload"` + unzip + ` | tar -x -m -p -P -f - -C "${R:-/}" || fail 'cannot unpack the staged files'` + "\n")
 			}
 		case StepRename:
-			// Renames from one stage directory into its directory go in
-			// one mv: the commit of 10,000 files is a few processes.
-			dir := path.Dir(s.Target)
-			if path.Dir(s.Path) != StageDir(dir) {
-				putf("mv -f -T -- %s %s || fail %s\n", q(s.Path), q(s.Target), tree.ShellQuote("cannot move "+s.Path+" to "+s.Target))
-				continue
-			}
-			putf("mv -f -t %s --", q(dir))
-			for ; i < len(steps) && steps[i].Op == StepRename && path.Dir(steps[i].Path) == StageDir(dir); i++ {
-				putf(" %s", q(steps[i].Path))
-			}
-			i--
-			putf(" || fail %s\n", tree.ShellQuote("cannot rename the staged files into "+dir))
+			i = renderRenames(putf, q, steps, i)
 		case StepFinish:
 			put("trap '' HUP INT TERM PIPE\nrecover 2>/dev/null || echo \"initcompat: warning: the image is complete, tidying failed; the next run tidies\" >&2\nunlock\n")
 		case StepBaseline:
@@ -244,6 +206,42 @@ func renderSteps(put func(string), steps []Step, changes int) {
 	}
 }
 
+// renamesPerMv bounds one mv's arguments (100,000 names in one directory
+// would pass ARG_MAX).
+const renamesPerMv = 1000
+
+// renderRenames writes the rename at steps[i], with those after it from
+// the same stage directory into the same directory in batches of one mv,
+// and returns the index of the last one written. Each mv is one add: a
+// chunk never ends inside a command.
+func renderRenames(putf func(string, ...any), q func(string) string, steps []Step, i int) int {
+	s := steps[i]
+	dir := path.Dir(s.Target)
+	if path.Dir(s.Path) != StageDir(dir) {
+		putf("mv -f -T -- %s %s || fail %s\n", q(s.Path), q(s.Target), tree.ShellQuote("cannot move "+s.Path+" to "+s.Target))
+		return i
+	}
+	same := func(k int) bool {
+		return k < len(steps) && steps[k].Op == StepRename && path.Dir(steps[k].Path) == StageDir(dir) && path.Dir(steps[k].Target) == dir
+	}
+	for {
+		var line strings.Builder
+		line.WriteString("mv -f -t " + q(dir) + " --")
+		for n := 0; n < renamesPerMv && same(i); n, i = n+1, i+1 {
+			line.WriteString(" " + q(steps[i].Path))
+		}
+		line.WriteString(" || fail " + tree.ShellQuote("cannot rename the staged files into "+dir) + "\n")
+		putf("%s", line.String())
+		if !same(i) {
+			return i - 1
+		}
+	}
+}
+
+func isCheck(op StepOp) bool {
+	return op == StepIsDir || op == StepAbsent || op == StepIsFile || op == StepIsLink
+}
+
 func hasStaged(steps []Step) bool {
 	for _, s := range steps {
 		if s.Op == StepWrite || s.Op == StepSymlink {
@@ -253,35 +251,36 @@ func hasStaged(steps []Step) bool {
 	return false
 }
 
-// lineWriter breaks base64 text into 76-column lines.
+// lineWriter breaks base64 text into 76-column lines, each one add.
 type lineWriter struct {
-	w   io.Writer
-	col int
+	c    *chunks
+	line []byte
 }
 
 func (l *lineWriter) Write(p []byte) (int, error) {
-	n := 0
+	n := len(p)
 	for len(p) > 0 {
-		chunk := min(76-l.col, len(p))
-		if _, err := l.w.Write(p[:chunk]); err != nil {
-			return n, err
-		}
-		n += chunk
-		p = p[chunk:]
-		if l.col += chunk; l.col == 76 {
-			if _, err := l.w.Write([]byte{'\n'}); err != nil {
-				return n, err
-			}
-			l.col = 0
+		k := min(76-len(l.line), len(p))
+		l.line = append(l.line, p[:k]...)
+		p = p[k:]
+		if len(l.line) == 76 {
+			l.flush()
 		}
 	}
 	return n, nil
 }
 
+func (l *lineWriter) flush() {
+	if len(l.line) > 0 {
+		l.c.add("payload", string(l.line)+"\n")
+		l.line = l.line[:0]
+	}
+}
+
 // writeArchive streams every staged file and link, with their stage
-// directories, as a tar archive in base64 lines, and gives its sha256.
-func writeArchive(w io.Writer, steps []Step, compress bool) (string, error) {
-	lw := &lineWriter{w: w}
+// directories, as a tar archive in base64 lines of the payload.
+func writeArchive(c *chunks, steps []Step, compress bool) error {
+	lw := &lineWriter{c: c, line: make([]byte, 0, 76)}
 	enc := base64.NewEncoder(base64.StdEncoding, lw)
 	var out io.Writer = enc
 	var gz *gzip.Writer
@@ -291,8 +290,7 @@ func writeArchive(w io.Writer, steps []Step, compress bool) (string, error) {
 		gz = gzip.NewWriter(enc)
 		out = gz
 	}
-	h := sha256.New() // of the tar itself, as payload | sha256sum sees it
-	tw := tar.NewWriter(io.MultiWriter(out, h))
+	tw := tar.NewWriter(out)
 	hdr := func(hd *tar.Header) error {
 		// A fixed time keeps headers in the compact ustar format and the plan
 		// deterministic; tar -m gives the files the time of the apply.
@@ -313,24 +311,20 @@ func writeArchive(w io.Writer, steps []Step, compress bool) (string, error) {
 			}
 		}
 		if err != nil {
-			return "", fmt.Errorf("packing %s: %w", s.Path, err)
+			return fmt.Errorf("packing %s: %w", s.Path, err)
 		}
 	}
 	if err := tw.Close(); err != nil {
-		return "", fmt.Errorf("packing the staged files: %w", err)
+		return fmt.Errorf("packing the staged files: %w", err)
 	}
 	if gz != nil {
 		if err := gz.Close(); err != nil {
-			return "", fmt.Errorf("packing the staged files: %w", err)
+			return fmt.Errorf("packing the staged files: %w", err)
 		}
 	}
 	if err := enc.Close(); err != nil {
-		return "", fmt.Errorf("packing the staged files: %w", err)
+		return fmt.Errorf("packing the staged files: %w", err)
 	}
-	if lw.col > 0 {
-		if _, err := w.Write([]byte{'\n'}); err != nil {
-			return "", err
-		}
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	lw.flush()
+	return nil
 }

@@ -1,6 +1,10 @@
 package initcompat
 
-import "flag"
+import (
+	"flag"
+
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
+)
 
 var update = flag.Bool("update", false, "rewrite the expected plans, files and scripts in testdata")
 
@@ -13,3 +17,17 @@ var (
 	Update      = update
 	TestVersion = testVersion
 )
+
+// AttemptedOrderings is every drop-in the ordering shim would write for
+// pol, cycle breaks included, whether or not it then refuses: what the
+// ordering oracle hands systemd to judge a refusal by.
+func AttemptedOrderings(t *tree.Tree, pol Policy) map[string][]byte {
+	pl := &planner{inv: Inspect(t, pol), pol: pol, mine: map[string]*ManifestEntry{}, dirs: map[string]bool{}, plan: &Plan{}}
+	set := validOrderings(pl, pol.rules())
+	breakCycles(pl, set)
+	out := map[string][]byte{}
+	for _, n := range set.order {
+		out[n] = renderDropIn(pol.Version, set.byUnit[n])
+	}
+	return out
+}

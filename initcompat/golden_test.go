@@ -101,6 +101,13 @@ func runGolden(t *testing.T, file string) {
 		if !again.Empty() {
 			t.Errorf("second run on the applied tree plans changes:\n%s", again.Text())
 		}
+		// The same configuration asks for everything it made: nothing of
+		// it is listed as no longer asked for.
+		for _, f := range again.Findings {
+			if f.Shim == initcompat.ShimPrune {
+				t.Errorf("second run lists what the first made as no longer asked for: %s", f.Message)
+			}
+		}
 	}
 }
 

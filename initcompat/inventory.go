@@ -3,6 +3,7 @@ package initcompat
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"path"
 	"sort"
 	"strings"
@@ -54,7 +55,9 @@ type Service struct {
 	Script     *tree.Entry // /etc/init.d/NAME, resolved parent; nil when absent
 	ScriptPath string      // real path of /etc/init.d/NAME whether or not it exists
 	Packaged   bool        // shipped by an OS package
-	Job        *JobFiles   // the Upstart job of that name, nil when none
+	// ScriptPackaged: dpkg's lists name /etc/init.d/NAME.
+	ScriptPackaged bool
+	Job            *JobFiles // the Upstart job of that name, nil when none
 }
 
 // Custom reports a service installed by hand: a unit or a job that no OS
@@ -111,7 +114,7 @@ func (inv *Inventory) Service(name string) *Service { return inv.byName[name] }
 // Inspect reads what the snapshot shows. It never fails: what cannot be
 // read becomes a Finding in Problems.
 func Inspect(t *tree.Tree, pol Policy) *Inventory {
-	inv := &Inventory{Tree: t, Units: systemd.NewStore(t, OrderingDropIn), byName: map[string]*Service{}, RC: map[string]string{}}
+	inv := &Inventory{Tree: t, Units: systemd.NewStore(t, OrderingDropIn, ForegroundDropIn), byName: map[string]*Service{}, RC: map[string]string{}}
 	inv.Distro = readOSRelease(t)
 	inv.Tools = findTools(t)
 	inv.Init = detectInit(t, inv.Tools)
@@ -150,6 +153,12 @@ func Inspect(t *tree.Tree, pol Policy) *Inventory {
 	for _, p := range inv.Units.Problems {
 		inv.Problems = append(inv.Problems, Finding{Level: Warning, Shim: ShimInspect, Path: p.Path,
 			Message: strings.TrimPrefix(p.Err.Error(), p.Path+": ") + "; the unit is left out of every shim"})
+	}
+	if over := t.OverBudget(); len(over) > 0 {
+		// One finding, not one a file: a hostile image may hold millions.
+		inv.Problems = append(inv.Problems, Finding{Level: Warning, Shim: ShimInspect, Path: over[0],
+			Message: fmt.Sprintf("%d watched file(s) from here on were not read: the snapshot had read its %d MiB budget; what they hold is not planned for",
+				len(over), tree.DefaultBudget>>20)})
 	}
 	return inv
 }
@@ -196,6 +205,7 @@ func (inv *Inventory) readServices(owned map[string]bool) {
 		s := &Service{Name: n, ScriptPath: path.Join(inv.InitD, n), Job: inv.jobByID[n]}
 		if e, ok := t.Lstat(s.ScriptPath); ok {
 			s.Script = e
+			s.ScriptPackaged = inv.DpkgLists && owned[s.ScriptPath]
 		}
 		unitName := n + ".service"
 		if systemd.ValidName(unitName) {
@@ -271,6 +281,26 @@ func findTools(t *tree.Tree) Tools {
 		SysvInstall: first("/usr/lib/systemd/systemd-sysv-install", "/lib/systemd/systemd-sysv-install"),
 		Gzip:        first("/usr/bin/gzip", "/bin/gzip"),
 	}
+}
+
+// ImageRootMarks are what an image root holds, one of which at least: an
+// os-release(5) file, or an init to detect. A directory with none (an empty
+// one, a mount point not yet mounted, /etc itself) is not an image, and a
+// build there would plan nothing and pass.
+var ImageRootMarks = []string{"/etc/os-release", "/usr/lib/os-release", "/sbin/init", "/etc/inittab", "/lib/systemd/systemd", "/usr/lib/systemd/systemd"}
+
+// CheckImageRoot fails for a tree that holds none of ImageRootMarks,
+// naming them. It reads only the tree (links resolved inside it).
+func CheckImageRoot(t *tree.Tree) error {
+	for _, p := range ImageRootMarks {
+		if t.Exists(p) {
+			return nil
+		}
+	}
+	if detectInit(t, findTools(t)) != Unknown {
+		return nil
+	}
+	return fmt.Errorf("this directory holds no image: an image root contains etc/os-release or usr/lib/os-release, and an init (sbin/init, lib/systemd/systemd or etc/inittab); it has none of %s", strings.Join(ImageRootMarks, ", "))
 }
 
 func detectInit(t *tree.Tree, tools Tools) InitSystem {

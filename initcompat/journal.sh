@@ -192,7 +192,7 @@ jc_state() {
 	if ! x=$({
 		if [ "$jc_s" = commit ]; then
 			sed -n 's/^new //p' -- "$jf" | while read -r pr p; do
-				s=$R$(hidden .initcompat-stage "$p")
+				s=$R${p%/*}/.initcompat-stage/${p##*/}
 				if exists "$s"; then
 					if [ -L "$s" ]; then
 						continue
@@ -209,7 +209,7 @@ jc_state() {
 			done
 		fi
 		sed -n 's/^aside //p' -- "$jf" | while IFS= read -r p; do
-			if exists "$R$(hidden .initcompat-old "$p")" && exists "$R$p"; then echo "undone $p"; fi
+			if exists "$R${p%/*}/.initcompat-old/${p##*/}" && exists "$R$p"; then echo "undone $p"; fi
 		done
 	} | LC_ALL=C sort | uniq -c | sed -n -e 's/^ *1 undone /both /p' -e 's/^ *[0-9]* refuse /refuse /p' | jc_first); then
 		case $x in

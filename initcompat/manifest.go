@@ -26,6 +26,10 @@ type ManifestEntry struct {
 	Target  string   `json:"target,omitempty"`
 	Service string   `json:"service,omitempty"`
 	Shim    Shim     `json:"shim"`
+	// Build is the Packer build that last wrote the path (its build name),
+	// so that prune removes only what this build made. Manifests written
+	// before it was recorded have none.
+	Build string `json:"build,omitempty"`
 }
 
 const generator = "initcompat"
@@ -63,7 +67,7 @@ func (m *Manifest) index() map[string]*ManifestEntry {
 // path order, and written as they are merged. A run that adds one service
 // to 10,000 sorts the few changes it makes, not the 80,000 entries it
 // keeps; a fresh plan sorts indexes, not 80,000 structs.
-func nextManifest(prev *Manifest, idx map[string]*ManifestEntry, version string, changes []Change) []byte {
+func nextManifest(prev *Manifest, idx map[string]*ManifestEntry, version, build string, changes []Change) []byte {
 	var old []ManifestEntry
 	if prev != nil {
 		old = prev.Entries
@@ -81,7 +85,7 @@ func nextManifest(prev *Manifest, idx map[string]*ManifestEntry, version string,
 			case i < len(olds) && old[olds[i]].Path == changes[news[j]].Path:
 				i++ // changed: its entry is the change's
 			default:
-				if e, ok := entryAfter(changes[news[j]], idx); ok && !yield(e) {
+				if e, ok := entryAfter(changes[news[j]], idx, build); ok && !yield(e) {
 					return
 				}
 				j++
@@ -93,8 +97,11 @@ func nextManifest(prev *Manifest, idx map[string]*ManifestEntry, version string,
 
 // entryAfter is a path's manifest entry after the change; none when the
 // change removes a path that was initcompat's.
-func entryAfter(c Change, idx map[string]*ManifestEntry) (ManifestEntry, bool) {
-	e := ManifestEntry{Path: c.Path, Service: c.Service, Shim: c.Shim}
+func entryAfter(c Change, idx map[string]*ManifestEntry, build string) (ManifestEntry, bool) {
+	e := ManifestEntry{Path: c.Path, Service: c.Service, Shim: c.Shim, Build: build}
+	if c.Shim == ShimPrune && c.Op == OpSymlink {
+		return e, false // a link put back is the image's again
+	}
 	switch c.Op {
 	case OpRemove:
 		if old := idx[c.Path]; old != nil && old.Kind != KindRemoved {
@@ -168,6 +175,10 @@ func encodeManifest(version string, n int, entries iter.Seq[ManifestEntry]) []by
 		}
 		b = append(b, `, "shim": `...)
 		b = appendJSONString(b, string(e.Shim))
+		if e.Build != "" {
+			b = append(b, `, "build": `...)
+			b = appendJSONString(b, e.Build)
+		}
 		b = append(b, '}')
 	}
 	return append(b, "\n]}\n"...)

@@ -47,7 +47,7 @@ func TestNextManifestMerges(t *testing.T) {
 		{Op: OpRemove, Path: "/etc/systemd/system/multi-user.target.wants/d.service", Prior: Prior{Kind: KindSymlink, Target: "/etc/systemd/system/d.service"}, Service: "d", Shim: ShimDisable},
 		{Op: OpMkdir, Path: "/etc/rc3.d", Shim: ShimLSB},
 	}
-	m, err := ParseManifest(nextManifest(prev, prev.index(), "2", changes))
+	m, err := ParseManifest(nextManifest(prev, prev.index(), "2", "", changes))
 	if err != nil {
 		t.Fatal(err)
 	}

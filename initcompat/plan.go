@@ -177,64 +177,6 @@ func (p *Plan) sort(manifest string) {
 	})
 }
 
-// Headline is the plan's first line: what the image is and what is in scope.
-func (p *Plan) Headline() string {
-	s := p.Summary
-	scope := strings.Join(s.InScope, " ")
-	if len(s.InScope) > 12 {
-		scope = fmt.Sprintf("%d services (%s ... %s)", len(s.InScope), s.InScope[0], s.InScope[len(s.InScope)-1])
-	}
-	return fmt.Sprintf("image: init=%s distro=%s cloud-init=%s; in scope: %s", s.Init, orNone(s.Distro), yesNo(s.CloudInit), orNone(scope))
-}
-
-// Brief renders the plan for a person reading a build log: one line per
-// service and shim with what it changes (the first path and a count per
-// kind), then every finding, then the count. Every change is in the
-// report file.
-func (p *Plan) Brief() string {
-	type group struct {
-		service, first string
-		shim           Shim
-		ops            map[Op]int
-	}
-	var groups []*group
-	index := map[string]*group{}
-	for _, c := range p.Changes {
-		key := c.Service + "\x00" + string(c.Shim)
-		g := index[key]
-		if g == nil {
-			g = &group{service: c.Service, shim: c.Shim, ops: map[Op]int{}}
-			index[key] = g
-			groups = append(groups, g)
-		}
-		if g.first == "" && c.Op != OpMkdir {
-			g.first = string(c.Op) + " " + c.Path
-		}
-		g.ops[c.Op]++
-	}
-	var b strings.Builder
-	b.WriteString(p.Headline() + "\n")
-	for _, c := range p.Summary.CfnInit {
-		fmt.Fprintf(&b, "  cfn-init: %s\n", c.Where())
-	}
-	for _, g := range groups {
-		who := g.service + ": " + string(g.shim)
-		if g.service == "" {
-			who = string(g.shim)
-		}
-		var parts []string
-		for _, op := range []Op{OpWrite, OpSymlink, OpRemove, OpMkdir} {
-			if n := g.ops[op]; n > 0 {
-				parts = append(parts, fmt.Sprintf("%d %s", n, opNoun(op, n)))
-			}
-		}
-		fmt.Fprintf(&b, "  %s: %s (%s)\n", who, orNone(g.first), strings.Join(parts, ", "))
-	}
-	p.writeFindings(&b)
-	fmt.Fprintf(&b, "%d change(s), %d finding(s)", len(p.Changes), len(p.Findings))
-	return b.String()
-}
-
 // writeFindings writes one line per finding.
 func (p *Plan) writeFindings(b *strings.Builder) {
 	for _, f := range p.Findings {
@@ -244,17 +186,6 @@ func (p *Plan) writeFindings(b *strings.Builder) {
 		}
 		fmt.Fprintf(b, "  %-7s [%s%s]%s %s\n", f.Level, f.Shim, svc(f.Service), at, f.Message)
 	}
-}
-
-func opNoun(op Op, n int) string {
-	noun := map[Op]string{OpWrite: "file", OpSymlink: "link", OpRemove: "removal", OpMkdir: "directory"}[op]
-	if n == 1 {
-		return noun
-	}
-	if op == OpMkdir {
-		return "directories"
-	}
-	return noun + "s"
 }
 
 // Text renders the plan: one line per change and per finding, then a

@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"path"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/cfn"
@@ -59,8 +58,10 @@ func BuildPlan(t *tree.Tree, pol Policy) *Plan {
 		planStopOn(pl, s, over)
 	}
 	planOverrides(pl, over)
+	planForeground(pl)
 	reportTemplates(pl)
 	planCfnInit(pl)
+	planPrune(pl, t)
 	pl.plan.Summary.Init = string(inv.Init)
 	pl.plan.Summary.Distro = strings.TrimSpace(inv.Distro.ID + " " + inv.Distro.VersionID)
 	pl.plan.Summary.CloudInit = inv.CloudInit
@@ -435,7 +436,7 @@ func (pl *planner) finish() {
 		// The manifest's directory first, so that the manifest lists it
 		// and mode = "remove" takes it away when initcompat made it.
 		pl.ensureDir("", ShimManifest, path.Dir(mp))
-		content := nextManifest(pl.inv.Manifest, pl.mine, pl.pol.Version, pl.plan.Changes)
+		content := nextManifest(pl.inv.Manifest, pl.mine, pl.pol.Version, pl.pol.Build, pl.plan.Changes)
 		if !pl.writeFile("", ShimManifest, mp, 0o644, content, "records what initcompat wrote, for the next run and for people") {
 			// Without its manifest the next run would take initcompat's
 			// own files for foreign ones: nothing is applied.
@@ -443,16 +444,6 @@ func (pl *planner) finish() {
 		}
 	}
 	pl.plan.sort(mp)
-}
-
-// sortedKeys returns the keys of m in order.
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // checkUnitName fails the build for a name systemd would not accept, before

@@ -36,6 +36,18 @@ type Policy struct {
 	// ReplaceUpstartLinks lets the LSB shim replace leftover
 	// "/etc/init.d/NAME -> /lib/init/upstart-job" links on systemd images.
 	ReplaceUpstartLinks bool
+	// Foreground names init scripts whose daemon stays in the foreground,
+	// for the cases the foreground shim cannot tell from the image.
+	Foreground []string
+	// Build names the Packer build planning (its build name): the manifest
+	// records it beside what the build writes.
+	Build string
+	// Prune removes what this build made earlier and the configuration no
+	// longer asks for; without it the plan lists those paths.
+	Prune bool
+	// asking is set on the plan planPrune makes to learn what the
+	// configuration asks for: that plan lists nothing itself.
+	asking bool
 	// ReportDrift adds a finding for every path that changed since the
 	// manifest recorded it (mode = "check").
 	ReportDrift bool

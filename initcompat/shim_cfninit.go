@@ -1,7 +1,9 @@
 package initcompat
 
 import (
+	"maps"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
@@ -15,6 +17,10 @@ func planCfnInit(pl *planner) {
 	pl.plan.Summary.CfnInit = pl.pol.CfnInit
 	systemdKey, upstartRunning := "", map[string]string{}
 	for _, c := range pl.pol.CfnInit {
+		for _, w := range c.When {
+			pl.find(Info, strings.TrimSuffix(c.Name, ".service"), "cfn-init", "", "cfn-init may manage it ("+c.Where()+"): "+w+
+				"; set parameters in the cfn_init block to decide it, or stack_name to read the metadata CloudFormation resolved")
+		}
 		if c.Key == "systemd" && systemdKey == "" {
 			systemdKey = c.Where()
 		}
@@ -22,7 +28,7 @@ func planCfnInit(pl *planner) {
 			upstartRunning[strings.TrimSuffix(c.Name, ".service")] = c.Where()
 		}
 	}
-	for _, name := range sortedKeys(upstartRunning) {
+	for _, name := range slices.Sorted(maps.Keys(upstartRunning)) {
 		pl.find(Warning, name, "cfn-init", "", "ensureRunning ("+upstartRunning[name]+") cannot work on Upstart: `service "+name+
 			" status` exits 0 for a known job even when it is stopped, so cfn-init takes it for running. No file in the image can change that; start or stop the job in commands instead")
 	}

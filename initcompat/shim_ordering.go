@@ -2,7 +2,9 @@ package initcompat
 
 import (
 	"fmt"
+	"maps"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/coreos/go-systemd/v22/unit"
@@ -111,13 +113,15 @@ func validOrderings(pl *planner, rules []OrderingRule) *orderings {
 		// postfix) orders the instances too: the template's drop-in reaches
 		// every instance.
 		if tmpl := systemd.Prefix(u.Name) + "@.service"; systemd.Suffix(u.Name) == "service" {
-			if t := pl.inv.Units.Load(tmpl); t != nil && !t.Masked && contains(t.Values("Unit", "PartOf"), u.Name) {
+			if t := pl.inv.Units.Load(tmpl); t != nil && !t.Masked && slices.Contains(t.Values("Unit", "PartOf"), u.Name) {
 				targets = append(targets, tmpl)
 			}
 		}
 		for _, name := range targets {
 			o := set.get(name, svc)
-			o.sources = appendOnce(o.sources, r.Source)
+			if !slices.Contains(o.sources, r.Source) {
+				o.sources = append(o.sources, r.Source)
+			}
 			o.add("After", r.After)
 			o.add("Before", r.Before)
 			o.add("Wants", r.Wants)
@@ -156,26 +160,22 @@ func validRule(pl *planner, svc string, r OrderingRule) bool {
 func breakCycles(pl *planner, set *orderings) bool {
 	units := pl.inv.Units
 	before := cycleSet(units.BuildGraph(nil).Cycles())
-	for _, c := range sortedKeys(before) {
+	for _, c := range slices.Sorted(maps.Keys(before)) {
 		pl.find(Warning, "", ShimOrdering, "", "the image already has an ordering cycle, before any change: "+c+"; systemd deletes one of its jobs at boot")
 	}
-	g := units.BuildGraph(set.options())
-	fresh := newCycles(g.Cycles(), before)
-	if len(fresh) == 0 {
-		return true
-	}
-	for _, c := range fresh {
-		for _, n := range c {
-			o := set.byUnit[n]
-			if o == nil {
-				o = set.byUnit[systemd.TemplateOf(n)]
-			}
-			if o == nil {
-				continue
-			}
-			for _, t := range g.TargetsPulling(n) {
-				o.breaks = appendOnce(o.breaks, t)
-			}
+	// Each round breaks every component a fresh cycle is in, and the next
+	// round looks again: a component can hold one cycle per ordered unit
+	// (two services after cloud-final, each closing its own loop through
+	// multi-user.target), and its shortest cycle names only one of them.
+	// A round that adds no break ends the search; the breaks are finite.
+	for {
+		g := units.BuildGraph(set.options())
+		fresh := newCycles(g.Cycles(), before)
+		if len(fresh) == 0 {
+			return true
+		}
+		if !addBreaks(set, g, fresh) {
+			break
 		}
 	}
 	left := newCycles(units.BuildGraph(set.options()).Cycles(), before)
@@ -184,6 +184,50 @@ func breakCycles(pl *planner, set *orderings) bool {
 			"; systemd would delete a job in it at every boot. Drop one of the orderings, or order the unit differently")
 	}
 	return len(left) == 0
+}
+
+// addBreaks orders each asked-for unit of the components the cycles are in
+// after the targets of the same component that pull it in, and reports
+// whether that added anything. Such a unit already starts after those
+// targets, through the component; the After= only takes away the target's
+// implicit After= on the unit, which is what closes the cycle.
+func addBreaks(set *orderings, g *systemd.Graph, cycles [][]string) bool {
+	added := false
+	for _, comp := range g.Components() {
+		in := map[string]bool{}
+		for _, n := range comp {
+			in[n] = true
+		}
+		if !holdsAny(in, cycles) {
+			continue
+		}
+		for _, n := range comp {
+			o := set.byUnit[n]
+			if o == nil {
+				o = set.byUnit[systemd.TemplateOf(n)]
+			}
+			if o == nil {
+				continue
+			}
+			for _, t := range g.TargetsPulling(n) {
+				if in[t] && !slices.Contains(o.breaks, t) {
+					o.breaks = append(o.breaks, t)
+					added = true
+				}
+			}
+		}
+	}
+	return added
+}
+
+// holdsAny reports whether a component holds one of the cycles.
+func holdsAny(in map[string]bool, cycles [][]string) bool {
+	for _, c := range cycles {
+		if len(c) > 0 && in[c[0]] {
+			return true
+		}
+	}
+	return false
 }
 
 // writeOrderings plans the drop-ins, and returns the After= each one adds
@@ -270,22 +314,4 @@ func newCycles(cs [][]string, before map[string]bool) [][]string {
 		}
 	}
 	return out
-}
-
-func appendOnce(list []string, s string) []string {
-	for _, x := range list {
-		if x == s {
-			return list
-		}
-	}
-	return append(list, s)
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -2,6 +2,8 @@ package initcompat
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/lsb"
@@ -167,7 +169,7 @@ func (over overrides) add(j *JobFiles, shim Shim, line, reason string) {
 // planOverrides writes each job's override once. An override the user
 // wrote is never rewritten: the finding gives the lines to add.
 func planOverrides(pl *planner, over overrides) {
-	for _, name := range sortedKeys(over) {
+	for _, name := range slices.Sorted(maps.Keys(over)) {
 		lines := over[name]
 		j := pl.inv.Job(name)
 		p := strings.TrimSuffix(j.Conf, ".conf") + ".override"
@@ -194,7 +196,9 @@ func planOverrides(pl *planner, over overrides) {
 		var shims, reasons []string
 		for _, l := range missing {
 			fmt.Fprintf(&b, "# %s: %s\n%s\n", l.shim, l.reason, l.line)
-			shims = appendOnce(shims, string(l.shim))
+			if !slices.Contains(shims, string(l.shim)) {
+				shims = append(shims, string(l.shim))
+			}
 			reasons = append(reasons, l.line)
 		}
 		pl.writeFile(name, Shim(strings.Join(shims, "+")), p, 0o644, []byte(b.String()),

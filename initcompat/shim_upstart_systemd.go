@@ -3,7 +3,9 @@ package initcompat
 import (
 	"fmt"
 	"io"
+	"maps"
 	"path"
+	"slices"
 	"sort"
 
 	"github.com/coreos/go-systemd/v22/unit"
@@ -75,7 +77,7 @@ func planUpstartUnit(pl *planner, in inScope) (enableLink, bool) {
 	}
 	etc := realPath(inv.Tree, "/etc/systemd/system")
 	unitPath := path.Join(etc, s.Name+".service")
-	for _, name := range sortedKeys(u.scripts) {
+	for _, name := range slices.Sorted(maps.Keys(u.scripts)) {
 		p := path.Join(JobScriptDir, s.Name, name)
 		body := "#!/bin/sh -e\n" + Marker(pl.pol.Version) + "\n# The " + name + " block of " + s.Job.Conf + ".\n" + u.scripts[name]
 		pl.writeFile(s.Name, ShimUpstartUnit, p, 0o755, []byte(body), "the "+name+" process of the job, run by "+s.Name+".service")
@@ -110,7 +112,13 @@ func (pl *planner) lookupJob(name string) (exists, task bool) {
 	}
 	if s.Job != nil {
 		if j := pl.loadJob(s.Job); j != nil {
-			return true, j.Has("task")
+			// A task that expects a fork is a forking unit: active while its
+			// daemon runs, so After= it is not after the task's end.
+			forks := false
+			if e := j.Get("expect"); e != nil {
+				forks = e.Args[0] == "fork" || e.Args[0] == "daemon"
+			}
+			return true, j.Has("task") && !forks
 		}
 	}
 	return true, false

@@ -2,7 +2,9 @@ package initcompat
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/upstart"
@@ -64,7 +66,7 @@ var eventRules = []eventRule{
 	{"virtual-filesystems", "/proc, /sys, /dev, /run are mounted", "nothing: systemd mounts them before any service; started in multi-user.target", startAfter(""), stopAtShutdown},
 	{"remote-filesystems", "mountall mounted every network file system", "`After=remote-fs.target`, started in multi-user.target", startAfter("remote-fs.target"), stopAtShutdown},
 	{"all-swaps", "every swap device is on", "`After=swap.target`, started in multi-user.target", startAfter("swap.target"), nil},
-	{"mounted", "mountall mounted `MOUNTPOINT`", "`RequiresMountsFor=MOUNTPOINT`, started in multi-user.target", startMounted, nil},
+	{"mounted", "mountall mounted `MOUNTPOINT` (also matched: `DEVICE`, `TYPE`, `OPTIONS`)", "`RequiresMountsFor=MOUNTPOINT` (`After=local-fs.target` for `/`), started in multi-user.target; a match on `DEVICE`, `TYPE` or `OPTIONS` as well is reported, the unit waits for whatever is mounted there; a pattern in `MOUNTPOINT` is not translated", startMounted, nil},
 	{"unmounting-filesystem, deconfiguring-networking", "shutdown began to unmount or take the network down", "stop: nothing, systemd stops services at shutdown", nil, stopAtShutdown},
 	{"net-device-up", "ifup brought `IFACE` up; the first one is the loopback `lo`",
 		"`IFACE=lo`: nothing (lo is up before services); `IFACE!=lo` or a named interface: `After=`/`Wants=network-online.target`; no `IFACE`: nothing, it fired for lo (reported)", startNetDevice, stopAtShutdown},
@@ -153,7 +155,7 @@ func ruleStopOn(u *jobUnit) {
 func describeEvent(e event) string {
 	parts := []string{e.name}
 	parts = append(parts, e.pos...)
-	for _, k := range sortedKeys(e.match) {
+	for _, k := range slices.Sorted(maps.Keys(e.match)) {
 		if strings.HasSuffix(k, "!") {
 			parts = append(parts, strings.TrimSuffix(k, "!")+"!="+e.match[k])
 		} else {
@@ -244,10 +246,29 @@ func startAfter(target string) func(u *jobUnit, e event, s *upstart.Stanza) bool
 	}
 }
 
-func startMounted(u *jobUnit, e event, _ *upstart.Stanza) bool {
+// mountVariables are the other variables of mountall's mounted event
+// (mountall(8): DEVICE, MOUNTPOINT, TYPE, OPTIONS). Matching on them as
+// well narrows which mount of MOUNTPOINT starts the job; systemd's
+// RequiresMountsFor= waits for whatever is mounted there.
+var mountVariables = []string{"DEVICE", "TYPE", "OPTIONS"}
+
+func startMounted(u *jobUnit, e event, s *upstart.Stanza) bool {
 	mp, ok := e.match["MOUNTPOINT"]
-	if !ok || !e.only("MOUNTPOINT") || !validPath(mp) || strings.ContainsAny(mp, "*?[ ") {
+	if !ok || !e.only(append([]string{"MOUNTPOINT"}, mountVariables...)...) || len(e.pos) > 0 ||
+		!validPath(mp) || strings.ContainsAny(mp, "*?[ ") {
 		return false
+	}
+	var also []string
+	for _, k := range mountVariables {
+		for _, m := range []string{k, k + "!"} {
+			if v, has := e.match[m]; has {
+				also = append(also, strings.TrimSuffix(m, "!")+map[bool]string{true: "!=", false: "="}[strings.HasSuffix(m, "!")]+v)
+			}
+		}
+	}
+	if len(also) > 0 {
+		u.info(s, "start on %s: the job started only when %s was mounted with %s; the unit waits for whatever is mounted there (systemd has no match on a mount's %s)",
+			s.Raw, mp, strings.Join(also, " "), strings.Join(mountVariables, ", "))
 	}
 	if mp == "/" {
 		u.relate("After", "local-fs.target")

@@ -29,8 +29,8 @@ var stanzaRules = []stanzaRule{
 	{"manual", "the job never starts by itself", "written with `[Install]`, not enabled", ruleManual},
 	{"respawn limit", "at most COUNT respawns in INTERVAL seconds (default 10 in 5), or `unlimited`",
 		"`StartLimitBurst=`, `StartLimitIntervalSec=` (`0` for unlimited)", ruleRespawnLimit},
-	{"exec, script, task, expect", "the main process; `task` waits for it to end; `expect fork|daemon` follows one or two forks",
-		"`ExecStart=`; `Type=simple`, `oneshot` for tasks, `forking` for expect fork|daemon. A job with no main process is `Type=oneshot` with `RemainAfterExit=yes`, its pre-start as `ExecStart=`. `expect stop` has no equivalent: not enabled", ruleMain},
+	{"exec, script, task, expect", "the main process; `task` holds the event that started it until the job ends; `expect fork|daemon` follows one or two forks and tracks the daemon as the main process, for a task too (init/job_process.c job_process_trace_fork, init/job.c). Without `expect` a main process that forks and exits ends the job, and its daemon runs on untracked",
+		"`ExecStart=`; `Type=simple`, `oneshot` for tasks, `forking` for expect fork|daemon, with `task` too: a oneshot ends when the parent exits and systemd then kills the daemon with the rest of the control group (`KillMode=control-group`, booted), while `forking` keeps and tracks it (`GuessMainPID=yes`); units ordered after it start after the fork, not after the daemon ends (reported). Without `expect`, a main process whose last command backgrounds itself (a trailing `&`, `start-stop-daemon --background`, `daemon`, `--daemonize`, `--detach`, `--fork`) is `Type=forking`, since systemd would kill the daemon when a `Type=simple` main process exits (booted); `-d`, `-daemon`, `--daemon`, which some programs take for the foreground, are reported. A job with no main process is `Type=oneshot` with `RemainAfterExit=yes`, its pre-start as `ExecStart=`. `expect stop` has no equivalent: not enabled", ruleMain},
 	{"pre-start, post-start", "run before and after the main process starts; a failure stops the job",
 		"`ExecStartPre=`, `ExecStartPost=`", ruleStartHooks},
 	{"pre-stop", "runs only when a stop is requested, before the main process is signalled; not when it dies by itself",
@@ -91,41 +91,6 @@ func ruleRespawnLimit(u *jobUnit) {
 		u.add("Unit", "StartLimitIntervalSec", "5")
 		u.add("Unit", "StartLimitBurst", "10")
 	}
-}
-
-func ruleMain(u *jobUnit) {
-	typ := "simple"
-	if s := u.job.Get("expect"); s != nil {
-		switch s.Args[0] {
-		case "fork", "daemon":
-			typ = "forking"
-		case "stop":
-			u.block(s, "expect stop (readiness by SIGSTOP) has no systemd equivalent; the unit runs as Type=simple. Make the daemon use sd_notify (Type=notify) or stay in the foreground")
-		default:
-			u.block(s, "unknown expect %q; Upstart would not load the job", s.Args[0])
-		}
-	}
-	if u.job.Has("task") {
-		typ = "oneshot"
-	}
-	main := mainProcess(u.job)
-	u.hasMain = main != nil
-	if main == nil {
-		// A job without a main process runs its pre-start, stays "running"
-		// with no process, and runs its post-stop when stopped: a oneshot
-		// that remains active. systemd refuses a service without ExecStart=,
-		// so the pre-start takes that place.
-		u.add("Service", "Type", "oneshot")
-		u.add("Service", "RemainAfterExit", "yes")
-		if pre := hookStanza(u.job, "pre-start"); pre != nil {
-			u.add("Service", "ExecStart", u.process("pre-start", pre))
-		} else {
-			u.add("Service", "ExecStart", "/bin/true")
-		}
-		return
-	}
-	u.add("Service", "Type", typ)
-	u.add("Service", "ExecStart", u.process("main", main))
 }
 
 func ruleStartHooks(u *jobUnit) {

@@ -2,8 +2,10 @@ package initcompat
 
 import (
 	"fmt"
+	"maps"
 	"path"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -101,12 +103,12 @@ var commandWords = map[string]bool{"stop": true, "start": true, "restart": true,
 
 // commands lists the job-control calls on one line of shell: the first
 // word of each simple command (the line split at ; & | ( ) { } !, after
-// the keywords that may lead it) with its arguments.
+// the keywords and the exec that may lead it) with its arguments.
 func commands(code string) [][]string {
 	var out [][]string
 	for _, seg := range strings.FieldsFunc(code, func(r rune) bool { return strings.ContainsRune(";&|(){}!", r) }) {
 		words := strings.Fields(seg)
-		for len(words) > 0 && (words[0] == "then" || words[0] == "do" || words[0] == "else") {
+		for len(words) > 0 && (words[0] == "then" || words[0] == "do" || words[0] == "else" || words[0] == "exec") {
 			words = words[1:]
 		}
 		if len(words) > 0 && commandWords[words[0]] {
@@ -133,7 +135,7 @@ func (u *jobUnit) checkCommands(block string, s *upstart.Stanza, body string) {
 	for i, line := range strings.Split(body, "\n") {
 		code := stripShellComment(line)
 		for _, words := range commands(code) {
-			cmd, rest := words[0], words[1:]
+			cmd, rest := words[0], withoutOptions(words[1:])
 			kind, arg := "control", ""
 			switch {
 			case cmd == "initctl" && len(rest) > 0 && rest[0] == "emit":
@@ -145,7 +147,7 @@ func (u *jobUnit) checkCommands(block string, s *upstart.Stanza, body string) {
 				cmd, arg = rest[0], rest[1]
 			case cmd == "initctl":
 				kind = "initctl"
-			case len(rest) == 0 || strings.HasPrefix(rest[0], "-"):
+			case len(rest) == 0:
 				kind = "self-stop"
 				if cmd != "stop" {
 					kind = "control"
@@ -174,6 +176,20 @@ func (u *jobUnit) checkCommands(block string, s *upstart.Stanza, body string) {
 		at := &upstart.Stanza{File: s.File, Line: c.lines[0]}
 		u.notes = append(u.notes, note{at.Where(), commandAdvice(block, c), true})
 	}
+}
+
+// withoutOptions drops the options of an Upstart command (initctl's
+// --no-wait, -n, -q, --system, --dest=ADDR; util/initctl.c takes none that
+// is followed by a separate value), so that the job or event named is the
+// first operand, wherever the options stand.
+func withoutOptions(args []string) []string {
+	var out []string
+	for _, a := range args {
+		if !strings.HasPrefix(a, "-") {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 func commandAdvice(block string, c *commandUse) string {
@@ -279,7 +295,7 @@ func (u *jobUnit) checkVariables(block string, s *upstart.Stanza, body string) (
 		defined[k] = true
 	}
 	lines := strings.Split(body, "\n")
-	for _, name := range append(sortedKeys(eventVariables), "RUNLEVEL", "PREVLEVEL") {
+	for _, name := range append(slices.Sorted(maps.Keys(eventVariables)), "RUNLEVEL", "PREVLEVEL") {
 		if defined[name] {
 			continue
 		}

@@ -2,6 +2,7 @@ package initcompat
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/coreos/go-systemd/v22/unit"
@@ -75,7 +76,9 @@ func (u *jobUnit) info(s *upstart.Stanza, format string, args ...any) {
 }
 
 func (u *jobUnit) trigger(unitName string) {
-	u.triggers = appendOnce(u.triggers, unitName)
+	if !slices.Contains(u.triggers, unitName) {
+		u.triggers = append(u.triggers, unitName)
+	}
 }
 
 // translate maps a job, stanza by stanza, to a unit.

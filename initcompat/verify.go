@@ -1,9 +1,12 @@
 package initcompat
 
 import (
+	_ "embed"
 	"fmt"
+	"maps"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/systemd"
@@ -32,8 +35,9 @@ type Check struct {
 	// only reported.
 	Level   Level  `json:"level"`
 	Command string `json:"command"`
-	// Result is pass, fail (an Error check failed), warn (a Warning
-	// check failed) or skipped.
+	// Result is pass, pending (accepted, in effect later: an Upstart job
+	// that runs keeps its old class until it next starts), fail (an Error
+	// check failed), warn (a Warning check failed) or skipped.
 	Result string `json:"result,omitempty"`
 	Output string `json:"output,omitempty"`
 }
@@ -41,6 +45,7 @@ type Check struct {
 // Check results.
 const (
 	CheckPass    = "pass"
+	CheckPending = "pending"
 	CheckFail    = "fail"
 	CheckWarn    = "warn"
 	CheckSkipped = "skipped"
@@ -108,7 +113,7 @@ func (t touched) systemdUnits() []string {
 	for _, n := range t.lsb {
 		set[n+".service"] = true
 	}
-	return sortedKeys(set)
+	return slices.Sorted(maps.Keys(set))
 }
 
 // VerifyChecks lists the checks of an applied plan, in the order the
@@ -123,12 +128,12 @@ func VerifyChecks(p *Plan) []Check {
 	units := t.systemdUnits()
 	for _, u := range units {
 		want := "loaded"
-		if contains(t.masked, u) {
+		if slices.Contains(t.masked, u) {
 			want = "masked"
 		}
 		add(Error, u+" is "+want, fmt.Sprintf(`v=$(systemctl show -p LoadState --value %s); echo "LoadState=$v"; [ "$v" = %s ]`, q(u), want))
 	}
-	for _, u := range sortedKeys(t.dropIns) {
+	for _, u := range slices.Sorted(maps.Keys(t.dropIns)) {
 		for _, c := range t.dropIns[u] {
 			add(Error, u+" has the drop-in "+c.Path, fmt.Sprintf(`systemctl show -p DropInPaths --value %s | tr ' ' '\n' | grep -Fx -- %s`, q(u), q(c.Path)))
 			for _, kv := range dependencies(c) {
@@ -148,12 +153,12 @@ func VerifyChecks(p *Plan) []Check {
 			`e=$(systemctl is-enabled %[1]s.service 2>&1); l=$(ls "$R"/etc/rc2.d 2>/dev/null | grep -E '^S[0-9][0-9]%[2]s$'); echo "is-enabled: $e; /etc/rc2.d: ${l:-no S link}"; if command -v chkconfig >/dev/null 2>&1; then c=$(chkconfig --list %[1]s 2>&1); echo "$c"; fi; case $e in enabled) [ -n "$l" ] && { [ -z "${c:-}" ] || echo "$c" | grep -q '3:on'; } ;; *) [ -z "$l" ] && { [ -z "${c:-}" ] || ! echo "$c" | grep -q '3:on'; } ;; esac`, n, regexp.QuoteMeta(n)))
 	}
 	if len(units) > 0 {
-		add(Error, analyzeOurs, `newlines ours`)
-		add(Warning, analyzeOthers, `newlines others`)
+		add(Error, analyzeOurs, newlines("ours"))
+		add(Warning, analyzeOthers, newlines("others"))
 	}
 	for _, j := range t.overrides {
-		add(Error, "initctl show-config -e "+j+" shows the job with its override",
-			fmt.Sprintf(`initctl show-config -e %[1]s && initctl show-config -e %[1]s | grep -q '^  stop on'`, q(j)))
+		add(Error, "Upstart takes the override of "+j+" (initctl show-config -e "+j+")",
+			"sh "+upstartCheckFile+" "+q(j))
 	}
 	for _, j := range t.upstart {
 		add(Error, "initctl knows the job behind /etc/init.d/"+j, fmt.Sprintf(`initctl status %s`, q(j)))
@@ -195,80 +200,48 @@ func unitPattern(u string) string {
 	return `(^|` + other + `)` + regexp.QuoteMeta(u)
 }
 
+// The verify script's shell: its runtime (verify.sh), the Upstart
+// override question (verify_upstart.sh, run as a file so that its check
+// line stays readable) and the awk of systemd-analyze's new lines.
+var (
+	//go:embed verify.sh
+	verifyRuntime string
+	//go:embed verify_upstart.sh
+	verifyUpstart string
+	//go:embed verify_newlines.awk
+	newlinesAwk string
+)
+
+// upstartCheckFile is where the script puts verify_upstart.sh: in the
+// lock directory, which unlock removes whatever the ending.
+const upstartCheckFile = `"$L"/upstart-override.sh`
+
 // VerifyScript is the verify command: under the apply's lock it reloads
-// the init system, runs the checks, then finishes the held apply (journal
-// "done", tidy) when every Error check passed, or rolls it back and reloads
-// again. It prints each check as "@@check LEVEL NAME", its output as
-// "| " lines and "@@result RESULT", and ends with VerifyPassed or
-// VerifyRolledBack.
+// the init system, runs the checks (each bounded in time), then finishes
+// the held apply (journal "done", tidy) when every Error check passed, or
+// rolls it back and reloads again. It prints each check as "@@check LEVEL
+// NAME", its output as "| " lines and "@@result RESULT", and ends with
+// VerifyPassed or VerifyRolledBack.
 func VerifyScript(p *Plan) string {
 	var b strings.Builder
 	b.WriteString("# initcompat verify: nothing runs before the last line.\ninitcompat_verify() {\nset -u\n")
 	b.WriteString(shellLib)
-	b.WriteString(`reload() {
-	if sd_booted; then
-		systemctl daemon-reload
-	elif command -v initctl >/dev/null 2>&1; then
-		initctl reload-configuration
-	fi
-}
-failed=0
-booted=no
-if sd_booted || initctl version >/dev/null 2>&1; then booted=yes; fi
-check() {
-	printf '@@check %s %s\n' "$1" "$2"
-	if [ "$booted" != yes ]; then
-		out="not asked: neither systemd nor Upstart runs this machine"
-		r=skipped
-	elif out=$(eval "$3" 2>&1); then
-		r=pass
-	elif [ "$1" = error ]; then
-		r=fail
-		failed=1
-	else
-		r=warn
-	fi
-	[ -z "$out" ] || printf '%s\n' "$out" | sed 's/^/| /'
-	printf '@@result %s\n' "$r"
-}
-lock
-st=$(sed -n 's/^state //p' "$J" 2>/dev/null || true)
-if [ "$st" != commit ]; then
-	echo "initcompat: verify: no apply is waiting for its verify (journal: ${st:-none}); another run has recovered it: run the build again" >&2
-	unlock
-	exit 1
-fi
-trap 'echo "initcompat: interrupted" >&2; recover; reload; unlock; exit 129' HUP INT TERM PIPE
-# newlines ours|others prints the lines systemd-analyze verify says now and
-# did not say before the apply that are (or are not) initcompat's: those
-# naming a touched unit, and the rest of their unit's message (the same
-# "UNIT: " prefix, as the three lines of an ordering cycle). It fails when
-# it prints a line. NewAnalyzeLines is the same rule in Go.
-newlines() { awk -v want="$1" -v base="$B" -v units="$B.units" ` + tree.ShellQuote(newlinesAwk) + ` "$B.after"; }
-cat >"$B.units" <<'INITCOMPAT_UNITS'
-`)
-	for _, u := range touchedBy(p).systemdUnits() {
+	b.WriteString("INITCOMPAT_NEWLINES=$(cat <<'INITCOMPAT_AWK'\n" + newlinesAwk + "INITCOMPAT_AWK\n)\nexport INITCOMPAT_NEWLINES\n")
+	b.WriteString(verifyRuntime)
+	b.WriteString("verify_begin\n")
+	t := touchedBy(p)
+	if len(t.overrides) > 0 {
+		b.WriteString("cat >" + upstartCheckFile + " <<'INITCOMPAT_UPSTART'\n" + verifyUpstart + "INITCOMPAT_UPSTART\n")
+	}
+	b.WriteString("cat >\"$B.units\" <<'INITCOMPAT_UNITS'\n")
+	for _, u := range t.systemdUnits() {
 		b.WriteString(unitPattern(u) + "\n")
 	}
-	b.WriteString("INITCOMPAT_UNITS\nreload || echo \"initcompat: warning: reloading the init system failed\" >&2\nanalyzed >\"$B.after\"\n")
+	b.WriteString("INITCOMPAT_UNITS\nverify_reload\n")
 	for _, c := range VerifyChecks(p) {
 		fmt.Fprintf(&b, "check %s %s %s\n", c.Level, tree.ShellQuote(c.Name), tree.ShellQuote(c.Command))
 	}
-	fmt.Fprintf(&b, `if [ "$failed" -ne 0 ]; then
-	recover || echo "initcompat: undoing the apply failed; $J lists what is left, and the next run undoes it first" >&2
-	reload || true
-	unlock
-	echo %s
-	exit 0
-fi
-trap '' HUP INT TERM PIPE
-sed 's/^state commit$/state done/' "$J" >"$J.new" && mv -f -- "$J.new" "$J" || { echo "initcompat: cannot write the journal $J" >&2; exit 1; }
-recover 2>/dev/null || echo "initcompat: warning: the image is complete, tidying failed; the next run tidies" >&2
-unlock
-echo %s
-}
-initcompat_verify
-`, VerifyRolledBack, VerifyPassed)
+	fmt.Fprintf(&b, "verify_end %s %s\n}\ninitcompat_verify\n", VerifyRolledBack, VerifyPassed)
 	return b.String()
 }
 
@@ -371,23 +344,9 @@ func NewAnalyzeLines(p *Plan, before, after string) (ours, others []string) {
 	return ours, others
 }
 
-// newlinesAwk is the verify script's newlines (see VerifyScript), an awk
-// program: base is the output before the apply, units the patterns of
-// the touched units, want "ours" or "others". It exits 1 when it prints.
-const newlinesAwk = `	BEGIN {
-		while ((getline l < base) > 0) seen[l] = 1
-		while ((getline l < units) > 0) pat[n++] = l
-	}
-	$0 != "" && !($0 in seen) { line[m++] = $0 }
-	END {
-		for (i = 0; i < m; i++) for (j = 0; j < n; j++) if (line[i] ~ pat[j]) {
-			mine[i] = 1; p = line[i]; sub(/: .*/, "", p); prefix[p] = 1; break
-		}
-		bad = 0
-		for (i = 0; i < m; i++) {
-			p = line[i]; sub(/: .*/, "", p)
-			if (((i in mine) || (p in prefix)) == (want == "ours")) { print line[i]; bad = 1 }
-		}
-		exit bad
-	}
-`
+// newlines is the check command of systemd-analyze verify's new lines that
+// are (want "ours") or are not initcompat's: verify_newlines.awk over the
+// output before the apply and after it.
+func newlines(want string) string {
+	return `awk -v want=` + want + ` -v base="$B" -v units="$B.units" "$INITCOMPAT_NEWLINES" "$B.after"`
+}

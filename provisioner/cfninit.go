@@ -43,6 +43,14 @@ type CfnInitConfig struct {
 	// default. Metadata without a configSets key has only the set `default`,
 	// which runs the one config named `config`: other configs never run.
 	ConfigSets []string `mapstructure:"config_sets"`
+	// Values of the template's parameters, as the stack will be created
+	// with them (`{ Env = "prod" }`; pseudo parameters such as
+	// `AWS::Region` too). With the parameters' `Default`s they decide the
+	// template's `Conditions`, so that `Fn::If` (`!If`) and `AWS::NoValue` in
+	// the Init metadata resolve as CloudFormation will resolve them. A
+	// condition they cannot decide takes both branches, and the plan says
+	// so. Only with `template_file`: a stack's metadata is resolved already.
+	Parameters map[string]string `mapstructure:"parameters"`
 }
 
 func (c CfnInitConfig) check(i int) error {
@@ -53,6 +61,8 @@ func (c CfnInitConfig) check(i int) error {
 		return fmt.Errorf("cfn_init block %d: set template_file or stack_name, not both", i+1)
 	case c.TemplateFile != "" && (c.Region != "" || c.Profile != "" || c.Endpoint != ""):
 		return fmt.Errorf("cfn_init block %d: region, profile and endpoint go with stack_name", i+1)
+	case c.StackName != "" && len(c.Parameters) > 0:
+		return fmt.Errorf("cfn_init block %d: parameters go with template_file: the metadata of stack %s is read as CloudFormation resolved it", i+1, c.StackName)
 	}
 	return nil
 }
@@ -86,7 +96,7 @@ func templateServices(c CfnInitConfig) ([]cfn.Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return cfn.FromTemplate(c.TemplateFile, tmpl, c.Resource, c.ConfigSets)
+	return cfn.FromTemplate(c.TemplateFile, tmpl, c.Resource, c.ConfigSets, c.Parameters)
 }
 
 // stackServices reads a live stack: its processed template to find the

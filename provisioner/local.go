@@ -47,7 +47,15 @@ func (l *local) Snapshot(ctx context.Context, ws []tree.Watch, recover bool) (*t
 		}
 	}
 	t, err := tree.FromDir(l.dir, ws, 0, l.whole...)
-	return t, recovered, err
+	if err != nil {
+		return nil, recovered, err
+	}
+	// A root_dir that is not an image (empty, or /etc) would plan nothing
+	// and pass green; over a communicator the machine is the image.
+	if err := initcompat.CheckImageRoot(t); err != nil {
+		return nil, recovered, fmt.Errorf("root_dir %s: %w", l.dir, err)
+	}
+	return t, recovered, nil
 }
 
 // Recover rolls back or finishes what an interrupted apply left, under the
@@ -124,7 +132,7 @@ func (l *local) Apply(ctx context.Context, plan *initcompat.Plan) (err error) {
 			i = j - 1
 			continue
 		}
-		if err := l.run(root, dirs, s); err != nil {
+		if err := l.run(ctx, root, dirs, s); err != nil {
 			if s.Op == initcompat.StepFinish {
 				// The journal says "done": the image is complete, and the
 				// next run finishes the tidying.
@@ -258,7 +266,7 @@ func (d *dirRoots) close() {
 }
 
 // run does one step.
-func (l *local) run(root *os.Root, dirs *dirRoots, s initcompat.Step) error {
+func (l *local) run(ctx context.Context, root *os.Root, dirs *dirRoots, s initcompat.Step) error {
 	r := rel(s.Path)
 	mutates := true
 	var err error
@@ -310,7 +318,10 @@ func (l *local) run(root *os.Root, dirs *dirRoots, s initcompat.Step) error {
 	case initcompat.StepBaseline:
 		// One left by a build stopped before its journal began is stale.
 		if err = root.Remove(r); err == nil || errors.Is(err, fs.ErrNotExist) {
-			err = writeFile(root, r, []byte(l.analyze()), 0o600)
+			var out string
+			if out, err = l.analyze(ctx); err == nil {
+				err = writeFile(root, r, []byte(out), 0o600)
+			}
 		}
 	}
 	if err != nil {

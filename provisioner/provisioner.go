@@ -121,6 +121,23 @@ type Config struct {
 	// /lib/init/upstart-job` links (which make `systemctl enable NAME` fail)
 	// with the LSB redirect. Without it they are reported and left alone.
 	ReplaceUpstartJobLinks bool `mapstructure:"replace_upstart_job_links"`
+	// Init scripts (without a native unit) whose daemon stays in the
+	// foreground where initcompat cannot see it (the program is not in the
+	// snapshot, or is compiled): each gets the drop-in
+	// `/etc/systemd/system/NAME.service.d/initcompat-foreground.conf` that
+	// makes the unit systemd-sysv-generator writes for it `Type=simple`, so
+	// that `systemctl start` returns and `stop` stops the daemon. Scripts
+	// whose program is a script that puts nothing in the background get it
+	// without being named; the script itself is never edited.
+	ForegroundInitScripts []string `mapstructure:"foreground_init_scripts"`
+	// Remove what an earlier run of this build (the same Packer build name,
+	// which the manifest records beside each path) made and this
+	// configuration no longer asks for: the redirect of a service no longer
+	// named, an old ordering drop-in. Without it the plan lists them. Paths
+	// another build made (a base image's) are listed, never removed, and a
+	// path changed since it was written is kept. The removal goes through
+	// the same all-or-nothing apply as every other change.
+	Prune bool `mapstructure:"prune"`
 	// Where the AWS::CloudFormation::Init metadata that will launch the
 	// image is: every service under `services.sysvinit` and
 	// `services.systemd` joins the scope, and one missing from the image
@@ -235,7 +252,10 @@ func (p *Provisioner) Policy(ctx context.Context) (initcompat.Policy, error) {
 		Disable:            p.config.Disable,
 
 		ReplaceUpstartLinks: p.config.ReplaceUpstartJobLinks,
+		Foreground:          p.config.ForegroundInitScripts,
 		ReportDrift:         p.config.Mode == ModeCheck,
+		Build:               p.config.PackerBuildName,
+		Prune:               p.config.Prune,
 	}
 	for _, o := range p.config.Ordering {
 		pol.Ordering = append(pol.Ordering, initcompat.OrderingRule{
@@ -305,22 +325,18 @@ func (p *Provisioner) Provision(ctx context.Context, ui packersdk.Ui, comm packe
 		return err
 	}
 	if errs := plan.Errors(); len(errs) > 0 {
-		msgs := make([]string, len(errs))
-		for i, f := range errs {
-			msgs[i] = "  " + findingLine(f)
-		}
-		return fail(fmt.Errorf("initcompat: the image was not changed:\n%s", strings.Join(msgs, "\n")))
+		return fail(p.planErrors(errs))
 	}
 	switch {
 	case p.config.Mode == ModePlan:
-		ui.Say("initcompat: mode = \"plan\": nothing written")
+		ui.Say("mode = \"plan\": nothing written")
 		return p.writeReport(plan, false)
 	case p.config.Mode == ModeCheck && !plan.Empty():
 		return fail(fmt.Errorf("initcompat: mode = \"check\": the image lacks %d change(s)%s; build it with mode = \"apply\"", len(plan.Changes), driftNote(plan)))
 	case p.config.Mode == ModeCheck && driftNote(plan) != "":
 		return fail(fmt.Errorf("initcompat: mode = \"check\": nothing is missing, but%s (the drift findings above say which)", driftNote(plan)))
 	case plan.Empty():
-		ui.Say("initcompat: nothing to change")
+		ui.Say("nothing to change")
 		return p.writeReport(plan, false)
 	}
 	if err := p.write(ctx, ui, tr, t, plan); err != nil {
@@ -337,12 +353,12 @@ func (p *Provisioner) readAndPlan(ctx context.Context, ui packersdk.Ui, tr trans
 		return nil, nil, err
 	}
 	ws := tree.WithContent(tree.DefaultWatches, path.Dir(p.config.ManifestPath), initcompat.JournalPath)
-	ui.Say(fmt.Sprintf("initcompat: reading the image: units, init scripts, rc links, Upstart jobs and the manifest (%d watched paths)", len(ws)))
+	log.Printf("initcompat: reading the image: units, init scripts, rc links, Upstart jobs and the manifest (%d watched paths)", len(ws))
 	writes := p.config.Mode == ModeApply || p.config.Mode == ModeRemove
 	start := time.Now()
 	t, recovered, err := tr.Snapshot(ctx, ws, writes)
 	if recovered != "" {
-		ui.Say("initcompat: recovered the image first: " + recovered)
+		ui.Say("recovered the image first: " + recovered)
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("initcompat: reading the image: %w", err)
@@ -358,26 +374,17 @@ func (p *Provisioner) readAndPlan(ctx context.Context, ui packersdk.Ui, tr trans
 	return t, plan, nil
 }
 
-// showPlan says the headline, then the plan in one message: a small plan
-// change by change, a large one a line per service and shim (a
-// 10,000-service plan is a few UI calls, not 80,000); every change is in
-// report_file either way.
-func (p *Provisioner) showPlan(ui packersdk.Ui, plan *initcompat.Plan) {
-	ui.Say("initcompat: " + plan.Headline())
-	text := plan.Brief()
-	if len(plan.Changes) <= detailedPlan {
-		text = strings.TrimRight(plan.Text(), "\n")
-	}
-	ui.Say("initcompat: " + strings.ReplaceAll(text[strings.Index(text, "\n")+1:], "\n", "\ninitcompat: "))
-}
-
 // write applies the plan and, when verified, has the image's init system
 // check it (finished or rolled back by the verify).
 func (p *Provisioner) write(ctx context.Context, ui packersdk.Ui, tr transport, t *tree.Tree, plan *initcompat.Plan) error {
 	if p.config.Mode == ModeApply {
+		var why string
 		var err error
-		if plan.Hold, err = p.verifies(tr, t, plan); err != nil {
+		if plan.Hold, why, err = p.verifies(tr, t, plan); err != nil {
 			return err
+		}
+		if why != "" && len(plan.Changes) > 0 {
+			ui.Say("initcompat: verify: skipped: " + why)
 		}
 	}
 	if err := tr.Apply(ctx, plan); err != nil {
@@ -392,9 +399,9 @@ func (p *Provisioner) write(ctx context.Context, ui packersdk.Ui, tr transport, 
 		}
 	}
 	if p.config.Mode == ModeRemove {
-		ui.Say(fmt.Sprintf("initcompat: removed what initcompat had written (%d change(s)); the manifest is gone", len(plan.Changes)))
+		ui.Say(fmt.Sprintf("removed what initcompat had written (%s); the manifest is gone", count(len(plan.Changes), "change")))
 	} else {
-		ui.Say(fmt.Sprintf("initcompat: applied %d change(s); manifest at %s", len(plan.Changes), p.config.ManifestPath))
+		ui.Say(fmt.Sprintf("applied %s; manifest at %s", count(len(plan.Changes), "change"), p.config.ManifestPath))
 	}
 	return nil
 }
@@ -413,18 +420,6 @@ func driftNote(plan *initcompat.Plan) string {
 	return fmt.Sprintf(" and %d path(s) have drifted from what initcompat wrote", n)
 }
 
-func findingLine(f initcompat.Finding) string {
-	s := "[" + string(f.Shim)
-	if f.Service != "" {
-		s += " " + f.Service
-	}
-	s += "] "
-	if f.Path != "" {
-		s += f.Path + ": "
-	}
-	return s + f.Message
-}
-
 func (p *Provisioner) transport(ui packersdk.Ui, comm packersdk.Communicator, generated map[string]interface{}) (transport, error) {
 	if p.config.RootDir != "" {
 		fi, err := os.Stat(p.config.RootDir)
@@ -436,7 +431,7 @@ func (p *Provisioner) transport(ui packersdk.Ui, comm packersdk.Communicator, ge
 		if err := notHostRoot(p.config.RootDir); err != nil {
 			return nil, fmt.Errorf("initcompat: %w", err)
 		}
-		ui.Say("initcompat: reading and writing the image at root_dir " + p.config.RootDir)
+		ui.Say(fmt.Sprintf("Provisioning with initcompat (mode %s): the image at root_dir %s", p.config.Mode, p.config.RootDir))
 		// The host's systemd-analyze verifies a root_dir build offline.
 		analyzer, _ := exec.LookPath("systemd-analyze")
 		return &local{dir: p.config.RootDir, whole: []string{p.config.ManifestPath}, analyzer: analyzer}, nil
@@ -448,5 +443,6 @@ func (p *Provisioner) transport(ui packersdk.Ui, comm packersdk.Communicator, ge
 	if err != nil {
 		return nil, err
 	}
+	ui.Say(fmt.Sprintf("Provisioning with initcompat (mode %s) over the communicator", p.config.Mode))
 	return &remote{comm: comm, command: cmd, whole: []string{p.config.ManifestPath}}, nil
 }

@@ -10,13 +10,14 @@ import (
 // FlatCfnInitConfig is an auto-generated flat version of CfnInitConfig.
 // Where the contents of a field with a `mapstructure:,squash` tag are bubbled up.
 type FlatCfnInitConfig struct {
-	TemplateFile *string  `mapstructure:"template_file" cty:"template_file" hcl:"template_file"`
-	StackName    *string  `mapstructure:"stack_name" cty:"stack_name" hcl:"stack_name"`
-	Region       *string  `mapstructure:"region" cty:"region" hcl:"region"`
-	Profile      *string  `mapstructure:"profile" cty:"profile" hcl:"profile"`
-	Endpoint     *string  `mapstructure:"endpoint" cty:"endpoint" hcl:"endpoint"`
-	Resource     *string  `mapstructure:"resource" cty:"resource" hcl:"resource"`
-	ConfigSets   []string `mapstructure:"config_sets" cty:"config_sets" hcl:"config_sets"`
+	TemplateFile *string           `mapstructure:"template_file" cty:"template_file" hcl:"template_file"`
+	StackName    *string           `mapstructure:"stack_name" cty:"stack_name" hcl:"stack_name"`
+	Region       *string           `mapstructure:"region" cty:"region" hcl:"region"`
+	Profile      *string           `mapstructure:"profile" cty:"profile" hcl:"profile"`
+	Endpoint     *string           `mapstructure:"endpoint" cty:"endpoint" hcl:"endpoint"`
+	Resource     *string           `mapstructure:"resource" cty:"resource" hcl:"resource"`
+	ConfigSets   []string          `mapstructure:"config_sets" cty:"config_sets" hcl:"config_sets"`
+	Parameters   map[string]string `mapstructure:"parameters" cty:"parameters" hcl:"parameters"`
 }
 
 // FlatMapstructure returns a new FlatCfnInitConfig.
@@ -38,6 +39,7 @@ func (*FlatCfnInitConfig) HCL2Spec() map[string]hcldec.Spec {
 		"endpoint":      &hcldec.AttrSpec{Name: "endpoint", Type: cty.String, Required: false},
 		"resource":      &hcldec.AttrSpec{Name: "resource", Type: cty.String, Required: false},
 		"config_sets":   &hcldec.AttrSpec{Name: "config_sets", Type: cty.List(cty.String), Required: false},
+		"parameters":    &hcldec.AttrSpec{Name: "parameters", Type: cty.Map(cty.String), Required: false},
 	}
 	return s
 }
@@ -67,6 +69,8 @@ type FlatConfig struct {
 	Mask                   []string             `mapstructure:"mask" cty:"mask" hcl:"mask"`
 	Disable                []string             `mapstructure:"disable" cty:"disable" hcl:"disable"`
 	ReplaceUpstartJobLinks *bool                `mapstructure:"replace_upstart_job_links" cty:"replace_upstart_job_links" hcl:"replace_upstart_job_links"`
+	ForegroundInitScripts  []string             `mapstructure:"foreground_init_scripts" cty:"foreground_init_scripts" hcl:"foreground_init_scripts"`
+	Prune                  *bool                `mapstructure:"prune" cty:"prune" hcl:"prune"`
 	CfnInit                []FlatCfnInitConfig  `mapstructure:"cfn_init" cty:"cfn_init" hcl:"cfn_init"`
 }
 
@@ -104,6 +108,8 @@ func (*FlatConfig) HCL2Spec() map[string]hcldec.Spec {
 		"mask":                       &hcldec.AttrSpec{Name: "mask", Type: cty.List(cty.String), Required: false},
 		"disable":                    &hcldec.AttrSpec{Name: "disable", Type: cty.List(cty.String), Required: false},
 		"replace_upstart_job_links":  &hcldec.AttrSpec{Name: "replace_upstart_job_links", Type: cty.Bool, Required: false},
+		"foreground_init_scripts":    &hcldec.AttrSpec{Name: "foreground_init_scripts", Type: cty.List(cty.String), Required: false},
+		"prune":                      &hcldec.AttrSpec{Name: "prune", Type: cty.Bool, Required: false},
 		"cfn_init":                   &hcldec.BlockListSpec{TypeName: "cfn_init", Nested: hcldec.ObjectSpec((*FlatCfnInitConfig)(nil).HCL2Spec())},
 	}
 	return s

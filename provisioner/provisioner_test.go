@@ -132,7 +132,7 @@ func TestCheckModeFailsAndPlanWritesNothing(t *testing.T) {
 		if (err != nil) != wantErr {
 			t.Errorf("mode %s: err %v\n%s", mode, err, ui)
 		}
-		if !strings.Contains(ui.String(), "write   /etc/init.d/hello") {
+		if !strings.Contains(ui.String(), map[string]string{"plan": "write   /etc/init.d/hello", "check": "hello: lsb-redirect: write /etc/init.d/hello (1 file, 7 links"}[mode]) {
 			t.Errorf("mode %s did not print the plan:\n%s", mode, ui)
 		}
 	}
@@ -207,7 +207,56 @@ func TestLargePlanIsBrief(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := ui.String()
-	if !strings.Contains(out, "svc07: lsb-redirect: write /etc/init.d/svc07 (1 file, 7 links)") || strings.Contains(out, "symlink /etc/rc2.d/K01svc07") {
-		t.Fatalf("a %d-service plan is not shown by service:\n%s", 31, out)
+	if !strings.Contains(out, "lsb-redirect for 31 services (hello svc00 svc01 ... svc29): write /etc/init.d/hello (31 files, 217 links") ||
+		strings.Contains(out, "symlink /etc/rc2.d/K01svc07") || strings.Contains(out, "svc07") {
+		t.Fatalf("a %d-service plan is not shown by shim:\n%s", 31, out)
+	}
+}
+
+// A root_dir that holds no image fails the build, naming what an image root
+// contains, in every mode: an empty directory (a mount point not yet
+// mounted) and the host's /etc (root_dir set one level too deep) would
+// otherwise plan nothing and pass. The same tree with an os-release passes.
+func TestRootDirWithoutImage(t *testing.T) {
+	empty := t.TempDir()
+	etcLike := t.TempDir()
+	for _, f := range []string{"passwd", "hostname", "init.d/cron"} {
+		p := filepath.Join(etcLike, f)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("x\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, dir := range map[string]string{"empty": empty, "etc": etcLike} {
+		for _, mode := range []string{"apply", "plan", "check"} {
+			before := fingerprint(t, dir)
+			p := new(Provisioner)
+			if err := p.Prepare(map[string]interface{}{"root_dir": dir, "mode": mode}); err != nil {
+				t.Fatal(err)
+			}
+			err := p.Provision(context.Background(), newRecordUI(t), nil, nil)
+			if err == nil || !strings.Contains(err.Error(), "holds no image") || !strings.Contains(err.Error(), "etc/os-release") {
+				t.Errorf("%s, mode %s: got %v, want the build to fail naming what an image root contains", name, mode, err)
+			}
+			if fingerprint(t, dir) != before {
+				t.Errorf("%s, mode %s: the failed build changed the directory", name, mode)
+			}
+		}
+	}
+	// The control: an os-release makes it an image (with nothing to do).
+	if err := os.MkdirAll(filepath.Join(empty, "etc"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(empty, "etc/os-release"), []byte("ID=debian\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := new(Provisioner)
+	if err := p.Prepare(map[string]interface{}{"root_dir": empty, "mode": "plan"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Provision(context.Background(), newRecordUI(t), nil, nil); err != nil {
+		t.Fatalf("a directory with etc/os-release: %v", err)
 	}
 }

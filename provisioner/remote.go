@@ -1,7 +1,6 @@
 package provisioner
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -20,8 +19,14 @@ import (
 // initcompat's script from standard input.
 const shell = "sh -s"
 
-// autoSudo becomes root only when the communicator's user is not.
-const autoSudo = `sh -c 'if [ "$(id -u)" -eq 0 ]; then exec sh -s; else exec sudo -n sh -s; fi'`
+// autoSudo becomes root only when the communicator's user is not. It holds
+// no $, backquote or backslash: the SDK's chroot communicator (amazon-chroot)
+// wraps each command as `chroot DIR /bin/sh -c "COMMAND"` for the host's
+// shell (packer-plugin-sdk chroot/communicator.go, Start), which expands those
+// inside double quotes, so `$(id -u)` would be the Packer host's uid, not the
+// image's: a non-root Packer (command_wrapper = "sudo {{.Command}}") would
+// then run sudo inside an image that may not have it.
+const autoSudo = `sh -c 'if id -u | grep -qx 0; then exec sh -s; else exec sudo -n sh -s; fi'`
 
 // remoteCommand renders the command line both remote commands use.
 func (p *Provisioner) remoteCommand(generated map[string]interface{}) (string, error) {
@@ -111,8 +116,8 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // recoverAfter runs the recovery of an apply that was killed, and says what
 // it did ("" when it could not run or found nothing).
 func (r *remote) recoverAfter(ctx context.Context) string {
-	var out bytes.Buffer
-	stderr, status, err := r.run(ctx, strings.NewReader(initcompat.RecoveryScript()), &out)
+	out := &capBuffer{head: outputCap, tail: outputCap}
+	stderr, status, err := r.run(ctx, strings.NewReader(initcompat.RecoveryScript()), out)
 	if err != nil || status != 0 {
 		return ""
 	}
@@ -134,8 +139,8 @@ func (r *remote) Apply(ctx context.Context, plan *initcompat.Plan) error {
 	// made, never held whole.
 	pr, pw := io.Pipe()
 	go func() { _ = pw.CloseWithError(initcompat.WriteApplyScript(pw, plan)) }()
-	var out bytes.Buffer
-	stderr, status, err := r.run(ctx, pr, &out)
+	out := &capBuffer{head: outputCap, tail: outputCap}
+	stderr, status, err := r.run(ctx, pr, out)
 	_ = pr.Close()
 	if err != nil {
 		return err
@@ -165,8 +170,10 @@ func (r *remote) Apply(ctx context.Context, plan *initcompat.Plan) error {
 
 // run starts the command and waits for it, or for ctx.
 func (r *remote) run(ctx context.Context, stdin io.Reader, stdout io.Writer) (string, int, error) {
-	var stderr bytes.Buffer
-	cmd := &packersdk.RemoteCmd{Command: r.command, Stdin: stdin, Stdout: stdout, Stderr: &stderr}
+	// What the image prints is kept within bounds, its end whole: the
+	// scripts say how they ended on their last lines.
+	stderr := &capBuffer{head: outputCap, tail: outputCap}
+	cmd := &packersdk.RemoteCmd{Command: r.command, Stdin: stdin, Stdout: stdout, Stderr: stderr}
 	log.Printf("[DEBUG] initcompat: remote command: %s", r.command)
 	if err := r.comm.Start(ctx, cmd); err != nil {
 		return "", 0, fmt.Errorf("starting the remote command %q: %w", r.command, err)
@@ -193,6 +200,10 @@ func (r *remote) run(ctx context.Context, stdin io.Reader, stdout io.Writer) (st
 		return stderr.String(), 0, fmt.Errorf("remote command cancelled (%w) and still running after %v; an apply it was running either completes or is rolled back by the image itself, and the next run recovers first", ctx.Err(), cancelGrace)
 	}
 }
+
+// outputCap is the most kept of each end of a remote command's stdout
+// (apply, recovery) or stderr: 512 MiB printed costs 256 KiB.
+const outputCap = 128 << 10
 
 // cancelGrace is how long a cancelled remote command is given to end.
 var cancelGrace = 30 * time.Second

@@ -21,7 +21,16 @@ import (
 
 func TestMain(m *testing.M) {
 	log.SetOutput(io.Discard) // the transports' debug lines are for PACKER_LOG
-	os.Exit(m.Run())
+	// The apply script keeps its data under TMPDIR; the tests that kill
+	// it with SIGKILL leave that behind, here rather than in /tmp.
+	tmp, err := os.MkdirTemp("", "initcompat-tests")
+	if err != nil {
+		log.Fatal(err)
+	}
+	_ = os.Setenv("TMPDIR", tmp)
+	code := m.Run()
+	_ = os.RemoveAll(tmp)
+	os.Exit(code)
 }
 
 // rpcProvisioner serves a Provisioner over the SDK's plugin RPC on a

@@ -1,16 +1,12 @@
 package provisioner
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"slices"
 	"strings"
-
-	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
 
 	"github.com/initcompat/packer-plugin-initcompat/initcompat"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
@@ -23,8 +19,10 @@ var errRolledBack = errors.New("the image's init system disagreed with the apply
 // finishes or rolls back the held apply (initcompat.VerifyScript).
 func (r *remote) Verify(ctx context.Context, plan *initcompat.Plan) ([]initcompat.Check, error) {
 	script := initcompat.VerifyScript(plan)
-	var out bytes.Buffer
-	stderr, status, err := r.run(ctx, strings.NewReader(script), &out)
+	// The checks' output is reported: 8 MiB of it at most, and the end,
+	// which says whether the apply was kept.
+	out := &capBuffer{head: 8 << 20, tail: outputCap}
+	stderr, status, err := r.run(ctx, strings.NewReader(script), out)
 	if err != nil {
 		return nil, err
 	}
@@ -46,20 +44,25 @@ func (r *remote) Verify(ctx context.Context, plan *initcompat.Plan) ([]initcompa
 
 // analyze is systemd-analyze verify of the image at root_dir, offline
 // (--root), from the Packer host: what a root_dir build can verify with no
-// init system running. "" when the host has no systemd-analyze.
-func (l *local) analyze() string {
+// init system running. "" when the host has no systemd-analyze. It is
+// bounded (runLocal): a hanging one fails the verify instead of holding
+// the build, and is killed with everything it started.
+func (l *local) analyze(ctx context.Context) (string, error) {
 	if l.analyzer == "" {
-		return ""
+		return "", nil
 	}
-	cmd := exec.Command(l.analyzer, "verify", "--root="+l.dir, "--man=no", "default.target")
-	out, _ := cmd.CombinedOutput() // offline, it reports cycles and still exits 0
-	return string(out)
+	// Offline, it reports cycles and still exits 0: the output is the verdict.
+	out, err := runLocal(ctx, analyzeTimeout, l.analyzer, "verify", "--root="+l.dir, "--man=no", "default.target")
+	if err != nil {
+		return "", fmt.Errorf("systemd-analyze verify: %w", err)
+	}
+	return out, nil
 }
 
 // Verify compares systemd-analyze verify of the image after the apply with
 // before it: a new line naming a unit the plan touched rolls the apply
 // back; other new lines are warnings. Then the apply is finished.
-func (l *local) Verify(_ context.Context, plan *initcompat.Plan) ([]initcompat.Check, error) {
+func (l *local) Verify(ctx context.Context, plan *initcompat.Plan) ([]initcompat.Check, error) {
 	root, err := os.OpenRoot(l.dir)
 	if err != nil {
 		return nil, fmt.Errorf("opening root_dir: %w", err)
@@ -72,7 +75,14 @@ func (l *local) Verify(_ context.Context, plan *initcompat.Plan) ([]initcompat.C
 	defer unlock()
 	before, _ := root.ReadFile(rel(initcompat.BaselinePath))
 	command := l.analyzer + " verify --root=" + l.dir + " --man=no default.target"
-	checks := initcompat.AnalyzeChecks(plan, command, string(before), l.analyze())
+	after, err := l.analyze(ctx)
+	if err != nil {
+		if _, rerr := recoverRoot(root); rerr != nil {
+			return nil, fmt.Errorf("verify: %w; undoing the apply failed too (%w): %s lists what is left, and the next run undoes it first", err, rerr, initcompat.JournalPath)
+		}
+		return nil, fmt.Errorf("verify: %w; the apply was rolled back", err)
+	}
+	checks := initcompat.AnalyzeChecks(plan, command, string(before), after)
 	if slices.ContainsFunc(checks, func(c initcompat.Check) bool { return c.Result == initcompat.CheckFail }) {
 		if _, rerr := recoverRoot(root); rerr != nil {
 			return checks, fmt.Errorf("%w; undoing it failed too (%w): %s lists what is left, and the next run undoes it first", errRolledBack, rerr, initcompat.JournalPath)
@@ -99,59 +109,36 @@ func (l *local) Verify(_ context.Context, plan *initcompat.Plan) ([]initcompat.C
 // verifies decides whether this apply is verified: as configured, or, when
 // unset, on a booted machine (systemd's /run/systemd/system in the
 // snapshot, or an Upstart image, whose script checks initctl answers) and
-// offline in root_dir when this host has systemd-analyze.
-func (p *Provisioner) verifies(tr transport, t *tree.Tree, plan *initcompat.Plan) (bool, error) {
+// offline in root_dir when this host has systemd-analyze. When it is not,
+// why says so for the build log ("" when verify = false asked for that).
+func (p *Provisioner) verifies(tr transport, t *tree.Tree, plan *initcompat.Plan) (ok bool, why string, err error) {
 	if v := p.config.Verify.ToBoolPointer(); v != nil && !*v {
-		return false, nil
+		return false, "", nil
 	}
 	explicit := p.config.Verify.True()
 	switch tr := tr.(type) {
 	case *local:
 		if plan.Summary.Init != string(initcompat.Systemd) {
-			return false, nil
+			return false, "root_dir holds a " + plan.Summary.Init + " image, and only systemd's can be checked offline", nil
 		}
 		if tr.analyzer == "" && explicit {
-			return false, errors.New("initcompat: verify = true with root_dir needs systemd-analyze on this host (Debian: apt-get install systemd), or set verify = false")
+			return false, "", errors.New("initcompat: verify = true with root_dir needs systemd-analyze on this host (Debian: apt-get install systemd), or set verify = false")
 		}
-		return tr.analyzer != "", nil
+		if tr.analyzer == "" {
+			return false, "this host has no systemd-analyze to check root_dir offline", nil
+		}
+		return true, "", nil
 	case *remote:
 		if explicit {
-			return true, nil
+			return true, "", nil
 		}
 		booted, _ := t.Lstat("/run/systemd/system")
-		return (booted != nil && booted.Kind == tree.Dir) || plan.Summary.Init == string(initcompat.Upstart), nil
-	}
-	return false, nil
-}
-
-// sayChecks shows what verify asked: failures and warnings with the tool's
-// words, passes one line each (counted past 200).
-func sayChecks(ui packersdk.Ui, checks []initcompat.Check) {
-	if len(checks) == 0 {
-		return
-	}
-	var b strings.Builder
-	passed := 0
-	for _, c := range checks {
-		if c.Result == initcompat.CheckPass {
-			passed++
+		if (booted != nil && booted.Kind == tree.Dir) || plan.Summary.Init == string(initcompat.Upstart) {
+			return true, "", nil
 		}
+		return false, "no init system runs in this image (no /run/systemd/system): a chroot or a container runs nothing as PID 1 to ask; the files were written, nothing was started", nil
 	}
-	fmt.Fprintf(&b, "initcompat: verify: %d of %d check(s) passed", passed, len(checks))
-	for _, c := range checks {
-		if c.Result == initcompat.CheckPass && len(checks) > 200 {
-			continue
-		}
-		fmt.Fprintf(&b, "\ninitcompat: verify: %-7s %s", c.Result, c.Name)
-		if c.Result != initcompat.CheckPass {
-			for _, l := range strings.Split(strings.TrimRight(c.Output, "\n"), "\n") {
-				if l != "" {
-					b.WriteString("\ninitcompat: verify:         " + l)
-				}
-			}
-		}
-	}
-	ui.Say(b.String())
+	return false, "", nil
 }
 
 // failedChecks says, on the error's one line (Packer shows no more), which

@@ -2,6 +2,8 @@ package provisioner
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,32 +11,73 @@ import (
 	"testing"
 )
 
-// standInInitctl answers as Upstart 1.12's initctl does for what verify
-// asks. Upstart cannot boot here (it needs to be PID 1 of a machine of its
-// era), so this stand-in is the one fake of the verify tests: show-config
-// -e prints the job with the "stop on" of its override when there is one,
-// else of its .conf, as Upstart's override rule has it (init(5),
-// "Override files"). INITCOMPAT_FAKE_IGNORE_OVERRIDES makes it an Upstart
-// that does not see the override.
-const standInInitctl = `#!/bin/sh
-# Stand-in for Upstart's initctl: Upstart cannot run here.
-case "$1" in
-version) echo "init (upstart 1.12.1)" ;;
-reload-configuration) ;;
-show-config)
-	job=$3
-	conf="$INITCOMPAT_ROOT/etc/init/$job.conf"
-	[ -f "$conf" ] || { echo "initctl: Unknown job: $job" >&2; exit 1; }
-	echo "$job"
-	sed -n 's/^start on \(.*\)/  start on \1/p' "$conf"
-	src=$conf
-	if [ -f "$INITCOMPAT_ROOT/etc/init/$job.override" ] && [ -z "${INITCOMPAT_FAKE_IGNORE_OVERRIDES:-}" ]; then src="$INITCOMPAT_ROOT/etc/init/$job.override"; fi
-	sed -n 's/^stop on \(.*\)/  stop on \1/p' "$src"
-	;;
-status) [ -f "$INITCOMPAT_ROOT/etc/init/$2.conf" ] && echo "$2 stop/waiting" ;;
-*) echo "initctl: unexpected $*" >&2; exit 1 ;;
-esac
-`
+// standInInitctl is the one fake of the verify tests (testdata/
+// initctl-standin.sh): the real Upstart runs in e2e, booted and in session
+// mode; here a stand-in prints what it prints (TestStandInInitctl).
+func standInInitctl(t *testing.T) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", "initctl-standin.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+// initctlQuestions are e2e's (TestInitctlRecord), which recorded the real
+// Upstart 1.13.2's answers to them in testdata/initctl-real.txt.
+var initctlQuestions = []string{
+	"show-config -e mongodb", "show-config mongodb", "show-config -e rc-sysinit", "show-config rc-sysinit",
+	"show-config -e web", "show-config web", "status mongodb", "status rc-sysinit",
+	"show-config -e nosuch", "status nosuch",
+}
+
+// The stand-in says what the real initctl says, word for word, over the
+// jobs the record was made from.
+func TestStandInInitctl(t *testing.T) {
+	root := t.TempDir()
+	jobs := filepath.Join(root, "etc", "init")
+	if err := os.MkdirAll(jobs, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	src, err := filepath.Glob(filepath.Join("testdata", "initctl-jobs", "*"))
+	if err != nil || len(src) == 0 {
+		t.Fatalf("no recorded jobs: %v", err)
+	}
+	for _, f := range src {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(jobs, filepath.Base(f)), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bin := filepath.Join(t.TempDir(), "initctl")
+	if err := os.WriteFile(bin, []byte(standInInitctl(t)), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, q := range initctlQuestions {
+		cmd := exec.Command(bin, strings.Fields(q)...)
+		cmd.Env = append(os.Environ(), "INITCOMPAT_ROOT="+root)
+		out, err := cmd.CombinedOutput()
+		code := 0
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&b, "$ initctl %s\n%s(exit %d)\n", q, out, code)
+	}
+	want, err := os.ReadFile(filepath.Join("testdata", "initctl-real.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.String() != string(want) {
+		t.Errorf("the stand-in says:\n%s\nthe real initctl (testdata/initctl-real.txt):\n%s", b.String(), want)
+	}
+}
 
 // upstartImage is a small Trusty-like image with a respawning job that has
 // no stop on, and the stand-in initctl first in PATH.
@@ -63,7 +106,7 @@ func upstartImage(t *testing.T) string {
 		}
 	}
 	bin := t.TempDir()
-	if err := os.WriteFile(filepath.Join(bin, "initctl"), []byte(standInInitctl), 0o755); err != nil {
+	if err := os.WriteFile(filepath.Join(bin, "initctl"), []byte(standInInitctl(t)), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
@@ -96,7 +139,7 @@ func TestVerifyUpstartStandIn(t *testing.T) {
 		t.Errorf("%d remote commands with verify, want 3 (snapshot, apply, verify)", n)
 	}
 	for _, want := range []string{
-		"pass    initctl show-config -e mongodb shows the job with its override",
+		"pass    Upstart takes the override of mongodb (initctl show-config -e mongodb)",
 		"pass    initctl knows the job behind /etc/init.d/mongodb",
 	} {
 		if !strings.Contains(out, want) {
@@ -120,7 +163,7 @@ func TestVerifyUpstartRollsBack(t *testing.T) {
 	t.Setenv("INITCOMPAT_FAKE_IGNORE_OVERRIDES", "1")
 	before := fingerprint(t, dir)
 	comm, out, err := provisionRemote(t, dir, map[string]interface{}{})
-	if err == nil || !strings.Contains(err.Error(), "rolled back") || !strings.Contains(err.Error(), "initctl show-config -e mongodb") {
+	if err == nil || !strings.Contains(err.Error(), "rolled back") || !strings.Contains(err.Error(), "Upstart takes the override of mongodb") {
 		t.Fatalf("err = %v\n%s", err, out)
 	}
 	if after := fingerprint(t, dir); after != before {
@@ -128,6 +171,33 @@ func TestVerifyUpstartRollsBack(t *testing.T) {
 	}
 	if n := len(comm.Commands()); n != 3 {
 		t.Errorf("%d remote commands, want 3", n)
+	}
+}
+
+// The seed's case: the daemon runs while the build writes its override.
+// Upstart keeps a running job's class until it stops, so show-config
+// shows no stop on yet; verify passes, keeps the override, and says it is
+// pending until the job's next start (the booted proof is e2e's
+// TestUpstartBootedVerify).
+func TestVerifyUpstartRunningJobPending(t *testing.T) {
+	dir := upstartImage(t)
+	t.Setenv("INITCOMPAT_FAKE_RUNNING", "mongodb")
+	_, out, err := provisionRemote(t, dir, map[string]interface{}{})
+	if err != nil {
+		t.Fatalf("verify failed a correct override of a running job: %v\n%s", err, out)
+	}
+	for _, want := range []string{
+		"1 of 2 checks passed, 1 pending until the job's next start",
+		"pending Upstart takes the override of mongodb",
+		"mongodb start/running, process 4242",
+		"takes effect at the job's next start",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in:\n%s", want, out)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "etc/init/mongodb.override")); err != nil {
+		t.Errorf("the override was rolled back: %v", err)
 	}
 }
 

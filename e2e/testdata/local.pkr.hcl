@@ -17,6 +17,10 @@ variable "mask" {
   type    = list(string)
   default = []
 }
+variable "foreground_init_scripts" {
+  type    = list(string)
+  default = []
+}
 variable "cfn_templates" {
   type    = list(string)
   default = []
@@ -34,6 +38,8 @@ build {
     report_file           = var.report_file
     start_after_user_data = var.start_after_user_data
     mask                  = var.mask
+
+    foreground_init_scripts = var.foreground_init_scripts
 
     dynamic "cfn_init" {
       for_each = var.cfn_templates

@@ -32,7 +32,7 @@ func TestYAMLWithConfigSetsAndShortTags(t *testing.T) {
 	if !reflect.DeepEqual(tag, map[string]any{"Fn::GetAtt": []any{"Other", "PublicIp"}}) {
 		t.Errorf("!GetAtt: %#v", tag)
 	}
-	svcs, err := FromTemplate("web.yaml", tmpl, "", nil)
+	svcs, err := FromTemplate("web.yaml", tmpl, "", nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,19 +49,19 @@ func TestYAMLWithConfigSetsAndShortTags(t *testing.T) {
 		t.Errorf("services:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	// A named set that is not the default reaches only its configs.
-	if svcs, err := FromTemplate("web.yaml", tmpl, "WebServer", []string{"services"}); err != nil || len(svcs) != 3 {
+	if svcs, err := FromTemplate("web.yaml", tmpl, "WebServer", []string{"services"}, nil); err != nil || len(svcs) != 3 {
 		t.Errorf("config_sets = [services]: %v %v", svcs, err)
 	}
-	if _, err := FromTemplate("web.yaml", tmpl, "WebServr", nil); err == nil || !strings.Contains(err.Error(), "resources: Bucket WebServer") {
+	if _, err := FromTemplate("web.yaml", tmpl, "WebServr", nil, nil); err == nil || !strings.Contains(err.Error(), "resources: Bucket WebServer") {
 		t.Errorf("unknown resource: %v", err)
 	}
-	if _, err := FromTemplate("web.yaml", tmpl, "", []string{"nope"}); err == nil || !strings.Contains(err.Error(), `no configSet "nope"`) {
+	if _, err := FromTemplate("web.yaml", tmpl, "", []string{"nope"}, nil); err == nil || !strings.Contains(err.Error(), `no configSet "nope"`) {
 		t.Errorf("unknown config set: %v", err)
 	}
 }
 
 func TestJSONWithoutConfigSets(t *testing.T) {
-	svcs, err := FromTemplate("single.json", load(t, "single.json"), "", nil)
+	svcs, err := FromTemplate("single.json", load(t, "single.json"), "", nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +83,7 @@ func TestMalformedTemplatesSayWhere(t *testing.T) {
 			t.Errorf("%s: got %v, want %q", name, err, want)
 		}
 	}
-	if _, err := FromTemplate("loop.yaml", load(t, "loop.yaml"), "", nil); err == nil || !strings.Contains(err.Error(), "loop") {
+	if _, err := FromTemplate("loop.yaml", load(t, "loop.yaml"), "", nil, nil); err == nil || !strings.Contains(err.Error(), "loop") {
 		t.Errorf("a configSet loop: %v", err)
 	}
 }

@@ -12,7 +12,9 @@ import (
 // templates do (each case's comment cites where the pattern occurs). A
 // case holds one template member and "want" members: "want" for cfn-init
 // run without --configsets, "want SET" for config_sets = [SET]. A want is
-// the services, one per line, or "error: " and a part of the message.
+// the services, one per line (each followed by its "  when: " notes), or
+// "error: " and a part of the message. A "params" member holds the
+// cfn_init block's parameters, one KEY=VALUE a line.
 func TestTemplatePatterns(t *testing.T) {
 	files, err := filepath.Glob("testdata/patterns/*.txtar")
 	if err != nil || len(files) == 0 {
@@ -25,11 +27,18 @@ func TestTemplatePatterns(t *testing.T) {
 				t.Fatal(err)
 			}
 			var tmpl map[string]any
+			params := map[string]string{}
 			wants := 0
 			for _, f := range ar.Files {
 				if strings.HasPrefix(f.Name, "template.") {
 					if tmpl, err = ParseTemplate(f.Name, f.Data); err != nil {
 						t.Fatal(err)
+					}
+				}
+				if f.Name == "params" {
+					for _, l := range strings.Fields(string(f.Data)) {
+						k, v, _ := strings.Cut(l, "=")
+						params[k] = v
 					}
 				}
 			}
@@ -43,7 +52,7 @@ func TestTemplatePatterns(t *testing.T) {
 				if set != "" {
 					sets = []string{set}
 				}
-				svcs, err := FromTemplate("template", tmpl, "", sets)
+				svcs, err := FromTemplate("template", tmpl, "", sets, params)
 				want := strings.TrimSpace(string(f.Data))
 				if msg, isErr := strings.CutPrefix(want, "error: "); isErr {
 					if err == nil || !strings.Contains(err.Error(), msg) {
@@ -57,6 +66,9 @@ func TestTemplatePatterns(t *testing.T) {
 				var got []string
 				for _, s := range svcs {
 					got = append(got, s.Key+":"+s.Name+"@"+s.Resource+"/"+s.Config+" enabled="+str(s.Enabled)+" running="+str(s.EnsureRunning))
+					for _, w := range s.When {
+						got = append(got, "  when: "+w)
+					}
 				}
 				if g := strings.Join(got, "\n"); g != want {
 					t.Errorf("%s:\n%s\nwant:\n%s", f.Name, g, want)

@@ -3,6 +3,7 @@ package lsb
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -147,7 +148,7 @@ type Link struct {
 func Links(name string, enabled bool, startSeq, stopSeq int) []Link {
 	out := make([]Link, 0, 7)
 	for _, rl := range []string{"0", "1", "2", "3", "4", "5", "6"} {
-		start := enabled && contains(DefaultStart, rl)
+		start := enabled && slices.Contains(DefaultStart, rl)
 		l := Link{Runlevel: rl, Target: "../init.d/" + name}
 		if start {
 			l.Name = seq('S', startSeq) + name
@@ -166,15 +167,6 @@ func seq(kind byte, n int) string {
 		return fmt.Sprintf("%c%02d", kind, n)
 	}
 	return string([]byte{kind, byte('0' + n/10), byte('0' + n%10)})
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // RenderInitctl writes an LSB script for an Upstart job on an image without

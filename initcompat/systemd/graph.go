@@ -21,6 +21,13 @@ type Graph struct {
 // pullKeys are the [Unit] keys that pull another unit into the transaction.
 var pullKeys = []string{"Wants", "Requires", "Requisite", "BindsTo", "Upholds"}
 
+// impliedKeys are the keys whose targets a target is implicitly ordered
+// after: the dependency types carrying UNIT_ATOM_ADD_DEFAULT_TARGET_DEPENDENCY_QUEUE
+// in systemd/systemd src/core/unit-dependency-atom.c (commit
+// a7ced3eb458039ccabd52d50544e1d00f27eed5b): Requires, Requisite, Wants,
+// BindsTo, PartOf; not Upholds.
+var impliedKeys = []string{"Wants", "Requires", "Requisite", "BindsTo", "PartOf"}
+
 // Generated pull-ins that an image at rest does not show: cloud-init's
 // generator links cloud-init.target into multi-user.target when cloud-init
 // is enabled (its default).
@@ -49,6 +56,7 @@ type graphBuilder struct {
 	extra  map[string][]*unit.UnitOption
 	g      *Graph
 	loaded map[string]*Unit
+	linked map[string][]string // unit -> what its .wants/.requires links name
 }
 
 // load is the unit with the extra options (a template's first, as systemd
@@ -83,6 +91,7 @@ func (b *graphBuilder) pullIn(roots []string) {
 			linked[b.canon(w.Target)] = append(linked[b.canon(w.Target)], unitName)
 		}
 	}
+	b.linked = linked
 	var queue []string
 	for _, r := range roots {
 		queue = append(queue, b.canon(r))
@@ -146,15 +155,36 @@ func (b *graphBuilder) order() {
 			}
 		}
 	}
-	// A target is ordered after what it pulls in, unless either side opts
-	// out of default dependencies or the unit is already ordered after the
-	// target (systemd's unit_add_default_target_dependency).
-	for t, pulled := range b.g.Pulls {
-		if Suffix(t) != "target" || !defaultDeps(b.loaded[t]) {
+	b.targetDefaults()
+}
+
+// targetDefaults adds the After= a target gets on the units it wants or
+// requires (systemd.target(5), "Implicit Dependencies"/"Default
+// Dependencies"). systemd/systemd src/core/target.c (commit
+// 015e21486bd1db2863938d81b413b774ffc2ed6d) target_add_default_dependencies
+// calls src/core/unit.c (commit 23a749f2857088547c8ef3966e96b37c71510a1b)
+// unit_add_default_target_dependency for each, which adds nothing when the
+// target is not a target, either side has DefaultDependencies=no, or the
+// target is already ordered Before= the unit ("Don't create loops"): the
+// unit's own After=TARGET, or the target's Before=UNIT, both land in After
+// here. Run after every explicit edge, as systemd loads a unit's drop-ins
+// before it adds the implicit ones.
+func (b *graphBuilder) targetDefaults() {
+	for t, u := range b.loaded {
+		if Suffix(t) != "target" || !defaultDeps(u) {
 			continue
 		}
-		for _, p := range pulled {
-			if u := b.loaded[p]; u == nil || !defaultDeps(u) || b.g.After[p][t] {
+		var implied []string
+		for _, k := range impliedKeys {
+			implied = append(implied, u.Values("Unit", k)...)
+		}
+		implied = append(implied, b.linked[t]...)
+		if t == "multi-user.target" && b.s.Load("cloud-init.target") != nil {
+			implied = append(implied, generated[t]...)
+		}
+		for _, p := range implied {
+			p = b.canon(p)
+			if pu := b.loaded[p]; pu == nil || !defaultDeps(pu) || b.g.After[p][t] {
 				continue
 			}
 			b.edge(t, p)
@@ -178,6 +208,11 @@ func (g *Graph) Cycles() [][]string {
 	sort.Slice(out, func(i, j int) bool { return strings.Join(out[i], " ") < strings.Join(out[j], " ") })
 	return out
 }
+
+// Components returns the units of every strongly connected component that
+// holds a cycle, each sorted: every unit of one is transitively ordered
+// after every other, which is what makes a cycle of it.
+func (g *Graph) Components() [][]string { return g.components() }
 
 // successors lists what n is ordered after, sorted: the same graph always
 // gives the same cycles.

@@ -14,24 +14,63 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/initcompat/packer-plugin-initcompat/internal/parallel"
 )
 
-// capFor gives the content cap of a path: maxSize (DefaultMaxFileSize when
-// 0), none for the paths in whole (initcompat's own manifest, which grows
-// with the image and must always be read).
-func capFor(maxSize int64, whole []string) func(p string) int64 {
+// budget is the content a snapshot keeps in all (DefaultBudget; tests
+// lower it).
+var budget int64 = DefaultBudget
+
+// caps decides how much of a file a snapshot reads: at most maxSize
+// (DefaultMaxFileSize when 0) of one file, none past the budget of all
+// (files past it are recorded, TooLarge and OverBudget, not read); the
+// paths in whole (initcompat's own manifest, which grows with the image
+// and must be read) have neither cap. The readers of a directory run at
+// once, so the budget is passed by at most one file a reader.
+type caps struct {
+	perFile int64
+	whole   []string
+	left    atomic.Int64
+}
+
+func capFor(maxSize int64, whole []string) *caps {
 	if maxSize <= 0 {
 		maxSize = DefaultMaxFileSize
 	}
-	return func(p string) int64 {
-		for _, w := range whole {
-			if w == p {
-				return 1 << 40
-			}
+	c := &caps{perFile: maxSize, whole: whole}
+	c.left.Store(budget)
+	return c
+}
+
+func (c *caps) isWhole(p string) bool {
+	for _, w := range c.whole {
+		if w == p {
+			return true
 		}
-		return maxSize
+	}
+	return false
+}
+
+// limit is the most that may be read of p now.
+func (c *caps) limit(p string) int64 {
+	if c.isWhole(p) {
+		return 1 << 40
+	}
+	return max(0, min(c.perFile, c.left.Load()))
+}
+
+// read records what e (a regular file of size bytes) costs, or marks it
+// not read when its size passed lim.
+func (c *caps) read(e *Entry, size, lim int64) {
+	if size > lim {
+		e.Omitted, e.TooLarge, e.Size, e.Data = true, true, size, nil
+		e.OverBudget = size <= c.perFile
+		return
+	}
+	if !c.isWhole(e.Path) {
+		c.left.Add(-int64(len(e.Data)))
 	}
 }
 
@@ -40,7 +79,7 @@ func capFor(maxSize int64, whole []string) func(p string) int64 {
 // parses as the stream arrives; a file over its cap is skipped, not read.
 func FromTar(r io.Reader, maxSize int64, whole ...string) (*Tree, error) {
 	limit := capFor(maxSize, whole)
-	maxSize = limit("")
+	maxSize = limit.perFile
 	t := New()
 	tr := tar.NewReader(r)
 	sawStat := false
@@ -76,10 +115,13 @@ func FromTar(r io.Reader, maxSize int64, whole ...string) (*Tree, error) {
 			e.Kind, e.Target = Symlink, h.Linkname
 		case tar.TypeReg:
 			e.Kind = File
-			if h.Size > limit(p) {
-				e.Omitted, e.TooLarge, e.Size = true, true, h.Size
-			} else if e.Data, err = io.ReadAll(tr); err != nil {
-				return nil, fmt.Errorf("snapshot stream: %s: %w", p, err)
+			if lim := limit.limit(p); h.Size <= lim {
+				if e.Data, err = io.ReadAll(tr); err != nil {
+					return nil, fmt.Errorf("snapshot stream: %s: %w", p, err)
+				}
+				limit.read(&e, h.Size, lim)
+			} else {
+				limit.read(&e, h.Size, lim)
 			}
 		case tar.TypeLink:
 			// A hard link to a member seen earlier: same content.
@@ -202,7 +244,7 @@ func linked(root *os.Root, rel string) bool {
 	return false
 }
 
-func (t *Tree) addMatching(root *os.Root, w Watch, limit func(string) int64) error {
+func (t *Tree) addMatching(root *os.Root, w Watch, limit *caps) error {
 	if linked(root, w.Path+"/x") {
 		return nil
 	}
@@ -254,7 +296,7 @@ func (t *Tree) addContent(root *os.Root, rel string, wk *walker) error {
 // What is read is added to the tree once all is read, into a map grown
 // once.
 type walker struct {
-	limit func(string) int64
+	limit *caps
 	free  chan struct{} // a token for each processor beyond the caller's
 	wg    sync.WaitGroup
 	mu    sync.Mutex
@@ -262,7 +304,7 @@ type walker struct {
 	err   error
 }
 
-func newWalker(limit func(string) int64) *walker {
+func newWalker(limit *caps) *walker {
 	return &walker{limit: limit, free: make(chan struct{}, runtime.GOMAXPROCS(0)-1)}
 }
 
@@ -295,7 +337,7 @@ func (w *walker) visit(dir *os.Root, d *os.File, closeDir func(), rel string) {
 	err = parallel.For(len(list), func(i int) error {
 		p := rel + "/" + list[i].Name()
 		var rerr error // one per step: the steps run at once
-		found[i], rerr = readEntry(dir, d, list[i], p, w.limit("/"+p))
+		found[i], rerr = readEntry(dir, d, list[i], p, w.limit)
 		return rerr
 	})
 	if err != nil {
@@ -375,7 +417,7 @@ func openDir(parent *os.Root, name string) (*os.Root, *os.File, func(), error) {
 
 // readEntry reads one listed entry of dir (d is dir itself, opened).
 // A zero Entry means the entry is of a kind the snapshot does not keep.
-func readEntry(dir *os.Root, d *os.File, de fs.DirEntry, rel string, maxSize int64) (Entry, error) {
+func readEntry(dir *os.Root, d *os.File, de fs.DirEntry, rel string, c *caps) (Entry, error) {
 	e := Entry{Path: "/" + rel}
 	var err error
 	switch de.Type() {
@@ -390,6 +432,7 @@ func readEntry(dir *os.Root, d *os.File, de fs.DirEntry, rel string, maxSize int
 		}
 		e.Kind = Dir
 	case 0: // a regular file
+		maxSize := c.limit(e.Path)
 		f, err := readRegular(dir, d, de.Name(), maxSize)
 		if err != nil {
 			return Entry{}, fmt.Errorf("image /%s: %w", rel, err)
@@ -398,15 +441,13 @@ func readEntry(dir *os.Root, d *os.File, de fs.DirEntry, rel string, maxSize int
 			return Entry{}, nil // replaced by something else since the listing
 		}
 		e.Kind, e.Mode, e.Data = File, f.mode, f.data
-		if f.size > maxSize {
-			e.Omitted, e.TooLarge, e.Size, e.Data = true, true, f.size, nil
-		}
+		c.read(&e, f.size, maxSize)
 	}
 	return e, nil
 }
 
 // addOne records name (relative to root), whose path in the image is rel.
-func (t *Tree) addOne(root *os.Root, name, rel string, limit func(string) int64) error {
+func (t *Tree) addOne(root *os.Root, name, rel string, limit *caps) error {
 	fi, err := root.Lstat(name)
 	if err != nil {
 		return fmt.Errorf("image /%s: %w", rel, err)
@@ -420,7 +461,7 @@ func (t *Tree) addOne(root *os.Root, name, rel string, limit func(string) int64)
 		return fmt.Errorf("image /%s: %w", rel, err)
 	}
 	defer closeDir()
-	e, err := readEntry(dir, d, fs.FileInfoToDirEntry(fi), rel, limit("/"+rel))
+	e, err := readEntry(dir, d, fs.FileInfoToDirEntry(fi), rel, limit)
 	if err != nil || e.Kind == 0 {
 		return err
 	}

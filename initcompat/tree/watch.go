@@ -1,7 +1,7 @@
 package tree
 
 import (
-	"fmt"
+	_ "embed"
 	"path"
 	"strings"
 )
@@ -44,6 +44,12 @@ var DefaultWatches = []Watch{
 	{Path: "etc/rcS.d", Content: true},
 	{Path: "etc/rc.d", Content: true},
 	{Path: "etc/init", Content: true},
+	// What init scripts source (the skeleton's /etc/default/NAME).
+	{Path: "etc/default", Content: true},
+	// Hand-installed daemon scripts an init script may start: whether one
+	// runs in the foreground is read from its text (sysv-foreground).
+	{Path: "usr/local/bin", Pattern: "*.sh", Content: true},
+	{Path: "usr/local/sbin", Pattern: "*.sh", Content: true},
 	// Which files the OS packages own (Debian family).
 	{Path: "var/lib/dpkg/info", Pattern: "*.list", Content: true},
 	// What initcompat itself wrote outside the unit and init directories.
@@ -56,6 +62,11 @@ var DefaultWatches = []Watch{
 	{Path: "sbin/init"},
 	{Path: "sbin/initctl"},
 	{Path: "lib/init/upstart-job"},
+	// Where they are on merged /usr (/sbin -> usr/sbin): not how Ubuntu's
+	// Upstart images look, but an Upstart installed there is one.
+	{Path: "usr/sbin/init"},
+	{Path: "usr/sbin/initctl"},
+	{Path: "usr/lib/init/upstart-job"},
 	{Path: "lib/systemd/systemd"},
 	{Path: "usr/lib/systemd/systemd"},
 	{Path: "lib/systemd/systemd-sysv-install"},
@@ -105,10 +116,12 @@ func WithContent(ws []Watch, extra ...string) []Watch {
 // stream: one line per stat path that exists.
 const StatFile = ".initcompat-stat"
 
+//go:embed snapshot.sh
+var snapshotSh string
+
 // SnapshotScript is the POSIX sh program that the remote transport runs to
-// stream the watched paths as one tar archive on stdout. It needs sh,
-// coreutils (mktemp, readlink) and tar. INITCOMPAT_ROOT, when set, replaces
-// "/" as the image root, which lets tests run it against a directory.
+// stream the watched paths as one tar archive on stdout: snapshot.sh and
+// the two lines that name the paths.
 func SnapshotScript(ws []Watch) string {
 	var stat, content []string
 	for _, w := range ws {
@@ -121,38 +134,7 @@ func SnapshotScript(ws []Watch) string {
 			stat = append(stat, ShellQuote(w.Path))
 		}
 	}
-	return fmt.Sprintf(`set -u
-cd "${INITCOMPAT_ROOT:-/}" || exit 1
-# Below a symlinked directory the same files are captured under their real path.
-linked() {
-	rest=$1 q=
-	while :; do
-		case $rest in
-		*/*) q=$q${rest%%%%/*} rest=${rest#*/} ;;
-		*) return 1 ;;
-		esac
-		[ -L "$q" ] && return 0
-		q=$q/
-	done
-}
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
-for p in %s; do
-	linked "$p" && continue
-	if [ -L "$p" ]; then printf 'l\t%%s\t%%s\n' "$p" "$(readlink "$p")"
-	elif [ -d "$p" ]; then printf 'd\t%%s\n' "$p"
-	elif [ -f "$p" ] && [ -x "$p" ]; then printf 'x\t%%s\n' "$p"
-	elif [ -e "$p" ]; then printf 'f\t%%s\n' "$p"
-	fi
-done >"$tmp/%s" || exit 1
-set --
-for p in %s; do
-	[ -e "$p" ] || [ -L "$p" ] || continue
-	linked "$p" && continue
-	set -- "$@" "$p"
-done
-tar -cf - -C "$tmp" %s -C "${INITCOMPAT_ROOT:-/}" "$@"
-`, strings.Join(stat, " "), StatFile, strings.Join(content, " "), StatFile)
+	return snapshotSh + "kinds " + strings.Join(stat, " ") + " >\"$tmp/" + StatFile + "\" || exit 1\ncontent " + strings.Join(content, " ") + "\n"
 }
 
 // ShellQuote quotes s as one POSIX shell word.

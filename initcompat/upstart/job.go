@@ -144,6 +144,9 @@ func Parse(file string, data []byte) ([]*Stanza, error) {
 			if msg := checkArity(name, rest); msg != "" {
 				return nil, &ParseError{file, lineNo, msg}
 			}
+			if msg := checkValue(name, rest); msg != "" {
+				return nil, &ParseError{file, lineNo, msg}
+			}
 			st.Args = rest
 			st.Raw = rawAfter(line, len(strings.Fields(name)))
 		}

@@ -4,15 +4,15 @@
 package parallel
 
 import (
-	"errors"
 	"runtime"
-	"sync"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // MinPerWorker is the fewest steps worth a goroutine of their own.
 const MinPerWorker = 256
 
-// For calls f(i) for every i in [0, n) and returns the errors joined. The
+// For calls f(i) for every i in [0, n) and returns the first error. The
 // steps must not depend on each other; each writes only its own results.
 func For(n int, f func(i int) error) error {
 	if n < 2*MinPerWorker {
@@ -28,6 +28,7 @@ func For(n int, f func(i int) error) error {
 
 // Each calls f(i) for every i in [0, n) on every processor, however small
 // n: for steps that each hold much work (a directory of files to create).
+// It returns the first error a worker met.
 func Each(n int, f func(i int) error) error {
 	workers := min(runtime.GOMAXPROCS(0), n)
 	if workers <= 1 {
@@ -38,21 +39,20 @@ func Each(n int, f func(i int) error) error {
 		}
 		return nil
 	}
-	errs := make([]error, workers)
-	var wg sync.WaitGroup
+	// Each worker takes every workers-th step and stops at its first
+	// error; the first error of any is the result.
+	var g errgroup.Group
 	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		g.Go(func() error {
 			for i := w; i < n; i += workers {
-				if errs[w] = f(i); errs[w] != nil {
-					return
+				if err := f(i); err != nil {
+					return err
 				}
 			}
-		}()
+			return nil
+		})
 	}
-	wg.Wait()
-	return errors.Join(errs...)
+	return g.Wait()
 }
 
 // Run is the steps [Start, End) of a loop.

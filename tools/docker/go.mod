@@ -1,6 +1,6 @@
 module github.com/initcompat/packer-plugin-initcompat/tools/docker
 
-go 1.26.8
+go 1.27.3
 
 replace github.com/zclconf/go-cty => github.com/nywilken/go-cty v1.13.3
 

@@ -1,6 +1,6 @@
 module github.com/initcompat/packer-plugin-initcompat/tools/release
 
-go 1.26.8
+go 1.27.3
 
 tool github.com/goreleaser/goreleaser/v2
 

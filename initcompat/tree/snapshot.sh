@@ -1,0 +1,45 @@
+# shellcheck shell=sh
+# The snapshot: the watched paths as one tar archive on stdout. Go appends
+# two lines: `kinds STAT... >"$tmp/.initcompat-stat"` and `content
+# CONTENT...` (quoted words; a content pattern's glob is expanded there). It needs sh, coreutils
+# (mktemp, readlink) and tar. INITCOMPAT_ROOT, when set, replaces "/" as
+# the image root, which lets tests run it against a directory.
+set -u
+cd "${INITCOMPAT_ROOT:-/}" || exit 1
+# Below a symlinked directory the same files are captured under their real path.
+linked() {
+	rest=$1 q=""
+	while :; do
+		case $rest in
+		*/*) q=$q${rest%%/*} rest=${rest#*/} ;;
+		*) return 1 ;;
+		esac
+		[ -L "$q" ] && return 0
+		q=$q/
+	done
+}
+# kinds prints a line for each stat path that exists: its kind, and a
+# link's target.
+kinds() {
+	for p; do
+		linked "$p" && continue
+		if [ -L "$p" ]; then printf 'l\t%s\t%s\n' "$p" "$(readlink "$p")"
+		elif [ -d "$p" ]; then printf 'd\t%s\n' "$p"
+		elif [ -f "$p" ] && [ -x "$p" ]; then printf 'x\t%s\n' "$p"
+		elif [ -e "$p" ]; then printf 'f\t%s\n' "$p"
+		fi
+	done
+}
+# content PATH... archives the stat list and each content path that exists
+# (and is not below a symlinked directory).
+content() {
+	for p; do
+		shift
+		[ -e "$p" ] || [ -L "$p" ] || continue
+		linked "$p" && continue
+		set -- "$@" "$p"
+	done
+	tar -cf - -C "$tmp" .initcompat-stat -C "${INITCOMPAT_ROOT:-/}" "$@"
+}
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT

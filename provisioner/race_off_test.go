@@ -1,0 +1,5 @@
+//go:build !race
+
+package provisioner
+
+const raceOn = false

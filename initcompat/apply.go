@@ -99,27 +99,41 @@ type Step struct {
 // at hand: the directories the apply makes, its stage and aside
 // directories, the paths it puts new content at and those it sets aside.
 type Journal struct {
-	State     string
+	State string
+	// Manifest is the manifest the apply writes or sets aside.
+	Manifest  string
 	Mkdirs    []string
 	StageDirs []string
 	AsideDirs []string
 	New       []string
-	Aside     []string
+	// Proofs are what the apply puts at each of New (FileProof,
+	// LinkProof): recovery removes a committed path only when it holds
+	// that still.
+	Proofs []string
+	Aside  []string
 }
 
-// Encode writes the journal as lines "KIND PATH", which the shell's
-// recovery reads with read -r; paths never hold a newline (checked).
+// Encode writes the journal as lines "KIND PATH" ("new PROOF PATH"),
+// which the shell's recovery reads with grep and sed; paths never hold a
+// newline (checked).
 func (j *Journal) Encode() []byte {
 	var b bytes.Buffer
-	b.Grow(64 * (1 + len(j.Mkdirs) + len(j.StageDirs) + len(j.AsideDirs) + len(j.New) + len(j.Aside)))
-	b.WriteString("initcompat-journal 1\nstate " + j.State + "\n")
+	b.Grow(64 * (2 + len(j.Mkdirs) + len(j.StageDirs) + len(j.AsideDirs) + 2*len(j.New) + len(j.Aside)))
+	b.WriteString(journalHeader + "\nstate " + j.State + "\n")
+	if j.Manifest != "" {
+		b.WriteString("manifest " + j.Manifest + "\n")
+	}
 	for _, l := range []struct {
 		kind  string
 		paths []string
 	}{{"mkdir", j.Mkdirs}, {"stagedir", j.StageDirs}, {"asidedir", j.AsideDirs}, {"new", j.New}, {"aside", j.Aside}} {
-		for _, p := range l.paths {
+		for i, p := range l.paths {
 			b.WriteString(l.kind)
 			b.WriteByte(' ')
+			if l.kind == "new" {
+				b.WriteString(j.Proofs[i])
+				b.WriteByte(' ')
+			}
 			b.WriteString(p)
 			b.WriteByte('\n')
 		}
@@ -127,18 +141,27 @@ func (j *Journal) Encode() []byte {
 	return b.Bytes()
 }
 
-// ParseJournal reads a journal an apply left in the image.
+// ParseJournal reads a journal an apply left in the image, and refuses
+// one whose shape is not what an apply writes (see journal.go).
 func ParseJournal(data []byte) (*Journal, error) {
-	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
-	if len(lines) < 2 || lines[0] != "initcompat-journal 1" {
-		return nil, fmt.Errorf("%s is not an initcompat journal", JournalPath)
+	if len(data) > MaxJournalSize {
+		return nil, journalRefused("larger than %d bytes", MaxJournalSize)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+	if lines[0] != journalHeader {
+		return nil, journalRefused("its first line is not %q", journalHeader)
 	}
 	j := &Journal{}
-	for _, line := range lines[1:] {
+	states, manifests := 0, 0
+	for n, line := range lines[1:] {
 		kind, p, _ := strings.Cut(line, " ")
 		switch kind {
 		case "state":
+			states++
 			j.State = p
+		case "manifest":
+			manifests++
+			j.Manifest = p
 		case "mkdir":
 			j.Mkdirs = append(j.Mkdirs, p)
 		case "stagedir":
@@ -146,17 +169,25 @@ func ParseJournal(data []byte) (*Journal, error) {
 		case "asidedir":
 			j.AsideDirs = append(j.AsideDirs, p)
 		case "new":
+			proof, p, _ := strings.Cut(p, " ")
 			j.New = append(j.New, p)
+			j.Proofs = append(j.Proofs, proof)
 		case "aside":
 			j.Aside = append(j.Aside, p)
 		default:
-			return nil, fmt.Errorf("%s: unknown line %q", JournalPath, line)
+			return nil, journalRefused("line %d, %.80q, is not a journal line", n+2, line)
 		}
 	}
-	switch j.State {
-	case JournalBegin, JournalCommit, JournalDone:
-	default:
-		return nil, fmt.Errorf("%s: unknown state %q", JournalPath, j.State)
+	switch {
+	case states != 1:
+		return nil, journalRefused("it has %d state lines, not one", states)
+	case manifests > 1:
+		return nil, journalRefused("it names %d manifests, not one", manifests)
+	case j.State != JournalBegin && j.State != JournalCommit && j.State != JournalDone:
+		return nil, journalRefused("unknown state %.40q", j.State)
+	}
+	if err := j.shape(); err != nil {
+		return nil, err
 	}
 	return j, nil
 }
@@ -222,7 +253,7 @@ func (p *Plan) Steps() ([]Step, error) {
 	// room made once for 240,000 steps of 112 bytes.
 	steps := make([]Step, 0, 3*len(p.Changes)+4*len(gs)+16)
 	made := map[string]bool{}
-	j := &Journal{State: JournalBegin}
+	j := &Journal{State: JournalBegin, Manifest: p.ManifestPath}
 	for _, c := range p.Changes {
 		if c.Op == OpMkdir {
 			made[c.Path] = true
@@ -232,6 +263,11 @@ func (p *Plan) Steps() ([]Step, error) {
 
 	// check: nothing is written before every path is as the snapshot saw it.
 	steps = checkSteps(steps, p, gs, made, j)
+	// The journal recovery will read must pass recovery's checks: a plan
+	// writing where recovery would refuse to undo is refused first.
+	if err := j.shape(); err != nil {
+		return nil, fmt.Errorf("the plan: %w", err)
+	}
 
 	if p.Hold {
 		steps = append(steps, Step{Op: StepBaseline, Path: BaselinePath})
@@ -325,6 +361,11 @@ func checkSteps(steps []Step, p *Plan, gs []DirChanges, made map[string]bool, j 
 		}
 		for _, c := range g.New {
 			j.New = append(j.New, c.Path)
+			if c.Op == OpSymlink {
+				j.Proofs = append(j.Proofs, LinkProof(c.Target))
+			} else {
+				j.Proofs = append(j.Proofs, FileProof(c.SHA256))
+			}
 		}
 		for _, c := range g.Aside {
 			j.Aside = append(j.Aside, c.Path)

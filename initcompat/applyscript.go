@@ -41,9 +41,13 @@ const RecoveredPrefix = "initcompat-recovered "
 // recovery, shared with the verify script), recover.sh (the recovery run
 // before a snapshot) and apply.sh (the apply's code, to which the data of
 // one plan is appended; see there for how a cut stream runs nothing).
+// journal.sh's journal_check comes first: recovery refuses a journal it
+// does not pass.
+var shellLib = journalSh + libSh
+
 var (
 	//go:embed scripts/lib.sh
-	shellLib string
+	libSh string
 	//go:embed scripts/recover.sh
 	recoverSh string
 	//go:embed scripts/apply.sh
@@ -138,7 +142,7 @@ func journalBody(steps []Step) (string, error) {
 		if s.Op != StepJournal {
 			continue
 		}
-		head := "initcompat-journal 1\nstate " + s.State + "\n"
+		head := journalHeader + "\nstate " + s.State + "\n"
 		rest, ok := strings.CutPrefix(string(s.Content), head)
 		if !ok || (seen && rest != body) {
 			return "", fmt.Errorf("the %s journal differs from the others beyond its state", s.State)
@@ -193,7 +197,7 @@ func renderSteps(c *chunks, steps []Step, changes int, gz string) {
 		case StepFinish:
 			put("trap '' HUP INT TERM PIPE\nrecover 2>/dev/null || echo \"initcompat: warning: the image is complete, tidying failed; the next run tidies\" >&2\nunlock\n")
 		case StepBaseline:
-			put("analyzed >\"$B\" || fail 'cannot record what systemd-analyze verify says before the apply'\n")
+			put("{ rm -f -- \"$B\" && analyzed >\"$B\"; } || fail 'cannot record what systemd-analyze verify says before the apply'\n")
 		case StepHeld:
 			putf("trap '' HUP INT TERM PIPE\nunlock\necho \"initcompat: committed %d change(s); verifying\"\necho %s\n", changes, HeldToken)
 		case StepCompleted:

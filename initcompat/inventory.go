@@ -355,7 +355,9 @@ func (inv *Inventory) dpkgOwned() map[string]bool {
 			continue
 		}
 		for _, line := range strings.Split(string(e.Data), "\n") {
-			if !strings.HasPrefix(line, "/") || (!strings.Contains(line, "/systemd/system/") && !strings.HasPrefix(line, "/etc/init/") && !strings.HasPrefix(line, "/etc/init.d/")) {
+			// Units and jobs (scope), and whatever lies where initcompat
+			// writes (remove never touches a package's file).
+			if !strings.HasPrefix(line, "/") || (!strings.Contains(line, "/systemd/system/") && !Places(line)) {
 				continue
 			}
 			if r, err := t.ResolveParent(line); err == nil {

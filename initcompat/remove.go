@@ -44,20 +44,34 @@ func BuildRemovePlan(t *tree.Tree, pol Policy) *Plan {
 	removed := map[string]bool{mp: true} // the manifest goes last
 	for _, m := range entries {
 		e, exists := t.Lstat(m.Path)
+		if why := pl.notRemovable(m, mp); why != "" && exists {
+			pl.conflict(m.Service, ShimRemove, m.Path, why)
+			keep(m.Path)
+			continue
+		}
 		switch m.Kind {
 		case KindFile, KindSymlink:
 			switch {
 			case !exists:
 				// Gone already: nothing to undo.
-			case m.Kind == KindFile && e.Kind == tree.File && !e.Omitted && sum(e.Data) == m.SHA256,
+			case m.Kind == KindFile && e.Kind == tree.File && !e.Omitted && sum(e.Data) == m.SHA256 && IsOurs(e.Data),
 				m.Kind == KindSymlink && e.Kind == tree.Symlink && e.Target == m.Target:
 				pl.remove(m.Service, ShimRemove, m.Path, "written by initcompat ("+string(m.Shim)+"): removed")
 				removed[m.Path] = true
+			case m.Kind == KindFile && e.Kind == tree.File && !e.Omitted && sum(e.Data) == m.SHA256:
+				pl.conflict(m.Service, ShimRemove, m.Path, "the manifest's hash matches, but the file lacks initcompat's marker line, which every file it writes carries: not initcompat's, it is kept")
+				keep(m.Path)
 			default:
 				pl.conflict(m.Service, ShimRemove, m.Path, pl.notOurs(m.Path, e))
 				keep(m.Path)
 			}
 		case KindRemoved:
+			if !strings.HasPrefix(m.Path, "/etc/systemd/system/") {
+				// disable removes only systemd's /etc links: the manifest
+				// says otherwise, so it is not initcompat's.
+				pl.conflict(m.Service, ShimRemove, m.Path, "the manifest says initcompat removed a link here, but disable only ever removes links under /etc/systemd/system; it is not put back")
+				continue
+			}
 			if exists {
 				pl.conflict(m.Service, ShimRemove, m.Path, "initcompat removed this link for disable and something is there now; it is not put back")
 				keep(m.Path)
@@ -93,4 +107,35 @@ func BuildRemovePlan(t *tree.Tree, pol Policy) *Plan {
 	}
 	pl.plan.sort(mp)
 	return pl.plan
+}
+
+// notRemovable says why remove leaves a path the manifest lists alone
+// whatever it holds ("" when it may go): the manifest is read from the
+// image, so it names only paths initcompat's shims write, in its own
+// directory, and none an OS package owns (dpkg's lists; on rpm images,
+// whose database the plugin cannot read without rpm, nothing outside
+// /etc, where rpm packages put links of their own).
+func (pl *planner) notRemovable(m ManifestEntry, mp string) string {
+	switch {
+	case m.Kind == KindRemoved:
+		return ""
+	case !Places(m.Path) && m.Path != path.Dir(mp):
+		return "the manifest lists it, but initcompat never writes there; it is kept"
+	case pl.inv.owned[m.Path]:
+		return "an OS package owns it (dpkg's file lists name it); it is kept"
+	case !pl.inv.DpkgLists && rpmFamily(pl.inv.Distro) && !strings.HasPrefix(m.Path, "/etc/"):
+		return "on an rpm image initcompat cannot read the package database, and a package may own it; it is kept"
+	}
+	return ""
+}
+
+// rpmFamily reports an image whose packages rpm manages.
+func rpmFamily(d Distro) bool {
+	for _, id := range append([]string{d.ID}, d.IDLike...) {
+		switch id {
+		case "rhel", "fedora", "centos", "amzn", "suse", "opensuse", "sles", "rocky", "almalinux", "ol":
+			return true
+		}
+	}
+	return false
 }

@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"os"
 	"path"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -298,6 +297,12 @@ func (l *local) run(ctx context.Context, root *os.Root, dirs *dirRoots, s initco
 	}
 	switch s.Op {
 	case initcompat.StepJournal:
+		if s.State == initcompat.JournalBegin {
+			// What recovery would refuse to undo is not begun.
+			if err := checkJournal(root, s.Content); err != nil {
+				return err
+			}
+		}
 		err = writeJournal(root, s.Content)
 	case initcompat.StepMkdir:
 		err = root.Mkdir(r, s.Mode)
@@ -311,9 +316,12 @@ func (l *local) run(ctx context.Context, root *os.Root, dirs *dirRoots, s initco
 	case initcompat.StepFinish:
 		_, err = recoverRoot(root)
 	case initcompat.StepBaseline:
-		var out string
-		if out, err = l.analyze(ctx); err == nil {
-			err = writeFile(root, r, []byte(out), 0o600)
+		// One left by a build stopped before its journal began is stale.
+		if err = root.Remove(r); err == nil || errors.Is(err, fs.ErrNotExist) {
+			var out string
+			if out, err = l.analyze(ctx); err == nil {
+				err = writeFile(root, r, []byte(out), 0o600)
+			}
 		}
 	}
 	if err != nil {
@@ -344,68 +352,6 @@ func writeJournal(root *os.Root, content []byte) error {
 		return err
 	}
 	return root.Rename(tmp, rel(initcompat.JournalPath))
-}
-
-// recoverRoot is the shell runner's recover, over os.Root: roll back an
-// apply that did not reach "done", finish one that did.
-func recoverRoot(root *os.Root) (string, error) {
-	_ = root.Remove(rel(initcompat.JournalPath) + ".new")
-	data, err := root.ReadFile(rel(initcompat.JournalPath))
-	if errors.Is(err, fs.ErrNotExist) {
-		return "", nil
-	}
-	if err != nil {
-		return "", fmt.Errorf("reading %s: %w", initcompat.JournalPath, err)
-	}
-	j, err := initcompat.ParseJournal(data)
-	if err != nil {
-		return "", fmt.Errorf("%w; check the paths it lists and move it away", err)
-	}
-	exists := func(p string) bool { _, err := root.Lstat(rel(p)); return err == nil }
-	if j.State == initcompat.JournalCommit {
-		for _, p := range j.New {
-			if s := initcompat.StagedName(p); exists(s) {
-				err = root.Remove(rel(s))
-			} else if exists(p) {
-				err = root.Remove(rel(p))
-			}
-			if err != nil {
-				return "", fmt.Errorf("undoing %s: %w", p, err)
-			}
-		}
-	}
-	if j.State != initcompat.JournalDone {
-		// Shallowest first: a directory set aside comes back before its files.
-		aside := append([]string(nil), j.Aside...)
-		sort.Strings(aside)
-		for _, p := range aside {
-			if a := initcompat.AsideName(p); exists(a) {
-				if err := root.Rename(rel(a), rel(p)); err != nil {
-					return "", fmt.Errorf("moving %s back: %w", p, err)
-				}
-			}
-		}
-	}
-	for _, d := range append(append([]string(nil), j.StageDirs...), j.AsideDirs...) {
-		if err := root.RemoveAll(rel(d)); err != nil {
-			return "", fmt.Errorf("removing %s: %w", d, err)
-		}
-	}
-	if j.State != initcompat.JournalDone {
-		dirs := append([]string(nil), j.Mkdirs...)
-		sort.Sort(sort.Reverse(sort.StringSlice(dirs)))
-		for _, d := range dirs {
-			_ = root.Remove(rel(d)) // only when empty
-		}
-	}
-	if err := root.Remove(rel(initcompat.JournalPath)); err != nil {
-		return "", fmt.Errorf("removing %s: %w", initcompat.JournalPath, err)
-	}
-	_ = root.Remove(rel(initcompat.BaselinePath))
-	if j.State == initcompat.JournalDone {
-		return "finished an apply interrupted in its done phase", nil
-	}
-	return "rolled back an apply interrupted in its " + j.State + " phase", nil
 }
 
 // lockRoot takes the image's lock as the shell runner does (mkdir, with

@@ -196,8 +196,13 @@ func (p *Provisioner) Prepare(raws ...interface{}) error {
 		c.ManifestPath = initcompat.DefaultManifestPath
 	} else if !tree.IsClean(c.ManifestPath) || c.ManifestPath == "/" {
 		errs = packersdk.MultiErrorAppend(errs, fmt.Errorf("manifest_path %q: want an absolute, clean path of a file in the image", c.ManifestPath))
-	} else if d := path.Dir(c.ManifestPath); d == "/" || strings.HasPrefix(d+"/", "/usr/") || strings.HasPrefix(d+"/", "/proc/") || strings.HasPrefix(d+"/", "/sys/") || strings.HasPrefix(d+"/", "/dev/") || strings.HasPrefix(d+"/", "/run/") {
-		errs = packersdk.MultiErrorAppend(errs, fmt.Errorf("manifest_path %q: the manifest needs a directory of its own on the image's persistent, writable part (not /, /usr, /run, /proc, /sys or /dev), such as %s", c.ManifestPath, initcompat.DefaultManifestPath))
+	} else if initcompat.ProtocolFile(c.ManifestPath) {
+		errs = packersdk.MultiErrorAppend(errs, fmt.Errorf("manifest_path %q: that is initcompat's own journal, lock, baseline or staging name (%s, %s, %s, .initcompat-*), which the apply writes and removes; use another path, such as %s", c.ManifestPath, initcompat.JournalPath, initcompat.LockPath, initcompat.BaselinePath, initcompat.DefaultManifestPath))
+	} else if !initcompat.ManifestPlace(c.ManifestPath) {
+		errs = packersdk.MultiErrorAppend(errs, fmt.Errorf("manifest_path %q: the manifest needs a directory of its own on the image's persistent, writable part (not /, /usr, /run, /tmp, /proc, /sys or /dev), such as %s", c.ManifestPath, initcompat.DefaultManifestPath))
+	}
+	if err := notHostRoot(c.RootDir); err != nil {
+		errs = packersdk.MultiErrorAppend(errs, err)
 	}
 	for key, list := range map[string][]string{"services": c.Services, "start_after_user_data": c.StartAfterUserData, "mask": c.Mask, "disable": c.Disable} {
 		for _, s := range list {
@@ -259,6 +264,23 @@ func (p *Provisioner) Policy(ctx context.Context) (initcompat.Policy, error) {
 	var err error
 	pol.CfnInit, err = p.cfnServices(ctx)
 	return pol, err
+}
+
+// notHostRoot refuses a root_dir that is this machine's own / (the same
+// device and inode, however the path is spelt): initcompat would plan
+// and write into the Packer host's /etc.
+func notHostRoot(dir string) error {
+	if dir == "" {
+		return nil
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return nil // not there yet (a chroot mounted by the build): checked again before it is read
+	}
+	if host, err := os.Stat("/"); err == nil && os.SameFile(fi, host) {
+		return fmt.Errorf("root_dir %q is this machine's own root directory: initcompat would write into the Packer host itself; point root_dir at the image's root (a mounted volume, an unpacked tree)", dir)
+	}
+	return nil
 }
 
 // gcPercent is the plugin's GOGC.
@@ -400,6 +422,11 @@ func (p *Provisioner) transport(ui packersdk.Ui, comm packersdk.Communicator, ge
 		fi, err := os.Stat(p.config.RootDir)
 		if err != nil || !fi.IsDir() {
 			return nil, fmt.Errorf("initcompat: root_dir %q is not a directory on this machine", p.config.RootDir)
+		}
+		// Checked again here: a chroot's mount point exists only once the
+		// build has mounted it.
+		if err := notHostRoot(p.config.RootDir); err != nil {
+			return nil, fmt.Errorf("initcompat: %w", err)
 		}
 		ui.Say(fmt.Sprintf("Provisioning with initcompat (mode %s): the image at root_dir %s", p.config.Mode, p.config.RootDir))
 		// The host's systemd-analyze verifies a root_dir build offline.

@@ -24,6 +24,15 @@ func TestPrepare(t *testing.T) {
 		{"relative manifest", map[string]interface{}{"manifest_path": "var/x.json"}, "manifest_path"},
 		{"manifest at the root", map[string]interface{}{"manifest_path": "/manifest.json"}, "a directory of its own"},
 		{"manifest under /run", map[string]interface{}{"manifest_path": "/run/initcompat/m.json"}, "persistent, writable"},
+		// issue 23: settings pointing at the protocol's own files, and
+		// the Packer host's own root (however spelt).
+		{"manifest is the journal", map[string]interface{}{"manifest_path": "/var/lib/.initcompat-journal"}, "initcompat's own"},
+		{"manifest is the baseline", map[string]interface{}{"manifest_path": "/var/lib/.initcompat-verify-baseline"}, "initcompat's own"},
+		{"manifest in the lock", map[string]interface{}{"manifest_path": "/var/lib/.initcompat-lock/pid"}, "initcompat's own"},
+		{"manifest in a stage directory", map[string]interface{}{"manifest_path": "/var/lib/initcompat/.initcompat-stage/manifest.json"}, "initcompat's own"},
+		{"manifest under /tmp", map[string]interface{}{"manifest_path": "/tmp/m.json"}, "persistent, writable"},
+		{"root_dir is the host's /", map[string]interface{}{"root_dir": "/"}, "this machine's own root"},
+		{"root_dir is the host's / spelt otherwise", map[string]interface{}{"root_dir": "/usr/.."}, "this machine's own root"},
 		{"empty service", map[string]interface{}{"services": []string{"hello", " "}}, "empty name"},
 		{"execute_command without the shell", map[string]interface{}{"execute_command": "doas sh"}, "{{.Command}}"},
 		{"unknown key", map[string]interface{}{"servcies": []string{"x"}}, "servcies"},

@@ -89,13 +89,12 @@ func (l *local) Verify(ctx context.Context, plan *initcompat.Plan) ([]initcompat
 		}
 		return checks, errRolledBack
 	}
-	data, err := root.ReadFile(rel(initcompat.JournalPath))
-	if err != nil {
-		return checks, fmt.Errorf("verify: no apply is waiting for its verify (%w): another run has recovered it; run the build again", err)
-	}
-	j, err := initcompat.ParseJournal(data)
+	j, err := readJournal(root)
 	if err != nil {
 		return checks, fmt.Errorf("verify: %w", err)
+	}
+	if j == nil {
+		return checks, errors.New("verify: no apply is waiting for its verify: another run has recovered it; run the build again")
 	}
 	j.State = initcompat.JournalDone
 	if err := writeJournal(root, j.Encode()); err != nil {

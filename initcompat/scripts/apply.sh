@@ -50,10 +50,14 @@ isdir() {
 	if [ -L "$1" ]; then fail "$1 is a symlink (to $(readlink -- "$1")); initcompat writes only into real directories of the image"; fi
 	[ -d "$1" ] || changed "$1" "no longer a directory"
 }
-# journal STATE writes the journal in STATE: two processes, whatever its
-# length.
+# journal STATE writes the journal in STATE (version 2, jc_header): a
+# bounded number of processes, whatever its length. The first one must
+# pass journal_check before it is put in place: what recovery would refuse
+# to undo is not begun.
+# shellcheck disable=SC2154 # jc_header is journal.sh's, before lib.sh.
 journal() {
-	{ { printf 'initcompat-journal 1\nstate %s\n' "$1" && cat -- "$T/journal"; } >"$J.new" && mv -f -- "$J.new" "$J"; } ||
+	{ rm -f -- "$J.new" && { printf '%s\nstate %s\n' "$jc_header" "$1" && cat -- "$T/journal"; } >"$J.new" &&
+		{ exists "$J" || journal_check "$J.new"; } && mv -f -- "$J.new" "$J"; } ||
 		fail "cannot write the journal $J"
 }
 initcompat_apply() {

@@ -1,6 +1,7 @@
 # shellcheck shell=sh
 # The library the apply, the recovery and the verify scripts share: the
-# lock, and the recovery from a journal (see apply.go for the protocol).
+# lock, and the recovery from a journal (see apply.go for the protocol),
+# which journal.sh's journal_check (before this file) checks first.
 # Every list is read whole by one cat and split on newlines (paths never
 # hold one), and every command takes its paths in batches: a journal of
 # any length costs a bounded number of processes, never a read(2) a byte.
@@ -65,7 +66,9 @@ bulk() {
 	[ $# -eq 0 ] || "$b_fn" "$@"
 }
 rm_f() { rm -f -- "$@"; }
-rm_rf() { rm -rf -- "$@"; }
+# rm_rf removes stage and aside directories, never across a mount
+# (journal_check has refused one holding a mount point).
+rm_rf() { rm -rf --one-file-system -- "$@"; }
 rmdir_quiet() { rmdir -- "$@" 2>/dev/null || true; }
 # put_back moves set-aside paths of one directory back: "DIR" then the
 # aside names of its children.
@@ -84,12 +87,15 @@ j_kind() {
 	set +f
 }
 # committed NEW... prints the paths the commit put in place: those whose
-# staged twin is gone (the rest go with the stage directory).
+# staged twin is gone (the rest go with the stage directory). Each line is
+# "PROOF PATH" (journal version 2); journal_check has proved every such
+# path holds what the apply wrote there.
 committed() {
 	c_ifs=$IFS
 	IFS=$NL
 	set -f
 	for c_p in $1; do
+		c_p=${c_p#* }
 		if ! exists "$R${c_p%/*}/.initcompat-stage/${c_p##*/}" && exists "$R$c_p"; then printf '%s\n' "$R$c_p"; fi
 	done
 	IFS=$c_ifs
@@ -144,6 +150,7 @@ restore_groups() {
 recover() {
 	rm -f -- "$J.new"
 	exists "$J" || return 0
+	journal_check "$J" || return 1
 	j_all=$(cat -- "$J") || return 1
 	state=$(j_kind state "")
 	case $state in

@@ -192,13 +192,14 @@ func (p *Provisioner) Prepare(raws ...interface{}) error {
 	default:
 		errs = packersdk.MultiErrorAppend(errs, fmt.Errorf("mode %q: want %q, %q, %q or %q", c.Mode, ModeApply, ModePlan, ModeCheck, ModeRemove))
 	}
-	if c.ManifestPath == "" {
+	switch {
+	case c.ManifestPath == "":
 		c.ManifestPath = initcompat.DefaultManifestPath
-	} else if !tree.IsClean(c.ManifestPath) || c.ManifestPath == "/" {
+	case !tree.IsClean(c.ManifestPath) || c.ManifestPath == "/":
 		errs = packersdk.MultiErrorAppend(errs, fmt.Errorf("manifest_path %q: want an absolute, clean path of a file in the image", c.ManifestPath))
-	} else if initcompat.ProtocolFile(c.ManifestPath) {
+	case initcompat.ProtocolFile(c.ManifestPath):
 		errs = packersdk.MultiErrorAppend(errs, fmt.Errorf("manifest_path %q: that is initcompat's own journal, lock, baseline or staging name (%s, %s, %s, .initcompat-*), which the apply writes and removes; use another path, such as %s", c.ManifestPath, initcompat.JournalPath, initcompat.LockPath, initcompat.BaselinePath, initcompat.DefaultManifestPath))
-	} else if !initcompat.ManifestPlace(c.ManifestPath) {
+	case !initcompat.ManifestPlace(c.ManifestPath):
 		errs = packersdk.MultiErrorAppend(errs, fmt.Errorf("manifest_path %q: the manifest needs a directory of its own on the image's persistent, writable part (not /, /usr, /run, /tmp, /proc, /sys or /dev), such as %s", c.ManifestPath, initcompat.DefaultManifestPath))
 	}
 	if err := notHostRoot(c.RootDir); err != nil {

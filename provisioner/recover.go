@@ -179,7 +179,7 @@ func (r rootImage) FileSum(p string, max int64) (string, error) {
 	}
 	h := sha256.New()
 	if n, err := io.Copy(h, io.LimitReader(f, max+1)); err != nil || n > max {
-		return "", fmt.Errorf("reading it: %v (%d bytes)", err, n)
+		return "", fmt.Errorf("reading it: %w (%d bytes)", err, n)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -224,7 +224,7 @@ const upstartCheckFile = `"$L"/upstart-override.sh`
 // VerifyPassed or VerifyRolledBack.
 func VerifyScript(p *Plan) string {
 	var b strings.Builder
-	b.WriteString("# initcompat verify: nothing runs before the last line.\ninitcompat_verify() {\nset -u\n")
+	b.WriteString("# initcompat verify: nothing runs before the last line.\n# shellcheck disable=SC2016 # each check's command is quoted data that check runs\ninitcompat_verify() {\nset -u\n")
 	b.WriteString(shellLib)
 	b.WriteString("INITCOMPAT_NEWLINES=$(cat <<'INITCOMPAT_AWK'\n" + newlinesAwk + "INITCOMPAT_AWK\n)\nexport INITCOMPAT_NEWLINES\n")
 	b.WriteString(verifyRuntime)

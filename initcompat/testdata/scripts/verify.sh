@@ -1,4 +1,5 @@
 # initcompat verify: nothing runs before the last line.
+# shellcheck disable=SC2016 # each check's command is quoted data that check runs
 initcompat_verify() {
 set -u
 # shellcheck shell=sh

@@ -147,6 +147,23 @@ func boot(t *testing.T, root string, extra ...string) *machine {
 	bootSeq.n++
 	name := fmt.Sprintf("%s%d-%d", envOr("INITCOMPAT_E2E_MACHINE_PREFIX", "icompat"), os.Getpid()%10000, bootSeq.n)
 	bootSeq.Unlock()
+	m := startMachine(t, root, name, extra, (*machine).poweroff)
+	m.waitUp("finish booting", 200*time.Millisecond, func() bool {
+		out, _ := m.runQuiet("systemctl is-system-running")
+		state := strings.TrimSpace(out)
+		if state == "degraded" {
+			failed, _ := m.runQuiet("systemctl --failed --no-legend")
+			t.Logf("%s booted degraded: %s", name, strings.TrimSpace(failed))
+		}
+		return state == "running" || state == "degraded"
+	})
+	return m
+}
+
+// startMachine starts systemd-nspawn --boot on root, whatever its init;
+// off stops the machine at the test's end.
+func startMachine(t *testing.T, root, name string, extra []string, off func(*machine)) *machine {
+	t.Helper()
 	m := &machine{t: t, root: root, name: name, console: filepath.Join(t.TempDir(), "console.log"), done: make(chan struct{}), extra: extra}
 	args := append([]string{"-D", root, "--boot", "--machine", name, "--register=no", "--keep-unit", "--console=passive"}, extra...)
 	line := "systemd-nspawn " + shellJoin(args)
@@ -160,33 +177,30 @@ func boot(t *testing.T, root string, extra ...string) *machine {
 		t.Fatalf("starting nspawn: %v", err)
 	}
 	go func() { _ = m.nspawn.Wait(); close(m.done) }()
-	t.Cleanup(m.poweroff)
+	t.Cleanup(func() { off(m) })
+	return m
+}
 
+// waitUp finds the container's PID 1 and polls ready until it says the
+// machine is up, for 60 s; what names the wait in the failure.
+func (m *machine) waitUp(what string, every time.Duration, ready func() bool) {
+	m.t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
 		case <-m.done:
-			t.Fatalf("nspawn exited during boot; console:\n%s", m.consoleText())
+			m.t.Fatalf("nspawn exited during boot; console:\n%s", m.consoleText())
 		default:
 		}
 		if m.pid1 == 0 {
 			m.pid1 = containerInit(m.nspawn.Process.Pid)
 		}
-		if m.pid1 != 0 {
-			out, _ := m.runQuiet("systemctl is-system-running")
-			state := strings.TrimSpace(out)
-			if state == "running" || state == "degraded" {
-				if state == "degraded" {
-					failed, _ := m.runQuiet("systemctl --failed --no-legend")
-					t.Logf("%s booted degraded: %s", name, strings.TrimSpace(failed))
-				}
-				return m
-			}
+		if m.pid1 != 0 && ready() {
+			return
 		}
-		time.Sleep(200 * time.Millisecond)
+		time.Sleep(every)
 	}
-	t.Fatalf("%s did not finish booting in 60s; console:\n%s", name, m.consoleText())
-	return nil
+	m.t.Fatalf("%s did not %s in 60s; console:\n%s", m.name, what, m.consoleText())
 }
 
 // containerInit finds the container's PID 1: a descendant of the nspawn

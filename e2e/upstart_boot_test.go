@@ -57,42 +57,19 @@ func bootUpstart(t *testing.T, root string) *machine {
 	bootSeq.n++
 	name := fmt.Sprintf("i21-upstart-%d", bootSeq.n)
 	bootSeq.Unlock()
-	m := &machine{t: t, root: root, name: name, console: filepath.Join(t.TempDir(), "console.log"), done: make(chan struct{})}
-	args := []string{"-D", root, "--boot", "--machine", name, "--register=no", "--keep-unit", "--console=passive",
-		"--private-network", "--kill-signal=SIGKILL"}
-	m.nspawn = exec.Command("script", "-qfec", "systemd-nspawn "+shellJoin(args), m.console)
-	m.nspawn.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	devnull, _ := os.Open(os.DevNull)
-	m.nspawn.Stdin = devnull
+	m := startMachine(t, root, name, []string{"--private-network", "--kill-signal=SIGKILL"}, upstartOff)
 	start := time.Now()
-	if err := m.nspawn.Start(); err != nil {
-		t.Fatalf("starting nspawn: %v", err)
-	}
-	go func() { _ = m.nspawn.Wait(); close(m.done) }()
-	t.Cleanup(func() { upstartOff(m) })
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case <-m.done:
-			t.Fatalf("nspawn exited during boot; console:\n%s", m.consoleText())
-		default:
+	m.waitUp("reach runlevel 2", 100*time.Millisecond, func() bool {
+		out, _ := m.runQuiet("runlevel")
+		if !strings.HasSuffix(strings.TrimSpace(out), " 2") {
+			return false
 		}
-		if m.pid1 == 0 {
-			m.pid1 = containerInit(m.nspawn.Process.Pid)
-		}
-		if m.pid1 != 0 {
-			if out, _ := m.runQuiet("runlevel"); strings.HasSuffix(strings.TrimSpace(out), " 2") {
-				// rc 2 runs after the runlevel event: wait for its end.
-				if out, _ := m.runQuiet("initctl status rc"); strings.Contains(out, "stop/waiting") {
-					t.Logf("%s: Upstart at runlevel 2 in %v", name, time.Since(start).Round(100*time.Millisecond))
-					return m
-				}
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("%s did not reach runlevel 2 in 60s; console:\n%s", name, m.consoleText())
-	return nil
+		// rc 2 runs after the runlevel event: wait for its end.
+		out, _ = m.runQuiet("initctl status rc")
+		return strings.Contains(out, "stop/waiting")
+	})
+	t.Logf("%s: Upstart at runlevel 2 in %v", name, time.Since(start).Round(100*time.Millisecond))
+	return m
 }
 
 // upstartOff powers the machine off through Upstart; nspawn's SIGKILL of

@@ -22,9 +22,9 @@ var (
 // pol, cycle breaks included, whether or not it then refuses: what the
 // ordering oracle hands systemd to judge a refusal by.
 func AttemptedOrderings(t *tree.Tree, pol Policy) map[string][]byte {
-	pl := &planner{inv: Inspect(t, pol), pol: pol, mine: map[string]*ManifestEntry{}, dirs: map[string]bool{}, plan: &Plan{}}
-	set := validOrderings(pl, pol.rules())
-	breakCycles(pl, set)
+	col := newCollector(newView(Inspect(t, pol), pol, map[string]*ManifestEntry{}))
+	set := validOrderings(col, pol.rules())
+	breakCycles(col, set)
 	out := map[string][]byte{}
 	for _, n := range set.order {
 		out[n] = renderDropIn(pol.Version, set.byUnit[n])

@@ -45,9 +45,6 @@ type Policy struct {
 	// Prune removes what this build made earlier and the configuration no
 	// longer asks for; without it the plan lists those paths.
 	Prune bool
-	// asking is set on the plan planPrune makes to learn what the
-	// configuration asks for: that plan lists nothing itself.
-	asking bool
 	// ReportDrift adds a finding for every path that changed since the
 	// manifest recorded it (mode = "check").
 	ReportDrift bool

@@ -239,13 +239,18 @@ func writeOrderings(col *collector, set *orderings) map[string][]string {
 	for _, n := range set.order {
 		o := set.byUnit[n]
 		p := path.Join(etc, n+".d", OrderingDropIn)
-		if col.writeFile(o.service, ShimOrdering, p, 0o644, renderDropIn(col.pol.Version, o), orderingReason(o)) {
-			for _, opt := range opts[n] {
-				if opt.Name == "After" {
-					after[n] = append(after[n], opt.Value)
-				}
+		if !col.writeFile(o.service, ShimOrdering, p, 0o644, renderDropIn(col.pol.Version, o), orderingReason(o)) {
+			continue
+		}
+		for _, opt := range opts[n] {
+			if opt.Name == "After" {
+				after[n] = append(after[n], opt.Value)
 			}
 		}
+		if col.plan.dependsOn == nil {
+			col.plan.dependsOn = map[string][][2]string{}
+		}
+		col.plan.dependsOn[p] = o.dependencies()
 	}
 	return after
 }
@@ -258,11 +263,31 @@ func afterOpts(targets []string) []*unit.UnitOption {
 	return out
 }
 
+// dropInKeys are the keys a drop-in sets, in the order it sets them.
+var dropInKeys = []string{"After", "Before", "Wants", "RequiresMountsFor"}
+
+// dependencies lists the settings the drop-in makes, one value each, in
+// the order renderDropIn writes them.
+func (o *orderingPlan) dependencies() [][2]string {
+	var out [][2]string
+	for _, key := range dropInKeys {
+		for _, opt := range o.opts {
+			if opt.Name == key {
+				out = append(out, [2]string{key, opt.Value})
+			}
+		}
+	}
+	for _, t := range o.breaks {
+		out = append(out, [2]string{"After", t})
+	}
+	return out
+}
+
 func renderDropIn(version string, o *orderingPlan) []byte {
 	var b strings.Builder
 	b.WriteString(Marker(version) + "\n")
 	fmt.Fprintf(&b, "# Asked for by %s.\n[Unit]\n", strings.Join(o.sources, " and "))
-	for _, key := range []string{"After", "Before", "Wants", "RequiresMountsFor"} {
+	for _, key := range dropInKeys {
 		var vals []string
 		for _, opt := range o.opts {
 			if opt.Name == key {

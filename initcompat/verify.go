@@ -136,7 +136,7 @@ func VerifyChecks(p *Plan) []Check {
 	for _, u := range slices.Sorted(maps.Keys(t.dropIns)) {
 		for _, c := range t.dropIns[u] {
 			add(Error, u+" has the drop-in "+c.Path, fmt.Sprintf(`systemctl show -p DropInPaths --value %s | tr ' ' '\n' | grep -Fx -- %s`, q(u), q(c.Path)))
-			for _, kv := range dependencies(c) {
+			for _, kv := range p.dependsOn[c.Path] {
 				add(Error, fmt.Sprintf("%s %s=%s is in effect", u, kv[0], kv[1]),
 					fmt.Sprintf(`systemctl show -p %s --value %s | tr ' ' '\n' | grep -Fx -- %s`, kv[0], q(u), q(kv[1])))
 			}
@@ -164,28 +164,6 @@ func VerifyChecks(p *Plan) []Check {
 		add(Error, "initctl knows the job behind /etc/init.d/"+j, fmt.Sprintf(`initctl status %s`, q(j)))
 	}
 	return cs
-}
-
-// dependencies lists the dependency settings a drop-in makes, as systemctl
-// show names them.
-func dependencies(c Change) [][2]string {
-	opts, err := systemd.Parse(c.Path, c.Content)
-	if err != nil {
-		return nil
-	}
-	var out [][2]string
-	for _, o := range opts {
-		if o.Section != "Unit" {
-			continue
-		}
-		switch o.Name {
-		case "After", "Before", "Wants", "Requires", "RequiresMountsFor":
-			for _, v := range strings.Fields(o.Value) {
-				out = append(out, [2]string{o.Name, v})
-			}
-		}
-	}
-	return out
 }
 
 // unitPattern matches a unit name as systemd prints it in a message

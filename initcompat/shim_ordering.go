@@ -168,17 +168,19 @@ func breakCycles(col *collector, set *orderings) bool {
 	// (two services after cloud-final, each closing its own loop through
 	// multi-user.target), and its shortest cycle names only one of them.
 	// A round that adds no break ends the search; the breaks are finite.
+	// The graph of a round that adds no break is the graph of the
+	// drop-ins as they stand: its cycles are the ones left.
+	var left [][]string
 	for {
 		g := units.BuildGraph(set.options())
-		fresh := newCycles(g.Cycles(), before)
-		if len(fresh) == 0 {
+		left = newCycles(g.Cycles(), before)
+		if len(left) == 0 {
 			return true
 		}
-		if !addBreaks(set, g, fresh) {
+		if !addBreaks(set, g, left) {
 			break
 		}
 	}
-	left := newCycles(units.BuildGraph(set.options()).Cycles(), before)
 	for _, c := range left {
 		col.find(Error, "", ShimOrdering, "", "the requested ordering makes an ordering cycle that initcompat cannot break: "+systemd.FormatCycle(c)+
 			"; systemd would delete a job in it at every boot. Drop one of the orderings, or order the unit differently")

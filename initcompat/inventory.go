@@ -114,7 +114,7 @@ func (inv *Inventory) Service(name string) *Service { return inv.byName[name] }
 // Inspect reads what the snapshot shows. It never fails: what cannot be
 // read becomes a Finding in Problems.
 func Inspect(t *tree.Tree, pol Policy) *Inventory {
-	inv := &Inventory{Tree: t, Units: systemd.NewStore(t, OrderingDropIn, ForegroundDropIn), byName: map[string]*Service{}, RC: map[string]string{}}
+	inv := &Inventory{Tree: t, Units: systemd.NewStore(t, OrderingDropIn, foregroundDropIn), byName: map[string]*Service{}, RC: map[string]string{}}
 	inv.Distro = readOSRelease(t)
 	inv.Tools = findTools(t)
 	inv.Init = detectInit(t, inv.Tools)
@@ -151,12 +151,12 @@ func Inspect(t *tree.Tree, pol Policy) *Inventory {
 		inv.Problems = append(inv.Problems, *r.problem)
 	}
 	for _, p := range inv.Units.Problems {
-		inv.Problems = append(inv.Problems, Finding{Level: Warning, Shim: ShimInspect, Path: p.Path,
+		inv.Problems = append(inv.Problems, Finding{Level: Warning, Shim: shimInspect, Path: p.Path,
 			Message: strings.TrimPrefix(p.Err.Error(), p.Path+": ") + "; the unit is left out of every shim"})
 	}
 	if over := t.OverBudget(); len(over) > 0 {
 		// One finding, not one a file: a hostile image may hold millions.
-		inv.Problems = append(inv.Problems, Finding{Level: Warning, Shim: ShimInspect, Path: over[0],
+		inv.Problems = append(inv.Problems, Finding{Level: Warning, Shim: shimInspect, Path: over[0],
 			Message: fmt.Sprintf("%d watched file(s) from here on were not read: the snapshot had read its %d MiB budget; what they hold is not planned for",
 				len(over), tree.DefaultBudget>>20)})
 	}
@@ -294,16 +294,16 @@ func findTools(t *tree.Tree) Tools {
 	}
 }
 
-// ImageRootMarks are what an image root holds, one of which at least: an
+// imageRootMarks are what an image root holds, one of which at least: an
 // os-release(5) file, or an init to detect. A directory with none (an empty
 // one, a mount point not yet mounted, /etc itself) is not an image, and a
 // build there would plan nothing and pass.
-var ImageRootMarks = []string{"/etc/os-release", "/usr/lib/os-release", "/sbin/init", "/etc/inittab", "/lib/systemd/systemd", "/usr/lib/systemd/systemd"}
+var imageRootMarks = []string{"/etc/os-release", "/usr/lib/os-release", "/sbin/init", "/etc/inittab", "/lib/systemd/systemd", "/usr/lib/systemd/systemd"}
 
-// CheckImageRoot fails for a tree that holds none of ImageRootMarks,
+// CheckImageRoot fails for a tree that holds none of imageRootMarks,
 // naming them. It reads only the tree (links resolved inside it).
 func CheckImageRoot(t *tree.Tree) error {
-	for _, p := range ImageRootMarks {
+	for _, p := range imageRootMarks {
 		if t.Exists(p) {
 			return nil
 		}
@@ -311,7 +311,7 @@ func CheckImageRoot(t *tree.Tree) error {
 	if detectInit(t, findTools(t)) != Unknown {
 		return nil
 	}
-	return fmt.Errorf("this directory holds no image: an image root contains etc/os-release or usr/lib/os-release, and an init (sbin/init, lib/systemd/systemd or etc/inittab); it has none of %s", strings.Join(ImageRootMarks, ", "))
+	return fmt.Errorf("this directory holds no image: an image root contains etc/os-release or usr/lib/os-release, and an init (sbin/init, lib/systemd/systemd or etc/inittab); it has none of %s", strings.Join(imageRootMarks, ", "))
 }
 
 func detectInit(t *tree.Tree, tools Tools) InitSystem {
@@ -350,7 +350,7 @@ func (inv *Inventory) dpkgOwned() map[string]bool {
 		}
 		inv.DpkgLists = true
 		if e.TooLarge {
-			inv.Problems = append(inv.Problems, Finding{Level: Warning, Shim: ShimInspect, Path: e.Path,
+			inv.Problems = append(inv.Problems, Finding{Level: Warning, Shim: shimInspect, Path: e.Path,
 				Message: "dpkg file list larger than the snapshot cap; services it owns may be taken for custom ones"})
 			continue
 		}
@@ -381,7 +381,7 @@ func isPackaged(fragment string, owned map[string]bool, haveLists bool) bool {
 func parseManifestAt(p string, data []byte) (*Manifest, *Finding) {
 	m, err := ParseManifest(data)
 	if err != nil {
-		return nil, &Finding{Level: Error, Shim: ShimManifest, Path: p,
+		return nil, &Finding{Level: Error, Shim: shimManifest, Path: p,
 			Message: err.Error() + "; move it away or set manifest_path to another file"}
 	}
 	return m, nil

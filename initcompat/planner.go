@@ -81,7 +81,7 @@ func preflight(col *collector, t *tree.Tree) {
 		if parsed, err := ParseJournal(j.Data); err == nil {
 			state = parsed.State
 		}
-		col.find(Error, "", ShimManifest, JournalPath, "an apply was interrupted here (journal state "+state+"): the image may be half-written; run the build once with mode = \"apply\", which rolls it back or finishes it first")
+		col.find(Error, "", shimManifest, JournalPath, "an apply was interrupted here (journal state "+state+"): the image may be half-written; run the build once with mode = \"apply\", which rolls it back or finishes it first")
 	}
 	checkWriteDirs(col)
 }
@@ -102,7 +102,7 @@ type unitFate struct {
 // Symlinks between watched directories (RHEL's /etc/init.d -> rc.d/init.d,
 // merged /usr) are fine: their targets are read.
 func checkWriteDirs(col *collector) {
-	dirs := []string{"/etc/init.d", "/etc/systemd/system", "/etc/init", JobScriptDir, path.Dir(col.pol.manifestPath()), path.Dir(JournalPath)}
+	dirs := []string{"/etc/init.d", "/etc/systemd/system", "/etc/init", jobScriptDir, path.Dir(col.pol.manifestPath()), path.Dir(JournalPath)}
 	for _, d := range dirs {
 		for p := d; p != "/"; p = path.Dir(p) {
 			e, ok := col.inv.Tree.Lstat(p)
@@ -115,7 +115,7 @@ func checkWriteDirs(col *collector) {
 					break
 				}
 			}
-			col.find(Error, "", ShimScope, p, fmt.Sprintf("is a symlink to %s, a place the snapshot does not read; initcompat writes only into real directories of the image (it would write to %s through it): make %s a directory", e.Target, d, p))
+			col.find(Error, "", shimScope, p, fmt.Sprintf("is a symlink to %s, a place the snapshot does not read; initcompat writes only into real directories of the image (it would write to %s through it): make %s a directory", e.Target, d, p))
 			break
 		}
 	}
@@ -146,7 +146,7 @@ func scopeOf(v *view) (out []inScope, errs []Finding) {
 			for _, c := range fromCfn[n] {
 				msg = "cfn-init will manage it (" + c.Where() + "): " + msg
 			}
-			errs = append(errs, Finding{Level: Error, Service: n, Shim: ShimScope, Message: msg})
+			errs = append(errs, Finding{Level: Error, Service: n, Shim: shimScope, Message: msg})
 			continue
 		}
 		named[n] = true
@@ -228,12 +228,12 @@ func (col *collector) finish() {
 	if len(col.plan.Changes) > 0 && len(col.plan.Errors()) == 0 {
 		// The manifest's directory first, so that the manifest lists it
 		// and mode = "remove" takes it away when initcompat made it.
-		col.ensureDir("", ShimManifest, path.Dir(mp))
+		col.ensureDir("", shimManifest, path.Dir(mp))
 		content := nextManifest(col.inv.Manifest, col.mine, col.pol.Version, col.pol.Build, col.plan.Changes)
-		if !col.writeFile("", ShimManifest, mp, 0o644, content, "records what initcompat wrote, for the next run and for people") {
+		if !col.writeFile("", shimManifest, mp, 0o644, content, "records what initcompat wrote, for the next run and for people") {
 			// Without its manifest the next run would take initcompat's
 			// own files for foreign ones: nothing is applied.
-			col.find(Error, "", ShimManifest, mp, "the manifest cannot be written there (see the conflict above); nothing is applied without it: fix the path or set manifest_path")
+			col.find(Error, "", shimManifest, mp, "the manifest cannot be written there (see the conflict above); nothing is applied without it: fix the path or set manifest_path")
 		}
 	}
 	col.plan.sort(mp)

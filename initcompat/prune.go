@@ -149,7 +149,7 @@ func staleGroups(col *collector, wanted *asked) ([]*staleGroup, []ManifestEntry)
 	byKey := map[string]*staleGroup{}
 	var keys []string
 	for _, m := range col.inv.Manifest.Entries {
-		if wanted.has(m) || m.Path == col.pol.manifestPath() || m.Shim == ShimManifest {
+		if wanted.has(m) || m.Path == col.pol.manifestPath() || m.Shim == shimManifest {
 			continue
 		}
 		if e, ok := col.inv.Tree.Lstat(m.Path); m.Kind != KindDir && m.Kind != KindRemoved && (!ok || !stillOurs(m, e)) {

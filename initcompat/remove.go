@@ -24,7 +24,7 @@ func BuildRemovePlan(t *tree.Tree, pol Policy) *Plan {
 	col.plan.Gzip = inv.Tools.Gzip
 	if inv.Manifest == nil {
 		if _, ok := t.Lstat(mp); !ok {
-			col.find(Info, "", ShimRemove, mp, "no manifest: initcompat has written nothing here, so there is nothing to remove")
+			col.find(Info, "", shimRemove, mp, "no manifest: initcompat has written nothing here, so there is nothing to remove")
 		} else {
 			col.plan.Findings = append(col.plan.Findings, inv.Problems...)
 		}
@@ -44,7 +44,7 @@ func BuildRemovePlan(t *tree.Tree, pol Policy) *Plan {
 	for _, m := range entries {
 		e, exists := t.Lstat(m.Path)
 		if why := col.notRemovable(m, mp); why != "" && exists {
-			col.conflict(m.Service, ShimRemove, m.Path, why)
+			col.conflict(m.Service, shimRemove, m.Path, why)
 			keep(m.Path)
 			continue
 		}
@@ -55,28 +55,28 @@ func BuildRemovePlan(t *tree.Tree, pol Policy) *Plan {
 				// Gone already: nothing to undo.
 			case m.Kind == KindFile && e.Kind == tree.File && !e.Omitted && sum(e.Data) == m.SHA256 && IsOurs(e.Data),
 				m.Kind == KindSymlink && e.Kind == tree.Symlink && e.Target == m.Target:
-				col.remove(m.Service, ShimRemove, m.Path, "written by initcompat ("+string(m.Shim)+"): removed")
+				col.remove(m.Service, shimRemove, m.Path, "written by initcompat ("+string(m.Shim)+"): removed")
 				removed[m.Path] = true
 			case m.Kind == KindFile && e.Kind == tree.File && !e.Omitted && sum(e.Data) == m.SHA256:
-				col.conflict(m.Service, ShimRemove, m.Path, "the manifest's hash matches, but the file lacks initcompat's marker line, which every file it writes carries: not initcompat's, it is kept")
+				col.conflict(m.Service, shimRemove, m.Path, "the manifest's hash matches, but the file lacks initcompat's marker line, which every file it writes carries: not initcompat's, it is kept")
 				keep(m.Path)
 			default:
-				col.conflict(m.Service, ShimRemove, m.Path, col.notOurs(m.Path, e))
+				col.conflict(m.Service, shimRemove, m.Path, col.notOurs(m.Path, e))
 				keep(m.Path)
 			}
 		case KindRemoved:
 			if !strings.HasPrefix(m.Path, "/etc/systemd/system/") {
 				// disable removes only systemd's /etc links: the manifest
 				// says otherwise, so it is not initcompat's.
-				col.conflict(m.Service, ShimRemove, m.Path, "the manifest says initcompat removed a link here, but disable only ever removes links under /etc/systemd/system; it is not put back")
+				col.conflict(m.Service, shimRemove, m.Path, "the manifest says initcompat removed a link here, but disable only ever removes links under /etc/systemd/system; it is not put back")
 				continue
 			}
 			if exists {
-				col.conflict(m.Service, ShimRemove, m.Path, "initcompat removed this link for disable and something is there now; it is not put back")
+				col.conflict(m.Service, shimRemove, m.Path, "initcompat removed this link for disable and something is there now; it is not put back")
 				keep(m.Path)
 				continue
 			}
-			col.add(Change{Op: OpSymlink, Path: m.Path, Target: m.Target, Prior: Absent, Service: m.Service, Shim: ShimRemove,
+			col.add(Change{Op: OpSymlink, Path: m.Path, Target: m.Target, Prior: Absent, Service: m.Service, Shim: shimRemove,
 				Reason: "initcompat removed this link for disable (" + string(m.Shim) + "): put back"})
 			keep(m.Path)
 		case KindDir:
@@ -94,14 +94,14 @@ func BuildRemovePlan(t *tree.Tree, pol Policy) *Plan {
 				keep(m.Path)
 				continue
 			}
-			col.add(Change{Op: OpRemove, Path: m.Path, Prior: Prior{Kind: KindDir}, Service: m.Service, Shim: ShimRemove,
+			col.add(Change{Op: OpRemove, Path: m.Path, Prior: Prior{Kind: KindDir}, Service: m.Service, Shim: shimRemove,
 				Reason: "made by initcompat, empty once its files are gone: removed"})
 			removed[m.Path] = true
 		}
 	}
 	// The manifest last, and its directory when initcompat made it.
 	if e, ok := t.Lstat(mp); ok && e.Kind == tree.File {
-		col.add(Change{Op: OpRemove, Path: mp, Prior: Prior{Kind: KindFile, SHA256: sum(e.Data)}, Shim: ShimRemove,
+		col.add(Change{Op: OpRemove, Path: mp, Prior: Prior{Kind: KindFile, SHA256: sum(e.Data)}, Shim: shimRemove,
 			Reason: fmt.Sprintf("the manifest: everything it listed is undone (%d entries)", len(entries))})
 	}
 	col.plan.sort(mp)

@@ -37,9 +37,9 @@ func planCfnInit(col *collector) {
 	}
 	p := path.Join(realPath(inv.Tree, "/usr/bin"), "systemctl")
 	if e, ok := inv.Tree.Stat("/usr/bin/systemctl"); ok && e.Kind == tree.File {
-		col.keep("", ShimSystemctlPath, p) // initcompat's link of an earlier run, maybe
+		col.keep("", shimSystemctlPath, p) // initcompat's link of an earlier run, maybe
 		return
 	}
-	col.symlink("", ShimSystemctlPath, p, inv.Tools.Systemctl,
+	col.symlink("", shimSystemctlPath, p, inv.Tools.Systemctl,
 		"cfn-init's systemd key ("+systemdKey+") runs /usr/bin/systemctl only, and this image has "+inv.Tools.Systemctl)
 }

@@ -12,13 +12,13 @@ import (
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
 )
 
-// ShimForeground makes the unit systemd-sysv-generator writes for an init
+// shimForeground makes the unit systemd-sysv-generator writes for an init
 // script whose daemon stays in the foreground a Type=simple one.
-const ShimForeground Shim = "sysv-foreground"
+const shimForeground Shim = "sysv-foreground"
 
-// ForegroundDropIn is the drop-in file name the foreground shim owns in
+// foregroundDropIn is the drop-in file name the foreground shim owns in
 // /etc/systemd/system/NAME.service.d/.
-const ForegroundDropIn = "initcompat-foreground.conf"
+const foregroundDropIn = "initcompat-foreground.conf"
 
 // foregroundScript is one script the shim decided on.
 type foregroundScript struct {
@@ -48,7 +48,7 @@ func planForeground(col *collector) {
 	}
 	for _, n := range slices.Sorted(maps.Keys(named)) {
 		if s := inv.Service(n); s == nil || s.Script == nil {
-			col.find(Error, n, ShimForeground, "", "foreground_init_scripts: "+col.missingScript(n))
+			col.find(Error, n, shimForeground, "", "foreground_init_scripts: "+col.missingScript(n))
 			delete(named, n)
 		}
 	}
@@ -64,7 +64,7 @@ func planForeground(col *collector) {
 		}
 		if !generator {
 			if f.named {
-				col.find(Warning, s.Name, ShimForeground, s.ScriptPath, "named in foreground_init_scripts, but this image has no systemd-sysv-generator: systemd does not run init scripts at all here (systemd 260 removed SysV support), so no drop-in is written; give the daemon a native unit")
+				col.find(Warning, s.Name, shimForeground, s.ScriptPath, "named in foreground_init_scripts, but this image has no systemd-sysv-generator: systemd does not run init scripts at all here (systemd 260 removed SysV support), so no drop-in is written; give the daemon a native unit")
 			}
 			continue
 		}
@@ -130,7 +130,7 @@ func (col *collector) decideForeground(f foregroundScript) {
 	switch {
 	case st.Detach == lsb.Detaches:
 		if f.named {
-			col.find(Warning, s.Name, ShimForeground, at, "named in foreground_init_scripts, but its start action detaches ("+st.Seen+"): the generated Type=forking unit fits it, so no drop-in is written; drop it from foreground_init_scripts")
+			col.find(Warning, s.Name, shimForeground, at, "named in foreground_init_scripts, but its start action detaches ("+st.Seen+"): the generated Type=forking unit fits it, so no drop-in is written; drop it from foreground_init_scripts")
 		}
 		return
 	case f.why != "" || f.named:
@@ -153,13 +153,13 @@ func (col *collector) decideForeground(f foregroundScript) {
 	if strings.HasPrefix(kind, "is a compiled") {
 		level = Info // the classic daemons the skeleton was written for fork
 	}
-	col.find(level, s.Name, ShimForeground, at, st.Seen+": the script returns, and systemd's Type=forking unit for it becomes active, only if "+prog+" forks itself; initcompat cannot tell, since "+prog+" "+kind+
+	col.find(level, s.Name, shimForeground, at, st.Seen+": the script returns, and systemd's Type=forking unit for it becomes active, only if "+prog+" forks itself; initcompat cannot tell, since "+prog+" "+kind+
 		". If it stays in the foreground, `systemctl start "+s.Name+"` waits 5 minutes and fails, `service "+s.Name+" status` says not running and stop leaves the daemon: set foreground_init_scripts = [\""+s.Name+"\"] (a drop-in makes the unit Type=simple), or add --background --make-pidfile to that call")
 }
 
 func (col *collector) writeForeground(s *Service, st lsb.Start, at, why string) {
 	etc := realPath(col.inv.Tree, "/etc/systemd/system")
-	p := path.Join(etc, s.Name+".service.d", ForegroundDropIn)
+	p := path.Join(etc, s.Name+".service.d", foregroundDropIn)
 	seen := st.Seen
 	if seen == "" {
 		seen = "no start call initcompat recognises"
@@ -171,7 +171,7 @@ func (col *collector) writeForeground(s *Service, st lsb.Start, at, why string) 
 	b.WriteString("# until the script exits: it never does. As Type=simple the script is the main\n")
 	b.WriteString("# process: start returns, status follows the daemon, stop ends the whole group.\n")
 	b.WriteString("[Service]\nType=simple\nRemainAfterExit=no\nKillMode=control-group\nPIDFile=\n")
-	col.writeFile(s.Name, ShimForeground, p, 0o644, []byte(b.String()),
+	col.writeFile(s.Name, shimForeground, p, 0o644, []byte(b.String()),
 		"the generated unit of "+s.ScriptPath+" is Type=forking, and its start action waits for its daemon ("+at+": "+why+"): systemctl start would hang for 5 minutes and stop would leave the daemon")
 }
 

@@ -67,7 +67,7 @@ func planLSB(col *collector, in inScope, fate unitFate, rc rcIndex) {
 	s, inv := in.svc, col.inv
 	skip := func(msg string) {
 		if in.explicit {
-			col.find(Info, s.Name, ShimLSB, "", msg)
+			col.find(Info, s.Name, shimLSB, "", msg)
 		}
 	}
 	if inv.Init != Systemd {
@@ -95,14 +95,14 @@ func planLSB(col *collector, in inScope, fate unitFate, rc rcIndex) {
 		switch {
 		case !ours && upstartLink(col.view, s):
 			if !col.pol.ReplaceUpstartLinks {
-				col.find(Warning, s.Name, ShimLSB, s.ScriptPath, "a leftover link to /lib/init/upstart-job on a systemd image: systemctl enable "+s.Name+
+				col.find(Warning, s.Name, shimLSB, s.ScriptPath, "a leftover link to /lib/init/upstart-job on a systemd image: systemctl enable "+s.Name+
 					" fails on it (\"converted to an Upstart job, but lsb-header is not supported\") and update-rc.d cannot use it; set replace_upstart_job_links = true to replace it with an LSB redirect")
 				return
 			}
 			overLink = true
 		case !ours && (col.listed(s.ScriptPath) || (s.Script.Kind == tree.File && IsOurs(s.Script.Data))):
 			// initcompat's once, or made to look so: kept, and said why.
-			col.conflict(s.Name, ShimLSB, s.ScriptPath, col.notOurs(s.ScriptPath, s.Script))
+			col.conflict(s.Name, shimLSB, s.ScriptPath, col.notOurs(s.ScriptPath, s.Script))
 			return
 		case !ours:
 			existingScript(col, in)
@@ -135,7 +135,7 @@ func planLSB(col *collector, in inScope, fate unitFate, rc rcIndex) {
 		script = bytes.Clone(script) // the plan keeps it; the buffer is the next service's
 	}
 	reason := fmt.Sprintf("%s has no /etc/init.d script; update-rc.d, chkconfig and cfn-init's sysvinit key need one. Every action goes to systemctl", unitName)
-	if !col.writeFileOver(s.Name, ShimLSB, s.ScriptPath, mode, script, reason, overLink) {
+	if !col.writeFileOver(s.Name, shimLSB, s.ScriptPath, mode, script, reason, overLink) {
 		return
 	}
 	planRCLinks(col, s, chk, fate.disabled[unitName], rc)
@@ -156,7 +156,7 @@ func reportTemplates(v *view, col *collector) {
 		if u == nil || u.Fragment == "" || isPackaged(u.Fragment, v.inv.owned, v.inv.DpkgLists) {
 			continue
 		}
-		col.find(Info, strings.TrimSuffix(systemd.Prefix(n), "@"), ShimLSB, u.Fragment, n+" is a template: an /etc/init.d script cannot name an instance, so none is written; control instances with systemctl")
+		col.find(Info, strings.TrimSuffix(systemd.Prefix(n), "@"), shimLSB, u.Fragment, n+" is a template: an /etc/init.d script cannot name an instance, so none is written; control instances with systemctl")
 	}
 }
 
@@ -179,20 +179,20 @@ func existingScript(col *collector, in inScope) {
 	switch {
 	case s.Script.Kind == tree.Symlink:
 		if in.explicit {
-			col.find(Info, s.Name, ShimLSB, s.ScriptPath, "already has an /etc/init.d entry (a symlink to "+s.Script.Target+"); left as it is")
+			col.find(Info, s.Name, shimLSB, s.ScriptPath, "already has an /etc/init.d entry (a symlink to "+s.Script.Target+"); left as it is")
 		}
 	case s.Script.Kind != tree.File:
-		col.find(Warning, s.Name, ShimLSB, s.ScriptPath, "is a "+s.Script.Kind.String()+", not an init script; update-rc.d will refuse it")
+		col.find(Warning, s.Name, shimLSB, s.ScriptPath, "is a "+s.Script.Kind.String()+", not an init script; update-rc.d will refuse it")
 	case s.Script.TooLarge:
-		col.find(Warning, s.Name, ShimLSB, s.ScriptPath, "init script larger than the snapshot cap; not inspected")
+		col.find(Warning, s.Name, shimLSB, s.ScriptPath, "init script larger than the snapshot cap; not inspected")
 	default:
 		if _, ok := lsb.ParseHeader(s.Script.Data); !ok {
-			col.find(Warning, s.Name, ShimLSB, s.ScriptPath,
+			col.find(Warning, s.Name, shimLSB, s.ScriptPath,
 				"init script without an LSB header (### BEGIN INIT INFO); update-rc.d refuses it. Add the header, or remove the script and let initcompat write a redirect")
 			return
 		}
 		if in.explicit {
-			col.find(Info, s.Name, ShimLSB, s.ScriptPath, "already has an LSB init script; left as it is")
+			col.find(Info, s.Name, shimLSB, s.ScriptPath, "already has an LSB init script; left as it is")
 		}
 	}
 }
@@ -209,7 +209,7 @@ func planRCLinks(col *collector, s *Service, chk, disabled bool, rc rcIndex) {
 		startSeq, stopSeq = lsb.ChkconfigStart, lsb.ChkconfigStop
 	}
 	if s.UnitState.VendorOnly() {
-		col.find(Warning, s.Name, ShimLSB, "", s.Name+".service starts at boot through links under /usr, which update-rc.d disable cannot remove; mask it to stop it")
+		col.find(Warning, s.Name, shimLSB, "", s.Name+".service starts at boot through links under /usr, which update-rc.d disable cannot remove; mask it to stop it")
 	}
 	// Worded only for a link to change: a second run over 10,000
 	// services changes none.
@@ -225,7 +225,7 @@ func planRCLinks(col *collector, s *Service, chk, disabled bool, rc rcIndex) {
 		dir := col.inv.RC[l.Runlevel]
 		if e, ok := col.inv.Tree.Lstat(dir); !ok || e.Kind != tree.Dir {
 			if le, isLink := col.inv.Tree.Lstat(link); isLink && le.Kind == tree.Symlink {
-				col.find(Warning, s.Name, ShimLSB, link, "is a symlink to "+le.Target+", which is not a directory in the image; no rc link written for runlevel "+l.Runlevel)
+				col.find(Warning, s.Name, shimLSB, link, "is a symlink to "+le.Target+", which is not a directory in the image; no rc link written for runlevel "+l.Runlevel)
 				continue
 			}
 		}
@@ -234,24 +234,24 @@ func planRCLinks(col *collector, s *Service, chk, disabled bool, rc rcIndex) {
 		wantTaken := slices.ContainsFunc(have, func(e *tree.Entry) bool { return e.Path == want })
 		switch {
 		case len(have) == 0:
-			col.symlink(s.Name, ShimLSB, want, l.Target, reason())
+			col.symlink(s.Name, shimLSB, want, l.Target, reason())
 		case len(have) == 1 && wantTaken && have[0].Kind == tree.Symlink && have[0].Target == l.Target:
-			col.keep(s.Name, ShimLSB, want) // already right
+			col.keep(s.Name, shimLSB, want) // already right
 		case allOurs(col.view, have):
 			for _, e := range have {
 				if e.Path != want {
-					col.remove(s.Name, ShimLSB, e.Path, "replaced: "+reason())
+					col.remove(s.Name, shimLSB, e.Path, "replaced: "+reason())
 				}
 			}
-			col.symlink(s.Name, ShimLSB, want, l.Target, reason())
+			col.symlink(s.Name, shimLSB, want, l.Target, reason())
 		case wantTaken:
-			col.symlink(s.Name, ShimLSB, want, l.Target, reason()) // reports the conflict
+			col.symlink(s.Name, shimLSB, want, l.Target, reason()) // reports the conflict
 		default:
 			names := make([]string, len(have))
 			for i, e := range have {
 				names[i] = path.Base(e.Path)
 			}
-			col.find(Info, s.Name, ShimLSB, dir, "runlevel "+l.Runlevel+" already has "+strings.Join(names, ", ")+" (made by update-rc.d or by hand); left as it is")
+			col.find(Info, s.Name, shimLSB, dir, "runlevel "+l.Runlevel+" already has "+strings.Join(names, ", ")+" (made by update-rc.d or by hand); left as it is")
 		}
 	}
 }

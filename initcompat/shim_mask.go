@@ -15,27 +15,27 @@ import (
 func planMasks(col *collector, over overrides) map[string]bool {
 	inv := col.inv
 	masked := map[string]bool{}
-	eachUnit(col, over, ShimMask, col.pol.Mask, func(name, svc string) {
+	eachUnit(col, over, shimMask, col.pol.Mask, func(name, svc string) {
 		if _, _, ok := inv.Units.Entry(name); !ok {
-			col.find(Error, svc, ShimMask, "", col.missingUnit("mask", name))
+			col.find(Error, svc, shimMask, "", col.missingUnit("mask", name))
 			return
 		}
 		p := path.Join(realPath(inv.Tree, "/etc/systemd/system"), name)
 		e, ok := inv.Tree.Lstat(p)
 		switch {
 		case ok && e.Kind == tree.Symlink && path.Clean(e.Target) == "/dev/null":
-			col.keep(svc, ShimMask, p)
+			col.keep(svc, shimMask, p)
 			masked[name] = true
 			return
 		case ok && (e.Kind != tree.Symlink || !col.ours(p)):
-			col.conflict(svc, ShimMask, p, "a unit file of that name is in /etc/systemd/system, so there is no room for the mask (systemctl mask refuses too)")
+			col.conflict(svc, shimMask, p, "a unit file of that name is in /etc/systemd/system, so there is no room for the mask (systemctl mask refuses too)")
 			return
 		}
 		reason := name + " masked from /etc: it cannot start, whatever links pull it in"
 		if en := inv.Units.Enablement(name); en.VendorOnly() {
 			reason += fmt.Sprintf(" (its enablement is a link under /usr: %s)", en.Wants[0].Link)
 		}
-		if col.symlink(svc, ShimMask, p, "/dev/null", reason) {
+		if col.symlink(svc, shimMask, p, "/dev/null", reason) {
 			masked[name] = true
 		}
 	})
@@ -48,38 +48,38 @@ func planMasks(col *collector, over overrides) map[string]bool {
 func planDisables(col *collector, over overrides) map[string]bool {
 	inv := col.inv
 	disabled := map[string]bool{}
-	eachUnit(col, over, ShimDisable, col.pol.Disable, func(name, svc string) {
+	eachUnit(col, over, shimDisable, col.pol.Disable, func(name, svc string) {
 		u := inv.Units.Load(name)
 		if u == nil {
-			col.find(Error, svc, ShimDisable, "", col.missingUnit("disable", name))
+			col.find(Error, svc, shimDisable, "", col.missingUnit("disable", name))
 			return
 		}
 		disabled[name] = true
 		removed := 0
 		for _, w := range inv.Units.WantedBy(name) {
 			if w.Vendor {
-				col.find(Warning, svc, ShimDisable, w.Link, fmt.Sprintf(
+				col.find(Warning, svc, shimDisable, w.Link, fmt.Sprintf(
 					"%s is pulled into %s by this link under /usr, which disable cannot remove (and /usr may be read-only); mask it instead (mask = [%q])", name, w.Target, svc))
 				continue
 			}
-			col.remove(svc, ShimDisable, w.Link, fmt.Sprintf("disable: %s no longer starts with %s (as systemctl disable does)", name, w.Target))
+			col.remove(svc, shimDisable, w.Link, fmt.Sprintf("disable: %s no longer starts with %s (as systemctl disable does)", name, w.Target))
 			removed++
 		}
 		etc := realPath(inv.Tree, "/etc/systemd/system")
 		for _, alias := range u.Values("Install", "Alias") {
 			if !systemd.ValidName(alias) {
 				// Alias=../../x would lead out of /etc/systemd/system.
-				col.find(Warning, svc, ShimDisable, u.Fragment, fmt.Sprintf("Alias=%q is not a unit name; not followed", alias))
+				col.find(Warning, svc, shimDisable, u.Fragment, fmt.Sprintf("Alias=%q is not a unit name; not followed", alias))
 				continue
 			}
 			p := path.Join(etc, alias)
 			if e, ok := inv.Tree.Lstat(p); ok && e.Kind == tree.Symlink && path.Base(e.Target) == name {
-				col.remove(svc, ShimDisable, p, "disable: the alias "+alias+" goes with the enablement, as systemctl disable does")
+				col.remove(svc, shimDisable, p, "disable: the alias "+alias+" goes with the enablement, as systemctl disable does")
 				removed++
 			}
 		}
 		if removed == 0 && !inv.Units.Enablement(name).VendorOnly() {
-			col.find(Info, svc, ShimDisable, "", name+" is not enabled from /etc; nothing to remove")
+			col.find(Info, svc, shimDisable, "", name+" is not enabled from /etc; nothing to remove")
 		}
 	})
 	return disabled

@@ -99,30 +99,30 @@ func planUpstartLink(col *collector, in inScope, jobs jobMemo) {
 	linked := !earlyBoot(j) || col.isNamed(s.Name)
 	if s.Script != nil {
 		if in.explicit {
-			col.find(Info, s.Name, ShimUpstartLink, s.ScriptPath, "already has an /etc/init.d entry; left as it is")
+			col.find(Info, s.Name, shimUpstartLink, s.ScriptPath, "already has an /etc/init.d entry; left as it is")
 		}
 		if linked && scriptName.MatchString(s.Name) {
-			col.keep(s.Name, ShimUpstartLink, s.ScriptPath) // initcompat's of an earlier run, maybe
+			col.keep(s.Name, shimUpstartLink, s.ScriptPath) // initcompat's of an earlier run, maybe
 		}
 		return
 	}
 	if !linked {
 		if in.explicit {
-			col.find(Info, s.Name, ShimUpstartLink, s.Job.Conf, "a boot step (a task, or started by startup or the rcS chain): not a service for SysV tools; name it in services to link it anyway")
+			col.find(Info, s.Name, shimUpstartLink, s.Job.Conf, "a boot step (a task, or started by startup or the rcS chain): not a service for SysV tools; name it in services to link it anyway")
 		}
 		return
 	}
 	if !scriptName.MatchString(s.Name) {
-		col.find(Info, s.Name, ShimUpstartLink, "", fmt.Sprintf("%q is not a name update-rc.d accepts; no /etc/init.d entry", s.Name))
+		col.find(Info, s.Name, shimUpstartLink, "", fmt.Sprintf("%q is not a name update-rc.d accepts; no /etc/init.d entry", s.Name))
 		return
 	}
 	if inv.Tools.UpstartJob != "" {
-		col.symlink(s.Name, ShimUpstartLink, s.ScriptPath, "/lib/init/upstart-job",
+		col.symlink(s.Name, shimUpstartLink, s.ScriptPath, "/lib/init/upstart-job",
 			"Upstart job with no /etc/init.d entry: update-rc.d and cfn-init need one; upstart-job hands every action to initctl")
 		return
 	}
 	script := lsb.RenderInitctl(s.Name, Marker(col.pol.Version), descriptionOf(j))
-	col.writeFile(s.Name, ShimUpstartLink, s.ScriptPath, 0o755, script,
+	col.writeFile(s.Name, shimUpstartLink, s.ScriptPath, 0o755, script,
 		"Upstart job with no /etc/init.d entry, and no /lib/init/upstart-job to link to: an LSB wrapper around initctl")
 }
 
@@ -160,7 +160,7 @@ func planStopOn(col *collector, in inScope, over overrides, jobs jobMemo) {
 	if j == nil || !j.Has("respawn") || j.Has("stop on") || j.Has("task") {
 		return
 	}
-	over.add(s.Job, ShimStopOn, "stop on runlevel [016]",
+	over.add(s.Job, shimStopOn, "stop on runlevel [016]",
 		"respawn without stop on: the shutdown sweep would kill it, Upstart respawn it, and the final SIGKILL catch it mid-start")
 }
 

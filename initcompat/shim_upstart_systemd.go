@@ -15,9 +15,9 @@ import (
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/upstart"
 )
 
-// JobScriptDir holds the script blocks of translated jobs, one directory
+// jobScriptDir holds the script blocks of translated jobs, one directory
 // per job, since a unit file cannot carry a multi-line shell script.
-const JobScriptDir = "/etc/initcompat/jobs"
+const jobScriptDir = "/etc/initcompat/jobs"
 
 // enableLink is the wants link that enables a translated unit like its job.
 type enableLink struct {
@@ -40,7 +40,7 @@ func planUpstartUnits(col *collector, scope []inScope, jobs jobMemo) {
 		}
 	}
 	for _, l := range withoutCycles(col, links) {
-		col.symlink(l.service, ShimUpstartUnit, l.link, l.target, l.reason)
+		col.symlink(l.service, shimUpstartUnit, l.link, l.target, l.reason)
 	}
 }
 
@@ -55,12 +55,12 @@ func planUpstartUnit(col *collector, in inScope, jobs jobMemo) (enableLink, bool
 	// when this version writes it differently); any other unit wins.
 	if s.Alias != "" || (s.Unit != nil && !col.ourUnit(s.Unit.Fragment)) {
 		if in.explicit {
-			col.find(Info, s.Name, ShimUpstartUnit, s.Job.Conf, "a systemd unit of that name exists; the job file is ignored by systemd and left as it is")
+			col.find(Info, s.Name, shimUpstartUnit, s.Job.Conf, "a systemd unit of that name exists; the job file is ignored by systemd and left as it is")
 		}
 		return enableLink{}, false
 	}
 	if !scriptName.MatchString(s.Name) {
-		col.find(Warning, s.Name, ShimUpstartUnit, s.Job.Conf, fmt.Sprintf("%q is not a name to give a unit; not translated", s.Name))
+		col.find(Warning, s.Name, shimUpstartUnit, s.Job.Conf, fmt.Sprintf("%q is not a name to give a unit; not translated", s.Name))
 		return enableLink{}, false
 	}
 	j := jobs.load(col, s.Job)
@@ -73,23 +73,23 @@ func planUpstartUnit(col *collector, in inScope, jobs jobMemo) (enableLink, bool
 		if n.blocking {
 			level = Warning
 		}
-		col.find(level, s.Name, ShimUpstartUnit, n.at, n.msg)
+		col.find(level, s.Name, shimUpstartUnit, n.at, n.msg)
 	}
 	etc := realPath(inv.Tree, "/etc/systemd/system")
 	unitPath := path.Join(etc, s.Name+".service")
 	for _, name := range slices.Sorted(maps.Keys(u.scripts)) {
-		p := path.Join(JobScriptDir, s.Name, name)
+		p := path.Join(jobScriptDir, s.Name, name)
 		body := "#!/bin/sh -e\n" + Marker(col.pol.Version) + "\n# The " + name + " block of " + s.Job.Conf + ".\n" + u.scripts[name]
-		col.writeFile(s.Name, ShimUpstartUnit, p, 0o755, []byte(body), "the "+name+" process of the job, run by "+s.Name+".service")
+		col.writeFile(s.Name, shimUpstartUnit, p, 0o755, []byte(body), "the "+name+" process of the job, run by "+s.Name+".service")
 	}
 	content := renderUnit(col.pol.Version, s.Job.Conf, u.opts)
-	if !col.writeFile(s.Name, ShimUpstartUnit, unitPath, 0o644, content,
+	if !col.writeFile(s.Name, shimUpstartUnit, unitPath, 0o644, content,
 		"systemd ignores /etc/init; the job becomes a native unit, translated stanza by stanza") {
 		return enableLink{}, false
 	}
 	switch {
 	case u.blocked():
-		col.find(Warning, s.Name, ShimUpstartUnit, unitPath, "written but not enabled, because of the stanzas above; enable it once checked (systemctl enable "+s.Name+")")
+		col.find(Warning, s.Name, shimUpstartUnit, unitPath, "written but not enabled, because of the stanzas above; enable it once checked (systemctl enable "+s.Name+")")
 	case s.Unit != nil:
 		// Enabled (or not) when first written; what people did with it since stands.
 	case u.auto:
@@ -161,7 +161,7 @@ func withoutCycles(col *collector, links []enableLink) []enableLink {
 	var keep []enableLink
 	for _, l := range links {
 		if c, bad := inCycle[l.service+".service"]; bad {
-			col.find(Warning, l.service, ShimUpstartUnit, l.link, "not enabled: the job's events, as systemd orderings, close the cycle "+
+			col.find(Warning, l.service, shimUpstartUnit, l.link, "not enabled: the job's events, as systemd orderings, close the cycle "+
 				systemd.FormatCycle(c)+"; systemd would delete a job to break it when they start. Change the job's start on, or the unit, and enable it once the cycle is gone")
 			continue
 		}

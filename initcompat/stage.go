@@ -107,7 +107,7 @@ func (col *collector) conflict(service string, shim Shim, p, msg string) {
 // link the systemctl-path shim makes: /usr is read-only on some images and
 // the package manager's everywhere.
 func (col *collector) add(c Change) {
-	if (systemd.VendorDir(c.Path) || c.Path == "/usr") && c.Shim != ShimSystemctlPath {
+	if (systemd.VendorDir(c.Path) || c.Path == "/usr") && c.Shim != shimSystemctlPath {
 		col.find(Error, c.Service, c.Shim, c.Path, "initcompat does not write under /usr; this is a bug in initcompat, please report it")
 		return
 	}

@@ -57,8 +57,8 @@ const BaselinePath = "/var/lib/.initcompat-verify-baseline"
 
 // Tokens the verify script ends with.
 const (
-	VerifyPassed     = "initcompat-verify-passed"
-	VerifyRolledBack = "initcompat-verify-rolled-back"
+	verifyPassed     = "initcompat-verify-passed"
+	verifyRolledBack = "initcompat-verify-rolled-back"
 )
 
 // touched is what a plan changed that the init system can be asked about.
@@ -86,13 +86,13 @@ func touchedBy(p *Plan) touched {
 			t.units = append(t.units, base)
 		case c.Op == OpSymlink && dir == "/etc/systemd/system/" && path.Clean(c.Target) == "/dev/null":
 			t.masked = append(t.masked, base)
-		case c.Op == OpRemove && c.Shim == ShimDisable && strings.HasSuffix(dir, ".wants/"):
+		case c.Op == OpRemove && c.Shim == shimDisable && strings.HasSuffix(dir, ".wants/"):
 			t.disabled = append(t.disabled, base)
-		case c.Op == OpWrite && c.Shim == ShimLSB && dir == "/etc/init.d/":
+		case c.Op == OpWrite && c.Shim == shimLSB && dir == "/etc/init.d/":
 			t.lsb = append(t.lsb, base)
-		case c.Op == OpWrite && c.Shim == ShimStopOn && dir == "/etc/init/" && strings.HasSuffix(base, ".override"):
+		case c.Op == OpWrite && c.Shim == shimStopOn && dir == "/etc/init/" && strings.HasSuffix(base, ".override"):
 			t.overrides = append(t.overrides, strings.TrimSuffix(base, ".override"))
-		case c.Op == OpSymlink && c.Shim == ShimUpstartLink && dir == "/etc/init.d/":
+		case c.Op == OpSymlink && c.Shim == shimUpstartLink && dir == "/etc/init.d/":
 			t.upstart = append(t.upstart, base)
 		}
 	}
@@ -116,9 +116,9 @@ func (t touched) systemdUnits() []string {
 	return slices.Sorted(maps.Keys(set))
 }
 
-// VerifyChecks lists the checks of an applied plan, in the order the
+// verifyChecks lists the checks of an applied plan, in the order the
 // verify script runs them.
-func VerifyChecks(p *Plan) []Check {
+func verifyChecks(p *Plan) []Check {
 	t := touchedBy(p)
 	var cs []Check
 	add := func(level Level, name, command string) {
@@ -199,7 +199,7 @@ const upstartCheckFile = `"$L"/upstart-override.sh`
 // the held apply (journal "done", tidy) when every Error check passed, or
 // rolls it back and reloads again. It prints each check as "@@check LEVEL
 // NAME", its output as "| " lines and "@@result RESULT", and ends with
-// VerifyPassed or VerifyRolledBack.
+// verifyPassed or verifyRolledBack.
 func VerifyScript(p *Plan) string {
 	var b strings.Builder
 	b.WriteString("# initcompat verify: nothing runs before the last line.\n# shellcheck disable=SC2016 # each check's command is quoted data that check runs\ninitcompat_verify() {\nset -u\n")
@@ -216,15 +216,15 @@ func VerifyScript(p *Plan) string {
 		b.WriteString(unitPattern(u) + "\n")
 	}
 	b.WriteString("INITCOMPAT_UNITS\nverify_reload\n")
-	for _, c := range VerifyChecks(p) {
+	for _, c := range verifyChecks(p) {
 		fmt.Fprintf(&b, "check %s %s %s\n", c.Level, tree.ShellQuote(c.Name), tree.ShellQuote(c.Command))
 	}
-	fmt.Fprintf(&b, "verify_end %s %s\n}\ninitcompat_verify\n", VerifyRolledBack, VerifyPassed)
+	fmt.Fprintf(&b, "verify_end %s %s\n}\ninitcompat_verify\n", verifyRolledBack, verifyPassed)
 	return b.String()
 }
 
 // ParseVerify reads the verify script's output: the checks with their
-// results, and whether the apply was kept (VerifyPassed), rolled back, or
+// results, and whether the apply was kept (verifyPassed), rolled back, or
 // neither (the script did not finish: the journal is still held, and the
 // next run rolls it back).
 func ParseVerify(out string) (checks []Check, passed, rolledBack bool) {
@@ -240,9 +240,9 @@ func ParseVerify(out string) (checks []Check, passed, rolledBack bool) {
 		case cur != nil && strings.HasPrefix(line, "@@result "):
 			cur.Result = strings.TrimPrefix(line, "@@result ")
 			cur = nil
-		case line == VerifyPassed:
+		case line == verifyPassed:
 			passed = true
-		case line == VerifyRolledBack:
+		case line == verifyRolledBack:
 			rolledBack = true
 		}
 	}

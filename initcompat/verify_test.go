@@ -20,11 +20,11 @@ func verifyPlan() *Plan {
 	}, Changes: []Change{
 		{Op: OpWrite, Path: dropIn, Shim: ShimOrdering,
 			Content: []byte("[Unit]\nAfter=cloud-final.service\nWants=cloud-final.service\n")},
-		{Op: OpWrite, Path: "/etc/init.d/hello", Shim: ShimLSB},
-		{Op: OpSymlink, Path: "/etc/rc2.d/S01hello", Target: "../init.d/hello", Shim: ShimLSB},
-		{Op: OpSymlink, Path: "/etc/systemd/system/ntp.service", Target: "/dev/null", Shim: ShimMask},
-		{Op: OpRemove, Path: "/etc/systemd/system/multi-user.target.wants/exim4.service", Shim: ShimDisable},
-		{Op: OpWrite, Path: "/var/lib/initcompat/manifest.json", Shim: ShimManifest},
+		{Op: OpWrite, Path: "/etc/init.d/hello", Shim: shimLSB},
+		{Op: OpSymlink, Path: "/etc/rc2.d/S01hello", Target: "../init.d/hello", Shim: shimLSB},
+		{Op: OpSymlink, Path: "/etc/systemd/system/ntp.service", Target: "/dev/null", Shim: shimMask},
+		{Op: OpRemove, Path: "/etc/systemd/system/multi-user.target.wants/exim4.service", Shim: shimDisable},
+		{Op: OpWrite, Path: "/var/lib/initcompat/manifest.json", Shim: shimManifest},
 	}}
 }
 
@@ -32,7 +32,7 @@ func verifyPlan() *Plan {
 // initcompat meant to make.
 func TestVerifyChecksFollowThePlan(t *testing.T) {
 	var names []string
-	for _, c := range VerifyChecks(verifyPlan()) {
+	for _, c := range verifyChecks(verifyPlan()) {
 		names = append(names, string(c.Level)+" "+c.Name)
 	}
 	want := []string{
@@ -115,7 +115,7 @@ func TestNewlinesAwkAgreesWithGo(t *testing.T) {
 
 func TestParseVerify(t *testing.T) {
 	out := "initcompat: committed\n@@check error hello.service is loaded\n| LoadState=loaded\n@@result pass\n" +
-		"@@check warning systemd-analyze verify finds nothing else new\n| x: y\n| z\n@@result warn\n" + VerifyPassed + "\n"
+		"@@check warning systemd-analyze verify finds nothing else new\n| x: y\n| z\n@@result warn\n" + verifyPassed + "\n"
 	checks, passed, rolledBack := ParseVerify(out)
 	want := []Check{
 		{Name: "hello.service is loaded", Level: Error, Result: CheckPass, Output: "LoadState=loaded\n"},
@@ -139,7 +139,7 @@ func TestVerifyScriptParses(t *testing.T) {
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("sh -n: %v\n%s", err, out)
 		}
-		if !strings.Contains(script, VerifyPassed) || !strings.Contains(script, VerifyRolledBack) {
+		if !strings.Contains(script, verifyPassed) || !strings.Contains(script, verifyRolledBack) {
 			t.Error("the script does not say how it ended")
 		}
 	}

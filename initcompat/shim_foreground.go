@@ -31,7 +31,7 @@ type foregroundScript struct {
 // planForeground reads the start action of every hand-installed script
 // that systemd runs through the generator, and gives each whose daemon
 // stays in the foreground the drop-in. The stage returns nothing for the
-// others: it writes no planner state but its own changes and findings.
+// others: it adds only its own changes and findings.
 //
 // Why a drop-in and not a native unit of the same name: systemd.unit(5)
 // applies NAME.service.d/*.conf to generated units too, so the generator

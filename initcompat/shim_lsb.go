@@ -22,7 +22,7 @@ var scriptName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.+-]*$`)
 // planRedirects plans the LSB redirects of the services in scope. At scale
 // they are most of a plan (eight changes a service), and each depends only
 // on the image and the fate: runs of services are planned on every core,
-// each by a fork of the planner, and joined in scope order, so that the
+// each by a fork of the collector, and joined in scope order, so that the
 // plan is byte for byte the one a single loop makes.
 func planRedirects(col *collector, scope []inScope, fate unitFate) {
 	if col.inv.Init != Systemd {
@@ -116,7 +116,7 @@ func planLSB(col *collector, in inScope, fate unitFate, rc rcIndex) {
 
 	chk := inv.Tools.Chkconfig != ""
 	after := append(s.Unit.Values("Unit", "After"), fate.after[unitName]...)
-	// Rendered into the planner's scratch buffer: on a second run the
+	// Rendered into the collector's scratch buffer: on a second run the
 	// script is in the image already, and nothing is kept.
 	col.scratch.Reset()
 	lsb.RenderTo(&col.scratch, lsb.Redirect{

@@ -2,6 +2,8 @@ package initcompat
 
 import (
 	"flag"
+	"fmt"
+	"slices"
 
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
 )
@@ -30,4 +32,51 @@ func AttemptedOrderings(t *tree.Tree, pol Policy) map[string][]byte {
 		out[n] = renderDropIn(pol.Version, set.byUnit[n])
 	}
 	return out
+}
+
+// PruneAgreesWithASecondPlan compares what prune finds no longer asked for
+// on t (what this plan's stages did not ask for) with what the second plan
+// it used to make found: the same configuration planned over the image
+// without initcompat's paths, whose changes were what is asked for. It
+// returns "" when both give the same stale groups, else both.
+func PruneAgreesWithASecondPlan(t *tree.Tree, pol Policy) string {
+	col := planShims(t, pol)
+	if col.kept == nil || len(col.plan.Errors()) > 0 {
+		return ""
+	}
+	oneGroups, oneDirs := staleGroups(col, askedFor(col))
+	twoGroups, twoDirs := staleGroups(col, askedBySecondPlan(t, col.inv.Manifest, pol))
+	one, two := fmt.Sprint(stale(oneGroups), oneDirs), fmt.Sprint(stale(twoGroups), twoDirs)
+	if one == two {
+		return ""
+	}
+	return "one plan: " + one + "\nsecond plan: " + two
+}
+
+func stale(gs []*staleGroup) []staleGroup {
+	out := make([]staleGroup, len(gs))
+	for i, g := range gs {
+		out[i] = *g
+	}
+	return out
+}
+
+// askedBySecondPlan is prune's former way to learn what is asked for.
+func askedBySecondPlan(t *tree.Tree, m *Manifest, pol Policy) *asked {
+	without := tree.New()
+	for _, p := range t.Paths() {
+		e, _ := t.Lstat(p)
+		if e == nil {
+			continue
+		}
+		if ok := slices.ContainsFunc(m.Entries, func(me ManifestEntry) bool { return me.Path == p && stillOurs(me, e) }); !ok {
+			_ = without.Add(*e)
+		}
+	}
+	pol.Prune, pol.ReportDrift = false, false
+	wanted := newAsked()
+	for _, c := range BuildPlan(without, pol).Changes {
+		wanted.add(c.Service, c.Shim, c.Path)
+	}
+	return wanted
 }

@@ -108,6 +108,15 @@ func runGolden(t *testing.T, file string) {
 				t.Errorf("second run lists what the first made as no longer asked for: %s", f.Message)
 			}
 		}
+		// Prune reads what the stages of the plan itself ask for; the
+		// second plan it once made over the image without initcompat's
+		// paths agrees, for this configuration and for an empty one.
+		done := initcompat.Overlay(tr, plan.Changes)
+		for _, p := range []initcompat.Policy{pol, {Version: pol.Version, Build: pol.Build, Prune: true}} {
+			if d := initcompat.PruneAgreesWithASecondPlan(done, p); d != "" {
+				t.Errorf("prune and the second plan disagree on what is no longer asked for (prune = %v):\n%s", p.Prune, d)
+			}
+		}
 	}
 }
 

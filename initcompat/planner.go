@@ -18,6 +18,14 @@ import (
 // The image is inspected, and the scope read, once; again only when the
 // Upstart units change the image.
 func BuildPlan(t *tree.Tree, pol Policy) *Plan {
+	col := planShims(t, pol)
+	planPrune(col)
+	col.finish()
+	return col.plan
+}
+
+// planShims runs every stage but prune, which reads what they asked for.
+func planShims(t *tree.Tree, pol Policy) *collector {
 	inv := Inspect(t, pol)
 	v := newView(inv, pol, inv.Manifest.index())
 	col := newCollector(v)
@@ -58,13 +66,11 @@ func BuildPlan(t *tree.Tree, pol Policy) *Plan {
 	planForeground(col)
 	reportTemplates(v, col)
 	planCfnInit(col)
-	planPrune(col)
 	col.plan.Summary.Init = string(inv.Init)
 	col.plan.Summary.Distro = strings.TrimSpace(inv.Distro.ID + " " + inv.Distro.VersionID)
 	col.plan.Summary.CloudInit = inv.CloudInit
 	col.plan.Gzip = inv.Tools.Gzip
-	col.finish()
-	return col.plan
+	return col
 }
 
 // preflight reports what holds before any shim: what Inspect could not

@@ -158,8 +158,9 @@ func validRule(col *collector, svc string, r OrderingRule) bool {
 // (as systemd documents); one that cannot be broken fails the build. Cycles
 // the image had before are warnings. It reports whether to write.
 func breakCycles(col *collector, set *orderings) bool {
-	units := col.inv.Units
-	before := cycleSet(units.BuildGraph(nil).Cycles())
+	// The boot graph is built once; each round's drop-ins are laid on it.
+	boot := col.inv.Units.BuildGraph(nil)
+	before := cycleSet(boot.Cycles())
 	for _, c := range slices.Sorted(maps.Keys(before)) {
 		col.find(Warning, "", ShimOrdering, "", "the image already has an ordering cycle, before any change: "+c+"; systemd deletes one of its jobs at boot")
 	}
@@ -172,7 +173,7 @@ func breakCycles(col *collector, set *orderings) bool {
 	// drop-ins as they stand: its cycles are the ones left.
 	var left [][]string
 	for {
-		g := units.BuildGraph(set.options())
+		g := boot.With(set.options())
 		left = newCycles(g.Cycles(), before)
 		if len(left) == 0 {
 			return true

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
 )
@@ -79,4 +80,33 @@ func askedBySecondPlan(t *tree.Tree, m *Manifest, pol Policy) *asked {
 		wanted.add(c.Service, c.Shim, c.Path)
 	}
 	return wanted
+}
+
+// ReinspectAgrees plans t's Upstart units and compares the inventory read
+// again after them (reinspect) with a whole Inspect of the image as they
+// leave it: "" when they agree, else what differs.
+func ReinspectAgrees(t *tree.Tree, pol Policy) string {
+	inv := Inspect(t, pol)
+	col := newCollector(newView(inv, pol, inv.Manifest.index()))
+	scope, _ := scopeOf(col.view)
+	planUpstartUnits(col, scope, jobMemo{})
+	if len(col.plan.Changes) == 0 {
+		return ""
+	}
+	after := Overlay(t, col.plan.Changes)
+	got, want := inv.reinspect(after), Inspect(after, pol)
+	describe := func(i *Inventory) string {
+		var b strings.Builder
+		fmt.Fprintf(&b, "init=%s distro=%v tools=%+v cloud-init=%v initd=%s rc=%v dpkg=%v jobs=%d units=%v\n",
+			i.Init, i.Distro, i.Tools, i.CloudInit, i.InitD, i.RC, i.DpkgLists, len(i.Jobs), i.Units.Names())
+		for _, s := range i.Services {
+			fmt.Fprintf(&b, "%s unit=%v alias=%q state=%+v script=%v job=%v packaged=%v custom=%v\n",
+				s.Name, s.Unit != nil && s.Unit.Fragment != "", s.Alias, s.UnitState, s.Script != nil, s.Job != nil, s.Packaged, s.Custom())
+		}
+		return b.String()
+	}
+	if g, w := describe(got), describe(want); g != w {
+		return "reinspect:\n" + g + "Inspect:\n" + w
+	}
+	return ""
 }

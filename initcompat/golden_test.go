@@ -95,6 +95,12 @@ func runGolden(t *testing.T, file string) {
 		}
 	}
 
+	// The units made from Upstart jobs are read again alone; a whole
+	// inspection of the image they leave sees the same.
+	if d := initcompat.ReinspectAgrees(tr, pol); d != "" {
+		t.Errorf("reinspect and Inspect disagree:\n%s", d)
+	}
+
 	// Idempotence: the image with the plan applied plans nothing more.
 	if len(plan.Errors()) == 0 {
 		again := initcompat.BuildPlan(initcompat.Overlay(tr, plan.Changes), pol)

@@ -163,6 +163,24 @@ func Inspect(t *tree.Tree, pol Policy) *Inventory {
 	return inv
 }
 
+// reinspect is the inventory of t, an image that differs from inv's only
+// in systemd units, their links and the scripts they run: what a plan
+// makes from Upstart jobs. What reads units is read again (the unit
+// store, cloud-init's presence, the services with their units and
+// enablement); the distro, tools, init system, package lists, jobs,
+// manifest and problems are inv's: none of them is read from those paths.
+func (inv *Inventory) reinspect(t *tree.Tree) *Inventory {
+	n := *inv
+	n.Tree = t
+	n.Units = systemd.NewStore(t, OrderingDropIn, foregroundDropIn)
+	n.CloudInit = n.Units.Load("cloud-final.service") != nil
+	n.Units.Preparse()
+	n.Services, n.byName = nil, map[string]*Service{}
+	n.readServices(inv.owned)
+	sort.Slice(n.Services, func(i, j int) bool { return n.Services[i].Name < n.Services[j].Name })
+	return &n
+}
+
 // readJobs lists the Upstart jobs of /etc/init, each with its override.
 func (inv *Inventory) readJobs(owned map[string]bool) {
 	t := inv.Tree

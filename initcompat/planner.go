@@ -38,10 +38,11 @@ func planShims(t *tree.Tree, pol Policy) *collector {
 	planUpstartUnits(col, scope, jobs)
 	if len(col.plan.Changes) > 0 {
 		// The units are read from the tree (their enablement, the unit
-		// graph, which services have units): read the image again as
-		// they leave it. The manifest and the jobs in /etc/init are as
-		// they were, so their index and parses carry over.
-		v = newView(Inspect(Overlay(t, col.plan.Changes), pol), pol, v.mine)
+		// graph, which services have units): read them again as the
+		// stage leaves the image. The rest of the inventory, the manifest
+		// index and the jobs' parses carry over: the stage wrote none of
+		// what they are read from.
+		v = newView(inv.reinspect(Overlay(t, col.plan.Changes)), pol, v.mine)
 		col.view = v
 		scope, scoping = scopeOf(v)
 	}

@@ -89,7 +89,7 @@ func ReinspectAgrees(t *tree.Tree, pol Policy) string {
 	inv := Inspect(t, pol)
 	col := newCollector(newView(inv, pol, inv.Manifest.index()))
 	scope, _ := scopeOf(col.view)
-	planUpstartUnits(col, scope, jobMemo{})
+	planUpstartUnits(col, scope)
 	if len(col.plan.Changes) == 0 {
 		return ""
 	}

@@ -34,8 +34,7 @@ func planShims(t *tree.Tree, pol Policy) *collector {
 	scope, scoping := scopeOf(v)
 	// Units made from Upstart jobs first; the other shims then see the
 	// image as it will be, with those units in it.
-	jobs := jobMemo{}
-	planUpstartUnits(col, scope, jobs)
+	jobs := planUpstartUnits(col, scope)
 	if len(col.plan.Changes) > 0 {
 		// The units are read from the tree (their enablement, the unit
 		// graph, which services have units): read them again as the

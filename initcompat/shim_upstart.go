@@ -12,8 +12,9 @@ import (
 )
 
 // jobMemo holds the Upstart jobs as parsed, by files (job and override),
-// whichever stage asks first: a job that does not parse is reported once. BuildPlan hands it to
-// each stage that reads jobs; no stage planned on several cores reads one.
+// whichever stage asks first: a job that does not parse is reported once.
+// The Upstart-units stage returns it and BuildPlan hands it to the later
+// stages that read jobs; none of them is planned on several cores.
 type jobMemo map[string]*upstart.Job
 
 // load parses a job with its override; a job that cannot be read is a

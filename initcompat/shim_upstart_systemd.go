@@ -28,10 +28,12 @@ type enableLink struct {
 // no unit of its name a native unit, translated stanza by stanza, and
 // enables it when the job started by itself. What does not translate is a
 // finding naming file and line, and keeps the unit disabled; so does an
-// ordering cycle the enabled units would close.
-func planUpstartUnits(col *collector, scope []inScope, jobs jobMemo) {
+// ordering cycle the enabled units would close. It returns the jobs as
+// parsed, for the Upstart stages after it.
+func planUpstartUnits(col *collector, scope []inScope) jobMemo {
+	jobs := jobMemo{}
 	if col.inv.Init != Systemd {
-		return
+		return jobs
 	}
 	var links []enableLink
 	for _, in := range scope {
@@ -42,6 +44,7 @@ func planUpstartUnits(col *collector, scope []inScope, jobs jobMemo) {
 	for _, l := range withoutCycles(col, links) {
 		col.symlink(l.service, shimUpstartUnit, l.link, l.target, l.reason)
 	}
+	return jobs
 }
 
 // planUpstartUnit writes one job's unit and scripts, and returns the link

@@ -20,14 +20,17 @@
 //   - the Upstart jobs of a systemd image become units (their parses, a
 //     jobMemo, are handed to the later Upstart stages). These units change
 //     what the rest read (the unit store, enablement, which services have
-//     units), so when the stage planned anything the image is inspected
-//     again, over the tree with its changes laid on, and the scope read
-//     again; the manifest index carries over;
+//     units), so when the stage planned anything those are read again
+//     (Inventory.reinspect, over the tree with its changes laid on) and the
+//     scope with them; the rest of the inventory and the manifest index
+//     carry over;
 //   - masks, disables and orderings, whose decisions are the unitFate the
 //     redirects follow (a masked unit gets no redirect, a disabled one kill
 //     links only, a redirect's Required-Start follows the After= its unit
-//     will have); the ordering shim also puts in the plan the settings each
-//     drop-in makes, which verify asks systemctl about;
+//     will have). The ordering shim builds the boot graph once and lays
+//     each round's drop-ins on it (systemd.Graph.With); it also puts in the
+//     plan the settings each drop-in makes, which verify asks systemctl
+//     about;
 //   - the LSB redirects, on every core, over an index of the rc links
 //     (rcIndex) read once before they fork; then the Upstart links;
 //   - the Upstart override files, each written once from the lines every

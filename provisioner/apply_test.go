@@ -18,6 +18,7 @@ import (
 	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
 
 	"github.com/initcompat/packer-plugin-initcompat/initcompat"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/protocol"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
 )
 
@@ -101,7 +102,7 @@ func TestApplyThenNothingToDo(t *testing.T) {
 			if plan.Empty() {
 				t.Fatal("the hello image should need a redirect")
 			}
-			if err := tr.Apply(context.Background(), plan); err != nil {
+			if err := tr.Apply(context.Background(), plan, protocol.Options{}); err != nil {
 				t.Fatal(err)
 			}
 			script, err := os.ReadFile(filepath.Join(dir, "etc/init.d/hello"))
@@ -138,7 +139,7 @@ func cleanResult(t *testing.T, image func(*testing.T) string) string {
 	t.Helper()
 	dir := image(t)
 	l := &local{dir: dir}
-	if err := l.Apply(context.Background(), planFor(t, l)); err != nil {
+	if err := l.Apply(context.Background(), planFor(t, l), protocol.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	return fingerprint(t, dir)
@@ -149,7 +150,7 @@ func cleanResult(t *testing.T, image func(*testing.T) string) string {
 func rebuild(t *testing.T, tr transport, dir, clean, what string) {
 	t.Helper()
 	plan := planFor(t, tr)
-	if err := tr.Apply(context.Background(), plan); err != nil {
+	if err := tr.Apply(context.Background(), plan, protocol.Options{}); err != nil {
 		t.Fatalf("%s: the rebuild failed: %v", what, err)
 	}
 	if got := fingerprint(t, dir); got != clean {
@@ -167,7 +168,7 @@ func countSteps(t *testing.T, image func(*testing.T) string) (*initcompat.Plan, 
 	dir := image(t)
 	plan := planFor(t, &local{dir: dir})
 	n := 0
-	if err := (&local{dir: dir, step: func(string, string) error { n++; return nil }}).Apply(context.Background(), plan); err != nil {
+	if err := (&local{dir: dir, step: func(string, string) error { n++; return nil }}).Apply(context.Background(), plan, protocol.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	if n < len(plan.Changes) {
@@ -192,7 +193,7 @@ func TestLocalApplyFailureLeavesImageWhole(t *testing.T) {
 				}
 				return nil
 			}}
-			err := l.Apply(context.Background(), plan)
+			err := l.Apply(context.Background(), plan, protocol.Options{})
 			if n == steps && err == nil {
 				continue // the last step is the tidy after "done": the image is complete
 			}
@@ -224,7 +225,7 @@ func TestLocalApplyKilledRecovers(t *testing.T) {
 				return nil
 			}}
 			// Killed while tidying after "done", the apply has succeeded.
-			if err := l.Apply(context.Background(), plan); !errors.Is(err, errKilled) && (n != steps || err != nil) {
+			if err := l.Apply(context.Background(), plan, protocol.Options{}); !errors.Is(err, errKilled) && (n != steps || err != nil) {
 				t.Fatalf("step %d: %v", n, err)
 			}
 			what, err := (&local{dir: dir}).Recover(context.Background())
@@ -280,7 +281,7 @@ func TestRemoteApplyCutShortChangesNothing(t *testing.T) {
 			continue
 		}
 		out, _ := runScript(dir, script[:at])
-		if strings.Contains(out, initcompat.CompletedToken) {
+		if strings.Contains(out, protocol.CompletedToken) {
 			t.Fatalf("cut at byte %d of %d: the script reports completion:\n%s", at, len(script), out)
 		}
 		if after := fingerprint(t, dir); after != before {
@@ -289,7 +290,7 @@ func TestRemoteApplyCutShortChangesNothing(t *testing.T) {
 	}
 	t.Logf("%d cut points over %d lines, %d bytes", len(cuts), len(lines), len(script))
 	// Through the transport: a connection that delivers half the script.
-	err := (&remote{comm: &cutComm{shellComm: shellComm{Root: dir}, keep: len(script) / 2}, command: shell}).Apply(context.Background(), plan)
+	err := (&remote{comm: &cutComm{shellComm: shellComm{Root: dir}, keep: len(script) / 2}, command: shell}).Apply(context.Background(), plan, protocol.Options{})
 	if err == nil || !strings.Contains(err.Error(), "did not run to its end") {
 		t.Fatalf("a half-delivered apply: %v", err)
 	}
@@ -365,7 +366,7 @@ func TestRemoteApplyFailureLeavesImageWhole(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := fingerprint(t, dir)
-	err := (&remote{comm: &shellComm{Root: dir}, command: shell}).Apply(context.Background(), plan)
+	err := (&remote{comm: &shellComm{Root: dir}, command: shell}).Apply(context.Background(), plan, protocol.Options{})
 	if err == nil || !strings.Contains(err.Error(), "/etc/rc3.d/S01hello changed since the snapshot (it exists now)") {
 		t.Fatalf("got %v", err)
 	}
@@ -388,7 +389,7 @@ func TestRemoteApplyKilledRecovers(t *testing.T) {
 			before := fingerprint(t, dir)
 			broken := append(append(append([]string(nil), lines[:at+1]...), "kill -"+sig+" $$"), lines[at+1:]...)
 			out, _ := runScript(dir, strings.Join(broken, "\n"))
-			if strings.Contains(out, initcompat.CompletedToken) {
+			if strings.Contains(out, protocol.CompletedToken) {
 				t.Fatalf("SIG%s after line %d: reported complete", sig, at)
 			}
 			got := fingerprint(t, dir)
@@ -423,13 +424,13 @@ func TestConcurrentAppliesLoseNothing(t *testing.T) {
 	entered, release := make(chan struct{}), make(chan struct{})
 	var once sync.Once
 	a := &local{dir: dir, step: func(op, p string) error {
-		if op == string(initcompat.StepRename) {
+		if op == string(protocol.StepRename) {
 			once.Do(func() { close(entered); <-release })
 		}
 		return nil
 	}}
 	errA := make(chan error, 1)
-	go func() { errA <- a.Apply(context.Background(), planA) }()
+	go func() { errA <- a.Apply(context.Background(), planA, protocol.Options{}) }()
 	select { // A is in the middle of its commit, holding the lock
 	case <-entered:
 	case err := <-errA:
@@ -437,7 +438,7 @@ func TestConcurrentAppliesLoseNothing(t *testing.T) {
 	}
 	errB := make(chan error, 1)
 	go func() {
-		errB <- (&remote{comm: &shellComm{Root: dir}, command: shell}).Apply(context.Background(), planB)
+		errB <- (&remote{comm: &shellComm{Root: dir}, command: shell}).Apply(context.Background(), planB, protocol.Options{})
 	}()
 	select {
 	case err := <-errB:
@@ -464,7 +465,7 @@ func TestConcurrentAppliesLoseNothing(t *testing.T) {
 // process is waited for.
 func TestStaleLockTakenOver(t *testing.T) {
 	dir := helloImage(t)
-	lock := filepath.Join(dir, strings.TrimPrefix(initcompat.LockPath, "/"))
+	lock := filepath.Join(dir, strings.TrimPrefix(protocol.LockPath, "/"))
 	if err := os.MkdirAll(lock, 0o700); err != nil {
 		t.Fatal(err)
 	}
@@ -476,7 +477,7 @@ func TestStaleLockTakenOver(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, tr := range transports(dir) {
-		if err := tr.Apply(context.Background(), planFor(t, tr)); err != nil && !strings.Contains(err.Error(), "changed since") {
+		if err := tr.Apply(context.Background(), planFor(t, tr), protocol.Options{}); err != nil && !strings.Contains(err.Error(), "changed since") {
 			t.Fatalf("%s: %v", name, err)
 		}
 	}
@@ -494,7 +495,7 @@ func TestLocalApplyPreconditionChanged(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := fingerprint(t, dir)
-	err := l.Apply(context.Background(), plan)
+	err := l.Apply(context.Background(), plan, protocol.Options{})
 	if err == nil || !strings.Contains(err.Error(), "/etc/init.d/hello changed since the snapshot") {
 		t.Fatalf("got %v", err)
 	}
@@ -525,7 +526,7 @@ func TestLocalApplyStaysInRoot(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, tr := range transports(dir) {
-		err := tr.Apply(context.Background(), plan)
+		err := tr.Apply(context.Background(), plan, protocol.Options{})
 		if err == nil || !strings.Contains(err.Error(), "/etc/rc2.d is a symlink (to "+outside+")") {
 			t.Fatalf("%s: got %v, want the swapped directory named", name, err)
 		}
@@ -555,7 +556,7 @@ func olderImage(t *testing.T) string {
 		t.Fatal(err)
 	}
 	old := initcompat.BuildPlan(snap, initcompat.Policy{Version: "0.0.0-old"})
-	if err := l.Apply(context.Background(), old); err != nil {
+	if err := l.Apply(context.Background(), old, protocol.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Remove(filepath.Join(dir, "etc/systemd/system/multi-user.target.wants/hello.service")); err != nil {
@@ -572,14 +573,14 @@ func TestInterruptedApplyThenBuilds(t *testing.T) {
 	plan := planFor(t, &local{dir: dir})
 	renames := 0
 	killed := &local{dir: dir, step: func(op, _ string) error {
-		if op == string(initcompat.StepRename) {
+		if op == string(protocol.StepRename) {
 			if renames++; renames == 3 {
 				return errKilled
 			}
 		}
 		return nil
 	}}
-	if err := killed.Apply(context.Background(), plan); !errors.Is(err, errKilled) {
+	if err := killed.Apply(context.Background(), plan, protocol.Options{}); !errors.Is(err, errKilled) {
 		t.Fatal(err)
 	}
 	half, killedDir := fingerprint(t, dir), dir
@@ -653,7 +654,7 @@ func TestRemoteApplyKilledIsUndoneAtOnce(t *testing.T) {
 		}
 	}
 	before := fingerprint(t, dir)
-	err := (&remote{comm: &killComm{shellComm: shellComm{Root: dir}, at: at}, command: shell}).Apply(context.Background(), plan)
+	err := (&remote{comm: &killComm{shellComm: shellComm{Root: dir}, at: at}, command: shell}).Apply(context.Background(), plan, protocol.Options{})
 	if err == nil || !strings.Contains(err.Error(), "then initcompat rolled back an apply interrupted in its commit phase") {
 		t.Fatalf("got %v", err)
 	}
@@ -675,7 +676,7 @@ func TestApplyThenRemoveGivesTheImageBack(t *testing.T) {
 		}
 		withDisable := pol
 		withDisable.Disable = []string{"hello"}
-		if err := tr.Apply(context.Background(), initcompat.BuildPlan(snap, withDisable)); err != nil {
+		if err := tr.Apply(context.Background(), initcompat.BuildPlan(snap, withDisable), protocol.Options{}); err != nil {
 			t.Fatalf("%s: apply: %v", name, err)
 		}
 		if _, err := os.Lstat(filepath.Join(dir, "etc/systemd/system/multi-user.target.wants/hello.service")); err == nil {
@@ -689,7 +690,7 @@ func TestApplyThenRemoveGivesTheImageBack(t *testing.T) {
 		if len(rm.Errors()) > 0 || rm.Empty() {
 			t.Fatalf("%s: remove plan:\n%s", name, rm.Text())
 		}
-		if err := tr.Apply(context.Background(), rm); err != nil {
+		if err := tr.Apply(context.Background(), rm, protocol.Options{}); err != nil {
 			t.Fatalf("%s: remove: %v\n%s", name, err, rm.Text())
 		}
 		if after := fingerprint(t, dir); after != before {
@@ -708,7 +709,7 @@ func TestApplyThenRemoveGivesTheImageBack(t *testing.T) {
 func TestRemoveKeepsEdits(t *testing.T) {
 	dir := helloImage(t)
 	l := &local{dir: dir}
-	if err := l.Apply(context.Background(), planFor(t, l)); err != nil {
+	if err := l.Apply(context.Background(), planFor(t, l), protocol.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	script := filepath.Join(dir, "etc/init.d/hello")
@@ -720,7 +721,7 @@ func TestRemoveKeepsEdits(t *testing.T) {
 	if !strings.Contains(rm.Text(), "/etc/init.d/hello: edited since initcompat wrote it") {
 		t.Fatalf("no conflict for the edited script:\n%s", rm.Text())
 	}
-	if err := l.Apply(context.Background(), rm); err != nil {
+	if err := l.Apply(context.Background(), rm, protocol.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	if data, err := os.ReadFile(script); err != nil || string(data) != "#!/bin/sh\n# mine now\n" {
@@ -738,7 +739,7 @@ func TestRemoveKilledRecovers(t *testing.T) {
 	provisioned := func(t *testing.T) string {
 		dir := helloImage(t)
 		l := &local{dir: dir}
-		if err := l.Apply(context.Background(), planFor(t, l)); err != nil {
+		if err := l.Apply(context.Background(), planFor(t, l), protocol.Options{}); err != nil {
 			t.Fatal(err)
 		}
 		return dir
@@ -754,7 +755,7 @@ func TestRemoveKilledRecovers(t *testing.T) {
 	dir := provisioned(t)
 	full := fingerprint(t, dir)
 	n := 0
-	if err := (&local{dir: dir, step: func(string, string) error { n++; return nil }}).Apply(context.Background(), removePlan(dir)); err != nil {
+	if err := (&local{dir: dir, step: func(string, string) error { n++; return nil }}).Apply(context.Background(), removePlan(dir), protocol.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	for k := 1; k <= n; k++ {
@@ -766,7 +767,7 @@ func TestRemoveKilledRecovers(t *testing.T) {
 			}
 			return nil
 		}}
-		if err := l.Apply(context.Background(), removePlan(dir)); !errors.Is(err, errKilled) && (k != n || err != nil) {
+		if err := l.Apply(context.Background(), removePlan(dir), protocol.Options{}); !errors.Is(err, errKilled) && (k != n || err != nil) {
 			t.Fatalf("step %d: %v", k, err)
 		}
 		if _, err := (&local{dir: dir}).Recover(context.Background()); err != nil {
@@ -775,7 +776,7 @@ func TestRemoveKilledRecovers(t *testing.T) {
 		if got := fingerprint(t, dir); got != full && got != pristine {
 			t.Fatalf("remove killed at step %d: neither provisioned nor pristine:\n%s", k, got)
 		}
-		if err := (&local{dir: dir}).Apply(context.Background(), removePlan(dir)); err != nil {
+		if err := (&local{dir: dir}).Apply(context.Background(), removePlan(dir), protocol.Options{}); err != nil {
 			t.Fatalf("step %d: the second remove: %v", k, err)
 		}
 		if got := fingerprint(t, dir); got != pristine {
@@ -808,7 +809,7 @@ func TestCompressedPayload(t *testing.T) {
 		t.Fatalf("the payload is not compressed: %d bytes, %d without gzip", len(script), len(uncompressed))
 	}
 	t.Logf("apply script: %d bytes with gzip, %d without", len(script), len(uncompressed))
-	if err := r.Apply(context.Background(), plan); err != nil {
+	if err := r.Apply(context.Background(), plan, protocol.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := fingerprint(t, dir), cleanResult(t, withGzip); got != want {

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/initcompat/packer-plugin-initcompat/initcompat"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/protocol"
 )
 
 // A manifest planted in the image (issue 23): mode = "remove" deletes
@@ -48,7 +49,7 @@ func TestPlantedManifestRemovesNothingOfTheImage(t *testing.T) {
 			t.Fatal(err)
 		}
 		plan := initcompat.BuildRemovePlan(snap, pol)
-		if err := tr.Apply(context.Background(), plan); err != nil {
+		if err := tr.Apply(context.Background(), plan, protocol.Options{}); err != nil {
 			t.Fatalf("%s: remove: %v", name, err)
 		}
 		for p, c := range keep {

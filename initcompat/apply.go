@@ -35,8 +35,8 @@ func ParseJournal(data []byte) (*protocol.Journal, error) { return protocol.Pars
 // Places is protocol.Places.
 func Places(p string) bool { return protocol.Places(p) }
 
-// ProtocolFile is protocol.ProtocolFile.
-func ProtocolFile(p string) bool { return protocol.ProtocolFile(p) }
+// ProtocolFile is protocol.OwnName.
+func ProtocolFile(p string) bool { return protocol.OwnName(p) }
 
 // ManifestPlace is protocol.ManifestPlace.
 func ManifestPlace(p string) bool { return protocol.ManifestPlace(p) }

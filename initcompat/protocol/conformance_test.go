@@ -3,6 +3,7 @@ package protocol
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -30,6 +31,8 @@ type row struct {
 	want string
 	// warn is a word every runner's warnings must hold, "" for none.
 	warn string
+	// full puts the image on a file system of 64 KiB (root: a tmpfs).
+	full bool
 }
 
 func put(p, content string) func(t *testing.T, dir string) {
@@ -48,6 +51,8 @@ func table(t *testing.T) []row {
 		{name: "apply", image: baseImage, plan: applyPlan},
 		{name: "remove", image: baseImage, plan: removePlan},
 		{name: "held for verify", image: baseImage, plan: applyPlan, opts: Options{Hold: true}, want: "held"},
+		// A full disk, for real: the staged files do not fit.
+		{name: "disk full", image: baseImage, plan: bigPlan, full: true, want: "no space left on device"},
 		{name: "prior changed", image: baseImage, plan: applyPlan, meddle: put("/etc/init.d/old", "edited by hand\n"), want: "changed since the snapshot"},
 		{name: "path appeared", image: baseImage, plan: applyPlan, meddle: put("/etc/rc2.d/S01a", "mine\n"), want: "changed since the snapshot"},
 		// Issue 23: what the snapshot never saw in a directory initcompat
@@ -129,7 +134,12 @@ func conform(t *testing.T, r row) {
 	}
 	var got []state
 	for _, run := range runners {
-		dir := makeImage(t, r.image())
+		dir := ""
+		if r.full {
+			dir = fullImage(t, r.image())
+		} else {
+			dir = makeImage(t, r.image())
+		}
 		if r.meddle != nil {
 			r.meddle(t, dir)
 		}
@@ -146,7 +156,7 @@ func conform(t *testing.T, r row) {
 		}
 		s.warnings = append(s.warnings, rec.warnings...)
 		s.recovered = fingerprint(t, dir)
-		if r.want == "failed" && s.stopped != s.before {
+		if (r.want == "failed" || r.full) && s.stopped != s.before {
 			t.Errorf("%s: a failed apply changed the image:\n%s\n---\n%s", run.name, s.before, s.stopped)
 		}
 		if r.want != "" && r.after == nil && s.recovered != s.before && s.recovered != clean {
@@ -195,8 +205,41 @@ func checkOutcome(t *testing.T, name string, r row, o outcome) {
 		if o.err == nil || !strings.Contains(o.output, r.want) && !strings.Contains(o.output, "injected fault") && !strings.Contains(o.output, "interrupted") {
 			t.Fatalf("%s: want %q: %v\n%s", name, r.want, o.err, o.output)
 		}
+		if r.full && !strings.Contains(strings.ToLower(o.output), "no space left on device") {
+			t.Fatalf("%s: the disk was not full:\n%s", name, o.output)
+		}
 		if name == "shell" && !strings.Contains(o.output, "nothing was changed") && !strings.Contains(o.output, "interrupted") {
 			t.Fatalf("%s: does not say it undid the apply:\n%s", name, o.output)
 		}
 	}
+}
+
+// bigPlan is applyPlan with a file larger than a full disk's room.
+func bigPlan() *Plan {
+	p := applyPlan()
+	big := newFile("/etc/init.d/big", "#!/bin/sh\n# initcompat\n"+strings.Repeat("# padding to fill the disk\n", 10000), 0o755, Prior{Kind: KindAbsent})
+	p.Changes = append([]Change{big}, p.Changes...)
+	return p
+}
+
+// fullImage is the image on a tmpfs of 64 KiB of its own: writing the
+// staged files meets ENOSPC, as on a full disk.
+func fullImage(t *testing.T, nodes map[string]node) string {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		if os.Getenv("INITCOMPAT_E2E") == "1" {
+			t.Fatal("mounting a small tmpfs needs root")
+		}
+		t.Skip("mounting a small tmpfs needs root")
+	}
+	mnt := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=64k,mode=0755", "tmpfs", mnt).CombinedOutput(); err != nil {
+		t.Fatalf("mount tmpfs: %v: %s", err, out)
+	}
+	t.Cleanup(func() { _ = exec.Command("umount", mnt).Run() })
+	src := makeImage(t, nodes)
+	if out, err := exec.Command("cp", "-a", src+"/.", mnt+"/").CombinedOutput(); err != nil {
+		t.Fatalf("filling the tmpfs: %v: %s", err, out)
+	}
+	return mnt
 }

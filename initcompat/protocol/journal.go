@@ -209,7 +209,7 @@ func validProof(s string) bool {
 
 // shape checks what a journal says, before anything reads the image.
 func (j *Journal) shape() error {
-	if j.Manifest != "" && (ProtocolFile(j.Manifest) || !ManifestPlace(j.Manifest)) {
+	if j.Manifest != "" && (OwnName(j.Manifest) || !ManifestPlace(j.Manifest)) {
 		return journalRefused("the manifest %s is not a place for one", j.Manifest)
 	}
 	for _, l := range j.lists() {

@@ -63,10 +63,10 @@ func Places(p string) bool {
 	return false
 }
 
-// ProtocolFile reports whether p is one of the protocol's own files or
+// OwnName reports whether p is one of the protocol's own files or
 // names (journal, lock, baseline, or a stage or aside name), which no
 // setting may point at.
-func ProtocolFile(p string) bool {
+func OwnName(p string) bool {
 	for _, f := range []string{JournalPath, LockPath, BaselinePath} {
 		if p == f || strings.HasPrefix(p, f+".") || strings.HasPrefix(p, f+"/") {
 			return true

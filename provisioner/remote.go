@@ -125,14 +125,21 @@ func (r *remote) recoverAfter(ctx context.Context) string {
 	return recoveredLine(stderr)
 }
 
-// recoveredLine is what a recovery said it did, "" when it did nothing.
+// recoveredLine is what a recovery said it did, "" when it did nothing,
+// with what it left in place (as the os.Root runner's says it).
 func recoveredLine(stderr string) string {
+	what, left := "", ""
 	for _, line := range strings.Split(stderr, "\n") {
-		if what, ok := strings.CutPrefix(line, protocol.RecoveredPrefix); ok {
-			return what
+		if w, ok := strings.CutPrefix(line, protocol.RecoveredPrefix); ok && what == "" {
+			what = w
+		} else if w, ok := strings.CutPrefix(line, protocol.WarningPrefix); ok && strings.HasPrefix(w, "left ") {
+			left += "; " + w
 		}
 	}
-	return ""
+	if what == "" {
+		return ""
+	}
+	return what + left
 }
 
 func (r *remote) Apply(ctx context.Context, plan *initcompat.Plan, opts protocol.Options) error {

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -189,5 +191,53 @@ func TestRemoveKilledRecovers(t *testing.T) {
 		if got := fingerprint(t, dir); got != pristine {
 			t.Fatalf("step %d: not pristine after the second remove:\n%s", k, got)
 		}
+	}
+}
+
+// Issue 23: a file put, between the snapshot and the remove, into a
+// directory initcompat made is neither deleted nor taken along with the
+// directory, on either transport: the directory stays with it, and the
+// build is told which.
+func TestRemoveLeavesWhatItNeverSaw(t *testing.T) {
+	said := map[string][]string{}
+	for name := range transports("") {
+		dir := helloImage(t)
+		tr := transports(dir)[name]
+		if err := tr.Apply(context.Background(), planFor(t, tr), protocol.Options{}); err != nil {
+			t.Fatalf("%s: apply: %v", name, err)
+		}
+		snap, _, err := tr.Snapshot(context.Background(), watches, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rm := initcompat.BuildRemovePlan(snap, pol)
+		made := ""
+		for _, c := range rm.Changes {
+			if c.Op == initcompat.OpRemove && c.Prior.Kind == initcompat.KindDir {
+				made = c.Path
+			}
+		}
+		if made == "" {
+			t.Fatalf("%s: the remove plan takes away no directory:\n%s", name, rm.Text())
+		}
+		mine := filepath.Join(dir, made, "mine.conf")
+		if err := os.WriteFile(mine, []byte("a person's\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var warnings []string
+		if err := tr.Apply(context.Background(), rm, protocol.Options{Warn: func(w string) { warnings = append(warnings, w) }}); err != nil {
+			t.Fatalf("%s: remove: %v", name, err)
+		}
+		if data, err := os.ReadFile(mine); err != nil || string(data) != "a person's\n" {
+			t.Fatalf("%s: the file put in %s after the snapshot is gone: %v", name, made, err)
+		}
+		want := "left " + made + " in place: it holds what initcompat did not make: mine.conf"
+		if !slices.Contains(warnings, want) {
+			t.Fatalf("%s: warnings %q, want %q", name, warnings, want)
+		}
+		said[name] = warnings
+	}
+	if !reflect.DeepEqual(said["local"], said["remote"]) {
+		t.Fatalf("the transports warn differently: %q", said)
 	}
 }

@@ -7,8 +7,8 @@
 //	Snapshot   tree.FromTar / tree.FromDir    the watched paths of the image (package tree)
 //	Inspect    inventory.go                   what the image is: init, distro, tools, units, jobs, services, manifest
 //	Plan       planner.go stage.go shim_*.go  the stages add Changes and Findings; finish adds the manifest
-//	Apply      apply.go: Plan.Steps           check, journal, stage, set aside, commit, finish: run by
-//	           applyscript.go (sh) or the provisioner's os.Root runner, undone by the same recovery
+//	Apply      protocol.Steps(Plan.Protocol)  check, journal, stage, set aside, commit, finish: run by
+//	           the protocol's shell runner or its os.Root runner, undone by the same recovery
 //	Verify     verify.go                      the image's own init system asked, then the apply kept or rolled back
 //
 // BuildPlan inspects the image once and reads the scope once. Each stage

@@ -110,9 +110,6 @@ type Plan struct {
 	// Gzip is the image's gzip: the apply script's payload is compressed
 	// when it is there (a third of the size on the wire).
 	Gzip string `json:"-"`
-	// Hold stops the apply after its commit, journal in the "commit"
-	// phase, for Verify to finish it or roll it back.
-	Hold bool `json:"-"`
 	// Verify holds the checks the image's init system answered.
 	Verify []Check `json:"verify,omitempty"`
 }

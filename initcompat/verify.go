@@ -9,13 +9,14 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/protocol"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/systemd"
-	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
+	"github.com/initcompat/packer-plugin-initcompat/internal/shellword"
 )
 
 // Verify asks the image's own init system, after the apply and before it
 // is final, whether what the plan meant to make is what it now sees. The
-// apply stops with its journal in the "commit" phase (Plan.Hold), so that
+// apply stops with its journal in the "commit" phase (protocol.Options.Hold), so that
 // a failed check rolls the image back by the recovery every interrupted
 // apply gets; a passed verify finishes it.
 //
@@ -53,7 +54,7 @@ const (
 
 // BaselinePath holds systemd-analyze verify's output before the apply,
 // while an apply waits for its verify. Recovery and finishing remove it.
-const BaselinePath = "/var/lib/.initcompat-verify-baseline"
+const BaselinePath = protocol.BaselinePath
 
 // Tokens the verify script ends with.
 const (
@@ -124,7 +125,7 @@ func verifyChecks(p *Plan) []Check {
 	add := func(level Level, name, command string) {
 		cs = append(cs, Check{Name: name, Level: level, Command: command})
 	}
-	q := tree.ShellQuote
+	q := shellword.Quote
 	units := t.systemdUnits()
 	for _, u := range units {
 		want := "loaded"
@@ -203,7 +204,7 @@ const upstartCheckFile = `"$L"/upstart-override.sh`
 func VerifyScript(p *Plan) string {
 	var b strings.Builder
 	b.WriteString("# initcompat verify: nothing runs before the last line.\n# shellcheck disable=SC2016 # each check's command is quoted data that check runs\ninitcompat_verify() {\nset -u\n")
-	b.WriteString(shellLib)
+	b.WriteString(protocol.ShellLib())
 	b.WriteString("INITCOMPAT_NEWLINES=$(cat <<'INITCOMPAT_AWK'\n" + newlinesAwk + "INITCOMPAT_AWK\n)\nexport INITCOMPAT_NEWLINES\n")
 	b.WriteString(verifyRuntime)
 	b.WriteString("verify_begin\n")
@@ -217,7 +218,7 @@ func VerifyScript(p *Plan) string {
 	}
 	b.WriteString("INITCOMPAT_UNITS\nverify_reload\n")
 	for _, c := range verifyChecks(p) {
-		fmt.Fprintf(&b, "check %s %s %s\n", c.Level, tree.ShellQuote(c.Name), tree.ShellQuote(c.Command))
+		fmt.Fprintf(&b, "check %s %s %s\n", c.Level, shellword.Quote(c.Name), shellword.Quote(c.Command))
 	}
 	fmt.Fprintf(&b, "verify_end %s %s\n}\ninitcompat_verify\n", verifyRolledBack, verifyPassed)
 	return b.String()

@@ -1,6 +1,6 @@
 //go:build !linux
 
-package provisioner
+package protocol
 
 import (
 	"io/fs"

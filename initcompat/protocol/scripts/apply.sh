@@ -27,6 +27,13 @@ fail() {
 	unlock
 	exit 1
 }
+# finish tidies a complete apply (journal "done"): what it left in place
+# is said on stderr; a tidying that fails is left to the next run.
+finish() {
+	recover 2>"$T/tidy" || echo "initcompat: warning: the image is complete, tidying failed; the next run tidies" >&2
+	grep -e '^initcompat: warning: ' -- "$T/tidy" >&2 || :
+	unlock
+}
 changed() { fail "$1 changed since the snapshot ($2); run the build again"; }
 absent() { if exists "$1"; then changed "$1" "it exists now"; fi; }
 # isfile PATH SHA256: the content is compared by checked(), one sha256sum
@@ -56,7 +63,7 @@ isdir() {
 # to undo is not begun.
 # shellcheck disable=SC2154 # jc_header is journal.sh's, before lib.sh.
 journal() {
-	{ rm -f -- "$J.new" && { printf '%s\nstate %s\n' "$jc_header" "$1" && cat -- "$T/journal"; } >"$J.new" &&
+	{ rm -f -- "$J.new" && { printf '%s\nstate %s\n' "$jc_header" "$1" && cat -- "$T/journal"; } >"$J.new" && chmod 600 -- "$J.new" &&
 		{ exists "$J" || journal_check "$J.new"; } && mv -f -- "$J.new" "$J"; } ||
 		fail "cannot write the journal $J"
 }

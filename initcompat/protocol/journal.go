@@ -1,6 +1,7 @@
-package initcompat
+package protocol
 
 import (
+	"bytes"
 	"crypto/sha256"
 	_ "embed"
 	"encoding/hex"
@@ -16,15 +17,15 @@ import (
 // The journal is read back from the image, and the image is untrusted: a
 // journal planted in it (or left by an older pipeline) must not make
 // recovery delete what the protocol did not make. So recovery acts on a
-// journal only once it passes two checks, the same in Go (here and in
-// provisioner's os.Root runner) and in sh (journal.sh):
+// journal only once it passes two checks, the same in Go (here, for the
+// os.Root runner) and in sh (journal.sh, for the shell runner):
 //
 //   - its shape (ParseJournal): one header, one state, every path absolute
 //     and clean, stage and aside directories named as the protocol names
-//     them and each belonging to a path listed beside it, every new and
-//     set-aside path in a place initcompat's shims write (Places) or the
-//     manifest the journal names, every new path carrying the proof of
-//     what the apply put there;
+//     them and each belonging to a path listed beside it, every new,
+//     set-aside and removed path in a place initcompat's shims write
+//     (Places) or the manifest the journal names, every new path carrying
+//     the proof of what the apply put there;
 //   - the image (Check): no directory on the way is a link or on another
 //     file system than the image's root (or the journal's /var/lib), a path
 //     to remove holds what the apply wrote there (its proof), and a path a
@@ -53,8 +54,34 @@ const maxDepth = 32
 // journalHeader is the journal's first line; version 2 carries proofs.
 const journalHeader = "initcompat-journal 2"
 
-// ManifestHeader starts every manifest initcompat writes.
-const ManifestHeader = `{"generator": "initcompat"`
+// Journal states.
+const (
+	JournalBegin  = "begin"
+	JournalCommit = "commit"
+	JournalDone   = "done"
+)
+
+// Journal is what recovery needs to undo or finish an apply, with no plan
+// at hand: the directories the apply makes, its stage and aside
+// directories, the paths it puts new content at and those it sets aside.
+type Journal struct {
+	State string
+	// Manifest is the manifest the apply writes or sets aside.
+	Manifest  string
+	Mkdirs    []string
+	StageDirs []string
+	AsideDirs []string
+	New       []string
+	// Proofs are what the apply puts at each of New (FileProof,
+	// LinkProof): recovery removes a committed path only when it holds
+	// that still.
+	Proofs []string
+	Aside  []string
+	// Rmdirs are the directories the apply removes (mode = "remove",
+	// prune): never set aside, but removed once the apply is done, and
+	// only when nothing the protocol does not know is left in them.
+	Rmdirs []string
+}
 
 // FileProof is the proof of a file an apply writes: its sha256.
 func FileProof(sha string) string { return "f:" + sha }
@@ -65,45 +92,96 @@ func LinkProof(target string) string {
 	return "l:" + hex.EncodeToString(h[:])
 }
 
-// placePrefixes are the directories initcompat's shims write into (each
-// after resolving the image's own links: RHEL's /etc/init.d is
-// /etc/rc.d/init.d).
-var placePrefixes = []string{
-	"/etc/init.d/", "/etc/rc.d/", "/etc/rcS.d/", "/etc/systemd/system/", "/etc/init/", "/etc/initcompat/",
-	"/etc/rc0.d/", "/etc/rc1.d/", "/etc/rc2.d/", "/etc/rc3.d/", "/etc/rc4.d/", "/etc/rc5.d/", "/etc/rc6.d/",
+// lists are the journal's path lines, by kind, in the order written.
+func (j *Journal) lists() []struct {
+	kind  string
+	paths *[]string
+} {
+	return []struct {
+		kind  string
+		paths *[]string
+	}{{"mkdir", &j.Mkdirs}, {"stagedir", &j.StageDirs}, {"asidedir", &j.AsideDirs}, {"new", &j.New}, {"aside", &j.Aside}, {"rmdir", &j.Rmdirs}}
 }
 
-// Places reports whether p is a path initcompat's shims may write, remove
-// or put back, or one of the directories they write into (which remove
-// takes away when initcompat made them); the manifest, which
-// manifest_path names, aside.
-func Places(p string) bool {
-	if p == "/usr/bin/systemctl" || p == "/bin/systemctl" {
-		return true
+// Encode writes the journal as lines "KIND PATH" ("new PROOF PATH"),
+// which the shell's recovery reads with grep and sed; paths never hold a
+// newline (checked).
+func (j *Journal) Encode() []byte {
+	var b bytes.Buffer
+	b.Grow(64 * (2 + len(j.Mkdirs) + len(j.StageDirs) + len(j.AsideDirs) + 2*len(j.New) + len(j.Aside) + len(j.Rmdirs)))
+	b.WriteString(journalHeader + "\nstate " + j.State + "\n")
+	if j.Manifest != "" {
+		b.WriteString("manifest " + j.Manifest + "\n")
 	}
-	for _, d := range placePrefixes {
-		if strings.HasPrefix(p+"/", d) {
-			return true
+	for _, l := range j.lists() {
+		for i, p := range *l.paths {
+			b.WriteString(l.kind)
+			b.WriteByte(' ')
+			if l.kind == "new" {
+				b.WriteString(j.Proofs[i])
+				b.WriteByte(' ')
+			}
+			b.WriteString(p)
+			b.WriteByte('\n')
 		}
 	}
-	return false
+	return b.Bytes()
 }
 
-// ProtocolFile reports whether p is one of the protocol's own files or
-// names (journal, lock, baseline, or a stage or aside name), which no
-// setting may point at.
-func ProtocolFile(p string) bool {
-	for _, f := range []string{JournalPath, LockPath, BaselinePath} {
-		if p == f || strings.HasPrefix(p, f+".") || strings.HasPrefix(p, f+"/") {
-			return true
+// ParseJournal reads a journal an apply left in the image, and refuses
+// one whose shape is not what an apply writes.
+func ParseJournal(data []byte) (*Journal, error) {
+	if len(data) > MaxJournalSize {
+		return nil, journalRefused("larger than %d bytes", MaxJournalSize)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+	if lines[0] != journalHeader {
+		return nil, journalRefused("its first line is not %q", journalHeader)
+	}
+	j := &Journal{}
+	into := map[string]*[]string{}
+	for _, l := range j.lists() {
+		into[l.kind] = l.paths
+	}
+	states, manifests := 0, 0
+	for n, line := range lines[1:] {
+		kind, p, _ := strings.Cut(line, " ")
+		switch list, ok := into[kind]; {
+		case kind == "state":
+			states++
+			j.State = p
+		case kind == "manifest":
+			manifests++
+			j.Manifest = p
+		case kind == "new":
+			proof, p, _ := strings.Cut(p, " ")
+			j.New = append(j.New, p)
+			j.Proofs = append(j.Proofs, proof)
+		case ok:
+			*list = append(*list, p)
+		default:
+			return nil, journalRefused("line %d, %.80q, is not a journal line", n+2, line)
 		}
 	}
-	for _, c := range strings.Split(p, "/") {
-		if strings.HasPrefix(c, ".initcompat-") {
-			return true
-		}
+	switch {
+	case states != 1:
+		return nil, journalRefused("it has %d state lines, not one", states)
+	case manifests > 1:
+		return nil, journalRefused("it names %d manifests, not one", manifests)
+	case j.State != JournalBegin && j.State != JournalCommit && j.State != JournalDone:
+		return nil, journalRefused("unknown state %.40q", j.State)
 	}
-	return false
+	if err := j.shape(); err != nil {
+		return nil, err
+	}
+	return j, nil
+}
+
+// In is the journal in another state (the verify writes "done").
+func (j *Journal) In(state string) *Journal {
+	c := *j
+	c.State = state
+	return &c
 }
 
 // journalRefused says why recovery will not act on a journal.
@@ -131,11 +209,11 @@ func validProof(s string) bool {
 
 // shape checks what a journal says, before anything reads the image.
 func (j *Journal) shape() error {
-	if j.Manifest != "" && (ProtocolFile(j.Manifest) || !ManifestPlace(j.Manifest)) {
+	if j.Manifest != "" && (OwnName(j.Manifest) || !ManifestPlace(j.Manifest)) {
 		return journalRefused("the manifest %s is not a place for one", j.Manifest)
 	}
-	for _, l := range [][]string{j.Mkdirs, j.StageDirs, j.AsideDirs, j.New, j.Aside} {
-		for _, p := range l {
+	for _, l := range j.lists() {
+		for _, p := range *l.paths {
 			if !journalPath(p) {
 				return journalRefused("%q is not an absolute, clean path", p)
 			}
@@ -147,7 +225,7 @@ func (j *Journal) shape() error {
 	if err := twins(j.AsideDirs, j.Aside, asideDir, "aside"); err != nil {
 		return err
 	}
-	for _, l := range [][]string{j.New, j.Aside} {
+	for _, l := range [][]string{j.New, j.Aside, j.Rmdirs} {
 		for _, p := range l {
 			if p != j.Manifest && p != path.Dir(j.Manifest) && !Places(p) {
 				return journalRefused("%s is not a path initcompat writes", p)
@@ -204,47 +282,6 @@ func (j *Journal) mkdirsHold() error {
 		}
 	}
 	return nil
-}
-
-// ManifestPlace reports whether p may hold the manifest: a file in a
-// directory of its own on the image's persistent, writable part.
-func ManifestPlace(p string) bool {
-	if !tree.IsClean(p) || p == "/" {
-		return false
-	}
-	d := path.Dir(p)
-	if d == "/" {
-		return false
-	}
-	for _, top := range []string{"/usr/", "/proc/", "/sys/", "/dev/", "/run/", "/tmp/"} {
-		if strings.HasPrefix(d+"/", top) {
-			return false
-		}
-	}
-	return true
-}
-
-// KindOther is a node that is none of a file, a link and a directory (a
-// FIFO, a device, a socket).
-const KindOther PathKind = "other"
-
-// Node is what Check needs to know of a path in the image, read without
-// following a link.
-type Node struct {
-	Kind PathKind // KindFile, KindSymlink, KindDir or KindOther
-	Dev  uint64
-}
-
-// Image is the image as Check reads it: each call on a path never follows
-// a link at its end, and fails with fs.ErrNotExist for an absent path.
-type Image interface {
-	Lstat(p string) (Node, error)
-	// FileSum is the sha256 of a regular file, opened without following a
-	// link and without blocking, refused past max bytes.
-	FileSum(p string, max int64) (string, error)
-	Readlink(p string) (string, error)
-	// HasManifestHeader reports whether the regular file p starts as a manifest does.
-	HasManifestHeader(p string) (bool, error)
 }
 
 // ReadJournal reads the journal from f, opened without following a link

@@ -1,14 +1,14 @@
 //go:build unix
 
-package provisioner
+package protocol
 
 import (
 	"errors"
 	"syscall"
 )
 
-// alive says whether a process exists (EPERM: it does, as another user's).
-func alive(pid int) bool {
+// Alive says whether a process exists (EPERM: it does, as another user's).
+func Alive(pid int) bool {
 	if pid <= 0 {
 		return false
 	}

@@ -53,7 +53,7 @@ jc_shape() {
 	fi
 	p='(/[^/]+)+'
 	if ! x=$(sed 1d -- "$jf" | LC_ALL=C grep -a -n -v -E -e '^state (begin|commit|done)$' \
-		-e "^(manifest|mkdir|stagedir|asidedir|aside) $p\$" -e "^new [fl]:[0-9a-f]{64} $p\$" | jc_first); then
+		-e "^(manifest|mkdir|stagedir|asidedir|aside|rmdir) $p\$" -e "^new [fl]:[0-9a-f]{64} $p\$" | jc_first); then
 		jc_refuse "line $((${x%%:*} + 1)) is not a journal line of an apply: ${x#*:}"
 		return 1
 	fi
@@ -81,7 +81,7 @@ jc_shape() {
 		fi
 	fi
 	jc_twins stage stagedir new 's/^new [^ ]* //p' && jc_twins old asidedir aside 's/^aside //p' || return 1
-	if ! x=$(sed -n -e 's/^new [^ ]* //p' -e 's/^aside //p' -- "$jf" |
+	if ! x=$(sed -n -e 's/^new [^ ]* //p' -e 's/^aside //p' -e 's/^rmdir //p' -- "$jf" |
 		LC_ALL=C grep -v -E '^(/etc/(init\.d|rc\.d|rcS\.d|rc[0-6]\.d|systemd/system|init|initcompat)(/|$)|/usr/bin/systemctl$|/bin/systemctl$)' |
 		grep -v -x -F -e "$jc_m" -e "${jc_m%/*}" | jc_first); then
 		jc_refuse "$x is not a path initcompat writes"
@@ -131,7 +131,7 @@ jc_ways() {
 	jc_d2=$jc_d1
 	if [ -d "$R/var/lib" ] && [ ! -L "$R/var/lib" ]; then jc_d2=$(jc_ere "$(stat -c '%d:%m' -- "$R/var/lib/.")") || return 1; fi
 	if ! x=$({
-		sed -n -e 's/^new [^ ]* //p' -e 's/^mkdir //p' -e 's/^stagedir //p' -e 's/^asidedir //p' -e 's/^aside //p' -e 's/^manifest //p' -- "$jf" |
+		sed -n -e 's/^new [^ ]* //p' -e 's/^mkdir //p' -e 's/^stagedir //p' -e 's/^asidedir //p' -e 's/^aside //p' -e 's/^rmdir //p' -e 's/^manifest //p' -- "$jf" |
 			sed -n -e 's|/[^/]*$||' -e ':a' -e '/./p' -e 's|/[^/]*$||' -e '/./ba'
 		sed -n -e 's/^stagedir //p' -e 's/^asidedir //p' -- "$jf"
 	} | LC_ALL=C sort -u | sed 's|^|.|' | tr '\n' '\000' |

@@ -1,4 +1,4 @@
-package initcompat
+package protocol
 
 import (
 	"errors"
@@ -6,6 +6,39 @@ import (
 	"io/fs"
 	"path"
 )
+
+// Kind is what a path is in the image, read without following a link.
+type Kind string
+
+// The kinds of paths (the values of initcompat.PathKind).
+const (
+	KindAbsent  Kind = "absent"
+	KindFile    Kind = "file"
+	KindSymlink Kind = "symlink"
+	KindDir     Kind = "dir"
+	// KindOther is a node that is none of a file, a link and a directory
+	// (a FIFO, a device, a socket).
+	KindOther Kind = "other"
+)
+
+// Node is what Check needs to know of a path in the image, read without
+// following a link.
+type Node struct {
+	Kind Kind // KindFile, KindSymlink, KindDir or KindOther
+	Dev  uint64
+}
+
+// Image is the image as Check reads it: each call on a path never follows
+// a link at its end, and fails with fs.ErrNotExist for an absent path.
+type Image interface {
+	Lstat(p string) (Node, error)
+	// FileSum is the sha256 of a regular file, opened without following a
+	// link and without blocking, refused past max bytes.
+	FileSum(p string, max int64) (string, error)
+	Readlink(p string) (string, error)
+	// HasManifestHeader reports whether the regular file p starts as a manifest does.
+	HasManifestHeader(p string) (bool, error)
+}
 
 // Check holds a parsed journal against the image before recovery acts on
 // it (see journal.go): the directories on the way to every path it lists,
@@ -22,8 +55,8 @@ func (j *Journal) Check(im Image) error {
 		devs[n.Dev] = true
 	}
 	w := &walker{im: im, devs: devs, seen: map[string]bool{"/": true}}
-	for _, l := range [][]string{j.Mkdirs, j.StageDirs, j.AsideDirs, j.New, j.Aside} {
-		for _, p := range l {
+	for _, l := range j.lists() {
+		for _, p := range *l.paths {
 			if err := w.way(p); err != nil {
 				return err
 			}

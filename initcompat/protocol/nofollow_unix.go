@@ -1,6 +1,6 @@
 //go:build unix
 
-package provisioner
+package protocol
 
 import (
 	"io/fs"

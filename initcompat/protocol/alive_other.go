@@ -1,12 +1,12 @@
 //go:build !unix
 
-package provisioner
+package protocol
 
 import "os"
 
-// alive says whether a process exists. Outside Unix, FindProcess opens the
+// Alive says whether a process exists. Outside Unix, FindProcess opens the
 // process, which fails when there is none.
-func alive(pid int) bool {
+func Alive(pid int) bool {
 	if pid <= 0 {
 		return false
 	}

@@ -1,4 +1,4 @@
-package provisioner
+package protocol
 
 import (
 	"io/fs"

@@ -70,6 +70,24 @@ rm_f() { rm -f -- "$@"; }
 # (journal_check has refused one holding a mount point).
 rm_rf() { rm -rf --one-file-system -- "$@"; }
 rmdir_quiet() { rmdir -- "$@" 2>/dev/null || true; }
+# rmdirs DIRS removes each of the directories DIRS lists that is empty
+# once the protocol's own names are gone: what else is in one (a file put
+# there since the snapshot) stays, and the directory with it, named on
+# stderr (as the os.Root runner's Recover says it).
+rmdirs() {
+	bulk rmdir_quiet "$1"
+	d_ifs=$IFS
+	IFS=$NL
+	set -f
+	for d_p in $1; do
+		if [ -d "$d_p" ] && [ ! -L "$d_p" ]; then
+			d_n=$(find "$d_p/." ! -name . -prune -print | sed 's|.*/||' | LC_ALL=C sort | head -n 6 | sed '6s/.*/.../' | sed -e ':a' -e 'N' -e '$!ba' -e 's/\n/, /g')
+			echo "initcompat: warning: left ${d_p#"$R"} in place: it holds what initcompat did not make: $d_n" >&2
+		fi
+	done
+	IFS=$d_ifs
+	set +f
+}
 # put_back moves set-aside paths of one directory back: "DIR" then the
 # aside names of its children.
 put_back() { d=$1 && shift && mv -f -t "$d" -- "$@"; }
@@ -168,8 +186,12 @@ recover() {
 		restore_groups "$(set_aside "$(j_kind aside "" | sort)")" || return 1
 	fi
 	bulk rm_rf "$(j_kind stagedir "$R" && j_kind asidedir "$R")" || return 1
+	# A rollback takes away the directories the apply made, a finish those
+	# the plan removes: deepest first, each only once nothing is left in it.
 	if [ "$state" != "done" ]; then
-		bulk rmdir_quiet "$(j_kind mkdir "$R" | sort -r)"
+		rmdirs "$(j_kind mkdir "$R" | sort -r)"
+	else
+		rmdirs "$(j_kind rmdir "$R" | sort -r)"
 	fi
 	j_all=""
 	rm -f -- "$J" "$B" "$B.units" "$B.after" || return 1

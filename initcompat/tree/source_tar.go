@@ -1,0 +1,117 @@
+package tree
+
+import (
+	"archive/tar"
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"strings"
+)
+
+// FromTar builds a tree from the stream SnapshotScript writes: the stat
+// listing first, then the content paths, relative to the image root. It
+// parses as the stream arrives; a file over its cap is skipped, not read,
+// except the paths in uncapped; a member deeper than MaxDepth fails it.
+func FromTar(r io.Reader, maxSize int64, uncapped ...string) (*Tree, error) {
+	limit := capFor(maxSize, uncapped)
+	maxSize = limit.perFile
+	t := New()
+	tr := tar.NewReader(r)
+	sawStat := false
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading snapshot stream: %w", err)
+		}
+		name := strings.TrimPrefix(h.Name, "./")
+		if name == StatFile {
+			data, err := io.ReadAll(io.LimitReader(tr, maxSize))
+			if err != nil {
+				return nil, fmt.Errorf("reading snapshot stat list: %w", err)
+			}
+			if err := t.addStatList(data); err != nil {
+				return nil, err
+			}
+			sawStat = true
+			continue
+		}
+		p := "/" + strings.TrimSuffix(name, "/")
+		if !IsClean(p) || p == "/" || strings.Contains(p, "/../") {
+			return nil, fmt.Errorf("snapshot stream: member %q: %w", h.Name, ErrBadPath)
+		}
+		if depth(p) > MaxDepth {
+			return nil, tooDeep(p)
+		}
+		e := Entry{Path: p, Mode: fs.FileMode(h.Mode) & fs.ModePerm}
+		switch h.Typeflag {
+		case tar.TypeDir:
+			e.Kind = Dir
+		case tar.TypeSymlink:
+			e.Kind, e.Target = Symlink, h.Linkname
+		case tar.TypeReg:
+			e.Kind = File
+			if lim := limit.limit(p); h.Size <= lim {
+				if e.Data, err = io.ReadAll(tr); err != nil {
+					return nil, fmt.Errorf("snapshot stream: %s: %w", p, err)
+				}
+				limit.read(&e, h.Size, lim)
+			} else {
+				limit.read(&e, h.Size, lim)
+			}
+		case tar.TypeLink:
+			// A hard link to a member seen earlier: same content.
+			src, ok := t.entries["/"+strings.TrimPrefix(h.Linkname, "./")]
+			if !ok {
+				continue
+			}
+			e = *src
+			e.Path = p
+		default:
+			// Devices, fifos and sockets carry nothing initcompat reads.
+			continue
+		}
+		if err := t.Add(e); err != nil {
+			return nil, err
+		}
+	}
+	if !sawStat {
+		return nil, errors.New("snapshot stream holds no " + StatFile + " member: the remote command did not run the snapshot script")
+	}
+	return t, nil
+}
+
+func (t *Tree) addStatList(data []byte) error {
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for n := 1; sc.Scan(); n++ {
+		f := strings.Split(sc.Text(), "\t")
+		bad := func() error {
+			return fmt.Errorf("snapshot stat list line %d: %q is not \"KIND\\tPATH[\\tTARGET]\"", n, sc.Text())
+		}
+		if len(f) < 2 {
+			return bad()
+		}
+		e := Entry{Path: "/" + f[1], Omitted: true}
+		switch {
+		case f[0] == "l" && len(f) == 3:
+			e.Kind, e.Target, e.Omitted = Symlink, f[2], false
+		case f[0] == "d" && len(f) == 2:
+			e.Kind, e.Mode, e.Omitted = Dir, 0o755, false
+		case f[0] == "x" && len(f) == 2:
+			e.Kind, e.Mode = File, 0o755
+		case f[0] == "f" && len(f) == 2:
+			e.Kind, e.Mode = File, 0o644
+		default:
+			return bad()
+		}
+		if err := t.Add(e); err != nil {
+			return err
+		}
+	}
+	return sc.Err()
+}

@@ -37,11 +37,16 @@ func tooDeep(p string) error {
 	return fmt.Errorf("image %s (%d levels): %w: initcompat reads at most %d levels, and no unit, init script or job tree needs more; remove or flatten that directory chain in the image and run again", shown, depth(p), ErrTooDeep, MaxDepth)
 }
 
+// MaxUncappedSize bounds the files read uncapped: a manifest grows with
+// the image (about 2 KiB a service), so it has no cap of its own, but one
+// planted larger than any image makes is refused, not read into memory.
+const MaxUncappedSize = 1 << 30
+
 // caps decides how much of a file a snapshot reads: at most maxSize
 // (DefaultMaxFileSize when 0) of one file, none past the budget of all
 // (files past it are recorded, TooLarge and OverBudget, not read); the
 // paths in uncapped (initcompat's own manifest, which grows with the image
-// and must be read) have neither cap. The readers of a directory run at
+// and must be read) have neither cap, only MaxUncappedSize. The readers of a directory run at
 // once, so the budget is passed by at most one file a reader.
 type caps struct {
 	perFile  int64
@@ -70,20 +75,24 @@ func (c *caps) isUncapped(p string) bool {
 // limit is the most that may be read of p now.
 func (c *caps) limit(p string) int64 {
 	if c.isUncapped(p) {
-		return 1 << 40
+		return MaxUncappedSize
 	}
 	return max(0, min(c.perFile, c.left.Load()))
 }
 
 // read records what e (a regular file of size bytes) costs, or marks it
-// not read when its size passed lim.
-func (c *caps) read(e *Entry, size, lim int64) {
-	if size > lim {
+// not read when its size passed lim; an uncapped file past its bound fails
+// the snapshot, as it can be read neither whole nor in part.
+func (c *caps) read(e *Entry, size, lim int64) error {
+	uncapped := c.isUncapped(e.Path)
+	switch {
+	case size > lim && uncapped:
+		return fmt.Errorf("image %s: %d bytes, more than the %d initcompat reads of its own files: no image makes one that large; move it away and run again", e.Path, size, int64(MaxUncappedSize))
+	case size > lim:
 		e.Omitted, e.TooLarge, e.Size, e.Data = true, true, size, nil
 		e.OverBudget = size <= c.perFile
-		return
-	}
-	if !c.isUncapped(e.Path) {
+	case !uncapped:
 		c.left.Add(-int64(len(e.Data)))
 	}
+	return nil
 }

@@ -159,7 +159,9 @@ func readEntry(dir *os.Root, d *os.File, de fs.DirEntry, rel string, c *caps) (E
 			return Entry{}, nil // replaced by something else since the listing
 		}
 		e.Kind, e.Mode, e.Data = File, f.mode, f.data
-		c.read(&e, f.size, maxSize)
+		if err := c.read(&e, f.size, maxSize); err != nil {
+			return Entry{}, err
+		}
 	}
 	return e, nil
 }

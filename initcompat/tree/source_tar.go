@@ -56,13 +56,14 @@ func FromTar(r io.Reader, maxSize int64, uncapped ...string) (*Tree, error) {
 			e.Kind, e.Target = Symlink, h.Linkname
 		case tar.TypeReg:
 			e.Kind = File
-			if lim := limit.limit(p); h.Size <= lim {
+			lim := limit.limit(p)
+			if h.Size <= lim {
 				if e.Data, err = io.ReadAll(tr); err != nil {
 					return nil, fmt.Errorf("snapshot stream: %s: %w", p, err)
 				}
-				limit.read(&e, h.Size, lim)
-			} else {
-				limit.read(&e, h.Size, lim)
+			}
+			if err := limit.read(&e, h.Size, lim); err != nil {
+				return nil, err
 			}
 		case tar.TypeLink:
 			// A hard link to a member seen earlier: same content.

@@ -60,11 +60,12 @@ func main() {
 		fail(err)
 	}
 	fmt.Printf("%d services, %s transport\n", *n, *transport)
-	// peak RSS is the largest process of the phase's tree; plugin RSS is
-	// the plugin process's own high-water mark, shell RSS the largest of
-	// the processes it started (with the remote transport, the shells that
-	// stand in for the remote host), and both their sum: what the plugin
-	// and the remote host hold at most, at once or not.
+	// peak RSS is the rusage of the phase's tree (the plugin's own, as a
+	// child started by Go is charged its parent's size: see measuredComm);
+	// plugin RSS is the plugin process's own high-water mark; shell RSS,
+	// with the remote transport, the largest of the remote commands (sh and
+	// what it ran, measured by GNU time when /usr/bin/time is there); both
+	// their sum.
 	fmt.Printf("%-10s %9s %12s %12s %12s %12s %9s %s\n", "phase", "wall", "peak RSS", "plugin RSS", "shell RSS", "both", "UI calls", "result")
 	for _, p := range []struct{ name, mode string }{
 		{"fresh", "plan"}, {"apply", "apply"}, {"second", "apply"}, {"plus-one", "plan"},
@@ -89,7 +90,7 @@ func main() {
 		if err != nil {
 			result = "FAILED: " + result
 		}
-		both := "?"
+		both := "-"
 		if own >= 0 && shells >= 0 {
 			both = strconv.Itoa((own + shells) / 1024)
 		}
@@ -127,11 +128,18 @@ func runPhase(root, mode, transport string) int {
 	raw := map[string]interface{}{"mode": mode}
 	generated := map[string]interface{}{"User": "root"}
 	var comm packersdk.Communicator
+	shells := ""
 	if transport == "local" {
 		raw["root_dir"] = root
 		generated["ConnType"] = "none"
 	} else {
 		comm = &shellcomm.Comm{Root: root}
+		if _, err := os.Stat(gnuTime); err == nil {
+			shells = root + ".shells"
+			_ = os.Remove(shells)
+			defer func() { _ = os.Remove(shells) }()
+			comm = measuredComm{Comm: &shellcomm.Comm{Root: root}, out: shells}
+		}
 		raw["use_sudo"] = false
 		generated["ConnType"] = "ssh"
 	}
@@ -140,7 +148,7 @@ func runPhase(root, mode, transport string) int {
 		return 1
 	}
 	ui := &countUI{}
-	defer printPeaks()
+	defer printPeaks(shells)
 	if err := p.Provision(context.Background(), ui, comm, generated); err != nil {
 		fmt.Println(err)
 		return 1 // the profile is not needed for a failed phase
@@ -150,10 +158,10 @@ func runPhase(root, mode, transport string) int {
 }
 
 // printPeaks prints, on lines of their own for the parent to take out of
-// the output, the process's resident high-water mark (VmHWM) and that of
-// the largest process it started and waited for (RUSAGE_CHILDREN: the
-// remote side's shells and what they ran), both in KiB.
-func printPeaks() {
+// the output, the process's resident high-water mark (VmHWM) and, with
+// the remote transport, the largest remote command's (what measuredComm
+// recorded in shells), both in KiB.
+func printPeaks(shells string) {
 	if data, err := os.ReadFile("/proc/self/status"); err == nil {
 		for _, l := range strings.Split(string(data), "\n") {
 			if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
@@ -161,9 +169,8 @@ func printPeaks() {
 			}
 		}
 	}
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_CHILDREN, &ru) == nil {
-		fmt.Printf("\n@@children %d\n", ru.Maxrss) // KiB on Linux
+	if shells != "" {
+		fmt.Printf("\n@@children %d\n", shellPeak(shells))
 	}
 }
 
@@ -190,10 +197,10 @@ func peaks(out string) (rest string, own, children int) {
 	return strings.TrimSpace(strings.Join(keep, "\n")), own, children
 }
 
-// mib shows a KiB figure in MiB ("?" when it is missing).
+// mib shows a KiB figure in MiB ("-" when it is missing).
 func mib(kib int) string {
 	if kib < 0 {
-		return "?"
+		return "-"
 	}
 	return strconv.Itoa(kib / 1024)
 }

@@ -38,8 +38,9 @@ func tooDeep(p string) error {
 }
 
 // MaxUncappedSize bounds the files read uncapped: a manifest grows with
-// the image (about 2 KiB a service), so it has no cap of its own, but one
-// planted larger than any image makes is refused, not read into memory.
+// the image (111 MB at 100,000 services), so it has no cap of its own,
+// but one planted larger than any image makes is refused, not read into
+// memory.
 const MaxUncappedSize = 1 << 30
 
 // caps decides how much of a file a snapshot reads: at most maxSize

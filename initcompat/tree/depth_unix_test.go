@@ -168,3 +168,30 @@ func snapshotStream(t *testing.T, dir string) *bytes.Buffer {
 	}
 	return &out
 }
+
+// A tar without GNU's exclusion options (busybox's, stood in for here by a
+// wrapper that refuses them, since no busybox is installed) still gives a
+// snapshot; the planted chain is refused by FromTar all the same.
+func TestSnapshotScriptWithoutGNUTar(t *testing.T) {
+	real, err := exec.LookPath("tar")
+	if err != nil {
+		t.Skip("no tar on this machine")
+	}
+	bin := t.TempDir()
+	wrapper := "#!/bin/sh\nfor a; do case $a in --anchored|--no-wildcards-match-slash|--exclude=*) echo \"tar: unrecognized option '$a'\" >&2; exit 1 ;; esac; done\nexec " + real + " \"$@\"\n"
+	if err := os.WriteFile(path.Join(bin, "tar"), []byte(wrapper), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+":"+os.Getenv("PATH"))
+	dir := t.TempDir()
+	mkChain(t, dir, "etc/systemd/system", 200)
+	if err := os.WriteFile(path.Join(dir, "etc/systemd/system/x.service"), []byte("[Service]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := snapshotStream(t, dir)
+	if out.Len() < 200*512 {
+		t.Errorf("the stream is %d bytes: the wrapper's refusal was not seen, or tar pruned anyway", out.Len())
+	}
+	_, err = FromTar(out, 0)
+	checkTooDeep(t, err, "/etc/systemd/system/a/a/a")
+}

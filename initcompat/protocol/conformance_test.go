@@ -114,6 +114,17 @@ func TestRunnersConform(t *testing.T) {
 	for _, r := range table(t) {
 		t.Run(r.name, func(t *testing.T) { conform(t, r) })
 	}
+	// Two names a command: the commit and the mkdirs have boundaries
+	// inside, where a kill leaves them part done (a plan of more than
+	// perCommand names does so for real), and both runners' recoveries
+	// must undo that alike.
+	defer func(n int) { perCommand = n }(perCommand)
+	perCommand = 2
+	for _, r := range table(t) {
+		if r.opts.Fault != nil && r.opts.Fault.Kind == FaultKill {
+			t.Run("two names a command/"+r.name, func(t *testing.T) { conform(t, r) })
+		}
+	}
 }
 
 // state is what a runner left: the image, the journal, then the image its

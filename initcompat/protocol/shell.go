@@ -224,7 +224,7 @@ func (r *renderer) step(steps []Step, i int, unpacked *bool) int {
 	case StepJournal:
 		r.putf("journal %s\n", s.State)
 	case StepMkdir:
-		r.putf("mkdir -m %04o -- %s || fail %s\n", s.Mode, q(s.Path), shellword.Quote("cannot create "+s.Path))
+		return r.mkdirs(steps, i)
 	case StepWrite, StepSymlink:
 		*unpacked = true
 		unzip := ""
@@ -251,36 +251,78 @@ func (r *renderer) step(steps []Step, i int, unpacked *bool) int {
 	return i
 }
 
-// renamesPerMv bounds one mv's arguments (100,000 names in one directory
-// would pass ARG_MAX).
-const renamesPerMv = 1000
+// perCommand bounds one mkdir's, rename's or mv's arguments (100,000
+// names would pass ARG_MAX). A variable: the conformance table lowers it,
+// so that a small plan's commit has boundaries between its renames.
+var perCommand = 1000
 
-// renames writes the rename at steps[i], with those after it from the
-// same stage directory into the same directory in batches of one mv, and
-// returns the index of the last one written. Each mv is one add: a chunk
-// never ends inside a command.
+// mkdirs writes the mkdir at steps[i] with the mkdirs of the same mode
+// after it, in one mkdir process a thousand (a process a directory was
+// the shell's cost at 10,000 services), and returns the index of the last
+// one written. mkdir makes its arguments in order, and the steps hold a
+// parent before what it holds.
+func (r *renderer) mkdirs(steps []Step, i int) int {
+	mode := steps[i].Mode
+	same := func(k int) bool {
+		return k < len(steps) && steps[k].Op == StepMkdir && steps[k].Mode == mode && path.Base(steps[k].Path) != stageDir
+	}
+	first := steps[i].Path
+	var line strings.Builder
+	fmt.Fprintf(&line, "mkdir -m %04o --", mode)
+	n := 0
+	for ; n < perCommand && same(i); n, i = n+1, i+1 {
+		line.WriteString(" " + q(steps[i].Path))
+	}
+	what := "cannot create " + first
+	if n > 1 {
+		what += fmt.Sprintf(" or one of the %d directories after it", n-1)
+	}
+	line.WriteString(" || fail " + shellword.Quote(what) + "\n")
+	r.put(line.String())
+	return i - 1
+}
+
+// renames writes the rename at steps[i]. A staged file's rename into its
+// directory goes with the staged renames after it, into whatever
+// directory, as one command of lib.sh's renames: util-linux's rename
+// where the image has it (one process, a rename(2) each, as mv does), one
+// mv per directory where it has not (Debian 11). Each command is one add:
+// a chunk never ends inside it. It returns the index of the last one
+// written.
 func (r *renderer) renames(steps []Step, i int) int {
 	s := steps[i]
-	dir := path.Dir(s.Target)
-	if path.Dir(s.Path) != StageDir(dir) {
+	if !staged(s) {
 		r.putf("mv -f -T -- %s %s || fail %s\n", q(s.Path), q(s.Target), shellword.Quote("cannot move "+s.Path+" to "+s.Target))
 		return i
 	}
-	same := func(k int) bool {
-		return k < len(steps) && steps[k].Op == StepRename && path.Dir(steps[k].Path) == StageDir(dir) && path.Dir(steps[k].Target) == dir
-	}
 	for {
-		var line strings.Builder
-		line.WriteString("mv -f -t " + q(dir) + " --")
-		for n := 0; n < renamesPerMv && same(i); n, i = n+1, i+1 {
-			line.WriteString(" " + q(steps[i].Path))
+		var all, byDir strings.Builder
+		dir, dirs := "", 0
+		for n := 0; n < perCommand && i < len(steps) && staged(steps[i]); n, i = n+1, i+1 {
+			all.WriteString(" " + q(steps[i].Path))
+			if d := path.Dir(steps[i].Target); d != dir {
+				if dir != "" {
+					byDir.WriteString(" &&")
+				}
+				dir, dirs = d, dirs+1
+				byDir.WriteString(" mv -f -t " + q(d) + " --")
+			}
+			byDir.WriteString(" " + q(steps[i].Path))
 		}
-		line.WriteString(" || fail " + shellword.Quote("cannot rename the staged files into "+dir) + "\n")
-		r.putf("%s", line.String())
-		if !same(i) {
+		what := "cannot rename the staged files into " + dir
+		if dirs > 1 {
+			what = fmt.Sprintf("cannot rename the staged files into %d directories, the last %s", dirs, dir)
+		}
+		r.putf("if [ -n \"$renamer\" ]; then \"$renamer\" -- /%s/ /%s; else%s; fi || fail %s\n", stageDir, all.String(), byDir.String(), shellword.Quote(what))
+		if i >= len(steps) || !staged(steps[i]) {
 			return i - 1
 		}
 	}
+}
+
+// staged is the rename of a staged file into its directory.
+func staged(s Step) bool {
+	return s.Op == StepRename && path.Dir(s.Path) == StageDir(path.Dir(s.Target)) && path.Base(s.Path) == path.Base(s.Target)
 }
 
 func isCheck(op StepOp) bool {

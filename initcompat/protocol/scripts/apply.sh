@@ -15,6 +15,21 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/initcompat.XXXXXX") || {
 trap 'rm -rf -- "$T"' EXIT
 trap 'exit 129' HUP INT TERM PIPE
 { : >"$T/payload" && : >"$T/journal" && : >"$T/ops" && : >"$T/sums"; } || exit 1
+# renamer is util-linux's rename, which takes the staged renames of many
+# directories in one process (shell.go's renames): rename.ul on Debian and
+# Ubuntu, rename on RHEL, Amazon Linux and Flatcar (Debian's perl rename
+# is another program). Without it (Debian 11) they are one mv a
+# directory. INITCOMPAT_RENAMER set, even empty, chooses (the tests).
+# shellcheck disable=SC2034 # the sourced steps read it
+if [ -n "${INITCOMPAT_RENAMER+set}" ]; then
+	renamer=$INITCOMPAT_RENAMER
+elif command -v rename.ul >/dev/null 2>&1; then
+	renamer=rename.ul
+elif rename --version 2>/dev/null | grep -q util-linux; then
+	renamer=rename
+else
+	renamer=
+fi
 # put FILE appends one chunk of the data to FILE.
 put() { cat >>"$T/$1" || exit 1; }
 fail() {

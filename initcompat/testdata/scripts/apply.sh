@@ -438,6 +438,21 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/initcompat.XXXXXX") || {
 trap 'rm -rf -- "$T"' EXIT
 trap 'exit 129' HUP INT TERM PIPE
 { : >"$T/payload" && : >"$T/journal" && : >"$T/ops" && : >"$T/sums"; } || exit 1
+# renamer is util-linux's rename, which takes the staged renames of many
+# directories in one process (shell.go's renames): rename.ul on Debian and
+# Ubuntu, rename on RHEL, Amazon Linux and Flatcar (Debian's perl rename
+# is another program). Without it (Debian 11) they are one mv a
+# directory. INITCOMPAT_RENAMER set, even empty, chooses (the tests).
+# shellcheck disable=SC2034 # the sourced steps read it
+if [ -n "${INITCOMPAT_RENAMER+set}" ]; then
+	renamer=$INITCOMPAT_RENAMER
+elif command -v rename.ul >/dev/null 2>&1; then
+	renamer=rename.ul
+elif rename --version 2>/dev/null | grep -q util-linux; then
+	renamer=rename
+else
+	renamer=
+fi
 # put FILE appends one chunk of the data to FILE.
 put() { cat >>"$T/$1" || exit 1; }
 fail() {
@@ -607,27 +622,10 @@ absent "$R"'/etc/rc6.d/K01svc00001'
 absent "$R"'/var/lib/initcompat/manifest.json'
 checked
 journal begin
-mkdir -m 0755 -- "$R"'/etc/rc0.d' || fail 'cannot create /etc/rc0.d'
-mkdir -m 0755 -- "$R"'/etc/rc1.d' || fail 'cannot create /etc/rc1.d'
-mkdir -m 0755 -- "$R"'/etc/rc2.d' || fail 'cannot create /etc/rc2.d'
-mkdir -m 0755 -- "$R"'/etc/rc3.d' || fail 'cannot create /etc/rc3.d'
-mkdir -m 0755 -- "$R"'/etc/rc4.d' || fail 'cannot create /etc/rc4.d'
-mkdir -m 0755 -- "$R"'/etc/rc5.d' || fail 'cannot create /etc/rc5.d'
-mkdir -m 0755 -- "$R"'/etc/rc6.d' || fail 'cannot create /etc/rc6.d'
-mkdir -m 0755 -- "$R"'/var' || fail 'cannot create /var'
-mkdir -m 0755 -- "$R"'/var/lib' || fail 'cannot create /var/lib'
-mkdir -m 0755 -- "$R"'/var/lib/initcompat' || fail 'cannot create /var/lib/initcompat'
+mkdir -m 0755 -- "$R"'/etc/rc0.d' "$R"'/etc/rc1.d' "$R"'/etc/rc2.d' "$R"'/etc/rc3.d' "$R"'/etc/rc4.d' "$R"'/etc/rc5.d' "$R"'/etc/rc6.d' "$R"'/var' "$R"'/var/lib' "$R"'/var/lib/initcompat' || fail 'cannot create /etc/rc0.d or one of the 9 directories after it'
 base64 -d -- "$T/payload" | '/usr/bin/gzip' -dc | tar -x -m -p -P -f - -C "${R:-/}" || fail 'cannot unpack the staged files'
 journal commit
-mv -f -t "$R"'/etc/init.d' -- "$R"'/etc/init.d/.initcompat-stage/svc00000' "$R"'/etc/init.d/.initcompat-stage/svc00001' || fail 'cannot rename the staged files into /etc/init.d'
-mv -f -t "$R"'/etc/rc0.d' -- "$R"'/etc/rc0.d/.initcompat-stage/K01svc00000' "$R"'/etc/rc0.d/.initcompat-stage/K01svc00001' || fail 'cannot rename the staged files into /etc/rc0.d'
-mv -f -t "$R"'/etc/rc1.d' -- "$R"'/etc/rc1.d/.initcompat-stage/K01svc00000' "$R"'/etc/rc1.d/.initcompat-stage/K01svc00001' || fail 'cannot rename the staged files into /etc/rc1.d'
-mv -f -t "$R"'/etc/rc2.d' -- "$R"'/etc/rc2.d/.initcompat-stage/S01svc00000' "$R"'/etc/rc2.d/.initcompat-stage/S01svc00001' || fail 'cannot rename the staged files into /etc/rc2.d'
-mv -f -t "$R"'/etc/rc3.d' -- "$R"'/etc/rc3.d/.initcompat-stage/S01svc00000' "$R"'/etc/rc3.d/.initcompat-stage/S01svc00001' || fail 'cannot rename the staged files into /etc/rc3.d'
-mv -f -t "$R"'/etc/rc4.d' -- "$R"'/etc/rc4.d/.initcompat-stage/S01svc00000' "$R"'/etc/rc4.d/.initcompat-stage/S01svc00001' || fail 'cannot rename the staged files into /etc/rc4.d'
-mv -f -t "$R"'/etc/rc5.d' -- "$R"'/etc/rc5.d/.initcompat-stage/S01svc00000' "$R"'/etc/rc5.d/.initcompat-stage/S01svc00001' || fail 'cannot rename the staged files into /etc/rc5.d'
-mv -f -t "$R"'/etc/rc6.d' -- "$R"'/etc/rc6.d/.initcompat-stage/K01svc00000' "$R"'/etc/rc6.d/.initcompat-stage/K01svc00001' || fail 'cannot rename the staged files into /etc/rc6.d'
-mv -f -t "$R"'/var/lib/initcompat' -- "$R"'/var/lib/initcompat/.initcompat-stage/manifest.json' || fail 'cannot rename the staged files into /var/lib/initcompat'
+if [ -n "$renamer" ]; then "$renamer" -- /.initcompat-stage/ / "$R"'/etc/init.d/.initcompat-stage/svc00000' "$R"'/etc/init.d/.initcompat-stage/svc00001' "$R"'/etc/rc0.d/.initcompat-stage/K01svc00000' "$R"'/etc/rc0.d/.initcompat-stage/K01svc00001' "$R"'/etc/rc1.d/.initcompat-stage/K01svc00000' "$R"'/etc/rc1.d/.initcompat-stage/K01svc00001' "$R"'/etc/rc2.d/.initcompat-stage/S01svc00000' "$R"'/etc/rc2.d/.initcompat-stage/S01svc00001' "$R"'/etc/rc3.d/.initcompat-stage/S01svc00000' "$R"'/etc/rc3.d/.initcompat-stage/S01svc00001' "$R"'/etc/rc4.d/.initcompat-stage/S01svc00000' "$R"'/etc/rc4.d/.initcompat-stage/S01svc00001' "$R"'/etc/rc5.d/.initcompat-stage/S01svc00000' "$R"'/etc/rc5.d/.initcompat-stage/S01svc00001' "$R"'/etc/rc6.d/.initcompat-stage/K01svc00000' "$R"'/etc/rc6.d/.initcompat-stage/K01svc00001' "$R"'/var/lib/initcompat/.initcompat-stage/manifest.json'; else mv -f -t "$R"'/etc/init.d' -- "$R"'/etc/init.d/.initcompat-stage/svc00000' "$R"'/etc/init.d/.initcompat-stage/svc00001' && mv -f -t "$R"'/etc/rc0.d' -- "$R"'/etc/rc0.d/.initcompat-stage/K01svc00000' "$R"'/etc/rc0.d/.initcompat-stage/K01svc00001' && mv -f -t "$R"'/etc/rc1.d' -- "$R"'/etc/rc1.d/.initcompat-stage/K01svc00000' "$R"'/etc/rc1.d/.initcompat-stage/K01svc00001' && mv -f -t "$R"'/etc/rc2.d' -- "$R"'/etc/rc2.d/.initcompat-stage/S01svc00000' "$R"'/etc/rc2.d/.initcompat-stage/S01svc00001' && mv -f -t "$R"'/etc/rc3.d' -- "$R"'/etc/rc3.d/.initcompat-stage/S01svc00000' "$R"'/etc/rc3.d/.initcompat-stage/S01svc00001' && mv -f -t "$R"'/etc/rc4.d' -- "$R"'/etc/rc4.d/.initcompat-stage/S01svc00000' "$R"'/etc/rc4.d/.initcompat-stage/S01svc00001' && mv -f -t "$R"'/etc/rc5.d' -- "$R"'/etc/rc5.d/.initcompat-stage/S01svc00000' "$R"'/etc/rc5.d/.initcompat-stage/S01svc00001' && mv -f -t "$R"'/etc/rc6.d' -- "$R"'/etc/rc6.d/.initcompat-stage/K01svc00000' "$R"'/etc/rc6.d/.initcompat-stage/K01svc00001' && mv -f -t "$R"'/var/lib/initcompat' -- "$R"'/var/lib/initcompat/.initcompat-stage/manifest.json'; fi || fail 'cannot rename the staged files into 9 directories, the last /var/lib/initcompat'
 journal done
 trap '' HUP INT TERM PIPE
 finish

@@ -108,8 +108,6 @@ type Plan struct {
 	// Hold stops the apply after its commit, journal in the "commit"
 	// phase, for Verify to finish it or roll it back.
 	Hold bool `json:"-"`
-	// Verify holds the checks the image's init system answered.
-	Verify []Check `json:"verify,omitempty"`
 }
 
 // Empty reports a plan with nothing to write.

@@ -34,8 +34,9 @@ func (p *Plan) Headline() string {
 // Brief renders the plan for a person reading a build log: the headline,
 // one line per service and shim with the first path and a count per kind
 // (one per shim when there are many services), the findings that are not
-// errors (the build's error says those, once), then the count. The
-// changes of a plan with errors are only counted: none is written.
+// errors (the provisioner lists those once, beside the build's error),
+// then the count. The changes of a plan with errors are only counted:
+// none is written.
 func (p *Plan) Brief() string {
 	var b strings.Builder
 	b.WriteString(p.Headline() + "\n")

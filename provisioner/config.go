@@ -81,7 +81,8 @@ type Config struct {
 	// Defaults to `/var/lib/initcompat/manifest.json`.
 	ManifestPath string `mapstructure:"manifest_path"`
 	// A file on the machine running Packer that receives the plan as JSON:
-	// the image summary, every change with its reason, every finding.
+	// the image summary, every change with its reason, every finding, and
+	// verify's checks.
 	ReportFile string `mapstructure:"report_file"`
 	// Fail the build when a path initcompat needs is taken by a file it did
 	// not write. Without it, such a conflict is a warning and that shim is

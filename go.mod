@@ -102,4 +102,7 @@ require (
 
 replace github.com/zclconf/go-cty => github.com/nywilken/go-cty v1.13.3
 
+// ProvisionerServer.Cancel before Provision: third_party/packer-plugin-sdk/README.md.
+replace github.com/hashicorp/packer-plugin-sdk => ./third_party/packer-plugin-sdk
+
 tool github.com/hashicorp/packer-plugin-sdk/cmd/packer-sdc

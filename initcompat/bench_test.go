@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/protocol"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
 )
 
@@ -93,6 +94,6 @@ func BenchmarkApplyScript1000(b *testing.B) {
 // applyScript renders the apply script whole, as tests want it.
 func applyScript(p *Plan) (string, error) {
 	var b strings.Builder
-	err := WriteApplyScript(&b, p)
+	err := protocol.WriteScript(&b, p.Protocol(), protocol.Options{})
 	return b.String(), err
 }

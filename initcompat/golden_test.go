@@ -95,6 +95,12 @@ func runGolden(t *testing.T, file string) {
 		}
 	}
 
+	// The units made from Upstart jobs are read again alone; a whole
+	// inspection of the image they leave sees the same.
+	if d := initcompat.ReinspectAgrees(tr, pol); d != "" {
+		t.Errorf("reinspect and Inspect disagree:\n%s", d)
+	}
+
 	// Idempotence: the image with the plan applied plans nothing more.
 	if len(plan.Errors()) == 0 {
 		again := initcompat.BuildPlan(initcompat.Overlay(tr, plan.Changes), pol)
@@ -106,6 +112,15 @@ func runGolden(t *testing.T, file string) {
 		for _, f := range again.Findings {
 			if f.Shim == initcompat.ShimPrune {
 				t.Errorf("second run lists what the first made as no longer asked for: %s", f.Message)
+			}
+		}
+		// Prune reads what the stages of the plan itself ask for; the
+		// second plan it once made over the image without initcompat's
+		// paths agrees, for this configuration and for an empty one.
+		done := initcompat.Overlay(tr, plan.Changes)
+		for _, p := range []initcompat.Policy{pol, {Version: pol.Version, Build: pol.Build, Prune: true}} {
+			if d := initcompat.PruneAgreesWithASecondPlan(done, p); d != "" {
+				t.Errorf("prune and the second plan disagree on what is no longer asked for (prune = %v):\n%s", p.Prune, d)
 			}
 		}
 	}

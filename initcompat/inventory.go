@@ -114,7 +114,7 @@ func (inv *Inventory) Service(name string) *Service { return inv.byName[name] }
 // Inspect reads what the snapshot shows. It never fails: what cannot be
 // read becomes a Finding in Problems.
 func Inspect(t *tree.Tree, pol Policy) *Inventory {
-	inv := &Inventory{Tree: t, Units: systemd.NewStore(t, OrderingDropIn, ForegroundDropIn), byName: map[string]*Service{}, RC: map[string]string{}}
+	inv := &Inventory{Tree: t, Units: systemd.NewStore(t, OrderingDropIn, foregroundDropIn), byName: map[string]*Service{}, RC: map[string]string{}}
 	inv.Distro = readOSRelease(t)
 	inv.Tools = findTools(t)
 	inv.Init = detectInit(t, inv.Tools)
@@ -151,87 +151,16 @@ func Inspect(t *tree.Tree, pol Policy) *Inventory {
 		inv.Problems = append(inv.Problems, *r.problem)
 	}
 	for _, p := range inv.Units.Problems {
-		inv.Problems = append(inv.Problems, Finding{Level: Warning, Shim: ShimInspect, Path: p.Path,
+		inv.Problems = append(inv.Problems, Finding{Level: Warning, Shim: shimInspect, Path: p.Path,
 			Message: strings.TrimPrefix(p.Err.Error(), p.Path+": ") + "; the unit is left out of every shim"})
 	}
 	if over := t.OverBudget(); len(over) > 0 {
 		// One finding, not one a file: a hostile image may hold millions.
-		inv.Problems = append(inv.Problems, Finding{Level: Warning, Shim: ShimInspect, Path: over[0],
+		inv.Problems = append(inv.Problems, Finding{Level: Warning, Shim: shimInspect, Path: over[0],
 			Message: fmt.Sprintf("%d watched file(s) from here on were not read: the snapshot had read its %d MiB budget; what they hold is not planned for",
 				len(over), tree.DefaultBudget>>20)})
 	}
 	return inv
-}
-
-// readJobs lists the Upstart jobs of /etc/init, each with its override.
-func (inv *Inventory) readJobs(owned map[string]bool) {
-	t := inv.Tree
-	inv.jobByID = map[string]*JobFiles{}
-	initDir := realPath(t, "/etc/init")
-	for _, e := range t.ReadDir(initDir) {
-		n := path.Base(e.Path)
-		if e.Kind != tree.File || !strings.HasSuffix(n, ".conf") || strings.HasPrefix(n, ".") {
-			continue
-		}
-		j := &JobFiles{Name: strings.TrimSuffix(n, ".conf"), Conf: e.Path}
-		if o, ok := t.Lstat(strings.TrimSuffix(e.Path, ".conf") + ".override"); ok && o.Kind == tree.File {
-			j.Override = o.Path
-		}
-		j.Packaged = isPackaged(e.Path, owned, inv.DpkgLists)
-		inv.Jobs = append(inv.Jobs, j)
-		inv.jobByID[j.Name] = j
-	}
-}
-
-// readServices gathers every service name a unit, an /etc/init.d entry or
-// a job gives, with what the image says of each.
-func (inv *Inventory) readServices(owned map[string]bool) {
-	t := inv.Tree
-	names := map[string]bool{}
-	for _, n := range inv.Units.Names() {
-		if systemd.Suffix(n) == "service" && !systemd.IsTemplate(n) && systemd.TemplateOf(n) == "" {
-			names[systemd.Prefix(n)] = true
-		}
-	}
-	for _, e := range t.ReadDir(inv.InitD) {
-		if n := path.Base(e.Path); !strings.HasPrefix(n, ".") && !notAScript(e) {
-			names[n] = true
-		}
-	}
-	for _, j := range inv.Jobs {
-		names[j.Name] = true
-	}
-	for n := range names {
-		s := &Service{Name: n, ScriptPath: path.Join(inv.InitD, n), Job: inv.jobByID[n]}
-		if e, ok := t.Lstat(s.ScriptPath); ok {
-			s.Script = e
-			s.ScriptPackaged = inv.DpkgLists && owned[s.ScriptPath]
-		}
-		unitName := n + ".service"
-		if systemd.ValidName(unitName) {
-			s.Alias = inv.Units.AliasOf(unitName)
-			s.UnitState = inv.Units.Enablement(unitName)
-			if s.Alias == "" {
-				s.Unit = inv.Units.Load(unitName)
-			}
-			if s.Unit != nil && s.Unit.Fragment != "" {
-				s.Packaged = isPackaged(s.Unit.Fragment, owned, inv.DpkgLists)
-			}
-		}
-		inv.Services = append(inv.Services, s)
-		inv.byName[n] = s
-	}
-}
-
-// notAScript is an /etc/init.d file nothing runs: systemd-sysv-generator
-// skips an entry that is not a regular file with the owner's execute bit
-// (enumerate_sysv, src/sysv-generator/sysv-generator.c, systemd
-// 03e6b71c062769a7ed6c272d1fef1ff277104901), and service(8) and
-// update-rc.d want an executable script: Debian's /etc/init.d/README. A
-// link is judged by what it leads to, which the snapshot may not hold, so
-// it stays a service.
-func notAScript(e *tree.Entry) bool {
-	return e.Kind == tree.File && e.Mode&0o100 == 0
 }
 
 func realPath(t *tree.Tree, p string) string {
@@ -294,16 +223,16 @@ func findTools(t *tree.Tree) Tools {
 	}
 }
 
-// ImageRootMarks are what an image root holds, one of which at least: an
+// imageRootMarks are what an image root holds, one of which at least: an
 // os-release(5) file, or an init to detect. A directory with none (an empty
 // one, a mount point not yet mounted, /etc itself) is not an image, and a
 // build there would plan nothing and pass.
-var ImageRootMarks = []string{"/etc/os-release", "/usr/lib/os-release", "/sbin/init", "/etc/inittab", "/lib/systemd/systemd", "/usr/lib/systemd/systemd"}
+var imageRootMarks = []string{"/etc/os-release", "/usr/lib/os-release", "/sbin/init", "/etc/inittab", "/lib/systemd/systemd", "/usr/lib/systemd/systemd"}
 
-// CheckImageRoot fails for a tree that holds none of ImageRootMarks,
+// CheckImageRoot fails for a tree that holds none of imageRootMarks,
 // naming them. It reads only the tree (links resolved inside it).
 func CheckImageRoot(t *tree.Tree) error {
-	for _, p := range ImageRootMarks {
+	for _, p := range imageRootMarks {
 		if t.Exists(p) {
 			return nil
 		}
@@ -311,7 +240,7 @@ func CheckImageRoot(t *tree.Tree) error {
 	if detectInit(t, findTools(t)) != Unknown {
 		return nil
 	}
-	return fmt.Errorf("this directory holds no image: an image root contains etc/os-release or usr/lib/os-release, and an init (sbin/init, lib/systemd/systemd or etc/inittab); it has none of %s", strings.Join(ImageRootMarks, ", "))
+	return fmt.Errorf("this directory holds no image: an image root contains etc/os-release or usr/lib/os-release, and an init (sbin/init, lib/systemd/systemd or etc/inittab); it has none of %s", strings.Join(imageRootMarks, ", "))
 }
 
 func detectInit(t *tree.Tree, tools Tools) InitSystem {
@@ -350,7 +279,7 @@ func (inv *Inventory) dpkgOwned() map[string]bool {
 		}
 		inv.DpkgLists = true
 		if e.TooLarge {
-			inv.Problems = append(inv.Problems, Finding{Level: Warning, Shim: ShimInspect, Path: e.Path,
+			inv.Problems = append(inv.Problems, Finding{Level: Warning, Shim: shimInspect, Path: e.Path,
 				Message: "dpkg file list larger than the snapshot cap; services it owns may be taken for custom ones"})
 			continue
 		}
@@ -381,7 +310,7 @@ func isPackaged(fragment string, owned map[string]bool, haveLists bool) bool {
 func parseManifestAt(p string, data []byte) (*Manifest, *Finding) {
 	m, err := ParseManifest(data)
 	if err != nil {
-		return nil, &Finding{Level: Error, Shim: ShimManifest, Path: p,
+		return nil, &Finding{Level: Error, Shim: shimManifest, Path: p,
 			Message: err.Error() + "; move it away or set manifest_path to another file"}
 	}
 	return m, nil

@@ -34,30 +34,30 @@ func TestManifestEncoding(t *testing.T) {
 // index reads it (the last entry wins).
 func TestNextManifestMerges(t *testing.T) {
 	prev := &Manifest{Generator: generator, Version: "1", Entries: []ManifestEntry{
-		{Path: "/etc/init.d/b", Kind: KindFile, SHA256: "old", Service: "b", Shim: ShimLSB},
-		{Path: "/etc/init.d/a", Kind: KindFile, SHA256: "a", Service: "a", Shim: ShimLSB},
-		{Path: "/etc/rc2.d/S01a", Kind: KindSymlink, Target: "../init.d/a", Service: "a", Shim: ShimLSB},
-		{Path: "/etc/rc2.d/S01a", Kind: KindSymlink, Target: "../init.d/a2", Service: "a", Shim: ShimLSB},
-		{Path: "/etc/rc2.d/S01z", Kind: KindSymlink, Target: "../init.d/z", Service: "z", Shim: ShimLSB},
+		{Path: "/etc/init.d/b", Kind: KindFile, SHA256: "old", Service: "b", Shim: shimLSB},
+		{Path: "/etc/init.d/a", Kind: KindFile, SHA256: "a", Service: "a", Shim: shimLSB},
+		{Path: "/etc/rc2.d/S01a", Kind: KindSymlink, Target: "../init.d/a", Service: "a", Shim: shimLSB},
+		{Path: "/etc/rc2.d/S01a", Kind: KindSymlink, Target: "../init.d/a2", Service: "a", Shim: shimLSB},
+		{Path: "/etc/rc2.d/S01z", Kind: KindSymlink, Target: "../init.d/z", Service: "z", Shim: shimLSB},
 	}}
 	changes := []Change{
-		{Op: OpWrite, Path: "/etc/init.d/b", SHA256: "new", Service: "b", Shim: ShimLSB},
-		{Op: OpRemove, Path: "/etc/rc2.d/S01z", Service: "z", Shim: ShimLSB},
-		{Op: OpSymlink, Path: "/etc/rc2.d/S01c", Target: "../init.d/c", Service: "c", Shim: ShimLSB},
-		{Op: OpRemove, Path: "/etc/systemd/system/multi-user.target.wants/d.service", Prior: Prior{Kind: KindSymlink, Target: "/etc/systemd/system/d.service"}, Service: "d", Shim: ShimDisable},
-		{Op: OpMkdir, Path: "/etc/rc3.d", Shim: ShimLSB},
+		{Op: OpWrite, Path: "/etc/init.d/b", SHA256: "new", Service: "b", Shim: shimLSB},
+		{Op: OpRemove, Path: "/etc/rc2.d/S01z", Service: "z", Shim: shimLSB},
+		{Op: OpSymlink, Path: "/etc/rc2.d/S01c", Target: "../init.d/c", Service: "c", Shim: shimLSB},
+		{Op: OpRemove, Path: "/etc/systemd/system/multi-user.target.wants/d.service", Prior: Prior{Kind: KindSymlink, Target: "/etc/systemd/system/d.service"}, Service: "d", Shim: shimDisable},
+		{Op: OpMkdir, Path: "/etc/rc3.d", Shim: shimLSB},
 	}
 	m, err := ParseManifest(nextManifest(prev, prev.index(), "2", "", changes))
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []ManifestEntry{
-		{Path: "/etc/init.d/a", Kind: KindFile, SHA256: "a", Service: "a", Shim: ShimLSB},
-		{Path: "/etc/init.d/b", Kind: KindFile, SHA256: "new", Service: "b", Shim: ShimLSB},
-		{Path: "/etc/rc2.d/S01a", Kind: KindSymlink, Target: "../init.d/a2", Service: "a", Shim: ShimLSB},
-		{Path: "/etc/rc2.d/S01c", Kind: KindSymlink, Target: "../init.d/c", Service: "c", Shim: ShimLSB},
-		{Path: "/etc/rc3.d", Kind: KindDir, Shim: ShimLSB},
-		{Path: "/etc/systemd/system/multi-user.target.wants/d.service", Kind: KindRemoved, Target: "/etc/systemd/system/d.service", Service: "d", Shim: ShimDisable},
+		{Path: "/etc/init.d/a", Kind: KindFile, SHA256: "a", Service: "a", Shim: shimLSB},
+		{Path: "/etc/init.d/b", Kind: KindFile, SHA256: "new", Service: "b", Shim: shimLSB},
+		{Path: "/etc/rc2.d/S01a", Kind: KindSymlink, Target: "../init.d/a2", Service: "a", Shim: shimLSB},
+		{Path: "/etc/rc2.d/S01c", Kind: KindSymlink, Target: "../init.d/c", Service: "c", Shim: shimLSB},
+		{Path: "/etc/rc3.d", Kind: KindDir, Shim: shimLSB},
+		{Path: "/etc/systemd/system/multi-user.target.wants/d.service", Kind: KindRemoved, Target: "/etc/systemd/system/d.service", Service: "d", Shim: shimDisable},
 	}
 	if m.Version != "2" || !slices.Equal(m.Entries, want) {
 		t.Fatalf("next manifest:\n%+v\nwant\n%+v", m.Entries, want)

@@ -102,12 +102,14 @@ type Plan struct {
 	Summary      Summary   `json:"summary"`
 	Changes      []Change  `json:"changes"`
 	Findings     []Finding `json:"findings"`
+	// dependsOn holds, by drop-in path, the dependency settings each
+	// ordering drop-in of the plan makes ([key, unit or path], as
+	// systemctl show names them), as the ordering shim decided them: what
+	// verify asks about, without reading the drop-in back.
+	dependsOn map[string][][2]string
 	// Gzip is the image's gzip: the apply script's payload is compressed
 	// when it is there (a third of the size on the wire).
 	Gzip string `json:"-"`
-	// Hold stops the apply after its commit, journal in the "commit"
-	// phase, for Verify to finish it or roll it back.
-	Hold bool `json:"-"`
 }
 
 // Empty reports a plan with nothing to write.

@@ -45,9 +45,6 @@ type Policy struct {
 	// Prune removes what this build made earlier and the configuration no
 	// longer asks for; without it the plan lists those paths.
 	Prune bool
-	// asking is set on the plan planPrune makes to learn what the
-	// configuration asks for: that plan lists nothing itself.
-	asking bool
 	// ReportDrift adds a finding for every path that changed since the
 	// manifest recorded it (mode = "check").
 	ReportDrift bool
@@ -125,14 +122,14 @@ func (p Policy) named() []string {
 	return out
 }
 
-// MarkerPrefix starts the marker line of every file initcompat writes
+// markerPrefix starts the marker line of every file initcompat writes
 // (after the "#!" line of scripts). It is how a later run knows the file is
 // its own.
-const MarkerPrefix = "# Managed by initcompat"
+const markerPrefix = "# Managed by initcompat"
 
 // Marker is the full marker line for a version.
 func Marker(version string) string {
-	return MarkerPrefix + " " + version + "; the next build rewrites this file, do not edit."
+	return markerPrefix + " " + version + "; the next build rewrites this file, do not edit."
 }
 
 // IsOurs reports whether data carries the marker in its first two lines.
@@ -140,7 +137,7 @@ func IsOurs(data []byte) bool {
 	s := string(data)
 	for i := 0; i < 2; i++ {
 		line, rest, _ := strings.Cut(s, "\n")
-		if strings.HasPrefix(line, MarkerPrefix) {
+		if strings.HasPrefix(line, markerPrefix) {
 			return true
 		}
 		s = rest

@@ -15,15 +15,67 @@ const ShimPrune Shim = "prune"
 // A build run again with a shorter configuration leaves behind the shims
 // of the services it no longer names. The manifest says what is
 // initcompat's and which build last wrote it. What the configuration asks
-// for is what it would make on the image without initcompat's paths (the
-// same plan over the snapshot with every path the manifest lists, and
-// that is still as initcompat left it, taken away): whatever the stages
-// find already in place counts. planPrune lists every other entry, and
-// with Policy.Prune removes
-// those of this build, in the plan's own all-or-nothing apply, under the
-// rule BuildRemovePlan follows: a path a person changed since is kept,
-// with a conflict. Entries of another build (a base image's) are listed,
-// never removed: a derived build that does not mention them leaves them.
+// for is what its stages ask for in this very plan: the paths they change,
+// and the paths they find already as asked (collector.keep), initcompat's
+// own output of an earlier run among them. planPrune lists every other
+// entry, and with Policy.Prune removes those of this build, in the plan's
+// own all-or-nothing apply, under the rule BuildRemovePlan follows: a path
+// a person changed since is kept, with a conflict. Entries of another
+// build (a base image's) are listed, never removed: a derived build that
+// does not mention them leaves them.
+//
+// (It once learned this from a second plan over the image without
+// initcompat's paths, which doubled the cost of every run on an image with
+// a manifest. The stages are idempotent, so what they ask for over their
+// own output is what they would ask for without it; a stage that decides
+// from its own earlier output, such as a unit's enablement as first
+// written, is covered by the shim key below.)
+
+// asked is what the stages of a plan asked for and found in place: paths,
+// and each service's shims.
+type asked struct {
+	paths map[string]bool
+	shims map[shimOf]bool
+}
+
+// shimOf stands for one service's shim: a shim still asked for keeps all
+// its paths, since a stage may decide from its own earlier output and the
+// stage itself replaces the paths of its that change.
+type shimOf struct {
+	service string
+	shim    Shim
+}
+
+func newAsked() *asked {
+	return &asked{paths: map[string]bool{}, shims: map[shimOf]bool{}}
+}
+
+func (a *asked) add(service string, shim Shim, p string) {
+	a.paths[p] = true
+	a.shims[shimOf{service, shim}] = true
+}
+
+func (a *asked) merge(b *asked) {
+	for p := range b.paths {
+		a.paths[p] = true
+	}
+	for s := range b.shims {
+		a.shims[s] = true
+	}
+}
+
+// has says whether the configuration asks for the entry's path or shim.
+func (a *asked) has(m ManifestEntry) bool {
+	return a.paths[m.Path] || a.shims[shimOf{m.Service, m.Shim}]
+}
+
+// watchAsks makes the collector record what the stages find in place,
+// when prune will read it.
+func watchAsks(col *collector) {
+	if m := col.inv.Manifest; m != nil && len(m.Entries) > 0 {
+		col.kept = newAsked()
+	}
+}
 
 // staleGroup is what one build made for one service and shim, no longer
 // asked for.
@@ -34,65 +86,40 @@ type staleGroup struct {
 	entries        []ManifestEntry
 }
 
-func planPrune(pl *planner, snapshot *tree.Tree) {
-	if pl.pol.asking || pl.inv.Manifest == nil || len(pl.inv.Manifest.Entries) == 0 || len(pl.plan.Errors()) > 0 {
+func planPrune(col *collector) {
+	if col.kept == nil || len(col.plan.Errors()) > 0 {
 		return
 	}
-	wanted := askedFor(pl, snapshot)
-	groups, dirs := staleGroups(pl, wanted)
+	wanted := askedFor(col)
+	groups, dirs := staleGroups(col, wanted)
 	removed := map[string]bool{}
 	for _, g := range groups {
-		mine := g.build == pl.pol.Build
+		mine := g.build == col.pol.Build
 		switch {
-		case mine && pl.pol.Prune:
-			pruneGroup(pl, g, removed)
+		case mine && col.pol.Prune:
+			pruneGroup(col, g, removed)
 		case mine:
-			pl.find(Info, g.service, ShimPrune, "", fmt.Sprintf("%s made by %s, which this configuration no longer asks for: %s. prune = true removes them",
+			col.find(Info, g.service, ShimPrune, "", fmt.Sprintf("%s made by %s, which this configuration no longer asks for: %s. prune = true removes them",
 				g.what(), buildName(g.build), strings.Join(g.paths, " ")))
 		default:
-			pl.find(Info, g.service, ShimPrune, "", fmt.Sprintf("%s made by %s, another build, which this configuration does not ask for: %s. They are kept (prune removes only what this build, %s, made)",
-				g.what(), buildName(g.build), strings.Join(g.paths, " "), buildName(pl.pol.Build)))
+			col.find(Info, g.service, ShimPrune, "", fmt.Sprintf("%s made by %s, another build, which this configuration does not ask for: %s. They are kept (prune removes only what this build, %s, made)",
+				g.what(), buildName(g.build), strings.Join(g.paths, " "), buildName(col.pol.Build)))
 		}
 	}
-	if pl.pol.Prune {
-		pruneDirs(pl, dirs, removed, wanted)
+	if col.pol.Prune {
+		pruneDirs(col, dirs, removed, wanted)
 	}
 }
 
-// askedFor is every path the configuration makes on the snapshot without
-// initcompat's own paths.
-func askedFor(pl *planner, snapshot *tree.Tree) map[string]bool {
-	gone := map[string]bool{}
-	for _, m := range pl.inv.Manifest.Entries {
-		if e, ok := snapshot.Lstat(m.Path); ok && stillOurs(m, e) {
-			gone[m.Path] = true
-		}
-	}
-	// A new tree rather than Overlay's removals: Tree.Remove scans every
-	// entry for children, quadratic over a manifest of 80,000 files and
-	// links (which have none).
-	without := tree.New()
-	for _, p := range snapshot.Paths() {
-		if e, _ := snapshot.Lstat(p); !gone[p] && e != nil {
-			_ = without.Add(*e)
-		}
-	}
-	pol := pl.pol
-	pol.asking, pol.ReportDrift = true, false
-	fresh := BuildPlan(without, pol)
-	wanted := make(map[string]bool, 2*len(fresh.Changes))
-	for _, c := range fresh.Changes {
-		wanted[c.Path] = true
-		wanted[shimKey(c.Service, c.Shim)] = true
+// askedFor is every path and shim the stages asked for: the ones they
+// found in place, and the ones they change.
+func askedFor(col *collector) *asked {
+	wanted := col.kept
+	for _, c := range col.plan.Changes {
+		wanted.add(c.Service, c.Shim, c.Path)
 	}
 	return wanted
 }
-
-// shimKey stands for one service's shim in the set askedFor returns: a
-// shim still asked for keeps all its paths, since a stage may decide from
-// its own earlier output (a unit's enablement as first written) and the
-// stage itself replaces the paths of its that change.
-func shimKey(service string, shim Shim) string { return "\x00" + service + "\x00" + string(shim) }
 
 // stillOurs says whether the path is as the manifest recorded it.
 func stillOurs(m ManifestEntry, e *tree.Entry) bool {
@@ -117,22 +144,18 @@ func buildName(b string) string {
 // staleGroups gathers the manifest's entries that this plan neither wants
 // nor changes, by build, service and shim, in path order; and the
 // directories among them that this build made.
-func staleGroups(pl *planner, wanted map[string]bool) ([]*staleGroup, []ManifestEntry) {
+func staleGroups(col *collector, wanted *asked) ([]*staleGroup, []ManifestEntry) {
 	var dirs []ManifestEntry
-	changed := map[string]bool{}
-	for _, c := range pl.plan.Changes {
-		changed[c.Path] = true
-	}
 	byKey := map[string]*staleGroup{}
 	var keys []string
-	for _, m := range pl.inv.Manifest.Entries {
-		if wanted[m.Path] || wanted[shimKey(m.Service, m.Shim)] || changed[m.Path] || m.Path == pl.pol.manifestPath() || m.Shim == ShimManifest {
+	for _, m := range col.inv.Manifest.Entries {
+		if wanted.has(m) || m.Path == col.pol.manifestPath() || m.Shim == shimManifest {
 			continue
 		}
-		if e, ok := pl.inv.Tree.Lstat(m.Path); m.Kind != KindDir && m.Kind != KindRemoved && (!ok || !stillOurs(m, e)) {
+		if e, ok := col.inv.Tree.Lstat(m.Path); m.Kind != KindDir && m.Kind != KindRemoved && (!ok || !stillOurs(m, e)) {
 			continue // gone, or a person's now (dpkg's conffile rule): not initcompat's to list
 		}
-		if m.Kind == KindRemoved && slicesContainsUnit(pl.pol.Disable, m.Service) {
+		if m.Kind == KindRemoved && slicesContainsUnit(col.pol.Disable, m.Service) {
 			continue // the link stays removed while disable names the unit
 		}
 		key := m.Build + "\x00" + m.Service + "\x00" + string(m.Shim)
@@ -143,7 +166,7 @@ func staleGroups(pl *planner, wanted map[string]bool) ([]*staleGroup, []Manifest
 			keys = append(keys, key)
 		}
 		if m.Kind == KindDir {
-			if m.Build == pl.pol.Build {
+			if m.Build == col.pol.Build {
 				dirs = append(dirs, m) // removed only once emptied (pruneDirs)
 			}
 			continue
@@ -172,34 +195,34 @@ func slicesContainsUnit(names []string, service string) bool {
 
 // pruneGroup removes what is still as this build left it; a link removed
 // for disable is put back, as mode = "remove" does.
-func pruneGroup(pl *planner, g *staleGroup, removed map[string]bool) {
-	t := pl.inv.Tree
+func pruneGroup(col *collector, g *staleGroup, removed map[string]bool) {
+	t := col.inv.Tree
 	for _, m := range g.entries {
 		e, exists := t.Lstat(m.Path)
 		switch {
 		case m.Kind == KindRemoved && !exists:
-			pl.add(Change{Op: OpSymlink, Path: m.Path, Target: m.Target, Prior: Absent, Service: m.Service, Shim: ShimPrune,
+			col.add(Change{Op: OpSymlink, Path: m.Path, Target: m.Target, Prior: Absent, Service: m.Service, Shim: ShimPrune,
 				Reason: fmt.Sprintf("initcompat removed this link for disable in %s, and this configuration no longer disables %s: put back", buildName(m.Build), m.Service)})
 		case m.Kind == KindRemoved:
-			pl.conflict(m.Service, ShimPrune, m.Path, "initcompat removed this link for disable and something is there now; it is not put back")
+			col.conflict(m.Service, ShimPrune, m.Path, "initcompat removed this link for disable and something is there now; it is not put back")
 		case !exists:
 		case stillOurs(m, e):
-			pl.remove(m.Service, ShimPrune, m.Path, fmt.Sprintf("written by %s (%s), no longer asked for: prune = true removes it", buildName(m.Build), m.Shim))
+			col.remove(m.Service, ShimPrune, m.Path, fmt.Sprintf("written by %s (%s), no longer asked for: prune = true removes it", buildName(m.Build), m.Shim))
 			removed[m.Path] = true
 		default:
-			pl.conflict(m.Service, ShimPrune, m.Path, pl.notOurs(m.Path, e)+"; prune keeps it")
+			col.conflict(m.Service, ShimPrune, m.Path, col.notOurs(m.Path, e)+"; prune keeps it")
 		}
 	}
 }
 
 // pruneDirs removes the directories this build made that nothing is left
 // in once the pruned paths are gone, deepest first.
-func pruneDirs(pl *planner, dirs []ManifestEntry, removed, wanted map[string]bool) {
-	t := pl.inv.Tree
+func pruneDirs(col *collector, dirs []ManifestEntry, removed map[string]bool, wanted *asked) {
+	t := col.inv.Tree
 	sort.Slice(dirs, func(i, j int) bool { return dirs[i].Path > dirs[j].Path })
 	for _, d := range dirs {
 		e, ok := t.Lstat(d.Path)
-		if !ok || e.Kind != tree.Dir || wanted[d.Path] || path.Dir(d.Path) == d.Path {
+		if !ok || e.Kind != tree.Dir || wanted.paths[d.Path] || path.Dir(d.Path) == d.Path {
 			continue
 		}
 		empty := true
@@ -210,7 +233,7 @@ func pruneDirs(pl *planner, dirs []ManifestEntry, removed, wanted map[string]boo
 			}
 		}
 		if empty {
-			pl.add(Change{Op: OpRemove, Path: d.Path, Prior: Prior{Kind: KindDir}, Service: d.Service, Shim: ShimPrune,
+			col.add(Change{Op: OpRemove, Path: d.Path, Prior: Prior{Kind: KindDir}, Service: d.Service, Shim: ShimPrune,
 				Reason: "made by initcompat, empty once the pruned paths are gone: removed"})
 			removed[d.Path] = true
 		}

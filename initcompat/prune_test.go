@@ -175,3 +175,31 @@ func TestPruneOldOrderingDropIn(t *testing.T) {
 		}
 	}
 }
+
+// On Upstart, stop-on and mask share a job's override. On the second run
+// the stop-on shim reads the job without initcompat's own override (where
+// its "stop on" line is), so it still asks for the line: the override is
+// kept whole, not rewritten with the mask's "manual" alone, and prune
+// counts both lines as asked for.
+func TestOwnOverrideKeepsEveryLine(t *testing.T) {
+	tr := tree.New()
+	for _, e := range []tree.Entry{
+		{Path: "/sbin/init", Kind: tree.File, Mode: 0o755, Omitted: true},
+		{Path: "/sbin/initctl", Kind: tree.File, Mode: 0o755, Omitted: true},
+		{Path: "/lib/init/upstart-job", Kind: tree.File, Mode: 0o755, Omitted: true},
+		{Path: "/etc/init/mongodb.conf", Kind: tree.File, Mode: 0o644, Data: []byte("start on runlevel [2345]\nrespawn\nexec /usr/bin/mongod\n")},
+	} {
+		if err := tr.Add(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pol := Policy{Version: testVersion, Build: "app", Services: []string{"mongodb"}, Mask: []string{"mongodb"}}
+	done, first := applied(t, tr, pol)
+	over := string(mustData(t, done, "/etc/init/mongodb.override"))
+	if !strings.Contains(over, "\nstop on runlevel [016]\n") || !strings.Contains(over, "\nmanual\n") {
+		t.Fatalf("the first run's override:\n%s\nplan:\n%s", over, first.Text())
+	}
+	if again := BuildPlan(done, pol); !again.Empty() || len(pruneFindings(again)) > 0 {
+		t.Fatalf("the second run plans:\n%s", again.Text())
+	}
+}

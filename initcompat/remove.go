@@ -18,19 +18,18 @@ import (
 func BuildRemovePlan(t *tree.Tree, pol Policy) *Plan {
 	inv := Inspect(t, pol)
 	mp := pol.manifestPath()
-	pl := &planner{inv: inv, pol: pol, mine: inv.Manifest.index(), dirs: map[string]bool{},
-		plan: &Plan{Version: pol.Version, ManifestPath: mp}}
-	pl.plan.Summary.Init = string(inv.Init)
-	pl.plan.Summary.Distro = strings.TrimSpace(inv.Distro.ID + " " + inv.Distro.VersionID)
-	pl.plan.Gzip = inv.Tools.Gzip
+	col := newCollector(newView(inv, pol, inv.Manifest.index()))
+	col.plan.Summary.Init = string(inv.Init)
+	col.plan.Summary.Distro = strings.TrimSpace(inv.Distro.ID + " " + inv.Distro.VersionID)
+	col.plan.Gzip = inv.Tools.Gzip
 	if inv.Manifest == nil {
 		if _, ok := t.Lstat(mp); !ok {
-			pl.find(Info, "", ShimRemove, mp, "no manifest: initcompat has written nothing here, so there is nothing to remove")
+			col.find(Info, "", shimRemove, mp, "no manifest: initcompat has written nothing here, so there is nothing to remove")
 		} else {
-			pl.plan.Findings = append(pl.plan.Findings, inv.Problems...)
+			col.plan.Findings = append(col.plan.Findings, inv.Problems...)
 		}
-		pl.plan.sort(mp)
-		return pl.plan
+		col.plan.sort(mp)
+		return col.plan
 	}
 	entries := append([]ManifestEntry(nil), inv.Manifest.Entries...)
 	// Deepest first: what is in a directory goes before the directory.
@@ -44,8 +43,8 @@ func BuildRemovePlan(t *tree.Tree, pol Policy) *Plan {
 	removed := map[string]bool{mp: true} // the manifest goes last
 	for _, m := range entries {
 		e, exists := t.Lstat(m.Path)
-		if why := pl.notRemovable(m, mp); why != "" && exists {
-			pl.conflict(m.Service, ShimRemove, m.Path, why)
+		if why := col.notRemovable(m, mp); why != "" && exists {
+			col.conflict(m.Service, shimRemove, m.Path, why)
 			keep(m.Path)
 			continue
 		}
@@ -56,28 +55,28 @@ func BuildRemovePlan(t *tree.Tree, pol Policy) *Plan {
 				// Gone already: nothing to undo.
 			case m.Kind == KindFile && e.Kind == tree.File && !e.Omitted && sum(e.Data) == m.SHA256 && IsOurs(e.Data),
 				m.Kind == KindSymlink && e.Kind == tree.Symlink && e.Target == m.Target:
-				pl.remove(m.Service, ShimRemove, m.Path, "written by initcompat ("+string(m.Shim)+"): removed")
+				col.remove(m.Service, shimRemove, m.Path, "written by initcompat ("+string(m.Shim)+"): removed")
 				removed[m.Path] = true
 			case m.Kind == KindFile && e.Kind == tree.File && !e.Omitted && sum(e.Data) == m.SHA256:
-				pl.conflict(m.Service, ShimRemove, m.Path, "the manifest's hash matches, but the file lacks initcompat's marker line, which every file it writes carries: not initcompat's, it is kept")
+				col.conflict(m.Service, shimRemove, m.Path, "the manifest's hash matches, but the file lacks initcompat's marker line, which every file it writes carries: not initcompat's, it is kept")
 				keep(m.Path)
 			default:
-				pl.conflict(m.Service, ShimRemove, m.Path, pl.notOurs(m.Path, e))
+				col.conflict(m.Service, shimRemove, m.Path, col.notOurs(m.Path, e))
 				keep(m.Path)
 			}
 		case KindRemoved:
 			if !strings.HasPrefix(m.Path, "/etc/systemd/system/") {
 				// disable removes only systemd's /etc links: the manifest
 				// says otherwise, so it is not initcompat's.
-				pl.conflict(m.Service, ShimRemove, m.Path, "the manifest says initcompat removed a link here, but disable only ever removes links under /etc/systemd/system; it is not put back")
+				col.conflict(m.Service, shimRemove, m.Path, "the manifest says initcompat removed a link here, but disable only ever removes links under /etc/systemd/system; it is not put back")
 				continue
 			}
 			if exists {
-				pl.conflict(m.Service, ShimRemove, m.Path, "initcompat removed this link for disable and something is there now; it is not put back")
+				col.conflict(m.Service, shimRemove, m.Path, "initcompat removed this link for disable and something is there now; it is not put back")
 				keep(m.Path)
 				continue
 			}
-			pl.add(Change{Op: OpSymlink, Path: m.Path, Target: m.Target, Prior: Absent, Service: m.Service, Shim: ShimRemove,
+			col.add(Change{Op: OpSymlink, Path: m.Path, Target: m.Target, Prior: Absent, Service: m.Service, Shim: shimRemove,
 				Reason: "initcompat removed this link for disable (" + string(m.Shim) + "): put back"})
 			keep(m.Path)
 		case KindDir:
@@ -95,18 +94,18 @@ func BuildRemovePlan(t *tree.Tree, pol Policy) *Plan {
 				keep(m.Path)
 				continue
 			}
-			pl.add(Change{Op: OpRemove, Path: m.Path, Prior: Prior{Kind: KindDir}, Service: m.Service, Shim: ShimRemove,
+			col.add(Change{Op: OpRemove, Path: m.Path, Prior: Prior{Kind: KindDir}, Service: m.Service, Shim: shimRemove,
 				Reason: "made by initcompat, empty once its files are gone: removed"})
 			removed[m.Path] = true
 		}
 	}
 	// The manifest last, and its directory when initcompat made it.
 	if e, ok := t.Lstat(mp); ok && e.Kind == tree.File {
-		pl.add(Change{Op: OpRemove, Path: mp, Prior: Prior{Kind: KindFile, SHA256: sum(e.Data)}, Shim: ShimRemove,
+		col.add(Change{Op: OpRemove, Path: mp, Prior: Prior{Kind: KindFile, SHA256: sum(e.Data)}, Shim: shimRemove,
 			Reason: fmt.Sprintf("the manifest: everything it listed is undone (%d entries)", len(entries))})
 	}
-	pl.plan.sort(mp)
-	return pl.plan
+	col.plan.sort(mp)
+	return col.plan
 }
 
 // notRemovable says why remove leaves a path the manifest lists alone
@@ -115,15 +114,15 @@ func BuildRemovePlan(t *tree.Tree, pol Policy) *Plan {
 // directory, and none an OS package owns (dpkg's lists; on rpm images,
 // whose database the plugin cannot read without rpm, nothing outside
 // /etc, where rpm packages put links of their own).
-func (pl *planner) notRemovable(m ManifestEntry, mp string) string {
+func (v *view) notRemovable(m ManifestEntry, mp string) string {
 	switch {
 	case m.Kind == KindRemoved:
 		return ""
 	case !Places(m.Path) && m.Path != path.Dir(mp):
 		return "the manifest lists it, but initcompat never writes there; it is kept"
-	case pl.inv.owned[m.Path]:
+	case v.inv.owned[m.Path]:
 		return "an OS package owns it (dpkg's file lists name it); it is kept"
-	case !pl.inv.DpkgLists && rpmFamily(pl.inv.Distro) && !strings.HasPrefix(m.Path, "/etc/"):
+	case !v.inv.DpkgLists && rpmFamily(v.inv.Distro) && !strings.HasPrefix(m.Path, "/etc/"):
 		return "on an rpm image initcompat cannot read the package database, and a package may own it; it is kept"
 	}
 	return ""

@@ -6,20 +6,20 @@ type Shim string
 
 // The shims, and the other sources of findings.
 const (
-	ShimLSB           Shim = "lsb-redirect"
+	shimLSB           Shim = "lsb-redirect"
 	ShimOrdering      Shim = "ordering"
-	ShimMask          Shim = "mask"
-	ShimDisable       Shim = "disable"
-	ShimUpstartLink   Shim = "upstart-job-link"
-	ShimStopOn        Shim = "upstart-stop-on"
-	ShimUpstartUnit   Shim = "upstart-to-systemd"
-	ShimSystemctlPath Shim = "systemctl-path"
-	ShimManifest      Shim = "manifest"
-	ShimRemove        Shim = "remove"
-	// ShimScope says why a service is or is not in scope.
-	ShimScope Shim = "scope"
-	// ShimInspect reports what could not be read.
-	ShimInspect Shim = "inspect"
+	shimMask          Shim = "mask"
+	shimDisable       Shim = "disable"
+	shimUpstartLink   Shim = "upstart-job-link"
+	shimStopOn        Shim = "upstart-stop-on"
+	shimUpstartUnit   Shim = "upstart-to-systemd"
+	shimSystemctlPath Shim = "systemctl-path"
+	shimManifest      Shim = "manifest"
+	shimRemove        Shim = "remove"
+	// shimScope says why a service is or is not in scope.
+	shimScope Shim = "scope"
+	// shimInspect reports what could not be read.
+	shimInspect Shim = "inspect"
 	// ShimDrift names what changed since the manifest was written.
 	ShimDrift Shim = "drift"
 )

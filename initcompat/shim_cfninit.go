@@ -12,13 +12,13 @@ import (
 // planCfnInit does what the services cfn-init will manage need beyond the
 // other shims: cfn-init 2.x's systemd key looks for /usr/bin/systemctl only,
 // and on Upstart, ensureRunning cannot see a stopped job.
-func planCfnInit(pl *planner) {
-	inv := pl.inv
-	pl.plan.Summary.CfnInit = pl.pol.CfnInit
+func planCfnInit(col *collector) {
+	inv := col.inv
+	col.plan.Summary.CfnInit = col.pol.CfnInit
 	systemdKey, upstartRunning := "", map[string]string{}
-	for _, c := range pl.pol.CfnInit {
+	for _, c := range col.pol.CfnInit {
 		for _, w := range c.When {
-			pl.find(Info, strings.TrimSuffix(c.Name, ".service"), "cfn-init", "", "cfn-init may manage it ("+c.Where()+"): "+w+
+			col.find(Info, strings.TrimSuffix(c.Name, ".service"), "cfn-init", "", "cfn-init may manage it ("+c.Where()+"): "+w+
 				"; set parameters in the cfn_init block to decide it, or stack_name to read the metadata CloudFormation resolved")
 		}
 		if c.Key == "systemd" && systemdKey == "" {
@@ -29,16 +29,17 @@ func planCfnInit(pl *planner) {
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(upstartRunning)) {
-		pl.find(Warning, name, "cfn-init", "", "ensureRunning ("+upstartRunning[name]+") cannot work on Upstart: `service "+name+
+		col.find(Warning, name, "cfn-init", "", "ensureRunning ("+upstartRunning[name]+") cannot work on Upstart: `service "+name+
 			" status` exits 0 for a known job even when it is stopped, so cfn-init takes it for running. No file in the image can change that; start or stop the job in commands instead")
 	}
 	if systemdKey == "" || inv.Tools.Systemctl == "" {
 		return
 	}
+	p := path.Join(realPath(inv.Tree, "/usr/bin"), "systemctl")
 	if e, ok := inv.Tree.Stat("/usr/bin/systemctl"); ok && e.Kind == tree.File {
+		col.keep("", shimSystemctlPath, p) // initcompat's link of an earlier run, maybe
 		return
 	}
-	dir := realPath(inv.Tree, "/usr/bin")
-	pl.symlink("", ShimSystemctlPath, path.Join(dir, "systemctl"), inv.Tools.Systemctl,
+	col.symlink("", shimSystemctlPath, p, inv.Tools.Systemctl,
 		"cfn-init's systemd key ("+systemdKey+") runs /usr/bin/systemctl only, and this image has "+inv.Tools.Systemctl)
 }

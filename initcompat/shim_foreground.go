@@ -12,13 +12,13 @@ import (
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
 )
 
-// ShimForeground makes the unit systemd-sysv-generator writes for an init
+// shimForeground makes the unit systemd-sysv-generator writes for an init
 // script whose daemon stays in the foreground a Type=simple one.
-const ShimForeground Shim = "sysv-foreground"
+const shimForeground Shim = "sysv-foreground"
 
-// ForegroundDropIn is the drop-in file name the foreground shim owns in
+// foregroundDropIn is the drop-in file name the foreground shim owns in
 // /etc/systemd/system/NAME.service.d/.
-const ForegroundDropIn = "initcompat-foreground.conf"
+const foregroundDropIn = "initcompat-foreground.conf"
 
 // foregroundScript is one script the shim decided on.
 type foregroundScript struct {
@@ -31,7 +31,7 @@ type foregroundScript struct {
 // planForeground reads the start action of every hand-installed script
 // that systemd runs through the generator, and gives each whose daemon
 // stays in the foreground the drop-in. The stage returns nothing for the
-// others: it writes no planner state but its own changes and findings.
+// others: it adds only its own changes and findings.
 //
 // Why a drop-in and not a native unit of the same name: systemd.unit(5)
 // applies NAME.service.d/*.conf to generated units too, so the generator
@@ -40,15 +40,15 @@ type foregroundScript struct {
 // (through systemd-sysv-install) keep deciding whether it starts at boot. A
 // native unit would supersede the generator (systemd-sysv-generator(8)) and
 // take the enablement away from the rc links cfn-init flips.
-func planForeground(pl *planner) {
-	inv := pl.inv
+func planForeground(col *collector) {
+	inv := col.inv
 	named := map[string]bool{}
-	for _, n := range pl.pol.Foreground {
+	for _, n := range col.pol.Foreground {
 		named[strings.TrimSuffix(strings.TrimSpace(n), ".service")] = true
 	}
 	for _, n := range slices.Sorted(maps.Keys(named)) {
 		if s := inv.Service(n); s == nil || s.Script == nil {
-			pl.find(Error, n, ShimForeground, "", "foreground_init_scripts: "+pl.missingScript(n))
+			col.find(Error, n, shimForeground, "", "foreground_init_scripts: "+col.missingScript(n))
 			delete(named, n)
 		}
 	}
@@ -58,24 +58,24 @@ func planForeground(pl *planner) {
 	generator := inv.Tree.Exists("/usr/lib/systemd/system-generators/systemd-sysv-generator") ||
 		inv.Tree.Exists("/lib/systemd/system-generators/systemd-sysv-generator")
 	for _, s := range inv.Services {
-		f, ok := pl.readForeground(s, named[s.Name])
+		f, ok := col.readForeground(s, named[s.Name])
 		if !ok {
 			continue
 		}
 		if !generator {
 			if f.named {
-				pl.find(Warning, s.Name, ShimForeground, s.ScriptPath, "named in foreground_init_scripts, but this image has no systemd-sysv-generator: systemd does not run init scripts at all here (systemd 260 removed SysV support), so no drop-in is written; give the daemon a native unit")
+				col.find(Warning, s.Name, shimForeground, s.ScriptPath, "named in foreground_init_scripts, but this image has no systemd-sysv-generator: systemd does not run init scripts at all here (systemd 260 removed SysV support), so no drop-in is written; give the daemon a native unit")
 			}
 			continue
 		}
-		pl.decideForeground(f)
+		col.decideForeground(f)
 	}
 }
 
 // readForeground reads the start action of s when systemd runs it through
 // the generator: a regular script in /etc/init.d, not initcompat's, no
 // native unit of that name (the generator skips it then), not a package's.
-func (pl *planner) readForeground(s *Service, named bool) (foregroundScript, bool) {
+func (col *collector) readForeground(s *Service, named bool) (foregroundScript, bool) {
 	f := foregroundScript{svc: s, named: named}
 	e := s.Script
 	if e == nil || e.Kind != tree.File || s.Unit != nil || s.Alias != "" || e.Omitted {
@@ -89,7 +89,7 @@ func (pl *planner) readForeground(s *Service, named bool) (foregroundScript, boo
 		// unit or a script that works (the dpkg conffile rule).
 		return f, false
 	}
-	t := pl.inv.Tree
+	t := col.inv.Tree
 	f.start = lsb.ReadStart(e.Data, func(p string) []byte {
 		if !strings.HasPrefix(p, "/etc/default/") {
 			return nil
@@ -100,7 +100,7 @@ func (pl *planner) readForeground(s *Service, named bool) (foregroundScript, boo
 		}
 		return data
 	})
-	f.why = pl.foregroundWhy(f.start)
+	f.why = col.foregroundWhy(f.start)
 	return f, true
 }
 
@@ -108,14 +108,14 @@ func (pl *planner) readForeground(s *Service, named bool) (foregroundScript, boo
 // the call executes: a script that puts nothing in the background runs as
 // long as its daemon does (execve(2) runs its interpreter in the process
 // start-stop-daemon made). "" when initcompat cannot tell.
-func (pl *planner) foregroundWhy(st lsb.Start) string {
+func (col *collector) foregroundWhy(st lsb.Start) string {
 	if st.Detach != lsb.RunsProgram || st.Program == "" || !strings.HasPrefix(st.Program, "/") {
 		return ""
 	}
 	if lsb.Interpreters[path.Base(st.Program)] {
 		return st.Program + " is an interpreter: it runs its script in the foreground"
 	}
-	data, err := pl.inv.Tree.ReadFile(st.Program)
+	data, err := col.inv.Tree.ReadFile(st.Program)
 	if err != nil || lsb.KindOf(data) != lsb.ScriptProgram || lsb.ScriptForks(data) {
 		return ""
 	}
@@ -124,13 +124,13 @@ func (pl *planner) foregroundWhy(st lsb.Start) string {
 }
 
 // decideForeground writes the drop-in or says why not.
-func (pl *planner) decideForeground(f foregroundScript) {
+func (col *collector) decideForeground(f foregroundScript) {
 	s, st := f.svc, f.start
 	at := fmt.Sprintf("%s:%d", s.ScriptPath, st.Line)
 	switch {
 	case st.Detach == lsb.Detaches:
 		if f.named {
-			pl.find(Warning, s.Name, ShimForeground, at, "named in foreground_init_scripts, but its start action detaches ("+st.Seen+"): the generated Type=forking unit fits it, so no drop-in is written; drop it from foreground_init_scripts")
+			col.find(Warning, s.Name, shimForeground, at, "named in foreground_init_scripts, but its start action detaches ("+st.Seen+"): the generated Type=forking unit fits it, so no drop-in is written; drop it from foreground_init_scripts")
 		}
 		return
 	case f.why != "" || f.named:
@@ -138,7 +138,7 @@ func (pl *planner) decideForeground(f foregroundScript) {
 		if why == "" {
 			why = "foreground_init_scripts names it"
 		}
-		pl.writeForeground(s, st, at, why)
+		col.writeForeground(s, st, at, why)
 		return
 	case st.Detach == lsb.NoStart:
 		return
@@ -146,39 +146,39 @@ func (pl *planner) decideForeground(f foregroundScript) {
 	prog, kind := st.Program, "is not in the snapshot (initcompat reads the init directories and /usr/local/bin/*.sh, /usr/local/sbin/*.sh, not the rest of the image)"
 	if prog == "" {
 		prog, kind = "the program", "is not known from the script's text"
-	} else if data, err := pl.inv.Tree.ReadFile(prog); err == nil {
+	} else if data, err := col.inv.Tree.ReadFile(prog); err == nil {
 		kind = map[lsb.ProgramKind]string{lsb.ELFProgram: "is a compiled (ELF) program", lsb.ScriptProgram: "is a script that puts work in the background itself", lsb.OtherProgram: "is neither ELF nor a #! script"}[lsb.KindOf(data)]
 	}
 	level := Warning
 	if strings.HasPrefix(kind, "is a compiled") {
 		level = Info // the classic daemons the skeleton was written for fork
 	}
-	pl.find(level, s.Name, ShimForeground, at, st.Seen+": the script returns, and systemd's Type=forking unit for it becomes active, only if "+prog+" forks itself; initcompat cannot tell, since "+prog+" "+kind+
+	col.find(level, s.Name, shimForeground, at, st.Seen+": the script returns, and systemd's Type=forking unit for it becomes active, only if "+prog+" forks itself; initcompat cannot tell, since "+prog+" "+kind+
 		". If it stays in the foreground, `systemctl start "+s.Name+"` waits 5 minutes and fails, `service "+s.Name+" status` says not running and stop leaves the daemon: set foreground_init_scripts = [\""+s.Name+"\"] (a drop-in makes the unit Type=simple), or add --background --make-pidfile to that call")
 }
 
-func (pl *planner) writeForeground(s *Service, st lsb.Start, at, why string) {
-	etc := realPath(pl.inv.Tree, "/etc/systemd/system")
-	p := path.Join(etc, s.Name+".service.d", ForegroundDropIn)
+func (col *collector) writeForeground(s *Service, st lsb.Start, at, why string) {
+	etc := realPath(col.inv.Tree, "/etc/systemd/system")
+	p := path.Join(etc, s.Name+".service.d", foregroundDropIn)
 	seen := st.Seen
 	if seen == "" {
 		seen = "no start call initcompat recognises"
 	}
 	var b strings.Builder
-	b.WriteString(Marker(pl.pol.Version) + "\n")
+	b.WriteString(Marker(col.pol.Version) + "\n")
 	fmt.Fprintf(&b, "# %s runs its daemon in the foreground (%s; %s).\n", at, seen, why)
 	b.WriteString("# systemd-sysv-generator makes it a Type=forking unit, which stays \"activating\"\n")
 	b.WriteString("# until the script exits: it never does. As Type=simple the script is the main\n")
 	b.WriteString("# process: start returns, status follows the daemon, stop ends the whole group.\n")
 	b.WriteString("[Service]\nType=simple\nRemainAfterExit=no\nKillMode=control-group\nPIDFile=\n")
-	pl.writeFile(s.Name, ShimForeground, p, 0o644, []byte(b.String()),
+	col.writeFile(s.Name, shimForeground, p, 0o644, []byte(b.String()),
 		"the generated unit of "+s.ScriptPath+" is Type=forking, and its start action waits for its daemon ("+at+": "+why+"): systemctl start would hang for 5 minutes and stop would leave the daemon")
 }
 
 // missingScript words the error for a named script the image lacks.
-func (pl *planner) missingScript(name string) string {
+func (col *collector) missingScript(name string) string {
 	var have []string
-	for _, s := range pl.inv.Services {
+	for _, s := range col.inv.Services {
 		if s.Script != nil && s.Script.Kind == tree.File {
 			have = append(have, s.Name)
 		}

@@ -22,31 +22,31 @@ var scriptName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.+-]*$`)
 // planRedirects plans the LSB redirects of the services in scope. At scale
 // they are most of a plan (eight changes a service), and each depends only
 // on the image and the fate: runs of services are planned on every core,
-// each by a fork of the planner, and joined in scope order, so that the
+// each by a fork of the collector, and joined in scope order, so that the
 // plan is byte for byte the one a single loop makes.
-func planRedirects(pl *planner, scope []inScope, fate unitFate) {
-	if pl.inv.Init != Systemd {
+func planRedirects(col *collector, scope []inScope, fate unitFate) {
+	if col.inv.Init != Systemd {
 		return
 	}
 	// Read here, before any fork: the tree builds its directory index
 	// on first use, which goroutines must not race to do.
-	pl.rcLinks = indexRCLinks(pl.inv)
+	rc := indexRCLinks(col.inv)
 	runs := parallel.Runs(len(scope))
 	// An LSB redirect with its rc links is up to eight changes.
 	const perService = 8
 	if len(runs) == 1 {
-		pl.expect = len(pl.plan.Changes) + perService*len(scope)
+		col.expect = len(col.plan.Changes) + perService*len(scope)
 		for _, s := range scope {
-			planLSB(pl, s, fate)
+			planLSB(col, s, fate, rc)
 		}
 		return
 	}
-	forks := make([]*planner, len(runs))
+	forks := make([]*collector, len(runs))
 	_ = parallel.Each(len(runs), func(i int) error {
 		run := scope[runs[i].Start:runs[i].End]
-		forks[i] = pl.fork(perService * len(run))
+		forks[i] = col.fork(perService * len(run))
 		for _, s := range run {
-			planLSB(forks[i], s, fate)
+			planLSB(forks[i], s, fate, rc)
 		}
 		return nil
 	})
@@ -54,20 +54,20 @@ func planRedirects(pl *planner, scope []inScope, fate unitFate) {
 	for _, f := range forks {
 		made += len(f.plan.Changes)
 	}
-	pl.plan.Changes = slices.Grow(pl.plan.Changes, made)
+	col.plan.Changes = slices.Grow(col.plan.Changes, made)
 	for _, f := range forks {
-		pl.join(f)
+		col.join(f)
 	}
 }
 
 // planLSB gives a systemd service without an /etc/init.d entry a redirect
 // script and rc links, so that tools written for SysV (update-rc.d, service,
 // chkconfig, cfn-init's sysvinit key) can control it.
-func planLSB(pl *planner, in inScope, fate unitFate) {
-	s, inv := in.svc, pl.inv
+func planLSB(col *collector, in inScope, fate unitFate, rc rcIndex) {
+	s, inv := in.svc, col.inv
 	skip := func(msg string) {
 		if in.explicit {
-			pl.find(Info, s.Name, ShimLSB, "", msg)
+			col.find(Info, s.Name, shimLSB, "", msg)
 		}
 	}
 	if inv.Init != Systemd {
@@ -91,21 +91,21 @@ func planLSB(pl *planner, in inScope, fate unitFate) {
 	}
 	overLink := false
 	if s.Script != nil {
-		ours := s.Script.Kind == tree.File && pl.ownsFile(s.ScriptPath, s.Script.Data)
+		ours := s.Script.Kind == tree.File && col.ownsFile(s.ScriptPath, s.Script.Data)
 		switch {
-		case !ours && upstartLink(pl, s):
-			if !pl.pol.ReplaceUpstartLinks {
-				pl.find(Warning, s.Name, ShimLSB, s.ScriptPath, "a leftover link to /lib/init/upstart-job on a systemd image: systemctl enable "+s.Name+
+		case !ours && upstartLink(col.view, s):
+			if !col.pol.ReplaceUpstartLinks {
+				col.find(Warning, s.Name, shimLSB, s.ScriptPath, "a leftover link to /lib/init/upstart-job on a systemd image: systemctl enable "+s.Name+
 					" fails on it (\"converted to an Upstart job, but lsb-header is not supported\") and update-rc.d cannot use it; set replace_upstart_job_links = true to replace it with an LSB redirect")
 				return
 			}
 			overLink = true
-		case !ours && (pl.listed(s.ScriptPath) || (s.Script.Kind == tree.File && IsOurs(s.Script.Data))):
+		case !ours && (col.listed(s.ScriptPath) || (s.Script.Kind == tree.File && IsOurs(s.Script.Data))):
 			// initcompat's once, or made to look so: kept, and said why.
-			pl.conflict(s.Name, ShimLSB, s.ScriptPath, pl.notOurs(s.ScriptPath, s.Script))
+			col.conflict(s.Name, shimLSB, s.ScriptPath, col.notOurs(s.ScriptPath, s.Script))
 			return
 		case !ours:
-			existingScript(pl, in)
+			existingScript(col, in)
 			return
 		}
 	}
@@ -116,13 +116,13 @@ func planLSB(pl *planner, in inScope, fate unitFate) {
 
 	chk := inv.Tools.Chkconfig != ""
 	after := append(s.Unit.Values("Unit", "After"), fate.after[unitName]...)
-	// Rendered into the planner's scratch buffer: on a second run the
+	// Rendered into the collector's scratch buffer: on a second run the
 	// script is in the image already, and nothing is kept.
-	pl.scratch.Reset()
-	lsb.RenderTo(&pl.scratch, lsb.Redirect{
+	col.scratch.Reset()
+	lsb.RenderTo(&col.scratch, lsb.Redirect{
 		Name:          s.Name,
 		Unit:          unitName,
-		Marker:        Marker(pl.pol.Version),
+		Marker:        Marker(col.pol.Version),
 		RequiredStart: lsb.FacilitiesFor(after),
 		RequiredStop:  lsb.FacilitiesFor(after),
 		ShortDesc:     s.Unit.Last("Unit", "Description"),
@@ -130,69 +130,69 @@ func planLSB(pl *planner, in inScope, fate unitFate) {
 		Chkconfig:     chk,
 	})
 	const mode = 0o755
-	script := pl.scratch.Bytes()
+	script := col.scratch.Bytes()
 	if !sameFile(s.Script, script, mode) {
 		script = bytes.Clone(script) // the plan keeps it; the buffer is the next service's
 	}
 	reason := fmt.Sprintf("%s has no /etc/init.d script; update-rc.d, chkconfig and cfn-init's sysvinit key need one. Every action goes to systemctl", unitName)
-	if !pl.writeFileOver(s.Name, ShimLSB, s.ScriptPath, mode, script, reason, overLink) {
+	if !col.writeFileOver(s.Name, shimLSB, s.ScriptPath, mode, script, reason, overLink) {
 		return
 	}
-	planRCLinks(pl, s, chk, fate.disabled[unitName])
+	planRCLinks(col, s, chk, fate.disabled[unitName], rc)
 }
 
 // reportTemplates says why hand-installed template units get no redirect:
 // they are not services in themselves, and an /etc/init.d name cannot carry
 // an instance.
-func reportTemplates(pl *planner) {
-	if pl.inv.Init != Systemd {
+func reportTemplates(v *view, col *collector) {
+	if v.inv.Init != Systemd {
 		return
 	}
-	for _, n := range pl.inv.Units.Names() {
+	for _, n := range v.inv.Units.Names() {
 		if !systemd.IsTemplate(n) || systemd.Suffix(n) != "service" {
 			continue
 		}
-		u := pl.inv.Units.Load(n)
-		if u == nil || u.Fragment == "" || isPackaged(u.Fragment, pl.inv.owned, pl.inv.DpkgLists) {
+		u := v.inv.Units.Load(n)
+		if u == nil || u.Fragment == "" || isPackaged(u.Fragment, v.inv.owned, v.inv.DpkgLists) {
 			continue
 		}
-		pl.find(Info, strings.TrimSuffix(systemd.Prefix(n), "@"), ShimLSB, u.Fragment, n+" is a template: an /etc/init.d script cannot name an instance, so none is written; control instances with systemctl")
+		col.find(Info, strings.TrimSuffix(systemd.Prefix(n), "@"), shimLSB, u.Fragment, n+" is a template: an /etc/init.d script cannot name an instance, so none is written; control instances with systemctl")
 	}
 }
 
 // upstartLink reports an /etc/init.d entry that is a link to upstart-job.
-func upstartLink(pl *planner, s *Service) bool {
+func upstartLink(v *view, s *Service) bool {
 	if s.Script.Kind != tree.Symlink {
 		return false
 	}
-	target, err := pl.inv.Tree.Resolve(s.ScriptPath)
+	target, err := v.inv.Tree.Resolve(s.ScriptPath)
 	if err != nil {
 		return false
 	}
-	up, _ := pl.inv.Tree.Resolve("/lib/init/upstart-job")
+	up, _ := v.inv.Tree.Resolve("/lib/init/upstart-job")
 	return target == up
 }
 
 // existingScript reports on an /etc/init.d entry that is not ours.
-func existingScript(pl *planner, in inScope) {
+func existingScript(col *collector, in inScope) {
 	s := in.svc
 	switch {
 	case s.Script.Kind == tree.Symlink:
 		if in.explicit {
-			pl.find(Info, s.Name, ShimLSB, s.ScriptPath, "already has an /etc/init.d entry (a symlink to "+s.Script.Target+"); left as it is")
+			col.find(Info, s.Name, shimLSB, s.ScriptPath, "already has an /etc/init.d entry (a symlink to "+s.Script.Target+"); left as it is")
 		}
 	case s.Script.Kind != tree.File:
-		pl.find(Warning, s.Name, ShimLSB, s.ScriptPath, "is a "+s.Script.Kind.String()+", not an init script; update-rc.d will refuse it")
+		col.find(Warning, s.Name, shimLSB, s.ScriptPath, "is a "+s.Script.Kind.String()+", not an init script; update-rc.d will refuse it")
 	case s.Script.TooLarge:
-		pl.find(Warning, s.Name, ShimLSB, s.ScriptPath, "init script larger than the snapshot cap; not inspected")
+		col.find(Warning, s.Name, shimLSB, s.ScriptPath, "init script larger than the snapshot cap; not inspected")
 	default:
 		if _, ok := lsb.ParseHeader(s.Script.Data); !ok {
-			pl.find(Warning, s.Name, ShimLSB, s.ScriptPath,
+			col.find(Warning, s.Name, shimLSB, s.ScriptPath,
 				"init script without an LSB header (### BEGIN INIT INFO); update-rc.d refuses it. Add the header, or remove the script and let initcompat write a redirect")
 			return
 		}
 		if in.explicit {
-			pl.find(Info, s.Name, ShimLSB, s.ScriptPath, "already has an LSB init script; left as it is")
+			col.find(Info, s.Name, shimLSB, s.ScriptPath, "already has an LSB init script; left as it is")
 		}
 	}
 }
@@ -202,14 +202,14 @@ var rcLinkName = regexp.MustCompile(`^[SK][0-9][0-9]`)
 // planRCLinks makes the rc links match the unit's enablement, because
 // update-rc.d enable|disable only flips links that exist ("no runlevel
 // symlinks to modify, aborting!").
-func planRCLinks(pl *planner, s *Service, chk, disabled bool) {
+func planRCLinks(col *collector, s *Service, chk, disabled bool, rc rcIndex) {
 	enabled := s.UnitState.State == systemd.Enabled && !disabled
 	startSeq, stopSeq := 1, 1
 	if chk {
 		startSeq, stopSeq = lsb.ChkconfigStart, lsb.ChkconfigStop
 	}
 	if s.UnitState.VendorOnly() {
-		pl.find(Warning, s.Name, ShimLSB, "", s.Name+".service starts at boot through links under /usr, which update-rc.d disable cannot remove; mask it to stop it")
+		col.find(Warning, s.Name, shimLSB, "", s.Name+".service starts at boot through links under /usr, which update-rc.d disable cannot remove; mask it to stop it")
 	}
 	// Worded only for a link to change: a second run over 10,000
 	// services changes none.
@@ -222,36 +222,36 @@ func planRCLinks(pl *planner, s *Service, chk, disabled bool) {
 	}
 	for _, l := range lsb.Links(s.Name, enabled, startSeq, stopSeq) {
 		link := "/etc/rc" + l.Runlevel + ".d"
-		dir := pl.inv.RC[l.Runlevel]
-		if e, ok := pl.inv.Tree.Lstat(dir); !ok || e.Kind != tree.Dir {
-			if le, isLink := pl.inv.Tree.Lstat(link); isLink && le.Kind == tree.Symlink {
-				pl.find(Warning, s.Name, ShimLSB, link, "is a symlink to "+le.Target+", which is not a directory in the image; no rc link written for runlevel "+l.Runlevel)
+		dir := col.inv.RC[l.Runlevel]
+		if e, ok := col.inv.Tree.Lstat(dir); !ok || e.Kind != tree.Dir {
+			if le, isLink := col.inv.Tree.Lstat(link); isLink && le.Kind == tree.Symlink {
+				col.find(Warning, s.Name, shimLSB, link, "is a symlink to "+le.Target+", which is not a directory in the image; no rc link written for runlevel "+l.Runlevel)
 				continue
 			}
 		}
 		want := dir + "/" + l.Name
-		have := pl.rcLinksOf(dir, s.Name)
+		have := rc.of(dir, s.Name)
 		wantTaken := slices.ContainsFunc(have, func(e *tree.Entry) bool { return e.Path == want })
 		switch {
 		case len(have) == 0:
-			pl.symlink(s.Name, ShimLSB, want, l.Target, reason())
+			col.symlink(s.Name, shimLSB, want, l.Target, reason())
 		case len(have) == 1 && wantTaken && have[0].Kind == tree.Symlink && have[0].Target == l.Target:
-			// already right
-		case allOurs(pl, have):
+			col.keep(s.Name, shimLSB, want) // already right
+		case allOurs(col.view, have):
 			for _, e := range have {
 				if e.Path != want {
-					pl.remove(s.Name, ShimLSB, e.Path, "replaced: "+reason())
+					col.remove(s.Name, shimLSB, e.Path, "replaced: "+reason())
 				}
 			}
-			pl.symlink(s.Name, ShimLSB, want, l.Target, reason())
+			col.symlink(s.Name, shimLSB, want, l.Target, reason())
 		case wantTaken:
-			pl.symlink(s.Name, ShimLSB, want, l.Target, reason()) // reports the conflict
+			col.symlink(s.Name, shimLSB, want, l.Target, reason()) // reports the conflict
 		default:
 			names := make([]string, len(have))
 			for i, e := range have {
 				names[i] = path.Base(e.Path)
 			}
-			pl.find(Info, s.Name, ShimLSB, dir, "runlevel "+l.Runlevel+" already has "+strings.Join(names, ", ")+" (made by update-rc.d or by hand); left as it is")
+			col.find(Info, s.Name, shimLSB, dir, "runlevel "+l.Runlevel+" already has "+strings.Join(names, ", ")+" (made by update-rc.d or by hand); left as it is")
 		}
 	}
 }
@@ -260,8 +260,8 @@ func planRCLinks(pl *planner, s *Service, chk, disabled bool) {
 // service: reading them for every service made planning quadratic (88 % of
 // a 10,000-service plan). One index for the seven directories holds a
 // short list per service, not seven maps of 10,000 keys.
-func indexRCLinks(inv *Inventory) map[string][]*tree.Entry {
-	idx := map[string][]*tree.Entry{}
+func indexRCLinks(inv *Inventory) rcIndex {
+	idx := rcIndex{}
 	for _, d := range slices.Compact(slices.Sorted(maps.Values(inv.RC))) {
 		for _, e := range inv.Tree.ReadDir(d) {
 			if n := path.Base(e.Path); rcLinkName.MatchString(n) {
@@ -272,10 +272,15 @@ func indexRCLinks(inv *Inventory) map[string][]*tree.Entry {
 	return idx
 }
 
-// rcLinksOf lists the rc links of a service in one rc directory.
-func (pl *planner) rcLinksOf(dir, service string) []*tree.Entry {
+// rcIndex holds the rc links by service, read when the redirects are
+// planned (after the Upstart units, which change the image), and only read
+// while the forks plan.
+type rcIndex map[string][]*tree.Entry
+
+// of lists the rc links of a service in one rc directory.
+func (rc rcIndex) of(dir, service string) []*tree.Entry {
 	var out []*tree.Entry
-	for _, e := range pl.rcLinks[service] {
+	for _, e := range rc[service] {
 		if path.Dir(e.Path) == dir {
 			out = append(out, e)
 		}
@@ -300,9 +305,9 @@ func rcReason(s *Service, chk, enabled, disabled bool, startSeq, stopSeq int) st
 	return fmt.Sprintf("%s.service is %s: %s, so that %s has links to flip", s.Name, state, layout, tool)
 }
 
-func allOurs(pl *planner, es []*tree.Entry) bool {
+func allOurs(v *view, es []*tree.Entry) bool {
 	for _, e := range es {
-		if !pl.ours(e.Path) {
+		if !v.ours(e.Path) {
 			return false
 		}
 	}

@@ -12,29 +12,30 @@ import (
 // and its enablement live in a read-only /usr (CoreOS, Flatcar), and
 // returns the units that will be masked. On Upstart it asks for "manual"
 // in the job's override.
-func planMasks(pl *planner, over overrides) map[string]bool {
-	inv := pl.inv
+func planMasks(col *collector, over overrides) map[string]bool {
+	inv := col.inv
 	masked := map[string]bool{}
-	eachUnit(pl, over, ShimMask, pl.pol.Mask, func(name, svc string) {
+	eachUnit(col, over, shimMask, col.pol.Mask, func(name, svc string) {
 		if _, _, ok := inv.Units.Entry(name); !ok {
-			pl.find(Error, svc, ShimMask, "", pl.missingUnit("mask", name))
+			col.find(Error, svc, shimMask, "", col.missingUnit("mask", name))
 			return
 		}
 		p := path.Join(realPath(inv.Tree, "/etc/systemd/system"), name)
 		e, ok := inv.Tree.Lstat(p)
 		switch {
 		case ok && e.Kind == tree.Symlink && path.Clean(e.Target) == "/dev/null":
+			col.keep(svc, shimMask, p)
 			masked[name] = true
 			return
-		case ok && (e.Kind != tree.Symlink || !pl.ours(p)):
-			pl.conflict(svc, ShimMask, p, "a unit file of that name is in /etc/systemd/system, so there is no room for the mask (systemctl mask refuses too)")
+		case ok && (e.Kind != tree.Symlink || !col.ours(p)):
+			col.conflict(svc, shimMask, p, "a unit file of that name is in /etc/systemd/system, so there is no room for the mask (systemctl mask refuses too)")
 			return
 		}
 		reason := name + " masked from /etc: it cannot start, whatever links pull it in"
 		if en := inv.Units.Enablement(name); en.VendorOnly() {
 			reason += fmt.Sprintf(" (its enablement is a link under /usr: %s)", en.Wants[0].Link)
 		}
-		if pl.symlink(svc, ShimMask, p, "/dev/null", reason) {
+		if col.symlink(svc, shimMask, p, "/dev/null", reason) {
 			masked[name] = true
 		}
 	})
@@ -44,41 +45,41 @@ func planMasks(pl *planner, over overrides) map[string]bool {
 // planDisables unhooks units from the boot as systemctl disable does: the
 // links in /etc go (the manifest records them, to put back by hand). It
 // returns the units disabled.
-func planDisables(pl *planner, over overrides) map[string]bool {
-	inv := pl.inv
+func planDisables(col *collector, over overrides) map[string]bool {
+	inv := col.inv
 	disabled := map[string]bool{}
-	eachUnit(pl, over, ShimDisable, pl.pol.Disable, func(name, svc string) {
+	eachUnit(col, over, shimDisable, col.pol.Disable, func(name, svc string) {
 		u := inv.Units.Load(name)
 		if u == nil {
-			pl.find(Error, svc, ShimDisable, "", pl.missingUnit("disable", name))
+			col.find(Error, svc, shimDisable, "", col.missingUnit("disable", name))
 			return
 		}
 		disabled[name] = true
 		removed := 0
 		for _, w := range inv.Units.WantedBy(name) {
 			if w.Vendor {
-				pl.find(Warning, svc, ShimDisable, w.Link, fmt.Sprintf(
+				col.find(Warning, svc, shimDisable, w.Link, fmt.Sprintf(
 					"%s is pulled into %s by this link under /usr, which disable cannot remove (and /usr may be read-only); mask it instead (mask = [%q])", name, w.Target, svc))
 				continue
 			}
-			pl.remove(svc, ShimDisable, w.Link, fmt.Sprintf("disable: %s no longer starts with %s (as systemctl disable does)", name, w.Target))
+			col.remove(svc, shimDisable, w.Link, fmt.Sprintf("disable: %s no longer starts with %s (as systemctl disable does)", name, w.Target))
 			removed++
 		}
 		etc := realPath(inv.Tree, "/etc/systemd/system")
 		for _, alias := range u.Values("Install", "Alias") {
 			if !systemd.ValidName(alias) {
 				// Alias=../../x would lead out of /etc/systemd/system.
-				pl.find(Warning, svc, ShimDisable, u.Fragment, fmt.Sprintf("Alias=%q is not a unit name; not followed", alias))
+				col.find(Warning, svc, shimDisable, u.Fragment, fmt.Sprintf("Alias=%q is not a unit name; not followed", alias))
 				continue
 			}
 			p := path.Join(etc, alias)
 			if e, ok := inv.Tree.Lstat(p); ok && e.Kind == tree.Symlink && path.Base(e.Target) == name {
-				pl.remove(svc, ShimDisable, p, "disable: the alias "+alias+" goes with the enablement, as systemctl disable does")
+				col.remove(svc, shimDisable, p, "disable: the alias "+alias+" goes with the enablement, as systemctl disable does")
 				removed++
 			}
 		}
 		if removed == 0 && !inv.Units.Enablement(name).VendorOnly() {
-			pl.find(Info, svc, ShimDisable, "", name+" is not enabled from /etc; nothing to remove")
+			col.find(Info, svc, shimDisable, "", name+" is not enabled from /etc; nothing to remove")
 		}
 	})
 	return disabled
@@ -88,15 +89,15 @@ func planDisables(pl *planner, over overrides) map[string]bool {
 // service name), once the name is known valid. On Upstart each name is a
 // job, which both keep from starting the one way Upstart has: "manual" in
 // its override.
-func eachUnit(pl *planner, over overrides, shim Shim, list []string, f func(name, svc string)) {
+func eachUnit(col *collector, over overrides, shim Shim, list []string, f func(name, svc string)) {
 	for _, raw := range list {
 		name := unitName(raw)
 		svc := systemd.Prefix(name)
-		if !pl.checkUnitName(shim, string(shim), name) {
+		if !col.checkUnitName(shim, string(shim), name) {
 			continue
 		}
-		if pl.inv.Init == Upstart {
-			over.disableJob(pl, svc, shim)
+		if col.inv.Init == Upstart {
+			over.disableJob(col, svc, shim)
 			continue
 		}
 		f(name, svc)
@@ -105,10 +106,10 @@ func eachUnit(pl *planner, over overrides, shim Shim, list []string, f func(name
 
 // disableJob stops an Upstart job from starting by itself: a "manual"
 // line in its override file.
-func (over overrides) disableJob(pl *planner, job string, shim Shim) {
-	j := pl.inv.Job(job)
+func (over overrides) disableJob(col *collector, job string, shim Shim) {
+	j := col.inv.Job(job)
 	if j == nil {
-		pl.find(Error, job, shim, "", fmt.Sprintf("%s: Upstart job %q is not in the image (no /etc/init/%s.conf)", shim, job, job))
+		col.find(Error, job, shim, "", fmt.Sprintf("%s: Upstart job %q is not in the image (no /etc/init/%s.conf)", shim, job, job))
 		return
 	}
 	over.add(j, shim, "manual", "the job starts only when asked (initctl start "+job+")")

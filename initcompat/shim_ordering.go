@@ -43,22 +43,22 @@ func (o *orderingPlan) add(key string, values []string) {
 // that would make systemd drop a job, breaks them the way systemd documents
 // (order the unit after the targets that pull it in), and fails with the
 // cycle when it cannot.
-func planOrdering(pl *planner) (after map[string][]string) {
-	rules := pl.pol.rules()
+func planOrdering(col *collector) (after map[string][]string) {
+	rules := col.pol.rules()
 	if len(rules) == 0 {
 		return nil
 	}
-	if pl.inv.Init != Systemd {
+	if col.inv.Init != Systemd {
 		for _, r := range rules {
-			pl.find(Warning, systemd.Prefix(r.Unit), ShimOrdering, "", fmt.Sprintf("%s asks for ordering, which needs systemd; this image boots with %s", r.Source, pl.inv.Init))
+			col.find(Warning, systemd.Prefix(r.Unit), ShimOrdering, "", fmt.Sprintf("%s asks for ordering, which needs systemd; this image boots with %s", r.Source, col.inv.Init))
 		}
 		return nil
 	}
-	set := validOrderings(pl, rules)
-	if len(set.order) == 0 || !breakCycles(pl, set) {
+	set := validOrderings(col, rules)
+	if len(set.order) == 0 || !breakCycles(col, set) {
 		return nil
 	}
-	return writeOrderings(pl, set)
+	return writeOrderings(col, set)
 }
 
 // orderings are the drop-ins to write, by unit, in the order first asked.
@@ -89,23 +89,23 @@ func (s *orderings) options() map[string][]*unit.UnitOption {
 
 // validOrderings checks each rule (unit names, paths, the unit's
 // existence) and gathers the valid ones by the units they order.
-func validOrderings(pl *planner, rules []OrderingRule) *orderings {
+func validOrderings(col *collector, rules []OrderingRule) *orderings {
 	set := &orderings{byUnit: map[string]*orderingPlan{}}
 	for _, r := range rules {
 		svc := systemd.Prefix(r.Unit)
-		if !pl.checkUnitName(ShimOrdering, r.Source, r.Unit) {
+		if !col.checkUnitName(ShimOrdering, r.Source, r.Unit) {
 			continue
 		}
-		u := pl.inv.Units.Load(r.Unit)
+		u := col.inv.Units.Load(r.Unit)
 		if u == nil {
-			pl.find(Error, svc, ShimOrdering, "", pl.missingUnit(r.Source, r.Unit))
+			col.find(Error, svc, ShimOrdering, "", col.missingUnit(r.Source, r.Unit))
 			continue
 		}
 		if u.Masked {
-			pl.find(Warning, svc, ShimOrdering, "", r.Unit+" is masked; ordering it changes nothing")
+			col.find(Warning, svc, ShimOrdering, "", r.Unit+" is masked; ordering it changes nothing")
 			continue
 		}
-		if !validRule(pl, svc, r) {
+		if !validRule(col, svc, r) {
 			continue
 		}
 		targets := []string{u.Name}
@@ -113,7 +113,7 @@ func validOrderings(pl *planner, rules []OrderingRule) *orderings {
 		// postfix) orders the instances too: the template's drop-in reaches
 		// every instance.
 		if tmpl := systemd.Prefix(u.Name) + "@.service"; systemd.Suffix(u.Name) == "service" {
-			if t := pl.inv.Units.Load(tmpl); t != nil && !t.Masked && slices.Contains(t.Values("Unit", "PartOf"), u.Name) {
+			if t := col.inv.Units.Load(tmpl); t != nil && !t.Masked && slices.Contains(t.Values("Unit", "PartOf"), u.Name) {
 				targets = append(targets, tmpl)
 			}
 		}
@@ -127,8 +127,8 @@ func validOrderings(pl *planner, rules []OrderingRule) *orderings {
 			o.add("Wants", r.Wants)
 			o.add("RequiresMountsFor", r.RequiresMountsFor)
 		}
-		if r.Source == "start_after_user_data" && !pl.inv.CloudInit {
-			pl.find(Warning, svc, ShimOrdering, "", "cloud-final.service is not in the image: the drop-in is written but inert until cloud-init is installed")
+		if r.Source == "start_after_user_data" && !col.inv.CloudInit {
+			col.find(Warning, svc, ShimOrdering, "", "cloud-final.service is not in the image: the drop-in is written but inert until cloud-init is installed")
 		}
 	}
 	return set
@@ -136,17 +136,17 @@ func validOrderings(pl *planner, rules []OrderingRule) *orderings {
 
 // validRule checks the values of a rule: unit names, and mount paths that
 // a drop-in line can carry.
-func validRule(pl *planner, svc string, r OrderingRule) bool {
+func validRule(col *collector, svc string, r OrderingRule) bool {
 	ok := true
 	for _, v := range append(append(append([]string{}, r.After...), r.Before...), r.Wants...) {
 		if !systemd.ValidName(v) {
-			pl.find(Error, svc, ShimOrdering, "", fmt.Sprintf("%s: %q is not a unit name", r.Source, v))
+			col.find(Error, svc, ShimOrdering, "", fmt.Sprintf("%s: %q is not a unit name", r.Source, v))
 			ok = false
 		}
 	}
 	for _, m := range r.RequiresMountsFor {
 		if !tree.IsClean(m) || strings.ContainsAny(m, " \t\n\\%") {
-			pl.find(Error, svc, ShimOrdering, "", fmt.Sprintf("%s: requires_mounts_for %q is not an absolute, clean path without spaces", r.Source, m))
+			col.find(Error, svc, ShimOrdering, "", fmt.Sprintf("%s: requires_mounts_for %q is not an absolute, clean path without spaces", r.Source, m))
 			ok = false
 		}
 	}
@@ -157,30 +157,33 @@ func validRule(pl *planner, svc string, r OrderingRule) bool {
 // close is broken by ordering the unit after the targets that pull it in
 // (as systemd documents); one that cannot be broken fails the build. Cycles
 // the image had before are warnings. It reports whether to write.
-func breakCycles(pl *planner, set *orderings) bool {
-	units := pl.inv.Units
-	before := cycleSet(units.BuildGraph(nil).Cycles())
+func breakCycles(col *collector, set *orderings) bool {
+	// The boot graph is built once; each round's drop-ins are laid on it.
+	boot := col.inv.Units.BuildGraph(nil)
+	before := cycleSet(boot.Cycles())
 	for _, c := range slices.Sorted(maps.Keys(before)) {
-		pl.find(Warning, "", ShimOrdering, "", "the image already has an ordering cycle, before any change: "+c+"; systemd deletes one of its jobs at boot")
+		col.find(Warning, "", ShimOrdering, "", "the image already has an ordering cycle, before any change: "+c+"; systemd deletes one of its jobs at boot")
 	}
 	// Each round breaks every component a fresh cycle is in, and the next
 	// round looks again: a component can hold one cycle per ordered unit
 	// (two services after cloud-final, each closing its own loop through
 	// multi-user.target), and its shortest cycle names only one of them.
 	// A round that adds no break ends the search; the breaks are finite.
+	// The graph of a round that adds no break is the graph of the
+	// drop-ins as they stand: its cycles are the ones left.
+	var left [][]string
 	for {
-		g := units.BuildGraph(set.options())
-		fresh := newCycles(g.Cycles(), before)
-		if len(fresh) == 0 {
+		g := boot.With(set.options())
+		left = newCycles(g.Cycles(), before)
+		if len(left) == 0 {
 			return true
 		}
-		if !addBreaks(set, g, fresh) {
+		if !addBreaks(set, g, left) {
 			break
 		}
 	}
-	left := newCycles(units.BuildGraph(set.options()).Cycles(), before)
 	for _, c := range left {
-		pl.find(Error, "", ShimOrdering, "", "the requested ordering makes an ordering cycle that initcompat cannot break: "+systemd.FormatCycle(c)+
+		col.find(Error, "", ShimOrdering, "", "the requested ordering makes an ordering cycle that initcompat cannot break: "+systemd.FormatCycle(c)+
 			"; systemd would delete a job in it at every boot. Drop one of the orderings, or order the unit differently")
 	}
 	return len(left) == 0
@@ -232,20 +235,25 @@ func holdsAny(in map[string]bool, cycles [][]string) bool {
 
 // writeOrderings plans the drop-ins, and returns the After= each one adds
 // to its unit (a redirect's Required-Start follows them).
-func writeOrderings(pl *planner, set *orderings) map[string][]string {
-	etc := realPath(pl.inv.Tree, "/etc/systemd/system")
+func writeOrderings(col *collector, set *orderings) map[string][]string {
+	etc := realPath(col.inv.Tree, "/etc/systemd/system")
 	opts := set.options()
 	after := map[string][]string{}
 	for _, n := range set.order {
 		o := set.byUnit[n]
 		p := path.Join(etc, n+".d", OrderingDropIn)
-		if pl.writeFile(o.service, ShimOrdering, p, 0o644, renderDropIn(pl.pol.Version, o), orderingReason(o)) {
-			for _, opt := range opts[n] {
-				if opt.Name == "After" {
-					after[n] = append(after[n], opt.Value)
-				}
+		if !col.writeFile(o.service, ShimOrdering, p, 0o644, renderDropIn(col.pol.Version, o), orderingReason(o)) {
+			continue
+		}
+		for _, opt := range opts[n] {
+			if opt.Name == "After" {
+				after[n] = append(after[n], opt.Value)
 			}
 		}
+		if col.plan.dependsOn == nil {
+			col.plan.dependsOn = map[string][][2]string{}
+		}
+		col.plan.dependsOn[p] = o.dependencies()
 	}
 	return after
 }
@@ -258,11 +266,31 @@ func afterOpts(targets []string) []*unit.UnitOption {
 	return out
 }
 
+// dropInKeys are the keys a drop-in sets, in the order it sets them.
+var dropInKeys = []string{"After", "Before", "Wants", "RequiresMountsFor"}
+
+// dependencies lists the settings the drop-in makes, one value each, in
+// the order renderDropIn writes them.
+func (o *orderingPlan) dependencies() [][2]string {
+	var out [][2]string
+	for _, key := range dropInKeys {
+		for _, opt := range o.opts {
+			if opt.Name == key {
+				out = append(out, [2]string{key, opt.Value})
+			}
+		}
+	}
+	for _, t := range o.breaks {
+		out = append(out, [2]string{"After", t})
+	}
+	return out
+}
+
 func renderDropIn(version string, o *orderingPlan) []byte {
 	var b strings.Builder
 	b.WriteString(Marker(version) + "\n")
 	fmt.Fprintf(&b, "# Asked for by %s.\n[Unit]\n", strings.Join(o.sources, " and "))
-	for _, key := range []string{"After", "Before", "Wants", "RequiresMountsFor"} {
+	for _, key := range dropInKeys {
 		var vals []string
 		for _, opt := range o.opts {
 			if opt.Name == key {

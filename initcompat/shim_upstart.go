@@ -11,25 +11,29 @@ import (
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/upstart"
 )
 
-// loadJob parses a job with its override; a job that cannot be read is a
+// jobMemo holds the Upstart jobs as parsed, by files (job and override),
+// whichever stage asks first: a job that does not parse is reported once.
+// The Upstart-units stage returns it and BuildPlan hands it to the later
+// stages that read jobs; none of them is planned on several cores.
+type jobMemo map[string]*upstart.Job
+
+// load parses a job with its override; a job that cannot be read is a
 // warning naming file and line, and is left out.
-func (pl *planner) loadJob(j *JobFiles) *upstart.Job {
-	if pl.parsedJobs == nil {
-		pl.parsedJobs = map[string]*upstart.Job{}
-	}
-	if parsed, ok := pl.parsedJobs[j.Name]; ok {
+func (jobs jobMemo) load(col *collector, j *JobFiles) *upstart.Job {
+	key := j.Conf + "\x00" + j.Override
+	if parsed, ok := jobs[key]; ok {
 		return parsed
 	}
-	pl.parsedJobs[j.Name] = nil
+	jobs[key] = nil
 	read := func(p string) ([]*upstart.Stanza, bool) {
-		data, err := pl.inv.Tree.ReadFile(p)
+		data, err := col.inv.Tree.ReadFile(p)
 		if err != nil {
-			pl.find(Warning, j.Name, "inspect", p, err.Error()+"; the job is left out of every shim")
+			col.find(Warning, j.Name, "inspect", p, err.Error()+"; the job is left out of every shim")
 			return nil, false
 		}
 		st, err := upstart.Parse(p, data)
 		if err != nil {
-			pl.find(Warning, j.Name, "inspect", "", err.Error()+"; Upstart would not load it either, fix the file; the job is left out of every shim")
+			col.find(Warning, j.Name, "inspect", "", err.Error()+"; Upstart would not load it either, fix the file; the job is left out of every shim")
 			return nil, false
 		}
 		return st, true
@@ -48,7 +52,7 @@ func (pl *planner) loadJob(j *JobFiles) *upstart.Job {
 		}
 	}
 	parsed := upstart.Merge(j.Name, conf, over)
-	pl.parsedJobs[j.Name] = parsed
+	jobs[key] = parsed
 	return parsed
 }
 
@@ -84,38 +88,42 @@ func earlyBoot(j *upstart.Job) bool {
 
 // planUpstartLink gives a job on an Upstart image the /etc/init.d entry
 // that update-rc.d and cfn-init need, as Ubuntu did for its own jobs.
-func planUpstartLink(pl *planner, in inScope) {
-	s, inv := in.svc, pl.inv
+func planUpstartLink(col *collector, in inScope, jobs jobMemo) {
+	s, inv := in.svc, col.inv
 	if inv.Init != Upstart || s.Job == nil {
 		return
 	}
-	j := pl.loadJob(s.Job)
+	j := jobs.load(col, s.Job)
 	if j == nil {
 		return
 	}
+	linked := !earlyBoot(j) || col.isNamed(s.Name)
 	if s.Script != nil {
 		if in.explicit {
-			pl.find(Info, s.Name, ShimUpstartLink, s.ScriptPath, "already has an /etc/init.d entry; left as it is")
+			col.find(Info, s.Name, shimUpstartLink, s.ScriptPath, "already has an /etc/init.d entry; left as it is")
+		}
+		if linked && scriptName.MatchString(s.Name) {
+			col.keep(s.Name, shimUpstartLink, s.ScriptPath) // initcompat's of an earlier run, maybe
 		}
 		return
 	}
-	if earlyBoot(j) && !pl.isNamed(s.Name) {
+	if !linked {
 		if in.explicit {
-			pl.find(Info, s.Name, ShimUpstartLink, s.Job.Conf, "a boot step (a task, or started by startup or the rcS chain): not a service for SysV tools; name it in services to link it anyway")
+			col.find(Info, s.Name, shimUpstartLink, s.Job.Conf, "a boot step (a task, or started by startup or the rcS chain): not a service for SysV tools; name it in services to link it anyway")
 		}
 		return
 	}
 	if !scriptName.MatchString(s.Name) {
-		pl.find(Info, s.Name, ShimUpstartLink, "", fmt.Sprintf("%q is not a name update-rc.d accepts; no /etc/init.d entry", s.Name))
+		col.find(Info, s.Name, shimUpstartLink, "", fmt.Sprintf("%q is not a name update-rc.d accepts; no /etc/init.d entry", s.Name))
 		return
 	}
 	if inv.Tools.UpstartJob != "" {
-		pl.symlink(s.Name, ShimUpstartLink, s.ScriptPath, "/lib/init/upstart-job",
+		col.symlink(s.Name, shimUpstartLink, s.ScriptPath, "/lib/init/upstart-job",
 			"Upstart job with no /etc/init.d entry: update-rc.d and cfn-init need one; upstart-job hands every action to initctl")
 		return
 	}
-	script := lsb.RenderInitctl(s.Name, Marker(pl.pol.Version), descriptionOf(j))
-	pl.writeFile(s.Name, ShimUpstartLink, s.ScriptPath, 0o755, script,
+	script := lsb.RenderInitctl(s.Name, Marker(col.pol.Version), descriptionOf(j))
+	col.writeFile(s.Name, shimUpstartLink, s.ScriptPath, 0o755, script,
 		"Upstart job with no /etc/init.d entry, and no /lib/init/upstart-job to link to: an LSB wrapper around initctl")
 }
 
@@ -126,8 +134,8 @@ func descriptionOf(j *upstart.Job) string {
 	return ""
 }
 
-func (pl *planner) isNamed(name string) bool {
-	for _, n := range pl.pol.named() {
+func (v *view) isNamed(name string) bool {
+	for _, n := range v.pol.named() {
 		if n == name {
 			return true
 		}
@@ -138,17 +146,33 @@ func (pl *planner) isNamed(name string) bool {
 // planStopOn makes a respawning job without a "stop on" stop itself at
 // shutdown: otherwise the runlevel-6 kill sweep ends it, Upstart respawns it
 // at once, and the final SIGKILL catches it mid-start (MongoDB's stale lock).
-func planStopOn(pl *planner, in inScope, over overrides) {
-	s, inv := in.svc, pl.inv
+func planStopOn(col *collector, in inScope, over overrides, jobs jobMemo) {
+	s, inv := in.svc, col.inv
 	if inv.Init != Upstart || s.Job == nil {
 		return
 	}
-	j := pl.loadJob(s.Job)
+	j := jobs.load(col, s.Job)
+	if j != nil && col.ownOverride(s.Job) {
+		// Judged on the job as its author wrote it: the line this shim
+		// asks for may be in initcompat's override already, and is asked
+		// for again, to stay there.
+		j = jobs.load(col, &JobFiles{Name: s.Job.Name, Conf: s.Job.Conf})
+	}
 	if j == nil || !j.Has("respawn") || j.Has("stop on") || j.Has("task") {
 		return
 	}
-	over.add(s.Job, ShimStopOn, "stop on runlevel [016]",
+	over.add(s.Job, shimStopOn, "stop on runlevel [016]",
 		"respawn without stop on: the shutdown sweep would kill it, Upstart respawn it, and the final SIGKILL catch it mid-start")
+}
+
+// ownOverride says whether the job's override is initcompat's, as the
+// manifest recorded it.
+func (v *view) ownOverride(j *JobFiles) bool {
+	if j.Override == "" {
+		return false
+	}
+	e, ok := v.inv.Tree.Lstat(j.Override)
+	return ok && e.Kind == tree.File && v.ownsFile(j.Override, e.Data)
 }
 
 // overrideLine is one line a shim wants in a job's override file.
@@ -168,14 +192,14 @@ func (over overrides) add(j *JobFiles, shim Shim, line, reason string) {
 
 // planOverrides writes each job's override once. An override the user
 // wrote is never rewritten: the finding gives the lines to add.
-func planOverrides(pl *planner, over overrides) {
+func planOverrides(col *collector, over overrides) {
 	for _, name := range slices.Sorted(maps.Keys(over)) {
 		lines := over[name]
-		j := pl.inv.Job(name)
+		j := col.inv.Job(name)
 		p := strings.TrimSuffix(j.Conf, ".conf") + ".override"
 		var missing []overrideLine
-		e, exists := pl.inv.Tree.Lstat(p)
-		theirs := exists && (e.Kind != tree.File || !pl.ownsFile(p, e.Data))
+		e, exists := col.inv.Tree.Lstat(p)
+		theirs := exists && (e.Kind != tree.File || !col.ownsFile(p, e.Data))
 		for _, l := range lines {
 			if theirs && e.Kind == tree.File && hasLine(e.Data, l.line) {
 				continue
@@ -187,12 +211,12 @@ func planOverrides(pl *planner, over overrides) {
 		}
 		if theirs {
 			for _, l := range missing {
-				pl.conflict(name, l.shim, p, fmt.Sprintf("an override not written by initcompat exists; add the line %q to it (%s)", l.line, l.reason))
+				col.conflict(name, l.shim, p, fmt.Sprintf("an override not written by initcompat exists; add the line %q to it (%s)", l.line, l.reason))
 			}
 			continue
 		}
 		var b strings.Builder
-		b.WriteString(Marker(pl.pol.Version) + "\n")
+		b.WriteString(Marker(col.pol.Version) + "\n")
 		var shims, reasons []string
 		for _, l := range missing {
 			fmt.Fprintf(&b, "# %s: %s\n%s\n", l.shim, l.reason, l.line)
@@ -201,7 +225,7 @@ func planOverrides(pl *planner, over overrides) {
 			}
 			reasons = append(reasons, l.line)
 		}
-		pl.writeFile(name, Shim(strings.Join(shims, "+")), p, 0o644, []byte(b.String()),
+		col.writeFile(name, Shim(strings.Join(shims, "+")), p, 0o644, []byte(b.String()),
 			"Upstart override (its stanzas replace the job's): "+strings.Join(reasons, "; "))
 	}
 }

@@ -15,9 +15,9 @@ import (
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/upstart"
 )
 
-// JobScriptDir holds the script blocks of translated jobs, one directory
+// jobScriptDir holds the script blocks of translated jobs, one directory
 // per job, since a unit file cannot carry a multi-line shell script.
-const JobScriptDir = "/etc/initcompat/jobs"
+const jobScriptDir = "/etc/initcompat/jobs"
 
 // enableLink is the wants link that enables a translated unit like its job.
 type enableLink struct {
@@ -28,68 +28,71 @@ type enableLink struct {
 // no unit of its name a native unit, translated stanza by stanza, and
 // enables it when the job started by itself. What does not translate is a
 // finding naming file and line, and keeps the unit disabled; so does an
-// ordering cycle the enabled units would close.
-func planUpstartUnits(pl *planner, scope []inScope) {
-	if pl.inv.Init != Systemd {
-		return
+// ordering cycle the enabled units would close. It returns the jobs as
+// parsed, for the Upstart stages after it.
+func planUpstartUnits(col *collector, scope []inScope) jobMemo {
+	jobs := jobMemo{}
+	if col.inv.Init != Systemd {
+		return jobs
 	}
 	var links []enableLink
 	for _, in := range scope {
-		if l, ok := planUpstartUnit(pl, in); ok {
+		if l, ok := planUpstartUnit(col, in, jobs); ok {
 			links = append(links, l)
 		}
 	}
-	for _, l := range withoutCycles(pl, links) {
-		pl.symlink(l.service, ShimUpstartUnit, l.link, l.target, l.reason)
+	for _, l := range withoutCycles(col, links) {
+		col.symlink(l.service, shimUpstartUnit, l.link, l.target, l.reason)
 	}
+	return jobs
 }
 
 // planUpstartUnit writes one job's unit and scripts, and returns the link
 // that would enable it.
-func planUpstartUnit(pl *planner, in inScope) (enableLink, bool) {
-	s, inv := in.svc, pl.inv
+func planUpstartUnit(col *collector, in inScope, jobs jobMemo) (enableLink, bool) {
+	s, inv := in.svc, col.inv
 	if s.Job == nil {
 		return enableLink{}, false
 	}
 	// A unit of ours from an earlier run is translated again (and updated
 	// when this version writes it differently); any other unit wins.
-	if s.Alias != "" || (s.Unit != nil && !pl.ourUnit(s.Unit.Fragment)) {
+	if s.Alias != "" || (s.Unit != nil && !col.ourUnit(s.Unit.Fragment)) {
 		if in.explicit {
-			pl.find(Info, s.Name, ShimUpstartUnit, s.Job.Conf, "a systemd unit of that name exists; the job file is ignored by systemd and left as it is")
+			col.find(Info, s.Name, shimUpstartUnit, s.Job.Conf, "a systemd unit of that name exists; the job file is ignored by systemd and left as it is")
 		}
 		return enableLink{}, false
 	}
 	if !scriptName.MatchString(s.Name) {
-		pl.find(Warning, s.Name, ShimUpstartUnit, s.Job.Conf, fmt.Sprintf("%q is not a name to give a unit; not translated", s.Name))
+		col.find(Warning, s.Name, shimUpstartUnit, s.Job.Conf, fmt.Sprintf("%q is not a name to give a unit; not translated", s.Name))
 		return enableLink{}, false
 	}
-	j := pl.loadJob(s.Job)
+	j := jobs.load(col, s.Job)
 	if j == nil {
 		return enableLink{}, false
 	}
-	u := translate(j, s.Job.Conf, pl.lookupJob)
+	u := translate(j, s.Job.Conf, lookupJob(col, jobs))
 	for _, n := range u.notes {
 		level := Info
 		if n.blocking {
 			level = Warning
 		}
-		pl.find(level, s.Name, ShimUpstartUnit, n.at, n.msg)
+		col.find(level, s.Name, shimUpstartUnit, n.at, n.msg)
 	}
 	etc := realPath(inv.Tree, "/etc/systemd/system")
 	unitPath := path.Join(etc, s.Name+".service")
 	for _, name := range slices.Sorted(maps.Keys(u.scripts)) {
-		p := path.Join(JobScriptDir, s.Name, name)
-		body := "#!/bin/sh -e\n" + Marker(pl.pol.Version) + "\n# The " + name + " block of " + s.Job.Conf + ".\n" + u.scripts[name]
-		pl.writeFile(s.Name, ShimUpstartUnit, p, 0o755, []byte(body), "the "+name+" process of the job, run by "+s.Name+".service")
+		p := path.Join(jobScriptDir, s.Name, name)
+		body := "#!/bin/sh -e\n" + Marker(col.pol.Version) + "\n# The " + name + " block of " + s.Job.Conf + ".\n" + u.scripts[name]
+		col.writeFile(s.Name, shimUpstartUnit, p, 0o755, []byte(body), "the "+name+" process of the job, run by "+s.Name+".service")
 	}
-	content := renderUnit(pl.pol.Version, s.Job.Conf, u.opts)
-	if !pl.writeFile(s.Name, ShimUpstartUnit, unitPath, 0o644, content,
+	content := renderUnit(col.pol.Version, s.Job.Conf, u.opts)
+	if !col.writeFile(s.Name, shimUpstartUnit, unitPath, 0o644, content,
 		"systemd ignores /etc/init; the job becomes a native unit, translated stanza by stanza") {
 		return enableLink{}, false
 	}
 	switch {
 	case u.blocked():
-		pl.find(Warning, s.Name, ShimUpstartUnit, unitPath, "written but not enabled, because of the stanzas above; enable it once checked (systemctl enable "+s.Name+")")
+		col.find(Warning, s.Name, shimUpstartUnit, unitPath, "written but not enabled, because of the stanzas above; enable it once checked (systemctl enable "+s.Name+")")
 	case s.Unit != nil:
 		// Enabled (or not) when first written; what people did with it since stands.
 	case u.auto:
@@ -105,13 +108,18 @@ func planUpstartUnit(pl *planner, in inScope) (enableLink, bool) {
 
 // lookupJob tells the translation whether a unit or job of that name is in
 // the image, and whether it is an Upstart task.
-func (pl *planner) lookupJob(name string) (exists, task bool) {
-	s := pl.inv.Service(name)
+func lookupJob(col *collector, jobs jobMemo) func(name string) (exists, task bool) {
+	return func(name string) (exists, task bool) { return jobKind(col, jobs, name) }
+}
+
+// jobKind is lookupJob's answer for one name.
+func jobKind(col *collector, jobs jobMemo, name string) (exists, task bool) {
+	s := col.inv.Service(name)
 	if s == nil || !s.Exists() {
 		return false, false
 	}
 	if s.Job != nil {
-		if j := pl.loadJob(s.Job); j != nil {
+		if j := jobs.load(col, s.Job); j != nil {
 			// A task that expects a fork is a forking unit: active while its
 			// daemon runs, so After= it is not after the task's end.
 			forks := false
@@ -127,7 +135,7 @@ func (pl *planner) lookupJob(name string) (exists, task bool) {
 // withoutCycles drops the links whose units would close an ordering cycle
 // that the image does not have yet: systemd would break it at boot by
 // deleting a job, maybe a vital one.
-func withoutCycles(pl *planner, links []enableLink) []enableLink {
+func withoutCycles(col *collector, links []enableLink) []enableLink {
 	if len(links) == 0 {
 		return nil
 	}
@@ -137,12 +145,12 @@ func withoutCycles(pl *planner, links []enableLink) []enableLink {
 	for _, l := range links {
 		roots = append(roots, l.service+".service")
 	}
-	before := cycleSet(pl.inv.Units.BuildGraphFrom(roots, nil).Cycles())
-	trial := append([]Change(nil), pl.plan.Changes...)
+	before := cycleSet(col.inv.Units.BuildGraphFrom(roots, nil).Cycles())
+	trial := append([]Change(nil), col.plan.Changes...)
 	for _, l := range links {
 		trial = append(trial, Change{Op: OpSymlink, Path: l.link, Target: l.target})
 	}
-	units := systemd.NewStore(Overlay(pl.inv.Tree, trial), OrderingDropIn)
+	units := systemd.NewStore(Overlay(col.inv.Tree, trial), OrderingDropIn)
 	fresh := newCycles(units.BuildGraphFrom(roots, nil).Cycles(), before)
 	if len(fresh) == 0 {
 		return links
@@ -156,7 +164,7 @@ func withoutCycles(pl *planner, links []enableLink) []enableLink {
 	var keep []enableLink
 	for _, l := range links {
 		if c, bad := inCycle[l.service+".service"]; bad {
-			pl.find(Warning, l.service, ShimUpstartUnit, l.link, "not enabled: the job's events, as systemd orderings, close the cycle "+
+			col.find(Warning, l.service, shimUpstartUnit, l.link, "not enabled: the job's events, as systemd orderings, close the cycle "+
 				systemd.FormatCycle(c)+"; systemd would delete a job to break it when they start. Change the job's start on, or the unit, and enable it once the cycle is gone")
 			continue
 		}
@@ -165,9 +173,9 @@ func withoutCycles(pl *planner, links []enableLink) []enableLink {
 	return keep
 }
 
-func (pl *planner) ourUnit(fragment string) bool {
-	e, ok := pl.inv.Tree.Lstat(fragment)
-	return ok && e.Kind == tree.File && pl.ownsFile(fragment, e.Data)
+func (v *view) ourUnit(fragment string) bool {
+	e, ok := v.inv.Tree.Lstat(fragment)
+	return ok && e.Kind == tree.File && v.ownsFile(fragment, e.Data)
 }
 
 func startOn(j *upstart.Job) string {

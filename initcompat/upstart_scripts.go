@@ -21,7 +21,7 @@ const shellChars = "~`!$^&*()=|\\{}[];\"'<>?"
 
 // process turns an exec line or a script block into an Exec*= value. A
 // script, or a line that needs a prologue, becomes a file under
-// JobScriptDir, since a unit file cannot carry a multi-line script.
+// jobScriptDir, since a unit file cannot carry a multi-line script.
 func (u *jobUnit) process(block string, s *upstart.Stanza) string {
 	script := strings.HasSuffix(s.Name, "script")
 	body := s.Body
@@ -41,7 +41,7 @@ func (u *jobUnit) process(block string, s *upstart.Stanza) string {
 		return u.execLine(s.Raw)
 	}
 	u.scripts[block] = prologue.String() + body
-	return path.Join(JobScriptDir, u.name, block)
+	return path.Join(jobScriptDir, u.name, block)
 }
 
 // execLine is an exec line as an Exec*= value.

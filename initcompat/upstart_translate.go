@@ -26,7 +26,7 @@ type jobUnit struct {
 	known jobLookup
 
 	opts    []*unit.UnitOption
-	scripts map[string]string // file name under JobScriptDir/NAME -> body
+	scripts map[string]string // file name under jobScriptDir/NAME -> body
 	notes   []note
 
 	// triggers are the units whose start starts this one ([Install]

@@ -9,13 +9,14 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/protocol"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/systemd"
-	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
+	"github.com/initcompat/packer-plugin-initcompat/internal/shellword"
 )
 
 // Verify asks the image's own init system, after the apply and before it
 // is final, whether what the plan meant to make is what it now sees. The
-// apply stops with its journal in the "commit" phase (Plan.Hold), so that
+// apply stops with its journal in the "commit" phase (protocol.Options.Hold), so that
 // a failed check rolls the image back by the recovery every interrupted
 // apply gets; a passed verify finishes it.
 //
@@ -53,12 +54,12 @@ const (
 
 // BaselinePath holds systemd-analyze verify's output before the apply,
 // while an apply waits for its verify. Recovery and finishing remove it.
-const BaselinePath = "/var/lib/.initcompat-verify-baseline"
+const BaselinePath = protocol.BaselinePath
 
 // Tokens the verify script ends with.
 const (
-	VerifyPassed     = "initcompat-verify-passed"
-	VerifyRolledBack = "initcompat-verify-rolled-back"
+	verifyPassed     = "initcompat-verify-passed"
+	verifyRolledBack = "initcompat-verify-rolled-back"
 )
 
 // touched is what a plan changed that the init system can be asked about.
@@ -86,13 +87,13 @@ func touchedBy(p *Plan) touched {
 			t.units = append(t.units, base)
 		case c.Op == OpSymlink && dir == "/etc/systemd/system/" && path.Clean(c.Target) == "/dev/null":
 			t.masked = append(t.masked, base)
-		case c.Op == OpRemove && c.Shim == ShimDisable && strings.HasSuffix(dir, ".wants/"):
+		case c.Op == OpRemove && c.Shim == shimDisable && strings.HasSuffix(dir, ".wants/"):
 			t.disabled = append(t.disabled, base)
-		case c.Op == OpWrite && c.Shim == ShimLSB && dir == "/etc/init.d/":
+		case c.Op == OpWrite && c.Shim == shimLSB && dir == "/etc/init.d/":
 			t.lsb = append(t.lsb, base)
-		case c.Op == OpWrite && c.Shim == ShimStopOn && dir == "/etc/init/" && strings.HasSuffix(base, ".override"):
+		case c.Op == OpWrite && c.Shim == shimStopOn && dir == "/etc/init/" && strings.HasSuffix(base, ".override"):
 			t.overrides = append(t.overrides, strings.TrimSuffix(base, ".override"))
-		case c.Op == OpSymlink && c.Shim == ShimUpstartLink && dir == "/etc/init.d/":
+		case c.Op == OpSymlink && c.Shim == shimUpstartLink && dir == "/etc/init.d/":
 			t.upstart = append(t.upstart, base)
 		}
 	}
@@ -116,15 +117,15 @@ func (t touched) systemdUnits() []string {
 	return slices.Sorted(maps.Keys(set))
 }
 
-// VerifyChecks lists the checks of an applied plan, in the order the
+// verifyChecks lists the checks of an applied plan, in the order the
 // verify script runs them.
-func VerifyChecks(p *Plan) []Check {
+func verifyChecks(p *Plan) []Check {
 	t := touchedBy(p)
 	var cs []Check
 	add := func(level Level, name, command string) {
 		cs = append(cs, Check{Name: name, Level: level, Command: command})
 	}
-	q := tree.ShellQuote
+	q := shellword.Quote
 	units := t.systemdUnits()
 	for _, u := range units {
 		want := "loaded"
@@ -136,7 +137,7 @@ func VerifyChecks(p *Plan) []Check {
 	for _, u := range slices.Sorted(maps.Keys(t.dropIns)) {
 		for _, c := range t.dropIns[u] {
 			add(Error, u+" has the drop-in "+c.Path, fmt.Sprintf(`systemctl show -p DropInPaths --value %s | tr ' ' '\n' | grep -Fx -- %s`, q(u), q(c.Path)))
-			for _, kv := range dependencies(c) {
+			for _, kv := range p.dependsOn[c.Path] {
 				add(Error, fmt.Sprintf("%s %s=%s is in effect", u, kv[0], kv[1]),
 					fmt.Sprintf(`systemctl show -p %s --value %s | tr ' ' '\n' | grep -Fx -- %s`, kv[0], q(u), q(kv[1])))
 			}
@@ -164,28 +165,6 @@ func VerifyChecks(p *Plan) []Check {
 		add(Error, "initctl knows the job behind /etc/init.d/"+j, fmt.Sprintf(`initctl status %s`, q(j)))
 	}
 	return cs
-}
-
-// dependencies lists the dependency settings a drop-in makes, as systemctl
-// show names them.
-func dependencies(c Change) [][2]string {
-	opts, err := systemd.Parse(c.Path, c.Content)
-	if err != nil {
-		return nil
-	}
-	var out [][2]string
-	for _, o := range opts {
-		if o.Section != "Unit" {
-			continue
-		}
-		switch o.Name {
-		case "After", "Before", "Wants", "Requires", "RequiresMountsFor":
-			for _, v := range strings.Fields(o.Value) {
-				out = append(out, [2]string{o.Name, v})
-			}
-		}
-	}
-	return out
 }
 
 // unitPattern matches a unit name as systemd prints it in a message
@@ -221,11 +200,11 @@ const upstartCheckFile = `"$L"/upstart-override.sh`
 // the held apply (journal "done", tidy) when every Error check passed, or
 // rolls it back and reloads again. It prints each check as "@@check LEVEL
 // NAME", its output as "| " lines and "@@result RESULT", and ends with
-// VerifyPassed or VerifyRolledBack.
+// verifyPassed or verifyRolledBack.
 func VerifyScript(p *Plan) string {
 	var b strings.Builder
 	b.WriteString("# initcompat verify: nothing runs before the last line.\n# shellcheck disable=SC2016 # each check's command is quoted data that check runs\ninitcompat_verify() {\nset -u\n")
-	b.WriteString(shellLib)
+	b.WriteString(protocol.ShellLib())
 	b.WriteString("INITCOMPAT_NEWLINES=$(cat <<'INITCOMPAT_AWK'\n" + newlinesAwk + "INITCOMPAT_AWK\n)\nexport INITCOMPAT_NEWLINES\n")
 	b.WriteString(verifyRuntime)
 	b.WriteString("verify_begin\n")
@@ -238,15 +217,15 @@ func VerifyScript(p *Plan) string {
 		b.WriteString(unitPattern(u) + "\n")
 	}
 	b.WriteString("INITCOMPAT_UNITS\nverify_reload\n")
-	for _, c := range VerifyChecks(p) {
-		fmt.Fprintf(&b, "check %s %s %s\n", c.Level, tree.ShellQuote(c.Name), tree.ShellQuote(c.Command))
+	for _, c := range verifyChecks(p) {
+		fmt.Fprintf(&b, "check %s %s %s\n", c.Level, shellword.Quote(c.Name), shellword.Quote(c.Command))
 	}
-	fmt.Fprintf(&b, "verify_end %s %s\n}\ninitcompat_verify\n", VerifyRolledBack, VerifyPassed)
+	fmt.Fprintf(&b, "verify_end %s %s\n}\ninitcompat_verify\n", verifyRolledBack, verifyPassed)
 	return b.String()
 }
 
 // ParseVerify reads the verify script's output: the checks with their
-// results, and whether the apply was kept (VerifyPassed), rolled back, or
+// results, and whether the apply was kept (verifyPassed), rolled back, or
 // neither (the script did not finish: the journal is still held, and the
 // next run rolls it back).
 func ParseVerify(out string) (checks []Check, passed, rolledBack bool) {
@@ -262,9 +241,9 @@ func ParseVerify(out string) (checks []Check, passed, rolledBack bool) {
 		case cur != nil && strings.HasPrefix(line, "@@result "):
 			cur.Result = strings.TrimPrefix(line, "@@result ")
 			cur = nil
-		case line == VerifyPassed:
+		case line == verifyPassed:
 			passed = true
-		case line == VerifyRolledBack:
+		case line == verifyRolledBack:
 			rolledBack = true
 		}
 	}

@@ -8,17 +8,23 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/systemd"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
 )
 
 func verifyPlan() *Plan {
-	return &Plan{Summary: Summary{Init: string(Systemd)}, Changes: []Change{
-		{Op: OpWrite, Path: "/etc/systemd/system/web.service.d/" + OrderingDropIn, Shim: ShimOrdering,
+	dropIn := "/etc/systemd/system/web.service.d/" + OrderingDropIn
+	return &Plan{Summary: Summary{Init: string(Systemd)}, dependsOn: map[string][][2]string{
+		dropIn: {{"After", "cloud-final.service"}, {"Wants", "cloud-final.service"}},
+	}, Changes: []Change{
+		{Op: OpWrite, Path: dropIn, Shim: ShimOrdering,
 			Content: []byte("[Unit]\nAfter=cloud-final.service\nWants=cloud-final.service\n")},
-		{Op: OpWrite, Path: "/etc/init.d/hello", Shim: ShimLSB},
-		{Op: OpSymlink, Path: "/etc/rc2.d/S01hello", Target: "../init.d/hello", Shim: ShimLSB},
-		{Op: OpSymlink, Path: "/etc/systemd/system/ntp.service", Target: "/dev/null", Shim: ShimMask},
-		{Op: OpRemove, Path: "/etc/systemd/system/multi-user.target.wants/exim4.service", Shim: ShimDisable},
-		{Op: OpWrite, Path: "/var/lib/initcompat/manifest.json", Shim: ShimManifest},
+		{Op: OpWrite, Path: "/etc/init.d/hello", Shim: shimLSB},
+		{Op: OpSymlink, Path: "/etc/rc2.d/S01hello", Target: "../init.d/hello", Shim: shimLSB},
+		{Op: OpSymlink, Path: "/etc/systemd/system/ntp.service", Target: "/dev/null", Shim: shimMask},
+		{Op: OpRemove, Path: "/etc/systemd/system/multi-user.target.wants/exim4.service", Shim: shimDisable},
+		{Op: OpWrite, Path: "/var/lib/initcompat/manifest.json", Shim: shimManifest},
 	}}
 }
 
@@ -26,7 +32,7 @@ func verifyPlan() *Plan {
 // initcompat meant to make.
 func TestVerifyChecksFollowThePlan(t *testing.T) {
 	var names []string
-	for _, c := range VerifyChecks(verifyPlan()) {
+	for _, c := range verifyChecks(verifyPlan()) {
 		names = append(names, string(c.Level)+" "+c.Name)
 	}
 	want := []string{
@@ -109,7 +115,7 @@ func TestNewlinesAwkAgreesWithGo(t *testing.T) {
 
 func TestParseVerify(t *testing.T) {
 	out := "initcompat: committed\n@@check error hello.service is loaded\n| LoadState=loaded\n@@result pass\n" +
-		"@@check warning systemd-analyze verify finds nothing else new\n| x: y\n| z\n@@result warn\n" + VerifyPassed + "\n"
+		"@@check warning systemd-analyze verify finds nothing else new\n| x: y\n| z\n@@result warn\n" + verifyPassed + "\n"
 	checks, passed, rolledBack := ParseVerify(out)
 	want := []Check{
 		{Name: "hello.service is loaded", Level: Error, Result: CheckPass, Output: "LoadState=loaded\n"},
@@ -133,8 +139,60 @@ func TestVerifyScriptParses(t *testing.T) {
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("sh -n: %v\n%s", err, out)
 		}
-		if !strings.Contains(script, VerifyPassed) || !strings.Contains(script, VerifyRolledBack) {
+		if !strings.Contains(script, verifyPassed) || !strings.Contains(script, verifyRolledBack) {
 			t.Error("the script does not say how it ended")
 		}
+	}
+}
+
+// Verify asks systemctl show about the settings the ordering shim decided,
+// carried in the plan as values: they are what the drop-in's own bytes
+// say, as systemd's unit parser reads them (a cycle break included).
+func TestVerifyAsksWhatTheDropInsSay(t *testing.T) {
+	tr := bigTree(t, 2)
+	unitFile := func(p, body string) {
+		if err := tr.Add(tree.Entry{Path: p, Kind: tree.File, Mode: 0o644, Data: []byte(body)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Debian's cloud-final.service runs after multi-user.target: a service
+	// started after it, and wanted by multi-user.target, closes a cycle.
+	unitFile("/usr/lib/systemd/system/cloud-final.service", "[Unit]\nAfter=multi-user.target network-online.target\n\n[Service]\nType=oneshot\nExecStart=/usr/bin/cloud-init modules --mode=final\n")
+	unitFile("/usr/lib/systemd/system/multi-user.target", "[Unit]\nRequires=basic.target\nAfter=basic.target\n")
+	unitFile("/usr/lib/systemd/system/default.target", "[Unit]\nRequires=multi-user.target\nAfter=multi-user.target\n")
+	pol := Policy{Version: testVersion, StartAfterUserData: []string{"svc00000"}, Ordering: []OrderingRule{
+		{Unit: "svc00001", Before: []string{"cloud-final.service"}, Wants: []string{"cloud-final.service"}, RequiresMountsFor: []string{"/srv/data"}},
+	}}
+	p := BuildPlan(tr, pol)
+	if errs := p.Errors(); len(errs) > 0 {
+		t.Fatalf("errors: %v", errs)
+	}
+	dropIns, breaks := 0, 0
+	for _, c := range p.Changes {
+		if c.Shim != ShimOrdering || c.Op != OpWrite {
+			continue
+		}
+		dropIns++
+		opts, err := systemd.Parse(c.Path, c.Content)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var read [][2]string
+		for _, o := range opts {
+			for _, v := range strings.Fields(o.Value) {
+				read = append(read, [2]string{o.Name, v})
+			}
+		}
+		if got := p.dependsOn[c.Path]; !reflect.DeepEqual(got, read) {
+			t.Errorf("%s: verify would ask about %v; the drop-in says %v", c.Path, got, read)
+		}
+		for _, kv := range read {
+			if kv == [2]string{"After", "multi-user.target"} {
+				breaks++
+			}
+		}
+	}
+	if dropIns != 2 || breaks != 1 {
+		t.Fatalf("%d drop-ins, %d cycle breaks; want 2 and 1:\n%s", dropIns, breaks, p.Text())
 	}
 }

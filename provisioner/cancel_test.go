@@ -13,7 +13,7 @@ import (
 
 	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
 
-	"github.com/initcompat/packer-plugin-initcompat/initcompat"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/protocol"
 )
 
 // manyServices adds n hand-installed enabled services to the hello image,
@@ -41,14 +41,14 @@ func TestCancelLocalBeforeCommit(t *testing.T) {
 	defer cancel()
 	writes := 0
 	l.step = func(op, _ string) error {
-		if op == string(initcompat.StepWrite) {
+		if op == string(protocol.StepWrite) {
 			if writes++; writes == 10 {
 				cancel() // as Packer does on Ctrl-C, between two steps
 			}
 		}
 		return nil
 	}
-	err := l.Apply(ctx, plan)
+	err := l.Apply(ctx, plan, protocol.Options{})
 	if err == nil || !strings.Contains(err.Error(), "cancelled before the commit") || !strings.Contains(err.Error(), "nothing was changed") {
 		t.Fatalf("err = %v", err)
 	}
@@ -66,12 +66,12 @@ func TestCancelLocalDuringCommit(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	l.step = func(op, _ string) error {
-		if op == string(initcompat.StepRename) {
+		if op == string(protocol.StepRename) {
 			cancel()
 		}
 		return nil
 	}
-	if err := l.Apply(ctx, plan); err != nil {
+	if err := l.Apply(ctx, plan, protocol.Options{}); err != nil {
 		t.Fatalf("an apply cancelled in its commit: %v", err)
 	}
 	if again := planFor(t, &local{dir: dir}); !again.Empty() {
@@ -131,7 +131,7 @@ func TestCancelRemoteWhileStreaming(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	comm := &detachedComm{shellComm: shellComm{Root: dir}, after: int64(len(script) / 2), cancel: cancel}
-	err = (&remote{comm: comm, command: shell}).Apply(ctx, plan)
+	err = (&remote{comm: comm, command: shell}).Apply(ctx, plan, protocol.Options{})
 	if err == nil || !strings.Contains(err.Error(), "cancelled") {
 		t.Fatalf("err = %v", err)
 	}

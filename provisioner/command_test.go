@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/initcompat/packer-plugin-initcompat/initcompat"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/protocol"
 )
 
 // hangingAnalyzer puts on PATH a stand-in systemd-analyze that starts a
@@ -149,7 +150,7 @@ func TestRemoteOutputIsCapped(t *testing.T) {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	err := r.Apply(context.Background(), &initcompat.Plan{})
+	err := r.Apply(context.Background(), &initcompat.Plan{}, protocol.Options{})
 	runtime.ReadMemStats(&after)
 	if err == nil || !strings.Contains(err.Error(), "THE-END") || !strings.Contains(err.Error(), "bytes of output left out") {
 		t.Fatalf("err = %.300v", err)

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/tools/txtar"
 
 	"github.com/initcompat/packer-plugin-initcompat/initcompat"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/protocol"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree/treetest"
 	"github.com/initcompat/packer-plugin-initcompat/internal/shellcomm"
 )
@@ -94,6 +95,9 @@ func (u *recordUI) String() string   { u.mu.Lock(); defer u.mu.Unlock(); return 
 // applyScript renders the apply script whole, as tests want it.
 func applyScript(p *initcompat.Plan) (string, error) {
 	var b strings.Builder
-	err := initcompat.WriteApplyScript(&b, p)
+	err := protocol.WriteScript(&b, p.Protocol(), protocol.Options{})
 	return b.String(), err
 }
+
+// alive says whether a process exists, as the lock's takeover asks.
+var alive = protocol.Alive

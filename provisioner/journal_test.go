@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/initcompat/packer-plugin-initcompat/initcompat"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/protocol"
 )
 
 // A journal planted in the image (issue 23's attacks): recovery over both
@@ -80,13 +80,13 @@ func link(t *testing.T, dir, p, target string) {
 
 func fileProof(content string) string {
 	h := sha256.Sum256([]byte(content))
-	return initcompat.FileProof(hex.EncodeToString(h[:]))
+	return protocol.FileProof(hex.EncodeToString(h[:]))
 }
 
 // journal plants a journal of these lines after the header.
 func journal(lines ...string) func(t *testing.T, dir string) {
 	return func(t *testing.T, dir string) {
-		write(t, dir, initcompat.JournalPath, "initcompat-journal 2\n"+strings.Join(lines, "\n")+"\n")
+		write(t, dir, protocol.JournalPath, "initcompat-journal 2\n"+strings.Join(lines, "\n")+"\n")
 	}
 }
 
@@ -123,7 +123,7 @@ func plantedJournals() []plantedJournal {
 		{name: "a path without a leading slash", refused: "etc/init.d/x", plant: journal("state begin", "stagedir /etc/init.d/.initcompat-stage", "new "+fileProof(script)+" etc/init.d/x")},
 		{name: "an admin's link not what the apply made", refused: wants + "/ssh.service", plant: both(
 			func(t *testing.T, dir string) { link(t, dir, wants+"/ssh.service", "/lib/systemd/system/ssh.service") },
-			journal("state commit", "stagedir "+wants+"/.initcompat-stage", "new "+initcompat.LinkProof("/etc/init.d/other")+" "+wants+"/ssh.service"))},
+			journal("state commit", "stagedir "+wants+"/.initcompat-stage", "new "+protocol.LinkProof("/etc/init.d/other")+" "+wants+"/ssh.service"))},
 		{name: "a manifest that is not one", refused: "/etc/passwd", plant: both(
 			func(t *testing.T, dir string) { write(t, dir, "/etc/passwd", passwd) },
 			journal("state commit", "manifest /etc/passwd", "stagedir /etc/.initcompat-stage", "new "+fileProof(passwd)+" /etc/passwd"))},
@@ -138,19 +138,19 @@ func plantedJournals() []plantedJournal {
 				write(t, dir, "/usr/lib/.initcompat-stage/K01x", "the image's own\n")
 				link(t, dir, "/etc/rc0.d", "../usr/lib")
 			},
-			journal("state done", "stagedir /etc/rc0.d/.initcompat-stage", "new "+initcompat.LinkProof("../init.d/x")+" /etc/rc0.d/K01x"))},
+			journal("state done", "stagedir /etc/rc0.d/.initcompat-stage", "new "+protocol.LinkProof("../init.d/x")+" /etc/rc0.d/K01x"))},
 		{name: "a journal linked to /dev/zero", refused: "link", plant: func(t *testing.T, dir string) {
 			link(t, dir, "/dev", "/dev")
-			link(t, dir, initcompat.JournalPath, "../../dev/zero")
+			link(t, dir, protocol.JournalPath, "../../dev/zero")
 		}},
 		{name: "a FIFO journal", refused: "regular file", plant: func(t *testing.T, dir string) {
-			if err := syscall.Mkfifo(filepath.Join(dir, initcompat.JournalPath), 0o600); err != nil {
+			if err := syscall.Mkfifo(filepath.Join(dir, protocol.JournalPath), 0o600); err != nil {
 				t.Fatal(err)
 			}
 		}},
 		{name: "a journal past its bound", refused: "larger than", plant: func(t *testing.T, dir string) {
 			journal("state begin")(t, dir)
-			if err := os.Truncate(filepath.Join(dir, initcompat.JournalPath), initcompat.MaxJournalSize+1); err != nil {
+			if err := os.Truncate(filepath.Join(dir, protocol.JournalPath), protocol.MaxJournalSize+1); err != nil {
 				t.Fatal(err)
 			}
 		}},
@@ -223,11 +223,10 @@ func TestLeftoverBaselineNeverBlocks(t *testing.T) {
 		t.Skip("no true(1) to stand in for systemd-analyze")
 	}
 	dir := helloImage(t)
-	write(t, dir, initcompat.BaselinePath, "left by a cancelled build\n")
+	write(t, dir, protocol.BaselinePath, "left by a cancelled build\n")
 	l := &local{dir: dir, analyzer: truth} // a stand-in: what it says does not matter here
 	plan := planFor(t, l)
-	plan.Hold = true
-	if err := l.Apply(context.Background(), plan); err != nil {
+	if err := l.Apply(context.Background(), plan, protocol.Options{Hold: true}); err != nil {
 		t.Fatalf("apply over a leftover baseline: %v", err)
 	}
 	if _, err := l.Verify(context.Background(), plan); err != nil {

@@ -17,6 +17,7 @@ import (
 	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
 
 	"github.com/initcompat/packer-plugin-initcompat/initcompat"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/protocol"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
 )
 
@@ -35,7 +36,7 @@ type transport interface {
 	// Snapshot reads the watched paths; with recover it first rolls back
 	// (or finishes) an apply that was interrupted, and says what it did.
 	Snapshot(ctx context.Context, ws []tree.Watch, recover bool) (*tree.Tree, string, error)
-	Apply(ctx context.Context, plan *initcompat.Plan) error
+	Apply(ctx context.Context, plan *initcompat.Plan, opts protocol.Options) error
 	// Verify checks a held apply with the image's init system, then
 	// finishes it or rolls it back (errRolledBack).
 	Verify(ctx context.Context, plan *initcompat.Plan) ([]initcompat.Check, error)
@@ -123,20 +124,21 @@ func (p *Provisioner) readAndPlan(ctx context.Context, ui packersdk.Ui, tr trans
 // write applies the plan and, when verified, has the image's init system
 // check it (finished or rolled back by the verify), its checks in rep.
 func (p *Provisioner) write(ctx context.Context, ui packersdk.Ui, tr transport, t *tree.Tree, plan *initcompat.Plan, rep *report) error {
+	hold := false
 	if p.config.Mode == modeApply {
 		var why string
 		var err error
-		if plan.Hold, why, err = p.verifies(tr, t, plan); err != nil {
+		if hold, why, err = p.verifies(tr, t, plan); err != nil {
 			return err
 		}
 		if why != "" && len(plan.Changes) > 0 {
 			ui.Say("verify: skipped: " + why)
 		}
 	}
-	if err := tr.Apply(ctx, plan); err != nil {
+	if err := tr.Apply(ctx, plan, protocol.Options{Hold: hold, Warn: func(w string) { ui.Say("warning: " + w) }}); err != nil {
 		return fmt.Errorf("initcompat: writing the image: %w", err)
 	}
-	if plan.Hold {
+	if hold {
 		checks, err := tr.Verify(ctx, plan)
 		rep.verify = checks
 		sayChecks(ui, checks)

@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/packer-plugin-sdk/template/interpolate"
 
 	"github.com/initcompat/packer-plugin-initcompat/initcompat"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/protocol"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
 )
 
@@ -65,7 +66,7 @@ type remote struct {
 func (r *remote) Snapshot(ctx context.Context, ws []tree.Watch, recover bool) (*tree.Tree, string, error) {
 	script := tree.SnapshotScript(ws)
 	if recover {
-		script = initcompat.RecoveryScript() + script
+		script = protocol.RecoveryScript() + script
 	}
 	// The stream is parsed as it arrives, each file's cap applied while
 	// reading: a large file costs its size in memory only when it is read.
@@ -117,28 +118,35 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // it did ("" when it could not run or found nothing).
 func (r *remote) recoverAfter(ctx context.Context) string {
 	out := &capBuffer{head: outputCap, tail: outputCap}
-	stderr, status, err := r.run(ctx, strings.NewReader(initcompat.RecoveryScript()), out)
+	stderr, status, err := r.run(ctx, strings.NewReader(protocol.RecoveryScript()), out)
 	if err != nil || status != 0 {
 		return ""
 	}
 	return recoveredLine(stderr)
 }
 
-// recoveredLine is what a recovery said it did, "" when it did nothing.
+// recoveredLine is what a recovery said it did, "" when it did nothing,
+// with what it left in place (as the os.Root runner's says it).
 func recoveredLine(stderr string) string {
+	what, left := "", ""
 	for _, line := range strings.Split(stderr, "\n") {
-		if what, ok := strings.CutPrefix(line, initcompat.RecoveredPrefix); ok {
-			return what
+		if w, ok := strings.CutPrefix(line, protocol.RecoveredPrefix); ok && what == "" {
+			what = w
+		} else if w, ok := strings.CutPrefix(line, protocol.WarningPrefix); ok && strings.HasPrefix(w, "left ") {
+			left += "; " + w
 		}
 	}
-	return ""
+	if what == "" {
+		return ""
+	}
+	return what + left
 }
 
-func (r *remote) Apply(ctx context.Context, plan *initcompat.Plan) error {
+func (r *remote) Apply(ctx context.Context, plan *initcompat.Plan, opts protocol.Options) error {
 	// The script is written into the command's standard input as it is
 	// made, never held whole.
 	pr, pw := io.Pipe()
-	go func() { _ = pw.CloseWithError(initcompat.WriteApplyScript(pw, plan)) }()
+	go func() { _ = pw.CloseWithError(protocol.WriteScript(pw, plan.Protocol(), opts)) }()
 	out := &capBuffer{head: outputCap, tail: outputCap}
 	stderr, status, err := r.run(ctx, pr, out)
 	_ = pr.Close()
@@ -158,14 +166,27 @@ func (r *remote) Apply(ctx context.Context, plan *initcompat.Plan) error {
 	}
 	// The script says it is done on its last line; without that line it
 	// did not run (its input was cut short: sh ran nothing of it).
-	token := initcompat.CompletedToken
-	if plan.Hold {
-		token = initcompat.HeldToken
+	token := protocol.CompletedToken
+	if opts.Hold {
+		token = protocol.HeldToken
 	}
 	if !strings.Contains(out.String(), token) {
 		return fmt.Errorf("apply: the script did not run to its end (exit %d, no completion line): its input was cut short, and a script cut short changes nothing; run the build again. %s", status, strings.TrimSpace(stderr))
 	}
+	warnings(stderr, opts.Warn)
 	return nil
+}
+
+// warnings passes on what an apply that succeeded said it left in place.
+func warnings(stderr string, warn func(string)) {
+	if warn == nil {
+		return
+	}
+	for _, line := range strings.Split(stderr, "\n") {
+		if w, ok := strings.CutPrefix(line, protocol.WarningPrefix); ok {
+			warn(w)
+		}
+	}
 }
 
 // run starts the command and waits for it, or for ctx.

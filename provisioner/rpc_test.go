@@ -166,3 +166,33 @@ func TestProvisionRefusesNoneCommunicator(t *testing.T) {
 		t.Fatalf("got %v, want advice to set root_dir", err)
 	}
 }
+
+// Packer sends Cancel the moment a build's context ends; with timeout =
+// "1ms" that is before the plugin has begun Provision, and net/rpc serves the
+// two calls in goroutines of their own. packer-plugin-sdk v0.6.10's
+// ProvisionerServer.Cancel then called a nil func and the panic killed the
+// plugin (third_party/packer-plugin-sdk/README.md). A context already ended
+// makes the SDK's client send Cancel alongside Provision, so most rounds
+// here deliver Cancel first; the Provision that follows must see its
+// context cancelled, say so, and leave the image as it was.
+func TestRPCCancelBeforeProvision(t *testing.T) {
+	for i := 0; i < 20; i++ {
+		dir := helloImage(t)
+		before := fingerprint(t, dir)
+		comm := &shellComm{Root: dir}
+		p := rpcProvisioner(t)
+		if err := p.Prepare(hclConfig(t, "use_sudo = false\n")); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		ui := newRecordUI(t)
+		err := p.Provision(ctx, ui, comm, map[string]interface{}{"ConnType": "ssh", "User": "builder"})
+		if err == nil || !strings.Contains(err.Error(), context.Canceled.Error()) {
+			t.Fatalf("round %d: Provision under a cancelled build returned %v, want it to name %q\n%s", i, err, context.Canceled, ui)
+		}
+		if after := fingerprint(t, dir); after != before {
+			t.Fatalf("round %d: a cancelled build changed the image:\n%s\n--- before\n%s", i, after, before)
+		}
+	}
+}

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/initcompat/packer-plugin-initcompat/initcompat"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/protocol"
 )
 
 // 30,000 services over the remote transport (the real scripts, run by the
@@ -29,13 +29,13 @@ func TestRemoteApply30000Services(t *testing.T) {
 		t.Fatalf("%d changes, gzip %q", len(plan.Changes), plan.Gzip)
 	}
 	var size countWriter
-	if err := initcompat.WriteApplyScript(&size, plan); err != nil {
+	if err := protocol.WriteScript(&size, plan.Protocol(), protocol.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	if size.longest == 0 || size.longest > 60 {
 		t.Fatalf("the apply script's longest function is %d lines", size.longest)
 	}
-	if err := r.Apply(context.Background(), plan); err != nil {
+	if err := r.Apply(context.Background(), plan, protocol.Options{}); err != nil {
 		t.Fatalf("%.2000v", err)
 	}
 	again := planFor(t, r)

@@ -138,3 +138,5 @@ require (
 	google.golang.org/grpc v1.79.3 // indirect
 	google.golang.org/protobuf v1.36.10 // indirect
 )
+
+replace github.com/hashicorp/packer-plugin-sdk => ../../third_party/packer-plugin-sdk

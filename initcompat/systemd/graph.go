@@ -16,6 +16,13 @@ type Graph struct {
 	After map[string]map[string]bool
 	// Pulls[t] lists the units t pulls in (Wants=, Requires=, .wants links...).
 	Pulls map[string][]string
+
+	// What With needs to add options without reading the store again.
+	s       *Store
+	extra   map[string][]*unit.UnitOption
+	loaded  map[string]*Unit
+	linked  map[string][]string
+	implied map[string]map[string]bool // t -> p: ordered by the target's default dependency only
 }
 
 // pullKeys are the [Unit] keys that pull another unit into the transaction.
@@ -42,21 +49,34 @@ func (s *Store) BuildGraph(extra map[string][]*unit.UnitOption) *Graph {
 // BuildGraphFrom reads the transaction of starting the roots together, as
 // systemctl start does: units nothing pulls in at boot have cycles too.
 func (s *Store) BuildGraphFrom(roots []string, extra map[string][]*unit.UnitOption) *Graph {
-	b := &graphBuilder{s: s, extra: extra, loaded: map[string]*Unit{},
+	b := &graphBuilder{s: s, extra: extra, loaded: map[string]*Unit{}, implied: map[string]map[string]bool{},
 		g: &Graph{Units: map[string]bool{}, After: map[string]map[string]bool{}, Pulls: map[string][]string{}}}
-	b.pullIn(roots)
+	b.linked = b.linkIndex()
+	var queue []string
+	for _, r := range roots {
+		queue = append(queue, b.canon(r))
+	}
+	b.pullIn(queue)
 	b.order()
-	return b.g
+	return b.done()
+}
+
+// done hands the graph over, with what With needs.
+func (b *graphBuilder) done() *Graph {
+	g := b.g
+	g.s, g.extra, g.loaded, g.linked, g.implied = b.s, b.extra, b.loaded, b.linked, b.implied
+	return g
 }
 
 // graphBuilder builds a Graph in two passes: the units pulled in from the
 // roots, then the ordering among them.
 type graphBuilder struct {
-	s      *Store
-	extra  map[string][]*unit.UnitOption
-	g      *Graph
-	loaded map[string]*Unit
-	linked map[string][]string // unit -> what its .wants/.requires links name
+	s       *Store
+	extra   map[string][]*unit.UnitOption
+	g       *Graph
+	loaded  map[string]*Unit
+	linked  map[string][]string // unit -> what its .wants/.requires links name
+	implied map[string]map[string]bool
 }
 
 // load is the unit with the extra options (a template's first, as systemd
@@ -84,18 +104,7 @@ func (b *graphBuilder) canon(name string) string {
 
 // pullIn walks the pull-ins breadth first from the roots: the pull keys,
 // the .wants/.requires links, and cloud-init's generator.
-func (b *graphBuilder) pullIn(roots []string) {
-	linked := map[string][]string{}
-	for unitName, ws := range b.s.wantIndex() {
-		for _, w := range ws {
-			linked[b.canon(w.Target)] = append(linked[b.canon(w.Target)], unitName)
-		}
-	}
-	b.linked = linked
-	var queue []string
-	for _, r := range roots {
-		queue = append(queue, b.canon(r))
-	}
+func (b *graphBuilder) pullIn(queue []string) {
 	for len(queue) > 0 {
 		n := queue[0]
 		queue = queue[1:]
@@ -112,7 +121,7 @@ func (b *graphBuilder) pullIn(roots []string) {
 		for _, k := range pullKeys {
 			pulls = append(pulls, u.Values("Unit", k)...)
 		}
-		pulls = append(pulls, linked[n]...)
+		pulls = append(pulls, b.linked[n]...)
 		if n == "multi-user.target" && b.s.Load("cloud-init.target") != nil {
 			pulls = append(pulls, generated[n]...)
 		}
@@ -122,6 +131,17 @@ func (b *graphBuilder) pullIn(roots []string) {
 			queue = append(queue, p)
 		}
 	}
+}
+
+// linkIndex is, by unit, the units its .wants/.requires links name.
+func (b *graphBuilder) linkIndex() map[string][]string {
+	linked := map[string][]string{}
+	for unitName, ws := range b.s.wantIndex() {
+		for _, w := range ws {
+			linked[b.canon(w.Target)] = append(linked[b.canon(w.Target)], unitName)
+		}
+	}
+	return linked
 }
 
 // edge orders a after x, between two units of the graph.
@@ -183,13 +203,22 @@ func (b *graphBuilder) targetDefaults() {
 			implied = append(implied, generated[t]...)
 		}
 		for _, p := range implied {
-			p = b.canon(p)
-			if pu := b.loaded[p]; pu == nil || !defaultDeps(pu) || b.g.After[p][t] {
-				continue
-			}
-			b.edge(t, p)
+			b.impliedEdge(t, b.canon(p))
 		}
 	}
+}
+
+// impliedEdge orders target t after p by its default dependency, unless
+// p is ordered after t already ("Don't create loops").
+func (b *graphBuilder) impliedEdge(t, p string) {
+	if pu := b.loaded[p]; pu == nil || !defaultDeps(pu) || b.g.After[p][t] || b.g.After[t][p] || t == p || !b.g.Units[t] {
+		return
+	}
+	b.edge(t, p)
+	if b.implied[t] == nil {
+		b.implied[t] = map[string]bool{}
+	}
+	b.implied[t][p] = true
 }
 
 func defaultDeps(u *Unit) bool {

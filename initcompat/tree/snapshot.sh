@@ -39,7 +39,26 @@ content() {
 		linked "$p" && continue
 		set -- "$@" "$p"
 	done
-	tar -cf - -C "$tmp" .initcompat-stat -C "${INITCOMPAT_ROOT:-/}" "$@"
+	set -- -cf - -C "$tmp" .initcompat-stat -C "${INITCOMPAT_ROOT:-/}" "$@"
+	if [ -n "$prune" ]; then
+		set -- --anchored --no-wildcards-match-slash --exclude="$deep" "$@"
+	fi
+	tar "$@"
 }
+# deep matches a member name of MaxDepth+2 (34) components or more (see
+# caps.go): tar archives the level below MaxDepth, which FromTar refuses,
+# and never opens the one below that, so a directory chain planted in the
+# image costs a few kilobytes and descriptors, not 10,000 levels of names.
+deep='*' i=1
+while [ "$i" -lt 34 ]; do
+	deep="$deep/*" i=$((i + 1))
+done
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
+# The exclusion needs GNU tar's options (every target distribution has GNU
+# tar). A tar without them (busybox's) archives the chain whole: FromTar
+# still refuses it at the 33rd component, and only the stream is longer.
+prune=
+if tar --anchored --no-wildcards-match-slash --exclude="$deep" -cf - -C "$tmp" . >/dev/null 2>&1; then
+	prune=1
+fi

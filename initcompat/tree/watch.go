@@ -4,6 +4,8 @@ import (
 	_ "embed"
 	"path"
 	"strings"
+
+	"github.com/initcompat/packer-plugin-initcompat/internal/shellword"
 )
 
 // Watch names a part of the image the snapshot captures. Paths are relative
@@ -127,15 +129,12 @@ func SnapshotScript(ws []Watch) string {
 	for _, w := range ws {
 		switch {
 		case w.Pattern != "":
-			content = append(content, ShellQuote(w.Path)+"/"+w.Pattern)
+			content = append(content, shellword.Quote(w.Path)+"/"+w.Pattern)
 		case w.Content:
-			content = append(content, ShellQuote(w.Path))
+			content = append(content, shellword.Quote(w.Path))
 		default:
-			stat = append(stat, ShellQuote(w.Path))
+			stat = append(stat, shellword.Quote(w.Path))
 		}
 	}
 	return snapshotSh + "kinds " + strings.Join(stat, " ") + " >\"$tmp/" + StatFile + "\" || exit 1\ncontent " + strings.Join(content, " ") + "\n"
 }
-
-// ShellQuote quotes s as one POSIX shell word.
-func ShellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }

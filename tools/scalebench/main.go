@@ -7,7 +7,8 @@
 // service added. It drives the real Provisioner (Prepare, Provision) with
 // root_dir, or with a communicator that runs the real remote scripts with
 // the local sh, and prints wall time, the UI calls made, and the peak RSS
-// of each phase's process.
+// of each phase's plugin process and of the processes it started (with the
+// remote transport, the remote side: sh, tar, gzip, verify's tools).
 //
 //	go run ./tools/scalebench -n 10000 [-transport remote] [-keep DIR]
 package main
@@ -59,10 +60,13 @@ func main() {
 		fail(err)
 	}
 	fmt.Printf("%d services, %s transport\n", *n, *transport)
-	// peak RSS is the phase's whole process tree (with the remote
-	// transport, the shells that stand in for the remote host too);
-	// plugin RSS is the plugin process's own high-water mark.
-	fmt.Printf("%-10s %9s %12s %12s %9s %s\n", "phase", "wall", "peak RSS", "plugin RSS", "UI calls", "result")
+	// peak RSS is the rusage of the phase's tree (the plugin's own, as a
+	// child started by Go is charged its parent's size: see measuredComm);
+	// plugin RSS is the plugin process's own high-water mark; shell RSS,
+	// with the remote transport, the largest of the remote commands (sh and
+	// what it ran, measured by GNU time when /usr/bin/time is there); both
+	// their sum.
+	fmt.Printf("%-10s %9s %12s %12s %12s %12s %9s %s\n", "phase", "wall", "peak RSS", "plugin RSS", "shell RSS", "both", "UI calls", "result")
 	for _, p := range []struct{ name, mode string }{
 		{"fresh", "plan"}, {"apply", "apply"}, {"second", "apply"}, {"plus-one", "plan"},
 	} {
@@ -82,11 +86,15 @@ func main() {
 		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 			rss = ru.Maxrss // KiB on Linux
 		}
-		result, hwm := ownPeak(out.String())
+		result, own, shells := peaks(out.String())
 		if err != nil {
 			result = "FAILED: " + result
 		}
-		fmt.Printf("%-10s %8.2fs %9.0f MiB %9s MiB %s\n", p.name, wall.Seconds(), float64(rss)/1024, hwm, result)
+		both := "-"
+		if own >= 0 && shells >= 0 {
+			both = strconv.Itoa((own + shells) / 1024)
+		}
+		fmt.Printf("%-10s %8.2fs %9.0f MiB %9s MiB %9s MiB %9s MiB %s\n", p.name, wall.Seconds(), float64(rss)/1024, mib(own), mib(shells), both, result)
 	}
 }
 
@@ -120,11 +128,18 @@ func runPhase(root, mode, transport string) int {
 	raw := map[string]interface{}{"mode": mode}
 	generated := map[string]interface{}{"User": "root"}
 	var comm packersdk.Communicator
+	shells := ""
 	if transport == "local" {
 		raw["root_dir"] = root
 		generated["ConnType"] = "none"
 	} else {
 		comm = &shellcomm.Comm{Root: root}
+		if _, err := os.Stat(gnuTime); err == nil {
+			shells = root + ".shells"
+			_ = os.Remove(shells)
+			defer func() { _ = os.Remove(shells) }()
+			comm = measuredComm{Comm: &shellcomm.Comm{Root: root}, out: shells}
+		}
 		raw["use_sudo"] = false
 		generated["ConnType"] = "ssh"
 	}
@@ -133,7 +148,7 @@ func runPhase(root, mode, transport string) int {
 		return 1
 	}
 	ui := &countUI{}
-	defer printOwnPeak()
+	defer printPeaks(shells)
 	if err := p.Provision(context.Background(), ui, comm, generated); err != nil {
 		fmt.Println(err)
 		return 1 // the profile is not needed for a failed phase
@@ -142,35 +157,52 @@ func runPhase(root, mode, transport string) int {
 	return 0
 }
 
-// printOwnPeak prints the process's resident high-water mark (VmHWM, in
-// KiB) on a line of its own, for the parent to take out of the output.
-func printOwnPeak() {
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return
-	}
-	for _, l := range strings.Split(string(data), "\n") {
-		if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
-			fmt.Printf("\n@@hwm %s\n", strings.TrimSuffix(strings.TrimSpace(v), " kB"))
+// printPeaks prints, on lines of their own for the parent to take out of
+// the output, the process's resident high-water mark (VmHWM) and, with
+// the remote transport, the largest remote command's (what measuredComm
+// recorded in shells), both in KiB.
+func printPeaks(shells string) {
+	if data, err := os.ReadFile("/proc/self/status"); err == nil {
+		for _, l := range strings.Split(string(data), "\n") {
+			if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+				fmt.Printf("\n@@hwm %s\n", strings.TrimSuffix(strings.TrimSpace(v), " kB"))
+			}
 		}
+	}
+	if shells != "" {
+		fmt.Printf("\n@@children %d\n", shellPeak(shells))
 	}
 }
 
-// ownPeak takes printOwnPeak's line out of a phase's output and gives the
-// figure in MiB ("?" without it).
-func ownPeak(out string) (rest, mib string) {
-	mib = "?"
+// peaks takes printPeaks' lines out of a phase's output and gives the
+// figures in KiB (-1 without them).
+func peaks(out string) (rest string, own, children int) {
+	own, children = -1, -1
 	var keep []string
 	for _, l := range strings.Split(out, "\n") {
 		if v, ok := strings.CutPrefix(l, "@@hwm "); ok {
 			if kib, err := strconv.Atoi(v); err == nil {
-				mib = strconv.Itoa(kib / 1024)
+				own = kib
+			}
+			continue
+		}
+		if v, ok := strings.CutPrefix(l, "@@children "); ok {
+			if kib, err := strconv.Atoi(v); err == nil {
+				children = kib
 			}
 			continue
 		}
 		keep = append(keep, l)
 	}
-	return strings.TrimSpace(strings.Join(keep, "\n")), mib
+	return strings.TrimSpace(strings.Join(keep, "\n")), own, children
+}
+
+// mib shows a KiB figure in MiB ("-" when it is missing).
+func mib(kib int) string {
+	if kib < 0 {
+		return "-"
+	}
+	return strconv.Itoa(kib / 1024)
 }
 
 // countUI counts the UI calls, keeping the last headline.

@@ -55,7 +55,7 @@ jc_shape() {
 	fi
 	p='(/[^/]+)+'
 	if ! x=$(sed 1d -- "$jf" | LC_ALL=C grep -a -n -v -E -e '^state (begin|commit|done)$' \
-		-e "^(manifest|mkdir|stagedir|asidedir|aside) $p\$" -e "^new [fl]:[0-9a-f]{64} $p\$" | jc_first); then
+		-e "^(manifest|mkdir|stagedir|asidedir|aside|rmdir) $p\$" -e "^new [fl]:[0-9a-f]{64} $p\$" | jc_first); then
 		jc_refuse "line $((${x%%:*} + 1)) is not a journal line of an apply: ${x#*:}"
 		return 1
 	fi
@@ -83,7 +83,7 @@ jc_shape() {
 		fi
 	fi
 	jc_twins stage stagedir new 's/^new [^ ]* //p' && jc_twins old asidedir aside 's/^aside //p' || return 1
-	if ! x=$(sed -n -e 's/^new [^ ]* //p' -e 's/^aside //p' -- "$jf" |
+	if ! x=$(sed -n -e 's/^new [^ ]* //p' -e 's/^aside //p' -e 's/^rmdir //p' -- "$jf" |
 		LC_ALL=C grep -v -E '^(/etc/(init\.d|rc\.d|rcS\.d|rc[0-6]\.d|systemd/system|init|initcompat)(/|$)|/usr/bin/systemctl$|/bin/systemctl$)' |
 		grep -v -x -F -e "$jc_m" -e "${jc_m%/*}" | jc_first); then
 		jc_refuse "$x is not a path initcompat writes"
@@ -133,7 +133,7 @@ jc_ways() {
 	jc_d2=$jc_d1
 	if [ -d "$R/var/lib" ] && [ ! -L "$R/var/lib" ]; then jc_d2=$(jc_ere "$(stat -c '%d:%m' -- "$R/var/lib/.")") || return 1; fi
 	if ! x=$({
-		sed -n -e 's/^new [^ ]* //p' -e 's/^mkdir //p' -e 's/^stagedir //p' -e 's/^asidedir //p' -e 's/^aside //p' -e 's/^manifest //p' -- "$jf" |
+		sed -n -e 's/^new [^ ]* //p' -e 's/^mkdir //p' -e 's/^stagedir //p' -e 's/^asidedir //p' -e 's/^aside //p' -e 's/^rmdir //p' -e 's/^manifest //p' -- "$jf" |
 			sed -n -e 's|/[^/]*$||' -e ':a' -e '/./p' -e 's|/[^/]*$||' -e '/./ba'
 		sed -n -e 's/^stagedir //p' -e 's/^asidedir //p' -- "$jf"
 	} | LC_ALL=C sort -u | sed 's|^|.|' | tr '\n' '\000' |
@@ -293,6 +293,24 @@ rm_f() { rm -f -- "$@"; }
 # (journal_check has refused one holding a mount point).
 rm_rf() { rm -rf --one-file-system -- "$@"; }
 rmdir_quiet() { rmdir -- "$@" 2>/dev/null || true; }
+# rmdirs DIRS removes each of the directories DIRS lists that is empty
+# once the protocol's own names are gone: what else is in one (a file put
+# there since the snapshot) stays, and the directory with it, named on
+# stderr (as the os.Root runner's Recover says it).
+rmdirs() {
+	bulk rmdir_quiet "$1"
+	d_ifs=$IFS
+	IFS=$NL
+	set -f
+	for d_p in $1; do
+		if [ -d "$d_p" ] && [ ! -L "$d_p" ]; then
+			d_n=$(find "$d_p/." ! -name . -prune -print | sed 's|.*/||' | LC_ALL=C sort | head -n 6 | sed '6s/.*/.../' | sed -e ':a' -e 'N' -e '$!ba' -e 's/\n/, /g')
+			echo "initcompat: warning: left ${d_p#"$R"} in place: it holds what initcompat did not make: $d_n" >&2
+		fi
+	done
+	IFS=$d_ifs
+	set +f
+}
 # put_back moves set-aside paths of one directory back: "DIR" then the
 # aside names of its children.
 put_back() { d=$1 && shift && mv -f -t "$d" -- "$@"; }
@@ -391,8 +409,12 @@ recover() {
 		restore_groups "$(set_aside "$(j_kind aside "" | sort)")" || return 1
 	fi
 	bulk rm_rf "$(j_kind stagedir "$R" && j_kind asidedir "$R")" || return 1
+	# A rollback takes away the directories the apply made, a finish those
+	# the plan removes: deepest first, each only once nothing is left in it.
 	if [ "$state" != "done" ]; then
-		bulk rmdir_quiet "$(j_kind mkdir "$R" | sort -r)"
+		rmdirs "$(j_kind mkdir "$R" | sort -r)"
+	else
+		rmdirs "$(j_kind rmdir "$R" | sort -r)"
 	fi
 	j_all=""
 	rm -f -- "$J" "$B" "$B.units" "$B.after" || return 1
@@ -428,6 +450,13 @@ fail() {
 	unlock
 	exit 1
 }
+# finish tidies a complete apply (journal "done"): what it left in place
+# is said on stderr; a tidying that fails is left to the next run.
+finish() {
+	recover 2>"$T/tidy" || echo "initcompat: warning: the image is complete, tidying failed; the next run tidies" >&2
+	grep -e '^initcompat: warning: ' -- "$T/tidy" >&2 || :
+	unlock
+}
 changed() { fail "$1 changed since the snapshot ($2); run the build again"; }
 absent() { if exists "$1"; then changed "$1" "it exists now"; fi; }
 # isfile PATH SHA256: the content is compared by checked(), one sha256sum
@@ -457,7 +486,7 @@ isdir() {
 # to undo is not begun.
 # shellcheck disable=SC2154 # jc_header is journal.sh's, before lib.sh.
 journal() {
-	{ rm -f -- "$J.new" && { printf '%s\nstate %s\n' "$jc_header" "$1" && cat -- "$T/journal"; } >"$J.new" &&
+	{ rm -f -- "$J.new" && { printf '%s\nstate %s\n' "$jc_header" "$1" && cat -- "$T/journal"; } >"$J.new" && chmod 600 -- "$J.new" &&
 		{ exists "$J" || journal_check "$J.new"; } && mv -f -- "$J.new" "$J"; } ||
 		fail "cannot write the journal $J"
 }
@@ -601,8 +630,7 @@ mv -f -t "$R"'/etc/rc6.d' -- "$R"'/etc/rc6.d/.initcompat-stage/K01svc00000' "$R"
 mv -f -t "$R"'/var/lib/initcompat' -- "$R"'/var/lib/initcompat/.initcompat-stage/manifest.json' || fail 'cannot rename the staged files into /var/lib/initcompat'
 journal done
 trap '' HUP INT TERM PIPE
-recover 2>/dev/null || echo "initcompat: warning: the image is complete, tidying failed; the next run tidies" >&2
-unlock
+finish
 echo "initcompat: applied 27 change(s)"
 echo initcompat-apply-complete
 INITCOMPAT_DATA

@@ -57,7 +57,7 @@ jc_shape() {
 	fi
 	p='(/[^/]+)+'
 	if ! x=$(sed 1d -- "$jf" | LC_ALL=C grep -a -n -v -E -e '^state (begin|commit|done)$' \
-		-e "^(manifest|mkdir|stagedir|asidedir|aside) $p\$" -e "^new [fl]:[0-9a-f]{64} $p\$" | jc_first); then
+		-e "^(manifest|mkdir|stagedir|asidedir|aside|rmdir) $p\$" -e "^new [fl]:[0-9a-f]{64} $p\$" | jc_first); then
 		jc_refuse "line $((${x%%:*} + 1)) is not a journal line of an apply: ${x#*:}"
 		return 1
 	fi
@@ -85,7 +85,7 @@ jc_shape() {
 		fi
 	fi
 	jc_twins stage stagedir new 's/^new [^ ]* //p' && jc_twins old asidedir aside 's/^aside //p' || return 1
-	if ! x=$(sed -n -e 's/^new [^ ]* //p' -e 's/^aside //p' -- "$jf" |
+	if ! x=$(sed -n -e 's/^new [^ ]* //p' -e 's/^aside //p' -e 's/^rmdir //p' -- "$jf" |
 		LC_ALL=C grep -v -E '^(/etc/(init\.d|rc\.d|rcS\.d|rc[0-6]\.d|systemd/system|init|initcompat)(/|$)|/usr/bin/systemctl$|/bin/systemctl$)' |
 		grep -v -x -F -e "$jc_m" -e "${jc_m%/*}" | jc_first); then
 		jc_refuse "$x is not a path initcompat writes"
@@ -135,7 +135,7 @@ jc_ways() {
 	jc_d2=$jc_d1
 	if [ -d "$R/var/lib" ] && [ ! -L "$R/var/lib" ]; then jc_d2=$(jc_ere "$(stat -c '%d:%m' -- "$R/var/lib/.")") || return 1; fi
 	if ! x=$({
-		sed -n -e 's/^new [^ ]* //p' -e 's/^mkdir //p' -e 's/^stagedir //p' -e 's/^asidedir //p' -e 's/^aside //p' -e 's/^manifest //p' -- "$jf" |
+		sed -n -e 's/^new [^ ]* //p' -e 's/^mkdir //p' -e 's/^stagedir //p' -e 's/^asidedir //p' -e 's/^aside //p' -e 's/^rmdir //p' -e 's/^manifest //p' -- "$jf" |
 			sed -n -e 's|/[^/]*$||' -e ':a' -e '/./p' -e 's|/[^/]*$||' -e '/./ba'
 		sed -n -e 's/^stagedir //p' -e 's/^asidedir //p' -- "$jf"
 	} | LC_ALL=C sort -u | sed 's|^|.|' | tr '\n' '\000' |
@@ -295,6 +295,24 @@ rm_f() { rm -f -- "$@"; }
 # (journal_check has refused one holding a mount point).
 rm_rf() { rm -rf --one-file-system -- "$@"; }
 rmdir_quiet() { rmdir -- "$@" 2>/dev/null || true; }
+# rmdirs DIRS removes each of the directories DIRS lists that is empty
+# once the protocol's own names are gone: what else is in one (a file put
+# there since the snapshot) stays, and the directory with it, named on
+# stderr (as the os.Root runner's Recover says it).
+rmdirs() {
+	bulk rmdir_quiet "$1"
+	d_ifs=$IFS
+	IFS=$NL
+	set -f
+	for d_p in $1; do
+		if [ -d "$d_p" ] && [ ! -L "$d_p" ]; then
+			d_n=$(find "$d_p/." ! -name . -prune -print | sed 's|.*/||' | LC_ALL=C sort | head -n 6 | sed '6s/.*/.../' | sed -e ':a' -e 'N' -e '$!ba' -e 's/\n/, /g')
+			echo "initcompat: warning: left ${d_p#"$R"} in place: it holds what initcompat did not make: $d_n" >&2
+		fi
+	done
+	IFS=$d_ifs
+	set +f
+}
 # put_back moves set-aside paths of one directory back: "DIR" then the
 # aside names of its children.
 put_back() { d=$1 && shift && mv -f -t "$d" -- "$@"; }
@@ -393,8 +411,12 @@ recover() {
 		restore_groups "$(set_aside "$(j_kind aside "" | sort)")" || return 1
 	fi
 	bulk rm_rf "$(j_kind stagedir "$R" && j_kind asidedir "$R")" || return 1
+	# A rollback takes away the directories the apply made, a finish those
+	# the plan removes: deepest first, each only once nothing is left in it.
 	if [ "$state" != "done" ]; then
-		bulk rmdir_quiet "$(j_kind mkdir "$R" | sort -r)"
+		rmdirs "$(j_kind mkdir "$R" | sort -r)"
+	else
+		rmdirs "$(j_kind rmdir "$R" | sort -r)"
 	fi
 	j_all=""
 	rm -f -- "$J" "$B" "$B.units" "$B.after" || return 1

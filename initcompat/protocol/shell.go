@@ -1,0 +1,297 @@
+package protocol
+
+import (
+	"bufio"
+	"crypto/sha256"
+	_ "embed"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"path"
+	"strings"
+
+	"github.com/initcompat/packer-plugin-initcompat/internal/shellword"
+)
+
+// The shell runner of the apply protocol: the remote transport feeds this
+// program to `sh -s`. Its code is apply.sh; the plan follows as data that
+// the shell only stores in a temporary directory, and the last line runs
+// it, so a script cut short (a dropped connection) changes nothing in the
+// image. The plugin takes the apply as done only when the script prints
+// CompletedToken.
+//
+// It needs sh, coreutils and tar. INITCOMPAT_ROOT, when set, is prepended
+// to every path (tests run the real script against a directory).
+
+// CompletedToken is the last line of a complete apply's output.
+const CompletedToken = "initcompat-apply-complete"
+
+// HeldToken is the last line of an apply that stopped for its verify.
+const HeldToken = "initcompat-apply-held"
+
+// RecoveredPrefix starts the line a recovery prints on stderr: what it did.
+const RecoveredPrefix = "initcompat-recovered "
+
+// WarningPrefix starts a line an apply that succeeded prints on stderr
+// about what it left in place (Options.Warn).
+const WarningPrefix = "initcompat: warning: "
+
+// The shell lives in scripts/*.sh, embedded: lib.sh (the lock and the
+// recovery, shared with the verify script), recover.sh (the recovery run
+// before a snapshot) and apply.sh (the apply's code, to which the data of
+// one plan is appended; see there for how a cut stream runs nothing).
+// journal.sh's journal_check comes first: recovery refuses a journal it
+// does not pass.
+var shellLib = journalSh + libSh
+
+var (
+	//go:embed scripts/lib.sh
+	libSh string
+	//go:embed scripts/recover.sh
+	recoverSh string
+	//go:embed scripts/apply.sh
+	applySh string
+)
+
+// ShellLib is the shell's lock and recovery (journal_check first), which
+// the verify script shares.
+func ShellLib() string { return shellLib }
+
+// RecoveryScript is run before the snapshot of an apply: it recovers what
+// an interrupted apply left, under the lock, and changes nothing else.
+func RecoveryScript() string { return "set -u\n" + shellLib + recoverSh }
+
+// dataEnd closes every here-document; no data line can be it (steps are
+// quoted words, journal lines start with their kind, base64 has no "_").
+const dataEnd = "INITCOMPAT_DATA"
+
+// endToken ends the call on the last line: a line cut short lacks it.
+const endToken = "initcompat-end"
+
+// WriteScript writes the apply script to w: apply.sh, then the data
+// (payload, journal, steps), then the call. Its size is that of the code
+// plus the data: the payload, a line or two a step.
+func WriteScript(w io.Writer, p *Plan, opts Options) error {
+	steps, err := Steps(p, opts)
+	if err != nil {
+		return err
+	}
+	if opts.Fault != nil && !boundary(steps, opts.Fault.At) {
+		return fmt.Errorf("step %d is not a boundary of the shell runner (Boundaries)", opts.Fault.At)
+	}
+	// Written as it is made: the plugin never holds the script whole.
+	b := bufio.NewWriterSize(w, 1<<16)
+	// bufio keeps the first write error and returns it from Flush.
+	_, _ = b.WriteString("# initcompat apply: nothing touches the image before the last line.\nset -u\n")
+	_, _ = b.WriteString(shellLib)
+	_, _ = b.WriteString(applySh)
+	c := &chunks{w: b, h: sha256.New()}
+	if hasStaged(steps) {
+		if err := writeArchive(c, steps, p.Gzip != ""); err != nil {
+			return err
+		}
+	}
+	sum := hex.EncodeToString(c.h.Sum(nil))
+	body, err := journalBody(steps)
+	if err != nil {
+		return err
+	}
+	if body != "" {
+		c.add("journal", body)
+	}
+	r := &renderer{put: func(s string) { c.add("ops", s) }, changes: len(p.Changes), gz: p.Gzip, fault: opts.Fault}
+	r.steps(steps)
+	c.close()
+	_, _ = b.WriteString("initcompat_apply " + sum + " " + endToken + "\n")
+	return b.Flush()
+}
+
+// Boundaries are the steps before which the shell runner has run exactly
+// the steps before them, and which change the image: where a Fault can be
+// put in both runners alike (the shell stages every file in one tar, and
+// renames a directory's files in one mv).
+func Boundaries(p *Plan, opts Options) ([]int, error) {
+	steps, err := Steps(p, opts)
+	if err != nil {
+		return nil, err
+	}
+	var out []int
+	r := &renderer{put: func(string) {}, mark: func(i int) { out = append(out, i) }}
+	r.steps(steps)
+	return out, nil
+}
+
+func boundary(steps []Step, at int) bool {
+	ok := false
+	r := &renderer{put: func(string) {}, mark: func(i int) { ok = ok || i == at }}
+	r.steps(steps)
+	return ok
+}
+
+// journalBody is the journal's lines after its state, which every journal
+// step shares: sent once, written with each state by journal().
+func journalBody(steps []Step) (string, error) {
+	body, seen := "", false
+	for _, s := range steps {
+		if s.Op != StepJournal {
+			continue
+		}
+		head := journalHeader + "\nstate " + s.State + "\n"
+		rest, ok := strings.CutPrefix(string(s.Content), head)
+		if !ok || (seen && rest != body) {
+			return "", fmt.Errorf("the %s journal differs from the others beyond its state", s.State)
+		}
+		body, seen = rest, true
+	}
+	return body, nil
+}
+
+// renderer writes the steps as the lines apply.sh sources: one line (or a
+// few) a step, the renames of one directory in a few mv.
+type renderer struct {
+	put     func(string)
+	changes int
+	gz      string
+	fault   *Fault
+	// mark is told each exact boundary (Boundaries).
+	mark func(i int)
+	// pending: a stage directory is left to the tar that unpacks the
+	// staged files, so the runner is not at an exact boundary until then.
+	pending bool
+}
+
+func q(p string) string { return `"$R"` + shellword.Quote(p) }
+
+func (r *renderer) putf(format string, args ...any) { r.put(fmt.Sprintf(format, args...)) }
+
+// at is the start of step i's line: an exact boundary of a step that
+// changes the image is marked, and the fault, when it is there, put.
+func (r *renderer) at(i int, s Step) {
+	if r.pending || isCheck(s.Op) || s.Op == StepCompleted || s.Op == StepHeld {
+		return
+	}
+	if r.mark != nil {
+		r.mark(i)
+	}
+	if r.fault != nil && r.fault.At == i {
+		if r.fault.Kind == FaultFail {
+			r.putf("fail %s\n", shellword.Quote(fmt.Sprintf("injected fault at step %d (%s)", i, s.Op)))
+		} else {
+			r.putf("kill -%s $$\n", r.fault.Kind)
+		}
+	}
+}
+
+func (r *renderer) steps(steps []Step) {
+	unpacked, checked := false, false
+	for i := 0; i < len(steps); i++ {
+		s := steps[i]
+		if !checked && !isCheck(s.Op) {
+			// The contents of every file are compared at once, before
+			// anything is written.
+			checked = true
+			r.put("checked\n")
+		}
+		switch s.Op {
+		case StepMkdir:
+			if path.Base(s.Path) == stageDir {
+				r.pending = true
+				continue // made by the archive
+			}
+		case StepWrite, StepSymlink:
+			if unpacked {
+				continue
+			}
+		}
+		r.at(i, s)
+		i = r.step(steps, i, &unpacked)
+	}
+}
+
+// step writes steps[i] (with the renames after it it batches) and returns
+// the index of the last step written.
+func (r *renderer) step(steps []Step, i int, unpacked *bool) int {
+	s := steps[i]
+	switch s.Op {
+	case StepIsDir:
+		r.putf("isdir %s\n", q(s.Path))
+	case StepAbsent:
+		r.putf("absent %s\n", q(s.Path))
+	case StepIsFile:
+		r.putf("isfile %s %s\n", q(s.Path), s.SHA256)
+	case StepIsLink:
+		r.putf("islink %s %s\n", q(s.Path), shellword.Quote(s.Target))
+	case StepJournal:
+		r.putf("journal %s\n", s.State)
+	case StepMkdir:
+		r.putf("mkdir -m %04o -- %s || fail %s\n", s.Mode, q(s.Path), shellword.Quote("cannot create "+s.Path))
+	case StepWrite, StepSymlink:
+		*unpacked = true
+		unzip := ""
+		if r.gz != "" {
+			unzip = " | " + shellword.Quote(r.gz) + " -dc"
+		}
+		r.put(`base64 -d -- "$T/payload"` + unzip + ` | tar -x -m -p -P -f - -C "${R:-/}" || fail 'cannot unpack the staged files'` + "\n")
+		// The tar made the stage directories and every staged file.
+		for i+1 < len(steps) && (steps[i+1].Op == StepWrite || steps[i+1].Op == StepSymlink) {
+			i++
+		}
+		r.pending = false
+	case StepRename:
+		return r.renames(steps, i)
+	case StepFinish:
+		r.put("trap '' HUP INT TERM PIPE\nfinish\n")
+	case StepBaseline:
+		r.put("{ rm -f -- \"$B\" && analyzed >\"$B\" && chmod 600 -- \"$B\"; } || fail 'cannot record what systemd-analyze verify says before the apply'\n")
+	case StepHeld:
+		r.putf("trap '' HUP INT TERM PIPE\nunlock\necho \"initcompat: committed %d change(s); verifying\"\necho %s\n", r.changes, HeldToken)
+	case StepCompleted:
+		r.putf("echo \"initcompat: applied %d change(s)\"\necho %s\n", r.changes, CompletedToken)
+	}
+	return i
+}
+
+// renamesPerMv bounds one mv's arguments (100,000 names in one directory
+// would pass ARG_MAX).
+const renamesPerMv = 1000
+
+// renames writes the rename at steps[i], with those after it from the
+// same stage directory into the same directory in batches of one mv, and
+// returns the index of the last one written. Each mv is one add: a chunk
+// never ends inside a command.
+func (r *renderer) renames(steps []Step, i int) int {
+	s := steps[i]
+	dir := path.Dir(s.Target)
+	if path.Dir(s.Path) != StageDir(dir) {
+		r.putf("mv -f -T -- %s %s || fail %s\n", q(s.Path), q(s.Target), shellword.Quote("cannot move "+s.Path+" to "+s.Target))
+		return i
+	}
+	same := func(k int) bool {
+		return k < len(steps) && steps[k].Op == StepRename && path.Dir(steps[k].Path) == StageDir(dir) && path.Dir(steps[k].Target) == dir
+	}
+	for {
+		var line strings.Builder
+		line.WriteString("mv -f -t " + q(dir) + " --")
+		for n := 0; n < renamesPerMv && same(i); n, i = n+1, i+1 {
+			line.WriteString(" " + q(steps[i].Path))
+		}
+		line.WriteString(" || fail " + shellword.Quote("cannot rename the staged files into "+dir) + "\n")
+		r.putf("%s", line.String())
+		if !same(i) {
+			return i - 1
+		}
+	}
+}
+
+func isCheck(op StepOp) bool {
+	return op == StepIsDir || op == StepAbsent || op == StepIsFile || op == StepIsLink
+}
+
+func hasStaged(steps []Step) bool {
+	for _, s := range steps {
+		if s.Op == StepWrite || s.Op == StepSymlink {
+			return true
+		}
+	}
+	return false
+}

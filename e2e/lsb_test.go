@@ -37,7 +37,7 @@ func lsbLocal(t *testing.T, suite string) {
 	if out, ok = packerBuild(t, "local.pkr.hcl", map[string]string{"root_dir": raw, "mode": "plan", "report_file": report}); !ok {
 		t.Fatal("mode = plan failed")
 	}
-	contains(t, out, "write   /etc/init.d/hello", "plan")
+	contains(t, out, "hello: lsb-redirect: write /etc/init.d/hello (1 file, 7 links", "plan")
 	if fingerprint(t, raw) != before {
 		t.Fatal(`mode = "plan" changed the image`)
 	}

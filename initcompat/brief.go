@@ -34,24 +34,28 @@ func (p *Plan) Headline() string {
 // Brief renders the plan for a person reading a build log: the headline,
 // one line per service and shim with the first path and a count per kind
 // (one per shim when there are many services), the findings that are not
-// errors (the build's error says those, once), then the count.
+// errors (the provisioner lists those once, beside the build's error),
+// then the count. The changes of a plan with errors are only counted:
+// none is written.
 func (p *Plan) Brief() string {
 	var b strings.Builder
 	b.WriteString(p.Headline() + "\n")
 	for _, c := range p.Summary.CfnInit {
 		fmt.Fprintf(&b, "  cfn-init: %s\n", c.Where())
 	}
-	groups := groupChanges(p.Changes)
-	if len(groups) > briefGroups {
-		groups = byShim(groups)
-	}
-	for _, g := range groups {
-		fmt.Fprintf(&b, "  %s: %s (%s)\n", g.who(), orNone(g.first), g.counts())
-	}
 	var shown []Finding
 	for _, f := range p.Findings {
 		if f.Level != Error {
 			shown = append(shown, f)
+		}
+	}
+	if len(shown) == len(p.Findings) {
+		groups := groupChanges(p.Changes)
+		if len(groups) > briefGroups {
+			groups = byShim(groups)
+		}
+		for _, g := range groups {
+			fmt.Fprintf(&b, "  %s: %s (%s)\n", g.who(), orNone(g.first), g.counts())
 		}
 	}
 	writeBriefFindings(&b, shown)

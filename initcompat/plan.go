@@ -110,8 +110,6 @@ type Plan struct {
 	// Gzip is the image's gzip: the apply script's payload is compressed
 	// when it is there (a third of the size on the wire).
 	Gzip string `json:"-"`
-	// Verify holds the checks the image's init system answered.
-	Verify []Check `json:"verify,omitempty"`
 }
 
 // Empty reports a plan with nothing to write.

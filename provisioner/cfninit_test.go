@@ -149,9 +149,10 @@ func TestCfnInitTemplateMissingServiceChangesNothing(t *testing.T) {
 	if err := p.Prepare(map[string]interface{}{"root_dir": dir, "cfn_init": []map[string]interface{}{{"template_file": tmpl}}}); err != nil {
 		t.Fatal(err)
 	}
-	err := p.Provision(context.Background(), newRecordUI(t), nil, nil)
-	if err == nil || !strings.Contains(err.Error(), "resource App config config services.sysvinit.helo") || !strings.Contains(err.Error(), "did you mean hello?") {
-		t.Fatalf("got %v", err)
+	ui := newRecordUI(t)
+	err := p.Provision(context.Background(), ui, nil, nil)
+	if out := ui.String(); err == nil || !strings.Contains(out, "resource App config config services.sysvinit.helo") || !strings.Contains(out, "did you mean hello?") {
+		t.Fatalf("got %v\n%s", err, out)
 	}
 	if fingerprint(t, dir) != before {
 		t.Fatal("the image changed")

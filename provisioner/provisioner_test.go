@@ -132,7 +132,7 @@ func TestCheckModeFailsAndPlanWritesNothing(t *testing.T) {
 		if (err != nil) != wantErr {
 			t.Errorf("mode %s: err %v\n%s", mode, err, ui)
 		}
-		if !strings.Contains(ui.String(), map[string]string{"plan": "write   /etc/init.d/hello", "check": "hello: lsb-redirect: write /etc/init.d/hello (1 file, 7 links"}[mode]) {
+		if !strings.Contains(ui.String(), map[string]string{"plan": "hello: lsb-redirect: write /etc/init.d/hello (1 file, 7 links", "check": "hello: lsb-redirect: write /etc/init.d/hello (1 file, 7 links"}[mode]) {
 			t.Errorf("mode %s did not print the plan:\n%s", mode, ui)
 		}
 	}
@@ -144,9 +144,11 @@ func TestCheckModeFailsAndPlanWritesNothing(t *testing.T) {
 	if err := p.Prepare(map[string]interface{}{"root_dir": dir, "services": []string{"helo"}}); err != nil {
 		t.Fatal(err)
 	}
-	err := p.Provision(context.Background(), newRecordUI(t), nil, nil)
-	if err == nil || !strings.Contains(err.Error(), "did you mean hello?") || !strings.Contains(err.Error(), "was not changed") {
-		t.Fatalf("got %v", err)
+	ui := newRecordUI(t)
+	err := p.Provision(context.Background(), ui, nil, nil)
+	if err == nil || !strings.Contains(ui.String(), "ERROR   error [scope helo] service \"helo\" is not in the image") ||
+		!strings.Contains(ui.String(), "did you mean hello?") || !strings.Contains(err.Error(), "was not changed: 1 error, listed above") {
+		t.Fatalf("got %v\n%s", err, ui)
 	}
 	if fingerprint(t, dir) != before {
 		t.Fatal("a failed build changed the image")

@@ -9,32 +9,65 @@ import (
 	"github.com/initcompat/packer-plugin-initcompat/initcompat"
 )
 
-// Report is what report_file receives: the run's mode, whether the image
-// was written, and the plan (initcompat.Plan as JSON).
-type Report struct {
-	Mode    string          `json:"mode"`
-	Applied bool            `json:"applied"`
-	Plan    json.RawMessage `json:"plan"`
+// report is what a run found and did: the plan (the pure result of the
+// snapshot and the configuration) and what happened to it after, which
+// the plan does not carry.
+type report struct {
+	mode string
+	plan *initcompat.Plan
+	// verify holds the checks the image's init system answered; nil when
+	// the apply was not verified.
+	verify []initcompat.Check
 }
 
-func (p *Provisioner) writeReport(plan *initcompat.Plan, applied bool) error {
+// reportFile is report_file's JSON, docs/report.schema.json. The checks
+// are under plan.verify, where readers of the reports of earlier versions
+// (when the plan carried them) look for them.
+type reportFile struct {
+	Mode    string     `json:"mode"`
+	Applied bool       `json:"applied"`
+	Plan    reportPlan `json:"plan"`
+}
+
+// reportPlan is the plan's JSON (initcompat.Plan's fields, promoted) and
+// the verify's checks after them.
+type reportPlan struct {
+	*initcompat.Plan
+	Verify []initcompat.Check `json:"verify,omitempty"`
+}
+
+// JSON renders the report; applied says whether the image was written.
+func (r *report) JSON(applied bool) ([]byte, error) {
+	plan := *r.plan
+	// Arrays, never null: the schema says so, and jq '.changes[]' needs it.
+	if plan.Changes == nil {
+		plan.Changes = []initcompat.Change{}
+	}
+	if plan.Findings == nil {
+		plan.Findings = []initcompat.Finding{}
+	}
+	b, err := json.MarshalIndent(reportFile{Mode: r.mode, Applied: applied, Plan: reportPlan{Plan: &plan, Verify: r.verify}}, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("initcompat: report: %w", err)
+	}
+	return append(b, '\n'), nil
+}
+
+// writeReport writes the report to report_file, when there is one.
+func (p *Provisioner) writeReport(r *report, applied bool) error {
 	if p.config.ReportFile == "" {
 		return nil
 	}
-	raw, err := plan.JSON()
+	b, err := r.JSON(applied)
 	if err != nil {
 		return err
-	}
-	b, err := json.MarshalIndent(Report{Mode: p.config.Mode, Applied: applied, Plan: raw}, "", "  ")
-	if err != nil {
-		return fmt.Errorf("initcompat: report: %w", err)
 	}
 	if dir := filepath.Dir(p.config.ReportFile); dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return fmt.Errorf("initcompat: report_file: %w", err)
 		}
 	}
-	if err := os.WriteFile(p.config.ReportFile, append(b, '\n'), 0o644); err != nil {
+	if err := os.WriteFile(p.config.ReportFile, b, 0o644); err != nil {
 		return fmt.Errorf("initcompat: report_file: %w", err)
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -12,7 +13,10 @@ import (
 )
 
 // Every key a report holds is described in docs/report.schema.json, and
-// every key the schema requires is there.
+// every key the schema requires is there, for each mode that writes one:
+// the plan, the apply (verified offline when this host has
+// systemd-analyze: its checks are under plan.verify, where reports have
+// always had them), a second apply with nothing to do, and remove.
 func TestReportMatchesSchema(t *testing.T) {
 	raw, err := os.ReadFile(filepath.Join("..", "docs", "report.schema.json"))
 	if err != nil {
@@ -23,31 +27,39 @@ func TestReportMatchesSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := helloImage(t)
-	report := filepath.Join(t.TempDir(), "report.json")
 	tmpl := filepath.Join(t.TempDir(), "t.json")
 	if err := os.WriteFile(tmpl, []byte(`{"Resources":{"W":{"Type":"AWS::EC2::Instance","Metadata":{"AWS::CloudFormation::Init":{"config":{"services":{"sysvinit":{"hello":{"enabled":"false","ensureRunning":"true"}}}}}}}}}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	p := new(Provisioner)
-	if err := p.Prepare(map[string]interface{}{"root_dir": dir, "report_file": report, "cfn_init": []map[string]interface{}{{"template_file": tmpl}}}); err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Provision(context.Background(), newRecordUI(t), nil, nil); err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(report)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc any
-	if err := json.Unmarshal(data, &doc); err != nil {
-		t.Fatal(err)
-	}
-	var problems []string
-	check(schema, doc, "report", &problems)
-	sort.Strings(problems)
-	if len(problems) > 0 {
-		t.Fatalf("report and schema disagree:\n%s", strings.Join(problems, "\n"))
+	_, analyzer := exec.LookPath("systemd-analyze")
+	for i, mode := range []string{"plan", "apply", "apply", "remove"} {
+		report := filepath.Join(t.TempDir(), "report.json")
+		p := new(Provisioner)
+		if err := p.Prepare(map[string]interface{}{"root_dir": dir, "mode": mode, "report_file": report, "cfn_init": []map[string]interface{}{{"template_file": tmpl}}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Provision(context.Background(), newRecordUI(t), nil, nil); err != nil {
+			t.Fatalf("mode %s: %v", mode, err)
+		}
+		data, err := os.ReadFile(report)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc map[string]any
+		if err := json.Unmarshal(data, &doc); err != nil {
+			t.Fatal(err)
+		}
+		var problems []string
+		check(schema, doc, "report", &problems)
+		sort.Strings(problems)
+		if len(problems) > 0 {
+			t.Fatalf("mode %s: report and schema disagree:\n%s", mode, strings.Join(problems, "\n"))
+		}
+		plan, _ := doc["plan"].(map[string]any)
+		checks, _ := plan["verify"].([]any)
+		if verified := i == 1 && analyzer == nil; verified != (len(checks) > 0) || doc["mode"] != mode || doc["applied"] != (i == 1 || i == 3) {
+			t.Errorf("run %d, mode %s: mode %v, applied %v, %d checks under plan.verify:\n%s", i+1, mode, doc["mode"], doc["applied"], len(checks), data)
+		}
 	}
 }
 

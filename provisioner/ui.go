@@ -12,39 +12,32 @@ import (
 
 // What the build log shows: what the user acts on, in a screen. Packer
 // prefixes every line with the build's name, so lines carry no prefix of
-// their own after the first; errors keep "initcompat:" because Packer's
-// error line does not say which provisioner failed. Every change and
-// finding is in report_file, and change by change under PACKER_LOG=1.
+// their own; the build's error keeps "initcompat:" because Packer's error
+// line does not say which provisioner failed, and is one line, since
+// Packer prints it twice. Every change and finding is in report_file, and
+// change by change under PACKER_LOG=1.
 
 // loggedPlan is the largest plan written change by change to Packer's
 // debug log; a larger one is there by service and shim, and whole in
 // report_file.
 const loggedPlan = 2000
 
-// shownErrors is the most error findings the build's error lists.
+// shownErrors is the most error findings the build log lists.
 const shownErrors = 10
 
-// shownPlan is the largest plan mode = "plan" shows change by change:
-// what fits a screen. The user asked to see it; past that, by service.
-const shownPlan = 40
-
-// showPlan says the plan in one UI call: by service and shim
-// (initcompat.Plan.Brief), or, in mode = "plan" while it fits a screen,
-// change by change.
+// showPlan says the plan in one UI call, by service and shim
+// (initcompat.Plan.Brief), in every mode: a change's reason is the same
+// for each of a service's links, and is in report_file and the debug log.
 func (p *Provisioner) showPlan(ui packersdk.Ui, plan *initcompat.Plan) {
-	if p.config.Mode == ModePlan && len(plan.Changes) <= shownPlan && len(plan.Errors()) == 0 {
-		ui.Say(strings.TrimRight(plan.Text(), "\n"))
-	} else {
-		ui.Say(plan.Brief())
-	}
+	ui.Say(plan.Brief())
 	if len(plan.Changes) <= loggedPlan {
 		log.Printf("initcompat: the plan, change by change:\n%s", plan.Text())
 	}
 }
 
-// planErrors is the build's error for a plan with error findings: each
-// once, the first shownErrors of them.
-func (p *Provisioner) planErrors(errs []initcompat.Finding) error {
+// planErrors shows the error findings once, the first shownErrors of
+// them, and is the build's error: one line that says nothing was written.
+func (p *Provisioner) planErrors(ui packersdk.Ui, errs []initcompat.Finding) error {
 	lines := make([]string, 0, shownErrors+1)
 	for i, f := range errs {
 		if i == shownErrors {
@@ -53,7 +46,16 @@ func (p *Provisioner) planErrors(errs []initcompat.Finding) error {
 		}
 		lines = append(lines, "  "+initcompat.FindingLine(f))
 	}
-	return fmt.Errorf("initcompat: the image was not changed:\n%s", strings.Join(lines, "\n"))
+	ui.Error(strings.Join(lines, "\n"))
+	return fmt.Errorf("initcompat: the image was not changed: %s, listed above", count(len(errs), "error"))
+}
+
+// details says where each change is, with its reason.
+func (p *Provisioner) details() string {
+	if p.config.ReportFile == "" {
+		return "set report_file (or PACKER_LOG=1) for each change and its reason"
+	}
+	return "each change and its reason is in " + p.config.ReportFile
 }
 
 // whereAll says where every change and finding is.

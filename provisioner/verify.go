@@ -107,48 +107,55 @@ func (l *local) Verify(ctx context.Context, plan *initcompat.Plan) ([]initcompat
 }
 
 // verifies decides whether this apply is verified: as configured, or, when
-// unset, on a booted machine (systemd's /run/systemd/system in the
-// snapshot, or an Upstart image, whose script checks initctl answers) and
-// offline in root_dir when this host has systemd-analyze. When it is not,
-// why says so for the build log ("" when verify = false asked for that).
+// unset, as the transport can (canVerify). When it is not, why says so for
+// the build log ("" when verify = false asked for that).
 func (p *Provisioner) verifies(tr transport, t *tree.Tree, plan *initcompat.Plan) (ok bool, why string, err error) {
 	if v := p.config.Verify.ToBoolPointer(); v != nil && !*v {
 		return false, "", nil
 	}
-	explicit := p.config.Verify.True()
-	switch tr := tr.(type) {
-	case *local:
-		if plan.Summary.Init != string(initcompat.Systemd) {
-			return false, "root_dir holds a " + plan.Summary.Init + " image, and only systemd's can be checked offline", nil
-		}
-		if tr.analyzer == "" && explicit {
-			return false, "", errors.New("initcompat: verify = true with root_dir needs systemd-analyze on this host (Debian: apt-get install systemd), or set verify = false")
-		}
-		if tr.analyzer == "" {
-			return false, "this host has no systemd-analyze to check root_dir offline", nil
-		}
-		return true, "", nil
-	case *remote:
-		if explicit {
-			return true, "", nil
-		}
-		booted, _ := t.Lstat("/run/systemd/system")
-		if (booted != nil && booted.Kind == tree.Dir) || plan.Summary.Init == string(initcompat.Upstart) {
-			return true, "", nil
-		}
-		return false, "no init system runs in this image (no /run/systemd/system): a chroot or a container runs nothing as PID 1 to ask; the files were written, nothing was started", nil
-	}
-	return false, "", nil
+	return tr.canVerify(t, plan, p.config.Verify.True())
 }
 
-// failedChecks says, on the error's one line (Packer shows no more), which
-// checks failed and what the tools said.
+// canVerify: a root_dir image is checked offline by this host's
+// systemd-analyze, which knows only systemd; verify = true without one is
+// an error, since what was asked cannot be done.
+func (l *local) canVerify(_ *tree.Tree, plan *initcompat.Plan, asked bool) (bool, string, error) {
+	switch {
+	case plan.Summary.Init != string(initcompat.Systemd):
+		return false, "root_dir holds a " + plan.Summary.Init + " image, and only systemd's can be checked offline", nil
+	case l.analyzer == "" && asked:
+		return false, "", errors.New("initcompat: verify = true with root_dir needs systemd-analyze on this host (Debian: apt-get install systemd), or set verify = false")
+	case l.analyzer == "":
+		return false, "this host has no systemd-analyze to check root_dir offline", nil
+	}
+	return true, "", nil
+}
+
+// canVerify: over the communicator the image's own init system answers,
+// when it runs: systemd's /run/systemd/system in the snapshot, or an
+// Upstart image, whose script checks initctl answers. Asked, it is tried
+// whatever the snapshot says.
+func (r *remote) canVerify(t *tree.Tree, plan *initcompat.Plan, asked bool) (bool, string, error) {
+	if asked || plan.Summary.Init == string(initcompat.Upstart) {
+		return true, "", nil
+	}
+	if booted, _ := t.Lstat("/run/systemd/system"); booted != nil && booted.Kind == tree.Dir {
+		return true, "", nil
+	}
+	return false, "no init system runs in this image (no /run/systemd/system): a chroot or a container runs nothing as PID 1 to ask; the files were written, nothing was started", nil
+}
+
+// failedChecks names, on the error's one line, the checks that failed;
+// sayChecks has shown each with what the tools said, once.
 func failedChecks(checks []initcompat.Check) string {
-	var b strings.Builder
+	var failed []string
 	for _, c := range checks {
 		if c.Result == initcompat.CheckFail {
-			b.WriteString(": " + c.Name + " (" + strings.TrimSpace(strings.ReplaceAll(strings.TrimSpace(c.Output), "\n", "; ")) + ")")
+			failed = append(failed, c.Name)
 		}
 	}
-	return b.String()
+	if len(failed) == 0 {
+		return ""
+	}
+	return ": failed: " + strings.Join(failed, "; ") + " (what the tools said is above)"
 }

@@ -9,6 +9,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/initcompat/packer-plugin-initcompat/initcompat"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
 )
 
 // standInInitctl is the one fake of the verify tests (testdata/
@@ -234,7 +237,10 @@ func TestVerifyLocalRollsBack(t *testing.T) {
 	}
 	ui := newRecordUI(t)
 	err := p.Provision(context.Background(), ui, nil, map[string]interface{}{"ConnType": "none"})
-	if err == nil || !strings.Contains(err.Error(), "Found ordering cycle on x.service/start") {
+	// The tool's words once, in the UI; the build's error (Packer prints
+	// it twice) names the check.
+	if err == nil || strings.Count(ui.String(), "Found ordering cycle on x.service/start") != 1 || strings.Contains(err.Error(), "Found ordering cycle") ||
+		!strings.Contains(err.Error(), "rolled back: failed: systemd-analyze verify finds nothing new that involves the units initcompat touched") {
 		t.Fatalf("err = %v\n%s", err, ui.String())
 	}
 	if strings.Contains(ui.String(), "a problem that was there before") {
@@ -305,5 +311,81 @@ func TestCheckReportsDrift(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("missing %q in:\n%s", want, out)
 		}
+	}
+}
+
+// stubTransport is a transport the provisioner does not know: verifies
+// asks it, with what verify = true said, and takes its answer.
+type stubTransport struct {
+	transport
+	asked []bool
+}
+
+func (s *stubTransport) canVerify(_ *tree.Tree, _ *initcompat.Plan, asked bool) (bool, string, error) {
+	s.asked = append(s.asked, asked)
+	if asked {
+		return false, "the stub cannot when asked", nil
+	}
+	return true, "", nil
+}
+
+// Whether an apply is verified is the transport's to say (canVerify),
+// for each setting of verify: root_dir needs systemd and this host's
+// systemd-analyze (an error when verify = true asked for it), the
+// communicator a running init system unless verify = true; verify = false
+// never asks the transport, and a third transport answers for itself.
+func TestVerifyAsTheTransportCan(t *testing.T) {
+	booted := tree.New()
+	if err := booted.Add(tree.Entry{Path: "/run/systemd/system", Kind: tree.Dir, Mode: 0o755}); err != nil {
+		t.Fatal(err)
+	}
+	plan := func(init initcompat.InitSystem) *initcompat.Plan {
+		return &initcompat.Plan{Summary: initcompat.Summary{Init: string(init)}}
+	}
+	cases := []struct {
+		name   string
+		tr     transport
+		t      *tree.Tree
+		plan   *initcompat.Plan
+		verify interface{} // nil: unset
+		ok     bool
+		why    string // a part of it
+		err    string
+	}{
+		{"root_dir, analyzer", &local{analyzer: "/usr/bin/systemd-analyze"}, tree.New(), plan(initcompat.Systemd), nil, true, "", ""},
+		{"root_dir, no analyzer", &local{}, tree.New(), plan(initcompat.Systemd), nil, false, "no systemd-analyze", ""},
+		{"root_dir, no analyzer, asked", &local{}, tree.New(), plan(initcompat.Systemd), true, false, "", "needs systemd-analyze on this host"},
+		{"root_dir, Upstart", &local{analyzer: "/usr/bin/systemd-analyze"}, tree.New(), plan(initcompat.Upstart), true, false, "only systemd's can be checked offline", ""},
+		{"root_dir, off", &local{analyzer: "/usr/bin/systemd-analyze"}, tree.New(), plan(initcompat.Systemd), false, false, "", ""},
+		{"remote, not booted", &remote{}, tree.New(), plan(initcompat.Systemd), nil, false, "no init system runs in this image", ""},
+		{"remote, not booted, asked", &remote{}, tree.New(), plan(initcompat.Systemd), true, true, "", ""},
+		{"remote, booted", &remote{}, booted, plan(initcompat.Systemd), nil, true, "", ""},
+		{"remote, booted, off", &remote{}, booted, plan(initcompat.Systemd), false, false, "", ""},
+		{"remote, Upstart", &remote{}, tree.New(), plan(initcompat.Upstart), nil, true, "", ""},
+		{"stub", &stubTransport{}, tree.New(), plan(initcompat.Systemd), nil, true, "", ""},
+		{"stub, asked", &stubTransport{}, tree.New(), plan(initcompat.Systemd), true, false, "the stub cannot when asked", ""},
+	}
+	for _, c := range cases {
+		raw := map[string]interface{}{}
+		if c.verify != nil {
+			raw["verify"] = c.verify
+		}
+		p := new(Provisioner)
+		if err := p.Prepare(raw); err != nil {
+			t.Fatal(err)
+		}
+		ok, why, err := p.verifies(c.tr, c.t, c.plan)
+		if ok != c.ok || !strings.Contains(why, c.why) || (c.why == "" && why != "") ||
+			(c.err == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), c.err)) {
+			t.Errorf("%s: verifies = %v, %q, %v; want %v, %q, %q", c.name, ok, why, err, c.ok, c.why, c.err)
+		}
+	}
+	off := &stubTransport{}
+	p := new(Provisioner)
+	if err := p.Prepare(map[string]interface{}{"verify": false}); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _, _ := p.verifies(off, tree.New(), plan(initcompat.Systemd)); ok || len(off.asked) != 0 {
+		t.Errorf("verify = false: verified %v, the transport asked %d times", ok, len(off.asked))
 	}
 }

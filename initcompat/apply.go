@@ -19,24 +19,3 @@ func (p *Plan) Protocol() *protocol.Plan {
 	}
 	return out
 }
-
-// The protocol's names as the files outside this room still spell them
-// (the planner, the provisioner's Prepare and verify): each is the
-// protocol's own, not a copy, and can go once those say protocol.X.
-const (
-	JournalPath = protocol.JournalPath
-	LockPath    = protocol.LockPath
-	JournalDone = protocol.JournalDone
-)
-
-// ParseJournal is protocol.ParseJournal.
-func ParseJournal(data []byte) (*protocol.Journal, error) { return protocol.ParseJournal(data) }
-
-// Places is protocol.Places.
-func Places(p string) bool { return protocol.Places(p) }
-
-// ProtocolFile is protocol.OwnName.
-func ProtocolFile(p string) bool { return protocol.OwnName(p) }
-
-// ManifestPlace is protocol.ManifestPlace.
-func ManifestPlace(p string) bool { return protocol.ManifestPlace(p) }

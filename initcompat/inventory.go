@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/protocol"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/systemd"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
 )
@@ -286,7 +287,7 @@ func (inv *Inventory) dpkgOwned() map[string]bool {
 		for _, line := range strings.Split(string(e.Data), "\n") {
 			// Units and jobs (scope), and whatever lies where initcompat
 			// writes (remove never touches a package's file).
-			if !strings.HasPrefix(line, "/") || (!strings.Contains(line, "/systemd/system/") && !Places(line)) {
+			if !strings.HasPrefix(line, "/") || (!strings.Contains(line, "/systemd/system/") && !protocol.Places(line)) {
 				continue
 			}
 			if r, err := t.ResolveParent(line); err == nil {

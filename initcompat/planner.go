@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/cfn"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/protocol"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/systemd"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
 )
@@ -80,14 +81,14 @@ func preflight(col *collector, t *tree.Tree) {
 	if col.pol.ReportDrift {
 		col.plan.Findings = append(col.plan.Findings, drift(t, col.inv.Manifest)...)
 	}
-	if j, ok := t.Lstat(JournalPath); ok {
+	if j, ok := t.Lstat(protocol.JournalPath); ok {
 		// An apply recovers before its snapshot; plan and check do not
 		// write, so they stop here rather than plan over a half-written image.
 		state := "unreadable"
-		if parsed, err := ParseJournal(j.Data); err == nil {
+		if parsed, err := protocol.ParseJournal(j.Data); err == nil {
 			state = parsed.State
 		}
-		col.find(Error, "", shimManifest, JournalPath, "an apply was interrupted here (journal state "+state+"): the image may be half-written; run the build once with mode = \"apply\", which rolls it back or finishes it first")
+		col.find(Error, "", shimManifest, protocol.JournalPath, "an apply was interrupted here (journal state "+state+"): the image may be half-written; run the build once with mode = \"apply\", which rolls it back or finishes it first")
 	}
 	checkWriteDirs(col)
 }
@@ -108,7 +109,7 @@ type unitFate struct {
 // Symlinks between watched directories (RHEL's /etc/init.d -> rc.d/init.d,
 // merged /usr) are fine: their targets are read.
 func checkWriteDirs(col *collector) {
-	dirs := []string{"/etc/init.d", "/etc/systemd/system", "/etc/init", jobScriptDir, path.Dir(col.pol.manifestPath()), path.Dir(JournalPath)}
+	dirs := []string{"/etc/init.d", "/etc/systemd/system", "/etc/init", jobScriptDir, path.Dir(col.pol.manifestPath()), path.Dir(protocol.JournalPath)}
 	for _, d := range dirs {
 		for p := d; p != "/"; p = path.Dir(p) {
 			e, ok := col.inv.Tree.Lstat(p)
@@ -188,11 +189,16 @@ func suggest(name string, have []string, label string) string {
 			close = append(close, h)
 		}
 	}
+	// A line of the build log, not a listing: a few names and a count
+	// (a 300-unit image gave a line of 457 characters).
+	const show = 8
 	msg := "."
+	if len(close) > show {
+		close = close[:show]
+	}
 	if len(close) > 0 {
 		msg = "; did you mean " + strings.Join(close, ", ") + "?"
 	}
-	const show = 40
 	more := ""
 	if len(have) > show {
 		have, more = have[:show], fmt.Sprintf(" ... and %d more", len(have)-show)

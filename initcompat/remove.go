@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/protocol"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
 )
 
@@ -118,7 +119,7 @@ func (v *view) notRemovable(m ManifestEntry, mp string) string {
 	switch {
 	case m.Kind == KindRemoved:
 		return ""
-	case !Places(m.Path) && m.Path != path.Dir(mp):
+	case !protocol.Places(m.Path) && m.Path != path.Dir(mp):
 		return "the manifest lists it, but initcompat never writes there; it is kept"
 	case v.inv.owned[m.Path]:
 		return "an OS package owns it (dpkg's file lists name it); it is kept"

@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/packer-plugin-sdk/template/interpolate"
 
 	"github.com/initcompat/packer-plugin-initcompat/initcompat"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/protocol"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
 	"github.com/initcompat/packer-plugin-initcompat/version"
 )
@@ -183,9 +184,9 @@ func (p *Provisioner) Prepare(raws ...interface{}) error {
 		c.ManifestPath = initcompat.DefaultManifestPath
 	case !tree.IsClean(c.ManifestPath) || c.ManifestPath == "/":
 		errs = packersdk.MultiErrorAppend(errs, fmt.Errorf("manifest_path %q: want an absolute, clean path of a file in the image", c.ManifestPath))
-	case initcompat.ProtocolFile(c.ManifestPath):
-		errs = packersdk.MultiErrorAppend(errs, fmt.Errorf("manifest_path %q: that is initcompat's own journal, lock, baseline or staging name (%s, %s, %s, .initcompat-*), which the apply writes and removes; use another path, such as %s", c.ManifestPath, initcompat.JournalPath, initcompat.LockPath, initcompat.BaselinePath, initcompat.DefaultManifestPath))
-	case !initcompat.ManifestPlace(c.ManifestPath):
+	case protocol.OwnName(c.ManifestPath):
+		errs = packersdk.MultiErrorAppend(errs, fmt.Errorf("manifest_path %q: that is initcompat's own journal, lock, baseline or staging name (%s, %s, %s, .initcompat-*), which the apply writes and removes; use another path, such as %s", c.ManifestPath, protocol.JournalPath, protocol.LockPath, initcompat.BaselinePath, initcompat.DefaultManifestPath))
+	case !protocol.ManifestPlace(c.ManifestPath):
 		errs = packersdk.MultiErrorAppend(errs, fmt.Errorf("manifest_path %q: the manifest needs a directory of its own on the image's persistent, writable part (not /, /usr, /run, /tmp, /proc, /sys or /dev), such as %s", c.ManifestPath, initcompat.DefaultManifestPath))
 	}
 	if err := notHostRoot(c.RootDir); err != nil {

@@ -19,8 +19,9 @@ import (
 // leads out of it.
 type local struct {
 	dir string
-	// whole lists files read whatever their size (the manifest).
-	whole []string
+	// uncapped lists the files read past the per-file cap, within
+	// tree.MaxUncappedSize (the manifest).
+	uncapped []string
 	// step, when set, is called before every step that changes the image
 	// (by its kind and path); an error from it acts as a failed write, and
 	// errKilled stops the apply dead, leaving its journal as a killed
@@ -28,6 +29,9 @@ type local struct {
 	step func(op, path string) error
 	// analyzer is the host's systemd-analyze, for verify ("" without).
 	analyzer string
+	// warn is the apply's Options.Warn, for what verify's tidying of a
+	// held apply leaves in place.
+	warn func(string)
 }
 
 // errKilled makes a test's step hook act like SIGKILL: no undo runs.
@@ -41,7 +45,7 @@ func (l *local) Snapshot(ctx context.Context, ws []tree.Watch, recover bool) (*t
 			return nil, "", err
 		}
 	}
-	t, err := tree.FromDir(l.dir, ws, 0, l.whole...)
+	t, err := tree.FromDir(l.dir, ws, 0, l.uncapped...)
 	if err != nil {
 		return nil, recovered, err
 	}
@@ -64,12 +68,12 @@ func (l *local) Recover(context.Context) (string, error) {
 	if _, err := root.Lstat(rel(protocol.JournalPath)); errors.Is(err, fs.ErrNotExist) {
 		return "", nil
 	}
-	unlock, err := lockRoot(root)
+	unlock, err := protocol.Lock(root)
 	if err != nil {
 		return "", err
 	}
 	defer unlock()
-	return recoverRoot(root)
+	return l.recoverRoot(root)
 }
 
 func (l *local) Apply(ctx context.Context, plan *initcompat.Plan, opts protocol.Options) error {
@@ -81,27 +85,28 @@ func (l *local) Apply(ctx context.Context, plan *initcompat.Plan, opts protocol.
 	if opts.Hold {
 		opts.Analyze = l.analyze
 	}
+	l.warn = opts.Warn
 	if l.step != nil && opts.Hook == nil {
 		opts.Hook = func(_ int, s protocol.Step) error { return l.step(string(s.Op), s.Path) }
 	}
 	return protocol.Apply(ctx, root, plan.Protocol(), opts)
 }
 
-// What the verify (verify.go) calls of the os.Root runner.
-
 func rel(p string) string { return strings.TrimPrefix(p, "/") }
 
-func lockRoot(root *os.Root) (func(), error) { return protocol.Lock(root) }
-
-// recoverRoot recovers and says what it did, and what it left in place.
-func recoverRoot(root *os.Root) (string, error) {
+// recoverRoot recovers and says what it did, with what it left in place;
+// after an apply (verify tidying a held one) that goes where the apply's
+// warnings went.
+func (l *local) recoverRoot(root *os.Root) (string, error) {
 	what, notes, err := protocol.Recover(root)
-	if len(notes) > 0 {
-		what += "; " + strings.Join(notes, "; ")
+	if l.warn == nil {
+		if len(notes) > 0 {
+			what += "; " + strings.Join(notes, "; ")
+		}
+		return what, err
+	}
+	for _, n := range notes {
+		l.warn(n)
 	}
 	return what, err
 }
-
-func readJournal(root *os.Root) (*protocol.Journal, error) { return protocol.OpenJournal(root) }
-
-func writeJournal(root *os.Root, content []byte) error { return protocol.WriteJournal(root, content) }

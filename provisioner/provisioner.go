@@ -99,7 +99,7 @@ func (p *Provisioner) readAndPlan(ctx context.Context, ui packersdk.Ui, tr trans
 	if err != nil {
 		return nil, nil, err
 	}
-	ws := tree.WithContent(tree.DefaultWatches, path.Dir(p.config.ManifestPath), initcompat.JournalPath)
+	ws := tree.WithContent(tree.DefaultWatches, path.Dir(p.config.ManifestPath), protocol.JournalPath)
 	log.Printf("initcompat: reading the image: units, init scripts, rc links, Upstart jobs and the manifest (%d watched paths)", len(ws))
 	writes := p.config.Mode == modeApply || p.config.Mode == modeRemove
 	start := time.Now()
@@ -182,7 +182,7 @@ func (p *Provisioner) transport(ui packersdk.Ui, comm packersdk.Communicator, ge
 		ui.Say(fmt.Sprintf("Provisioning with initcompat (mode %s): the image at root_dir %s", p.config.Mode, p.config.RootDir))
 		// The host's systemd-analyze verifies a root_dir build offline.
 		analyzer, _ := exec.LookPath("systemd-analyze")
-		return &local{dir: p.config.RootDir, whole: []string{p.config.ManifestPath}, analyzer: analyzer}, nil
+		return &local{dir: p.config.RootDir, uncapped: []string{p.config.ManifestPath}, analyzer: analyzer}, nil
 	}
 	if connType, _ := generated["ConnType"].(string); connType == "none" || comm == nil {
 		return nil, errors.New(`initcompat: the communicator is "none", which runs nothing: set root_dir to the image's root directory on this machine`)
@@ -192,5 +192,5 @@ func (p *Provisioner) transport(ui packersdk.Ui, comm packersdk.Communicator, ge
 		return nil, err
 	}
 	ui.Say(fmt.Sprintf("Provisioning with initcompat (mode %s) over the communicator", p.config.Mode))
-	return &remote{comm: comm, command: cmd, whole: []string{p.config.ManifestPath}}, nil
+	return &remote{comm: comm, command: cmd, uncapped: []string{p.config.ManifestPath}}, nil
 }

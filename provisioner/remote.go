@@ -57,8 +57,9 @@ func (p *Provisioner) remoteCommand(generated map[string]interface{}) (string, e
 type remote struct {
 	comm    packersdk.Communicator
 	command string
-	// whole lists files read whatever their size (the manifest).
-	whole []string
+	// uncapped lists the files read past the per-file cap, within
+	// tree.MaxUncappedSize (the manifest).
+	uncapped []string
 }
 
 // Snapshot reads the watched paths; with recover, an interrupted apply's
@@ -78,7 +79,7 @@ func (r *remote) Snapshot(ctx context.Context, ws []tree.Watch, recover bool) (*
 	}
 	done := make(chan parsed, 1)
 	go func() {
-		t, err := tree.FromTar(counted, 0, r.whole...)
+		t, err := tree.FromTar(counted, 0, r.uncapped...)
 		_, _ = io.Copy(io.Discard, pr) // let the command finish whatever happened
 		done <- parsed{t, err}
 	}()

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/initcompat/packer-plugin-initcompat/initcompat"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/protocol"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
 )
 
@@ -68,7 +69,7 @@ func (l *local) Verify(ctx context.Context, plan *initcompat.Plan) ([]initcompat
 		return nil, fmt.Errorf("opening root_dir: %w", err)
 	}
 	defer func() { _ = root.Close() }()
-	unlock, err := lockRoot(root)
+	unlock, err := protocol.Lock(root)
 	if err != nil {
 		return nil, err
 	}
@@ -77,32 +78,32 @@ func (l *local) Verify(ctx context.Context, plan *initcompat.Plan) ([]initcompat
 	command := l.analyzer + " verify --root=" + l.dir + " --man=no default.target"
 	after, err := l.analyze(ctx)
 	if err != nil {
-		if _, rerr := recoverRoot(root); rerr != nil {
-			return nil, fmt.Errorf("verify: %w; undoing the apply failed too (%w): %s lists what is left, and the next run undoes it first", err, rerr, initcompat.JournalPath)
+		if _, rerr := l.recoverRoot(root); rerr != nil {
+			return nil, fmt.Errorf("verify: %w; undoing the apply failed too (%w): %s lists what is left, and the next run undoes it first", err, rerr, protocol.JournalPath)
 		}
 		return nil, fmt.Errorf("verify: %w; the apply was rolled back", err)
 	}
 	checks := initcompat.AnalyzeChecks(plan, command, string(before), after)
 	if slices.ContainsFunc(checks, func(c initcompat.Check) bool { return c.Result == initcompat.CheckFail }) {
-		if _, rerr := recoverRoot(root); rerr != nil {
-			return checks, fmt.Errorf("%w; undoing it failed too (%w): %s lists what is left, and the next run undoes it first", errRolledBack, rerr, initcompat.JournalPath)
+		if _, rerr := l.recoverRoot(root); rerr != nil {
+			return checks, fmt.Errorf("%w; undoing it failed too (%w): %s lists what is left, and the next run undoes it first", errRolledBack, rerr, protocol.JournalPath)
 		}
 		return checks, errRolledBack
 	}
-	j, err := readJournal(root)
+	j, err := protocol.OpenJournal(root)
 	if err != nil {
 		return checks, fmt.Errorf("verify: %w", err)
 	}
 	if j == nil {
 		return checks, errors.New("verify: no apply is waiting for its verify: another run has recovered it; run the build again")
 	}
-	j.State = initcompat.JournalDone
-	if err := writeJournal(root, j.Encode()); err != nil {
+	j.State = protocol.JournalDone
+	if err := protocol.WriteJournal(root, j.Encode()); err != nil {
 		return checks, fmt.Errorf("verify: writing the journal: %w", err)
 	}
 	// The image is complete; a tidying that fails is finished by the next
 	// run, as after an apply.
-	_, _ = recoverRoot(root)
+	_, _ = l.recoverRoot(root)
 	return checks, nil
 }
 

@@ -184,8 +184,8 @@ func TestSnapshotScriptWithoutGNUTar(t *testing.T) {
 	}
 	t.Setenv("PATH", bin+":"+os.Getenv("PATH"))
 	dir := t.TempDir()
-	mkChain(t, dir, "etc/systemd/system", 200)
-	if err := os.WriteFile(path.Join(dir, "etc/systemd/system/x.service"), []byte("[Service]\n"), 0o644); err != nil {
+	mkChain(t, dir, "usr/lib/systemd/system", 200)
+	if err := os.WriteFile(path.Join(dir, "usr/lib/systemd/system/x.service"), []byte("[Service]\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	out := snapshotStream(t, dir)
@@ -193,5 +193,5 @@ func TestSnapshotScriptWithoutGNUTar(t *testing.T) {
 		t.Errorf("the stream is %d bytes: the wrapper's refusal was not seen, or tar pruned anyway", out.Len())
 	}
 	_, err = FromTar(out, 0)
-	checkTooDeep(t, err, "/etc/systemd/system/a/a/a")
+	checkTooDeep(t, err, "/usr/lib/systemd/system/a/a/a")
 }

@@ -166,7 +166,11 @@ func TestRemoteApplyKilledRecovers(t *testing.T) {
 	clean := cleanResult(t, olderImage)
 	plan := planFor(t, &local{dir: olderImage(t)})
 	at, _ := faultAt(t, plan)
-	for _, sig := range []protocol.FaultKind{protocol.FaultKill, protocol.FaultHangup, protocol.FaultTerm} {
+	sigs := []protocol.FaultKind{protocol.FaultKill, protocol.FaultHangup, protocol.FaultTerm}
+	if testing.Short() {
+		sigs = sigs[:1] // make check: the kill; make test: the three
+	}
+	for _, sig := range sigs {
 		for _, i := range at {
 			dir := olderImage(t)
 			before := fingerprint(t, dir)

@@ -79,9 +79,33 @@ func inDirs(dirs *dirRoots, steps []Step, do func(d *os.Root, s Step) error) err
 		}
 		byDir[d] = append(byDir[d], s)
 	}
-	roots := make([]*os.Root, len(order))
-	for i, d := range order { // opened here: dirRoots is not for goroutines
-		r, err := dirs.of(d)
+	// A window of directories open at a time: 10,000 drop-in directories
+	// and their stage directories, all open at once, passed the open-file
+	// limit (20,000 here) and failed the apply, and its undo, with EMFILE.
+	for start := 0; start < len(order); start += dirWindow {
+		part := order[start:min(start+dirWindow, len(order))]
+		if err := inWindow(dirs, part, byDir, do); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// dirWindow is how many directories inDirs holds open, each on a
+// processor of its own in turn.
+const dirWindow = 64
+
+func inWindow(dirs *dirRoots, part []string, byDir map[string][]Step, do func(d *os.Root, s Step) error) error {
+	roots := make([]*os.Root, len(part))
+	defer func() {
+		for _, r := range roots {
+			if r != nil && r != dirs.root {
+				_ = r.Close()
+			}
+		}
+	}()
+	for i, d := range part { // opened here: dirRoots is not for goroutines
+		r, err := dirs.openDir(d)
 		switch {
 		case err == nil:
 			roots[i] = r
@@ -89,8 +113,8 @@ func inDirs(dirs *dirRoots, steps []Step, do func(d *os.Root, s Step) error) err
 			return fmt.Errorf("%s: %w", d, err)
 		}
 	}
-	return parallel.Each(len(order), func(i int) error {
-		for _, s := range byDir[order[i]] {
+	return parallel.Each(len(part), func(i int) error {
+		for _, s := range byDir[part[i]] {
 			if err := do(roots[i], s); err != nil {
 				return err
 			}
@@ -114,26 +138,50 @@ func makeStaged(d *os.Root, s Step) error {
 type dirRoots struct {
 	root *os.Root
 	open map[string]*os.Root
+	// opened is the order open's roots were opened in, the first closed
+	// first past maxOpenDirs.
+	opened []string
 }
 
-// of is directory dir, opened once.
-func (d *dirRoots) of(dir string) (*os.Root, error) {
-	r, ok := d.open[dir]
-	if !ok {
-		var err error
-		if dir == "/" {
-			r = d.root
-		} else if r, err = d.root.OpenRoot(rel(dir)); err != nil {
-			return nil, err
-		}
-		d.open[dir] = r
+// maxOpenDirs bounds the directories of dirRoots open at once (the
+// renames go directory by directory: a few are enough to make each a call
+// relative to its directory).
+const maxOpenDirs = 64
+
+// openDir opens directory dir as a root of its own ("/" is the image's).
+func (d *dirRoots) openDir(dir string) (*os.Root, error) {
+	if dir == "/" {
+		return d.root, nil
 	}
+	return d.root.OpenRoot(rel(dir))
+}
+
+// of is directory dir, kept open while it is among the last maxOpenDirs
+// asked for.
+func (d *dirRoots) of(dir string) (*os.Root, error) {
+	if r, ok := d.open[dir]; ok {
+		return r, nil
+	}
+	r, err := d.openDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	if len(d.opened) >= maxOpenDirs {
+		oldest := d.opened[0]
+		d.opened = d.opened[1:]
+		if o := d.open[oldest]; o != d.root {
+			_ = o.Close()
+		}
+		delete(d.open, oldest)
+	}
+	d.open[dir] = r
+	d.opened = append(d.opened, dir)
 	return r, nil
 }
 
 func (d *dirRoots) close() {
-	for dir, r := range d.open {
-		if dir != "/" {
+	for _, r := range d.open {
+		if r != d.root {
 			_ = r.Close()
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -13,6 +12,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree/treetest"
 )
 
 // The images and plans of the conformance table, and its two runners: the
@@ -208,36 +209,7 @@ func rootRecover(t *testing.T, dir string) outcome {
 // next run takes over; the os.Root runner's process lives on).
 func fingerprint(t *testing.T, dir string) string {
 	t.Helper()
-	var lines []string
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		if "/"+rel == LockPath {
-			return filepath.SkipDir
-		}
-		fi, err := os.Lstat(p)
-		if err != nil {
-			return err
-		}
-		line := fmt.Sprintf("%s %v", rel, fi.Mode())
-		switch {
-		case fi.Mode()&fs.ModeSymlink != 0:
-			target, _ := os.Readlink(p)
-			line += " -> " + target
-		case fi.Mode().IsRegular():
-			data, _ := os.ReadFile(p)
-			line += " " + sum(string(data))[:16]
-		}
-		lines = append(lines, line)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sort.Strings(lines)
-	return strings.Join(lines, "\n")
+	return treetest.Fingerprint(t, dir, LockPath)
 }
 
 // journalOf is the image's journal, "" when there is none.

@@ -229,7 +229,7 @@ func TestLeftoverBaselineNeverBlocks(t *testing.T) {
 	if err := l.Apply(context.Background(), plan, protocol.Options{Hold: true}); err != nil {
 		t.Fatalf("apply over a leftover baseline: %v", err)
 	}
-	if _, err := l.Verify(context.Background(), plan); err != nil {
+	if _, err := l.Verify(context.Background(), plan, nil); err != nil {
 		t.Fatalf("verify: %v", err)
 	}
 	if left := leftovers(t, dir); len(left) > 0 {

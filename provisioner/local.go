@@ -29,9 +29,6 @@ type local struct {
 	step func(op, path string) error
 	// analyzer is the host's systemd-analyze, for verify ("" without).
 	analyzer string
-	// warn is the apply's Options.Warn, for what verify's tidying of a
-	// held apply leaves in place.
-	warn func(string)
 }
 
 // errKilled makes a test's step hook act like SIGKILL: no undo runs.
@@ -73,7 +70,7 @@ func (l *local) Recover(context.Context) (string, error) {
 		return "", err
 	}
 	defer unlock()
-	return l.recoverRoot(root)
+	return recoverRoot(root, nil)
 }
 
 func (l *local) Apply(ctx context.Context, plan *initcompat.Plan, opts protocol.Options) error {
@@ -85,7 +82,6 @@ func (l *local) Apply(ctx context.Context, plan *initcompat.Plan, opts protocol.
 	if opts.Hold {
 		opts.Analyze = l.analyze
 	}
-	l.warn = opts.Warn
 	if l.step != nil && opts.Hook == nil {
 		opts.Hook = func(_ int, s protocol.Step) error { return l.step(string(s.Op), s.Path) }
 	}
@@ -94,19 +90,19 @@ func (l *local) Apply(ctx context.Context, plan *initcompat.Plan, opts protocol.
 
 func rel(p string) string { return strings.TrimPrefix(p, "/") }
 
-// recoverRoot recovers and says what it did, with what it left in place;
-// after an apply (verify tidying a held one) that goes where the apply's
-// warnings went.
-func (l *local) recoverRoot(root *os.Root) (string, error) {
+// recoverRoot recovers and says what it did. What it left in place goes
+// to warn (verify finishing a held apply, as the apply's own warnings);
+// with none (the recovery before a snapshot) it is said with the rest.
+func recoverRoot(root *os.Root, warn func(string)) (string, error) {
 	what, notes, err := protocol.Recover(root)
-	if l.warn == nil {
+	if warn == nil {
 		if len(notes) > 0 {
 			what += "; " + strings.Join(notes, "; ")
 		}
 		return what, err
 	}
 	for _, n := range notes {
-		l.warn(n)
+		warn(n)
 	}
 	return what, err
 }

@@ -38,8 +38,9 @@ type transport interface {
 	Snapshot(ctx context.Context, ws []tree.Watch, recover bool) (*tree.Tree, string, error)
 	Apply(ctx context.Context, plan *initcompat.Plan, opts protocol.Options) error
 	// Verify checks a held apply with the image's init system, then
-	// finishes it or rolls it back (errRolledBack).
-	Verify(ctx context.Context, plan *initcompat.Plan) ([]initcompat.Check, error)
+	// finishes it or rolls it back (errRolledBack); what finishing it left
+	// in place goes to warn, as the apply's warnings do.
+	Verify(ctx context.Context, plan *initcompat.Plan, warn func(string)) ([]initcompat.Check, error)
 	// canVerify says whether Verify can check this plan on this image,
 	// and when not, why (for the build log); asked is verify = true, for
 	// which a verify the transport cannot do here may be an error.
@@ -135,11 +136,12 @@ func (p *Provisioner) write(ctx context.Context, ui packersdk.Ui, tr transport, 
 			ui.Say("verify: skipped: " + why)
 		}
 	}
-	if err := tr.Apply(ctx, plan, protocol.Options{Hold: hold, Warn: func(w string) { ui.Say("warning: " + w) }}); err != nil {
+	warn := func(w string) { ui.Say("warning: " + w) }
+	if err := tr.Apply(ctx, plan, protocol.Options{Hold: hold, Warn: warn}); err != nil {
 		return fmt.Errorf("initcompat: writing the image: %w", err)
 	}
 	if hold {
-		checks, err := tr.Verify(ctx, plan)
+		checks, err := tr.Verify(ctx, plan, warn)
 		rep.verify = checks
 		sayChecks(ui, checks)
 		if err != nil {

@@ -18,7 +18,7 @@ var errRolledBack = errors.New("the image's init system disagreed with the apply
 
 // Verify asks the booted machine's init system, in one command, and
 // finishes or rolls back the held apply (initcompat.VerifyScript).
-func (r *remote) Verify(ctx context.Context, plan *initcompat.Plan) ([]initcompat.Check, error) {
+func (r *remote) Verify(ctx context.Context, plan *initcompat.Plan, warn func(string)) ([]initcompat.Check, error) {
 	script := initcompat.VerifyScript(plan)
 	// The checks' output is reported: 8 MiB of it at most, and the end,
 	// which says whether the apply was kept.
@@ -27,6 +27,7 @@ func (r *remote) Verify(ctx context.Context, plan *initcompat.Plan) ([]initcompa
 	if err != nil {
 		return nil, err
 	}
+	warnings(stderr, warn)
 	checks, passed, rolledBack := initcompat.ParseVerify(out.String())
 	switch {
 	case passed:
@@ -63,7 +64,7 @@ func (l *local) analyze(ctx context.Context) (string, error) {
 // Verify compares systemd-analyze verify of the image after the apply with
 // before it: a new line naming a unit the plan touched rolls the apply
 // back; other new lines are warnings. Then the apply is finished.
-func (l *local) Verify(ctx context.Context, plan *initcompat.Plan) ([]initcompat.Check, error) {
+func (l *local) Verify(ctx context.Context, plan *initcompat.Plan, warn func(string)) ([]initcompat.Check, error) {
 	root, err := os.OpenRoot(l.dir)
 	if err != nil {
 		return nil, fmt.Errorf("opening root_dir: %w", err)
@@ -78,14 +79,14 @@ func (l *local) Verify(ctx context.Context, plan *initcompat.Plan) ([]initcompat
 	command := l.analyzer + " verify --root=" + l.dir + " --man=no default.target"
 	after, err := l.analyze(ctx)
 	if err != nil {
-		if _, rerr := l.recoverRoot(root); rerr != nil {
+		if _, rerr := recoverRoot(root, warn); rerr != nil {
 			return nil, fmt.Errorf("verify: %w; undoing the apply failed too (%w): %s lists what is left, and the next run undoes it first", err, rerr, protocol.JournalPath)
 		}
 		return nil, fmt.Errorf("verify: %w; the apply was rolled back", err)
 	}
 	checks := initcompat.AnalyzeChecks(plan, command, string(before), after)
 	if slices.ContainsFunc(checks, func(c initcompat.Check) bool { return c.Result == initcompat.CheckFail }) {
-		if _, rerr := l.recoverRoot(root); rerr != nil {
+		if _, rerr := recoverRoot(root, warn); rerr != nil {
 			return checks, fmt.Errorf("%w; undoing it failed too (%w): %s lists what is left, and the next run undoes it first", errRolledBack, rerr, protocol.JournalPath)
 		}
 		return checks, errRolledBack
@@ -103,7 +104,7 @@ func (l *local) Verify(ctx context.Context, plan *initcompat.Plan) ([]initcompat
 	}
 	// The image is complete; a tidying that fails is finished by the next
 	// run, as after an apply.
-	_, _ = l.recoverRoot(root)
+	_, _ = recoverRoot(root, warn)
 	return checks, nil
 }
 

@@ -61,10 +61,12 @@ func table(t *testing.T) []row {
 		{name: "remove keeps what it never saw", image: baseImage, plan: removePlan,
 			meddle: put("/etc/systemd/system/gone.service.d/local.conf", "[Unit]\n"), warn: "gone.service.d in place: it holds what initcompat did not make: local.conf"},
 	}
+	rows = append(rows, row{name: "fresh", image: freshImage, plan: freshPlan})
 	for _, p := range []struct {
-		name string
-		plan func() *Plan
-	}{{"apply", applyPlan}, {"remove", removePlan}} {
+		name  string
+		image func() map[string]node
+		plan  func() *Plan
+	}{{"apply", baseImage, applyPlan}, {"remove", baseImage, removePlan}, {"fresh", freshImage, freshPlan}} {
 		steps, err := Steps(p.plan(), Options{})
 		if err != nil {
 			t.Fatal(err)
@@ -89,17 +91,18 @@ func table(t *testing.T) []row {
 					continue // the image is complete by then: nothing rolls back
 				}
 				rows = append(rows, row{name: fmt.Sprintf("%s %s at step %d (%s %s)", p.name, k, i, s.Op, s.State),
-					image: baseImage, plan: p.plan, opts: Options{Fault: &Fault{At: i, Kind: k}}, want: map[bool]string{true: "killed", false: "failed"}[k == FaultKill]})
+					image: p.image, plan: p.plan, opts: Options{Fault: &Fault{At: i, Kind: k}}, want: map[bool]string{true: "killed", false: "failed"}[k == FaultKill]})
 			}
 		}
 	}
-	// Killed once the drop-in directory is made: a file put in it then is
-	// not the protocol's, so the rollback leaves it, and the directory.
+	// Killed once the commit put the drop-in directory in place (it is
+	// staged whole, and renamed in): a file put in it then is not the
+	// protocol's, so the rollback leaves it, and the directory.
 	steps, _ := Steps(applyPlan(), Options{})
 	for i, s := range steps {
-		if s.Op == StepMkdir && s.Path == StageDir("/etc/systemd/system") {
+		if s.Op == StepJournal && s.State == JournalDone {
 			rows = append(rows, row{name: "rollback keeps what it never made", image: baseImage, plan: applyPlan,
-				opts: Options{Fault: &Fault{At: i + 1, Kind: FaultKill}}, after: put("/etc/systemd/system/a.service.d/local.conf", "[Unit]\n"),
+				opts: Options{Fault: &Fault{At: i, Kind: FaultKill}}, after: put("/etc/systemd/system/a.service.d/local.conf", "[Unit]\n"),
 				want: "killed", warn: "a.service.d in place: it holds what initcompat did not make: local.conf"})
 			break
 		}

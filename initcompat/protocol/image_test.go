@@ -117,6 +117,33 @@ func removePlan() *Plan {
 	}}
 }
 
+// freshImage is an image no build wrote into: no manifest, nor its
+// directory.
+func freshImage() map[string]node {
+	return map[string]node{
+		"/etc/init.d":         dir(),
+		"/etc/systemd/system": dir(),
+		"/var/lib":            dir(),
+	}
+}
+
+// freshPlan makes directories, one inside another, and the manifest's:
+// each shallowest one is staged whole and renamed into place, the
+// manifest's last.
+func freshPlan() *Plan {
+	return &Plan{Manifest: manifest, Changes: []Change{
+		{Op: OpMkdir, Path: "/etc/initcompat", Mode: 0o755, Prior: Prior{Kind: KindAbsent}},
+		{Op: OpMkdir, Path: "/etc/initcompat/lib", Mode: 0o700, Prior: Prior{Kind: KindAbsent}},
+		newFile("/etc/initcompat/lib/run.sh", "#!/bin/sh\n# initcompat\n", 0o755, Prior{Kind: KindAbsent}),
+		{Op: OpSymlink, Path: "/etc/initcompat/run", Target: "lib/run.sh", Prior: Prior{Kind: KindAbsent}},
+		{Op: OpMkdir, Path: "/etc/systemd/system/a.service.d", Mode: 0o755, Prior: Prior{Kind: KindAbsent}},
+		newFile("/etc/systemd/system/a.service.d/initcompat.conf", "[Unit]\nAfter=b.service\n", 0o644, Prior{Kind: KindAbsent}),
+		newFile("/etc/init.d/a", "#!/bin/sh\n# initcompat v2\n", 0o755, Prior{Kind: KindAbsent}),
+		{Op: OpMkdir, Path: "/var/lib/initcompat", Mode: 0o755, Prior: Prior{Kind: KindAbsent}},
+		newFile(manifest, ManifestHeader+", \"v\": 1}\n", 0o644, Prior{Kind: KindAbsent}),
+	}}
+}
+
 // outcome is what one runner did to an image.
 type outcome struct {
 	err      error

@@ -219,7 +219,10 @@ func (j *Journal) shape() error {
 			}
 		}
 	}
-	if err := twins(j.StageDirs, j.New, stageDir, "new"); err != nil {
+	if err := j.mkdirsHold(); err != nil {
+		return err
+	}
+	if err := j.stageTwins(); err != nil {
 		return err
 	}
 	if err := twins(j.AsideDirs, j.Aside, asideDir, "aside"); err != nil {
@@ -237,7 +240,7 @@ func (j *Journal) shape() error {
 			return journalRefused("new %s carries no proof of what was written", p)
 		}
 	}
-	return j.mkdirsHold()
+	return nil
 }
 
 // twins checks that each of dirs is a protocol directory (named name) of
@@ -266,13 +269,50 @@ func twins(dirs, paths []string, name, kind string) error {
 	return nil
 }
 
+// stageTwins checks that the stage directories are those the stage makes
+// (stageSteps): one in each directory a new path goes into that the apply
+// does not make, and one in the parent of each directory it makes whose
+// parent it does not make (where that directory is staged whole).
+func (j *Journal) stageTwins() error {
+	made := map[string]bool{}
+	for _, d := range j.Mkdirs {
+		made[d] = true
+	}
+	want := map[string]bool{}
+	for _, l := range [][]string{j.New, j.Mkdirs} {
+		for _, p := range l {
+			if d := path.Dir(p); !made[d] {
+				want[StageDir(d)] = true
+			}
+		}
+	}
+	listed := map[string]bool{}
+	for _, d := range j.StageDirs {
+		if path.Base(d) != stageDir {
+			return journalRefused("%s is not named %s", d, stageDir)
+		}
+		if !want[d] {
+			return journalRefused("%s holds no new path nor a directory the apply makes", d)
+		}
+		listed[d] = true
+	}
+	for _, l := range [][]string{j.New, j.Mkdirs} {
+		for _, p := range l {
+			if d := path.Dir(p); !made[d] && !listed[StageDir(d)] {
+				return journalRefused("%s has no %s listed", p, StageDir(d))
+			}
+		}
+	}
+	return nil
+}
+
 // mkdirsHold checks that every directory the journal says the apply made
-// holds (or is on the way to) a stage directory: the plan makes a
-// directory only to put something in it.
+// holds (or is on the way to) a new path: the plan makes a directory only
+// to put something in it.
 func (j *Journal) mkdirsHold() error {
 	on := map[string]bool{}
-	for _, s := range j.StageDirs {
-		for d := path.Dir(s); d != "/"; d = path.Dir(d) {
+	for _, p := range j.New {
+		for d := path.Dir(p); d != "/"; d = path.Dir(d) {
 			on[d] = true
 		}
 	}

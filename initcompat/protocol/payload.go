@@ -77,8 +77,15 @@ func (l *lineWriter) flush() {
 	}
 }
 
+// archived is a directory the payload's archive makes: a stage directory,
+// or a directory the plan makes, staged in one (with its mode: tar -p).
+func archived(s Step) bool {
+	return s.Op == StepMkdir && (path.Base(s.Path) == stageDir || strings.Contains(s.Path, "/"+stageDir+"/"))
+}
+
 // writeArchive streams every staged file and link, with their stage
-// directories, as a tar archive in base64 lines of the payload.
+// directories and the directories staged in them, as a tar archive in
+// base64 lines of the payload.
 func writeArchive(c *chunks, steps []Step, compress bool) error {
 	lw := &lineWriter{c: c, line: make([]byte, 0, 76)}
 	enc := base64.NewEncoder(base64.StdEncoding, lw)
@@ -101,7 +108,7 @@ func writeArchive(c *chunks, steps []Step, compress bool) error {
 		name := strings.TrimPrefix(s.Path, "/")
 		var err error
 		switch {
-		case s.Op == StepMkdir && path.Base(s.Path) == stageDir:
+		case archived(s):
 			err = hdr(&tar.Header{Typeflag: tar.TypeDir, Name: name + "/", Mode: int64(s.Mode)})
 		case s.Op == StepSymlink:
 			err = hdr(&tar.Header{Typeflag: tar.TypeSymlink, Name: name, Linkname: s.Target, Mode: 0o777})

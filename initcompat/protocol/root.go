@@ -143,7 +143,12 @@ func (r *rootRun) run(ctx context.Context, i int, s Step) error {
 		}
 		err = WriteJournal(r.root, s.Content)
 	case StepMkdir:
-		err = r.root.Mkdir(name, s.Mode)
+		// Relative to the parent held open: 10,000 directories staged in
+		// one stage directory would each walk from the root.
+		var d *os.Root
+		if d, err = r.dirs.of(path.Dir(s.Path)); err == nil {
+			err = d.Mkdir(path.Base(s.Path), s.Mode)
+		}
 	case StepWrite, StepSymlink:
 		var d *os.Root
 		if d, err = r.dirs.of(path.Dir(s.Path)); err == nil {
@@ -197,7 +202,8 @@ func isDir(root *os.Root, name, p string) error {
 
 // renameIn renames within one directory tree: every rename of the protocol
 // goes between DIR/NAME and DIR/.initcompat-stage/NAME or
-// DIR/.initcompat-old/NAME, so it runs relative to DIR.
+// DIR/.initcompat-old/NAME (NAME a file, a link, or a directory the plan
+// makes), so it runs relative to DIR.
 func renameIn(dirs *dirRoots, from, to string) error {
 	dir := path.Dir(to)
 	if strings.HasPrefix(path.Base(dir), ".initcompat-") {

@@ -194,7 +194,7 @@ func (r *renderer) steps(steps []Step) {
 		}
 		switch s.Op {
 		case StepMkdir:
-			if path.Base(s.Path) == stageDir {
+			if archived(s) {
 				r.pending = true
 				continue // made by the archive
 			}
@@ -264,7 +264,7 @@ var perCommand = 1000
 func (r *renderer) mkdirs(steps []Step, i int) int {
 	mode := steps[i].Mode
 	same := func(k int) bool {
-		return k < len(steps) && steps[k].Op == StepMkdir && steps[k].Mode == mode && path.Base(steps[k].Path) != stageDir
+		return k < len(steps) && steps[k].Op == StepMkdir && steps[k].Mode == mode && !archived(steps[k])
 	}
 	first := steps[i].Path
 	var line strings.Builder

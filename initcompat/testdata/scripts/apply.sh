@@ -82,29 +82,53 @@ jc_shape() {
 			return 1
 		fi
 	fi
-	jc_twins stage stagedir new 's/^new [^ ]* //p' && jc_twins old asidedir aside 's/^aside //p' || return 1
+	# Every directory the apply made holds, or is on the way to, a new
+	# path: it appears once below only when it does not.
+	if ! x=$({
+		jc_above_new
+		jc_above_new
+		sed -n 's/^mkdir //p' -- "$jf" | LC_ALL=C sort -u
+	} | LC_ALL=C sort | uniq -u | jc_first); then
+		jc_refuse "mkdir $x holds nothing the apply staged"
+		return 1
+	fi
+	jc_stages && jc_twins old asidedir aside 's/^aside //p' || return 1
 	if ! x=$(sed -n -e 's/^new [^ ]* //p' -e 's/^aside //p' -e 's/^rmdir //p' -- "$jf" |
 		LC_ALL=C grep -v -E '^(/etc/(init\.d|rc\.d|rcS\.d|rc[0-6]\.d|systemd/system|init|initcompat)(/|$)|/usr/bin/systemctl$|/bin/systemctl$)' |
 		grep -v -x -F -e "$jc_m" -e "${jc_m%/*}" | jc_first); then
 		jc_refuse "$x is not a path initcompat writes"
 		return 1
 	fi
-	# Every directory the apply made holds, or is on the way to, a stage
-	# directory: it appears once below only when it does not.
-	if ! x=$({
-		jc_above_stage
-		jc_above_stage
-		sed -n 's/^mkdir //p' -- "$jf" | LC_ALL=C sort -u
-	} | LC_ALL=C sort | uniq -u | jc_first); then
-		jc_refuse "mkdir $x holds nothing the apply staged"
-		return 1
-	fi
 }
 
-# jc_above_stage lists the directories above every stage directory's, and
-# its own (not /).
-jc_above_stage() {
-	sed -n 's/^stagedir //p' -- "$jf" | sed -n -e 's|/[^/]*$||' -e ':a' -e '/./p' -e 's|/[^/]*$||' -e '/./ba' | LC_ALL=C sort -u
+# jc_above_new lists the directories above every new path (not /).
+jc_above_new() {
+	sed -n 's/^new [^ ]* //p' -- "$jf" | sed -n -e 's|/[^/]*$||' -e ':a' -e '/./p' -e 's|/[^/]*$||' -e '/./ba' | LC_ALL=C sort -u
+}
+
+# jc_stages: the stagedir lines are the stage directories the stage makes
+# (steps.go's stageSteps): one in each directory a new path goes into that
+# the apply does not make, and one in the parent of each directory it
+# makes whose parent it does not make. The directories of the new and
+# mkdir paths are listed once, the mkdir paths twice: once alone, a
+# directory is not made by the apply; its stage directory and the stagedir
+# lines then appear once below only when one lacks the other.
+jc_stages() {
+	if ! x=$(sed -n 's/^stagedir //p' -- "$jf" | grep -v -E '/\.initcompat-stage$' | jc_first); then
+		jc_refuse "$x is not named .initcompat-stage"
+		return 1
+	fi
+	jc_mk=$(sed -n 's/^mkdir //p' -- "$jf" | LC_ALL=C sort -u)
+	if ! x=$({
+		sed -n 's/^stagedir //p' -- "$jf" | LC_ALL=C sort -u
+		{
+			sed -n -e 's/^new [^ ]* //p' -e 's/^mkdir //p' -- "$jf" | sed 's|/[^/]*$||' | LC_ALL=C sort -u
+			if [ -n "$jc_mk" ]; then printf '%s\n%s\n' "$jc_mk" "$jc_mk"; fi
+		} | LC_ALL=C sort | uniq -u | sed 's|$|/.initcompat-stage|'
+	} | LC_ALL=C sort | uniq -u | jc_first); then
+		jc_refuse "$x is not the stage directory of exactly the new paths and made directories listed"
+		return 1
+	fi
 }
 
 # jc_twins NAME DIRKIND KIND SED: the DIRKIND lines name .initcompat-NAME
@@ -521,34 +545,35 @@ initcompat_apply() {
 	. "$T/ops"
 }
 put payload <<'INITCOMPAT_DATA'
-H4sIAAAAAAAA/+ybbW8auRbH8zbzKU4B3dxWAex5DES90l2luxutNls13X1TVZWZ8YA3YGdtQxqF
-fPeVZwYyBNKkbRhmtR5eDPjh+Pj/8/HJgEN13GWc6U7S7Zh7LCaXRLeVJkPa3XueCyGEIoT2UH7d
-v6+/x6Eb4T0IFga2eU2VJnIPISmEXpRtuh6rXzpf3BflNb8MfxmjbeL/Fv4Iu5Z/dfxx/fh7ln91
-/N368fct/+r4e/XjH1j+1fH368c/tPyr4x/Uj39k+VfHP6wdfxdZ/lXwnxHZHbNB9w7+8y+Er+bv
-IuTZ/b+y/f/B73/ULH6OyRgTURCsSVTc3dDz7sV/5GO0B8jy3zr/5ovugPGuGjlN+JVwMqQJDK7h
-binAUIwTyo9Bjyhw+lnDYMrGCUh6JZmmCvSIKUjZmB5CIoALDTRhuuM0m0344c1Pp2dwenb6Hk7P
-fvzNacJbKWYsoaoPy2uxypwmvKN/TZmkSftcE6mzNi1O9ZWQF9CSdCI0/ZSq1YbiMmv3QMMTmpLp
-WJcMggse+BCsVC6MAAIModOE85GQun1CVSzZpWaC90FROWMxBZT1LFVkHeH8Wv2R6QYkNh0UpEIu
-JwdDAVqAulaaTpIDtazoFGYPneZCkPKlBOgR0TC9TIimbRl3ksOFJ4fA+Exc5KVAeLLZRJzyduZX
-TDjEgmspxsB0Z+EMMK3oOAU25EJStdlIRjmfcz9fCkSzGYWpMTwiZhlQUGRCgZMJzem/OTspsXfe
-/v/9z6+7UyW7asB4P3uXvck/Dhh3jLXXB/elOXCcJqjk00AITZP/ei/7d64reHt6AhgEH1/D1Yjy
-fD0mTNJYC3kN9DNTWnXglANxmhCPpBAahATCgU3IkBbrWY+opMYeX1IywIi6ODTSgtkmNONDM1Gn
-CQmhE8EhlWICWc8rMTVRMeXANIipViyhRtlMoY7DUvgAL6CdQFdOebcYobjDxyy8uLNP45GARgut
-zNDElJxybkY3Yx2vlBy0bnC/fXuQLbeWGa0B//uP6+zHRFFo5LUNYNzZV5roqXppNNHgw/GxKRKX
-MActr9uSZnMsqlFW/ar4hLNPVJHYSZnjrJnOesIcCnOFqXuGnf18UrEeQ6OFG9DI3XX2j48dSceC
-JC/LErSWi4sLePOZxu+yNq+PYaooFFaLyWZeepmlVMiYtpf27sYs+bIydCFLuWm7zUX7kgypNOD1
-VK10eLV083dFhrQPLQQ3md25EWBeDDIvDTjP/ZmXnZvnpm/LU3CzATKhix169/kfLxpXmf+xzf//
-rvyP/yn5H39D/scP5X9s8/9D+R/b/G/zv83/28//D/3+/wvCRSh+XzozBqIoWkuRxX39vesic/7D
-7XQWf5s8ix82/6/n/6fxx9Xz9zbx/96/RC3/zfzxI/xR9fxdG//VxT+uX/z7Nv6ri//N53/Odxf/
-GG3c/5HlvxP+lcc/RoGN/+ri33uEP6qe/8b9H1n+O+G/g/gPbfxXF//+I/xR9fw37v/I8t8J/x3E
-f2Tjv7r4Dx7hj6rnv3H/R5b/TvhXH/8YbeKP7fnfCs//7vT7v437P7L8d8K/+vhH2MZ/FfH/pPPf
-E8JZSpXu/KkEX/R8+mUECX1/TaLiHkRReJ9/ENnzv5Wc/71pDCmnkmghG31o3KFvHEJjRqVigpuK
-/BSQKaRcS0ZVow8fnJvGJdEjU98tHSQrghWZ1heMJ6beHBA2n9WIuEFoSqJe5MY9Enspdr0ojo96
-R0dHEY7oABO/54buURokSeL7PW8Q9NIIIT/yQuzjIAqIPyCZtfzsjDFXHlSN2MSUjdWgLWl+FrRx
-e/hld/GX3Q1CHKAAxT7tDXAYJl5Cey7qEc9FRyh2/SCNI7+HcYwChNKeRwdJEvd6sZf4JD5Ke5vd
-xV/hbvYzbdnJhMnvFyGzWk715RHU9WTM+IUp0kQOqTaF61n5+b3AX+8Ffg6F8VYUxrVQGNdCYXcr
-CpsfMEqPqztSeNWLXSnsbUVhrxYKe7VQ2N+Kwn4tFPZroXCwFYWDWigc1ELhcCsKh7XIdKteVK/w
-jMhN2hYdF09T653Mf+J+c8fSI9yTbDgfb50qnzTsy77sq26vvwcApHHE7gBQAAA=
+H4sIAAAAAAAA/+xbXW/bOBbNa/Qrbm1jsy1im9Rn7KAL7CLd3WAwmaLpzEtRFLRE2ZzYZIaknQZx
+/vuAkuw4stOmaWx2MKQfJPHj8vIcHl1JpKlOu4wz3cm6HXNMxeSS6LbSZEi7e8+TEEIoQWgPlal+
+XD/HsZ/gPYgWBraZpkoTuYeQFEIv8jalr5Uvna+Oi/wfPBn+t0b8k/mPMAod/7vgf9vcP43/MAic
+/i3qX6aokz3bTDCAJFG0BlF1XD/HMfJDx79N/rFt/iPHv03+fdv8x45/m/wHtvlPHP82+Q8t8x8g
+x79N/iPb/Lvnf6vP/7Ft/n3H/y74X+d+RuSzMf9U/iMcBI5/e/yP2aBrlf8EYce/Xf7vCrq75t9H
+KHLPfzt7/ntw/UfN0ucYzFf49+MgqOk/CTHaA+T43zr/zRfdAeNdNfKa8DPhZEgzGFzD3VSAoRhn
+lB+DHlHg9LOGwZSNM5D0SjJNFegRU5CzMT2ETAAXGmjGdMdrNpvwnzf/Oz2D07PT93B69t9fvCa8
+lWLGMqr6sEyLWeY14R39Y8okzdrnmkhd1Glxqq+EvICWpBOh6adc3a8oLot6D1Q8oTmZjvWKQfAh
+gBCie4ULI4AAQ+w14XwkpG6fUJVKdqmZ4H1QVM5YSgEVLVcKioZwfq1+K3ADkpoGCnIhl4ODoQAt
+QF0rTSfZgVoWdCqzh15zAchqUgL0iGiYXmZE07ZMO9nhwpNDYHwmLspcIDzbbCLNebvwKyUcUsG1
+FGNgurNwBphWdJwDG3IhqdpspGC5HHO/nApEsxmFqTE8ImYaUFBkQoGTCS3Zf3N2ssK99/bf7///
+ujtVsqsGjPeLs+KkvBww7hlrrw/q0Bx4XhNU9mkghKbZP4OX/TvXFbw9PQEMgo+v4WpEeTkfMyZp
+qoW8BvqZKa06cMqBeE1IR1IIDUIC4cAmZEir+axHVFJjjy9ZMoQRdXFooAVzm9CMD81AvSZkhE4E
+h1yKCRQtr8TUqGLKgWkQU61YRg2yBUIdj+XwAV5AO4OunPJu1UN1hI+FvLi3T9ORgEYL3Ruh0ZSc
+cm56N30d38s5aN3gfvv2oJhuLdNbA/71D9/bT4mi0ChLG8C4t6800VP10mCiIYTjY5MlLmEOWl63
+JS3GWBWjovhVdYWLK6pI6uXM89ZMFy1hDpW5ylTNsLdfDirVY2i0cAMapbve/vGxJ+lYkOzlKgSt
+5eTiAt58pum7os7rY5gqCpXVarCFl0FhKRcype2lvbs+V3y513UFy2rVdpuL9iUZUmmI11N1r8Gr
+pZu/KjKkfWghuCnszg0A86qT+UqH89Kf+apz89L07eoQ/KKDAujqDm0//uNF5V3Gf+zi/98r/uO/
+SvzHT4j/+KH4j138fyj+Yxf/Xfx38X/78X898Jf7f35CuJLi94UzYyBJkrUQWR3Xz30fmf2ffqez
+eDZ5Fj9c/F+P/4/jH++e/2AT/9/7JOr4fyz/+B7/aPf8+07/NvWPbes/dPq3qX+z/+/cnv4x2nj/
+R45/K/zvXP8YRU7/NvUf2Nb/xvs/cvxb4d+C/mOnf5v6D23rf+P9Hzn+rfBvQf+J079N/Ue29b/x
+/o8c/1b4373+MdrEv9P/rvQf2/7+t/H+jxz/Vvjfvf4Rdvrfhf4ftf97QjjLqdKd35Xgi5aPTwaQ
+OAzXIKqOUZLEdf6jxO3/3cn+35vGkHIqiRay0YfGHemNQ2jMqFRMcFNQ7gIymZRryahq9OGDd9O4
+JHpkyrsrG8kqsSJT+4LxzJSbDcLmWo2IH8UmJ+klftojaZBjP0jS9Kh3dHSU4IQOMAl7fuwf5VGW
+ZWHYCwZRL08QCpMgxiGOkoiEA1JYK/fOGHOrnaoRm5i8sRq0JS33gjZuD7/sLv6yu1GMIxShNKS9
+AY7jLMhoz0c9EvjoCKV+GOVpEvYwTlGEUN4L6CDL0l4vDbKQpEd5b7O7+BvcLRZlV53MmPx+ENaW
++ld7UNeTMeMXJksTOaTaZK5H5ef3An+7F/g5EMZbQbi2mGoJ4dqSniWE/a0gXFuusoRwbdHEEsLB
+VhCuLQhYQrj2WdoSwuFWEK59crWEcO3DnyWEo60gXPuoZQnh2qcVSwjHW0G49tnAEsK1l9edIzwj
+chO2VcPF29R6I/O/2yc3XHlhe5QN7+Ott8s3DfdzP/f70X5/DgDNr71NAFgAAA==
 INITCOMPAT_DATA
 put journal <<'INITCOMPAT_DATA'
 manifest /var/lib/initcompat/manifest.json
@@ -563,14 +588,8 @@ mkdir /var
 mkdir /var/lib
 mkdir /var/lib/initcompat
 stagedir /etc/init.d/.initcompat-stage
-stagedir /etc/rc0.d/.initcompat-stage
-stagedir /etc/rc1.d/.initcompat-stage
-stagedir /etc/rc2.d/.initcompat-stage
-stagedir /etc/rc3.d/.initcompat-stage
-stagedir /etc/rc4.d/.initcompat-stage
-stagedir /etc/rc5.d/.initcompat-stage
-stagedir /etc/rc6.d/.initcompat-stage
-stagedir /var/lib/initcompat/.initcompat-stage
+stagedir /etc/.initcompat-stage
+stagedir /.initcompat-stage
 new f:7972c9ac3f1237cc89888717eb1a492628f5ddd4493b59f7004736141575a4ba /etc/init.d/svc00000
 new f:5615050c4e9b166d3de9209a32080c245fc74911c0500f93ebddc99c3d4ac8f9 /etc/init.d/svc00001
 new l:5f65e430a35c9e97a7b25d5c2cfb0664b70316dbb5d92550f412b3b1f36895ae /etc/rc0.d/K01svc00000
@@ -593,6 +612,10 @@ put ops <<'INITCOMPAT_DATA'
 isdir "$R"'/var/lib'
 isdir "$R"'/etc/init.d'
 absent "$R"'/etc/init.d/.initcompat-stage'
+isdir "$R"'/etc'
+absent "$R"'/etc/.initcompat-stage'
+isdir "$R"'/'
+absent "$R"'/.initcompat-stage'
 absent "$R"'/etc/rc0.d'
 absent "$R"'/etc/rc1.d'
 absent "$R"'/etc/rc2.d'
@@ -622,14 +645,13 @@ absent "$R"'/etc/rc6.d/K01svc00001'
 absent "$R"'/var/lib/initcompat/manifest.json'
 checked
 journal begin
-mkdir -m 0755 -- "$R"'/etc/rc0.d' "$R"'/etc/rc1.d' "$R"'/etc/rc2.d' "$R"'/etc/rc3.d' "$R"'/etc/rc4.d' "$R"'/etc/rc5.d' "$R"'/etc/rc6.d' "$R"'/var' "$R"'/var/lib' "$R"'/var/lib/initcompat' || fail 'cannot create /etc/rc0.d or one of the 9 directories after it'
 base64 -d -- "$T/payload" | '/usr/bin/gzip' -dc | tar -x -m -p -P -f - -C "${R:-/}" || fail 'cannot unpack the staged files'
 journal commit
-if [ -n "$renamer" ]; then "$renamer" -- /.initcompat-stage/ / "$R"'/etc/init.d/.initcompat-stage/svc00000' "$R"'/etc/init.d/.initcompat-stage/svc00001' "$R"'/etc/rc0.d/.initcompat-stage/K01svc00000' "$R"'/etc/rc0.d/.initcompat-stage/K01svc00001' "$R"'/etc/rc1.d/.initcompat-stage/K01svc00000' "$R"'/etc/rc1.d/.initcompat-stage/K01svc00001' "$R"'/etc/rc2.d/.initcompat-stage/S01svc00000' "$R"'/etc/rc2.d/.initcompat-stage/S01svc00001' "$R"'/etc/rc3.d/.initcompat-stage/S01svc00000' "$R"'/etc/rc3.d/.initcompat-stage/S01svc00001' "$R"'/etc/rc4.d/.initcompat-stage/S01svc00000' "$R"'/etc/rc4.d/.initcompat-stage/S01svc00001' "$R"'/etc/rc5.d/.initcompat-stage/S01svc00000' "$R"'/etc/rc5.d/.initcompat-stage/S01svc00001' "$R"'/etc/rc6.d/.initcompat-stage/K01svc00000' "$R"'/etc/rc6.d/.initcompat-stage/K01svc00001' "$R"'/var/lib/initcompat/.initcompat-stage/manifest.json'; else mv -f -t "$R"'/etc/init.d' -- "$R"'/etc/init.d/.initcompat-stage/svc00000' "$R"'/etc/init.d/.initcompat-stage/svc00001' && mv -f -t "$R"'/etc/rc0.d' -- "$R"'/etc/rc0.d/.initcompat-stage/K01svc00000' "$R"'/etc/rc0.d/.initcompat-stage/K01svc00001' && mv -f -t "$R"'/etc/rc1.d' -- "$R"'/etc/rc1.d/.initcompat-stage/K01svc00000' "$R"'/etc/rc1.d/.initcompat-stage/K01svc00001' && mv -f -t "$R"'/etc/rc2.d' -- "$R"'/etc/rc2.d/.initcompat-stage/S01svc00000' "$R"'/etc/rc2.d/.initcompat-stage/S01svc00001' && mv -f -t "$R"'/etc/rc3.d' -- "$R"'/etc/rc3.d/.initcompat-stage/S01svc00000' "$R"'/etc/rc3.d/.initcompat-stage/S01svc00001' && mv -f -t "$R"'/etc/rc4.d' -- "$R"'/etc/rc4.d/.initcompat-stage/S01svc00000' "$R"'/etc/rc4.d/.initcompat-stage/S01svc00001' && mv -f -t "$R"'/etc/rc5.d' -- "$R"'/etc/rc5.d/.initcompat-stage/S01svc00000' "$R"'/etc/rc5.d/.initcompat-stage/S01svc00001' && mv -f -t "$R"'/etc/rc6.d' -- "$R"'/etc/rc6.d/.initcompat-stage/K01svc00000' "$R"'/etc/rc6.d/.initcompat-stage/K01svc00001' && mv -f -t "$R"'/var/lib/initcompat' -- "$R"'/var/lib/initcompat/.initcompat-stage/manifest.json'; fi || fail 'cannot rename the staged files into 9 directories, the last /var/lib/initcompat'
+if [ -n "$renamer" ]; then "$renamer" -- /.initcompat-stage/ / "$R"'/etc/init.d/.initcompat-stage/svc00000' "$R"'/etc/init.d/.initcompat-stage/svc00001' "$R"'/etc/.initcompat-stage/rc0.d' "$R"'/etc/.initcompat-stage/rc1.d' "$R"'/etc/.initcompat-stage/rc2.d' "$R"'/etc/.initcompat-stage/rc3.d' "$R"'/etc/.initcompat-stage/rc4.d' "$R"'/etc/.initcompat-stage/rc5.d' "$R"'/etc/.initcompat-stage/rc6.d' "$R"'/.initcompat-stage/var'; else mv -f -t "$R"'/etc/init.d' -- "$R"'/etc/init.d/.initcompat-stage/svc00000' "$R"'/etc/init.d/.initcompat-stage/svc00001' && mv -f -t "$R"'/etc' -- "$R"'/etc/.initcompat-stage/rc0.d' "$R"'/etc/.initcompat-stage/rc1.d' "$R"'/etc/.initcompat-stage/rc2.d' "$R"'/etc/.initcompat-stage/rc3.d' "$R"'/etc/.initcompat-stage/rc4.d' "$R"'/etc/.initcompat-stage/rc5.d' "$R"'/etc/.initcompat-stage/rc6.d' && mv -f -t "$R"'/' -- "$R"'/.initcompat-stage/var'; fi || fail 'cannot rename the staged files into 3 directories, the last /'
 journal done
 trap '' HUP INT TERM PIPE
 finish
 echo "initcompat: applied 27 change(s)"
 echo initcompat-apply-complete
 INITCOMPAT_DATA
-initcompat_apply 2c59dd743d31c3b43784e9242ab46ff979f8dc139eeda7d10e1b6a1f72833695 initcompat-end
+initcompat_apply 45b9b0df9234d5abf33556c3edd4577b09a533e8367ce6693f7f854f412f14c5 initcompat-end

@@ -84,29 +84,53 @@ jc_shape() {
 			return 1
 		fi
 	fi
-	jc_twins stage stagedir new 's/^new [^ ]* //p' && jc_twins old asidedir aside 's/^aside //p' || return 1
+	# Every directory the apply made holds, or is on the way to, a new
+	# path: it appears once below only when it does not.
+	if ! x=$({
+		jc_above_new
+		jc_above_new
+		sed -n 's/^mkdir //p' -- "$jf" | LC_ALL=C sort -u
+	} | LC_ALL=C sort | uniq -u | jc_first); then
+		jc_refuse "mkdir $x holds nothing the apply staged"
+		return 1
+	fi
+	jc_stages && jc_twins old asidedir aside 's/^aside //p' || return 1
 	if ! x=$(sed -n -e 's/^new [^ ]* //p' -e 's/^aside //p' -e 's/^rmdir //p' -- "$jf" |
 		LC_ALL=C grep -v -E '^(/etc/(init\.d|rc\.d|rcS\.d|rc[0-6]\.d|systemd/system|init|initcompat)(/|$)|/usr/bin/systemctl$|/bin/systemctl$)' |
 		grep -v -x -F -e "$jc_m" -e "${jc_m%/*}" | jc_first); then
 		jc_refuse "$x is not a path initcompat writes"
 		return 1
 	fi
-	# Every directory the apply made holds, or is on the way to, a stage
-	# directory: it appears once below only when it does not.
-	if ! x=$({
-		jc_above_stage
-		jc_above_stage
-		sed -n 's/^mkdir //p' -- "$jf" | LC_ALL=C sort -u
-	} | LC_ALL=C sort | uniq -u | jc_first); then
-		jc_refuse "mkdir $x holds nothing the apply staged"
-		return 1
-	fi
 }
 
-# jc_above_stage lists the directories above every stage directory's, and
-# its own (not /).
-jc_above_stage() {
-	sed -n 's/^stagedir //p' -- "$jf" | sed -n -e 's|/[^/]*$||' -e ':a' -e '/./p' -e 's|/[^/]*$||' -e '/./ba' | LC_ALL=C sort -u
+# jc_above_new lists the directories above every new path (not /).
+jc_above_new() {
+	sed -n 's/^new [^ ]* //p' -- "$jf" | sed -n -e 's|/[^/]*$||' -e ':a' -e '/./p' -e 's|/[^/]*$||' -e '/./ba' | LC_ALL=C sort -u
+}
+
+# jc_stages: the stagedir lines are the stage directories the stage makes
+# (steps.go's stageSteps): one in each directory a new path goes into that
+# the apply does not make, and one in the parent of each directory it
+# makes whose parent it does not make. The directories of the new and
+# mkdir paths are listed once, the mkdir paths twice: once alone, a
+# directory is not made by the apply; its stage directory and the stagedir
+# lines then appear once below only when one lacks the other.
+jc_stages() {
+	if ! x=$(sed -n 's/^stagedir //p' -- "$jf" | grep -v -E '/\.initcompat-stage$' | jc_first); then
+		jc_refuse "$x is not named .initcompat-stage"
+		return 1
+	fi
+	jc_mk=$(sed -n 's/^mkdir //p' -- "$jf" | LC_ALL=C sort -u)
+	if ! x=$({
+		sed -n 's/^stagedir //p' -- "$jf" | LC_ALL=C sort -u
+		{
+			sed -n -e 's/^new [^ ]* //p' -e 's/^mkdir //p' -- "$jf" | sed 's|/[^/]*$||' | LC_ALL=C sort -u
+			if [ -n "$jc_mk" ]; then printf '%s\n%s\n' "$jc_mk" "$jc_mk"; fi
+		} | LC_ALL=C sort | uniq -u | sed 's|$|/.initcompat-stage|'
+	} | LC_ALL=C sort | uniq -u | jc_first); then
+		jc_refuse "$x is not the stage directory of exactly the new paths and made directories listed"
+		return 1
+	fi
 }
 
 # jc_twins NAME DIRKIND KIND SED: the DIRKIND lines name .initcompat-NAME

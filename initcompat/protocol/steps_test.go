@@ -1,0 +1,61 @@
+package protocol
+
+import (
+	"strings"
+	"testing"
+)
+
+// A directory the plan makes is made under the stage directory of its
+// parent with what it holds, and renamed into place whole: no stage
+// directory of its own (a mkdir and an rmdir each of 10,000 drop-in
+// directories, which tar -x never pays), and the manifest's directory,
+// when the plan makes it, renamed last.
+func TestMadeDirectoriesStagedWhole(t *testing.T) {
+	steps, err := Steps(freshPlan(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mkdirs, renames, staged []string
+	for _, s := range steps {
+		switch s.Op {
+		case StepMkdir:
+			mkdirs = append(mkdirs, s.Path)
+		case StepRename:
+			renames = append(renames, s.Path+" -> "+s.Target)
+		case StepWrite, StepSymlink:
+			staged = append(staged, s.Path)
+		}
+	}
+	for _, c := range []struct {
+		what string
+		got  []string
+		want string
+	}{
+		{"mkdirs", mkdirs, "/etc/init.d/.initcompat-stage /etc/.initcompat-stage /etc/systemd/system/.initcompat-stage /var/lib/.initcompat-stage " +
+			"/etc/.initcompat-stage/initcompat /etc/.initcompat-stage/initcompat/lib /etc/systemd/system/.initcompat-stage/a.service.d /var/lib/.initcompat-stage/initcompat"},
+		{"staged", staged, "/etc/init.d/.initcompat-stage/a /etc/.initcompat-stage/initcompat/run /etc/.initcompat-stage/initcompat/lib/run.sh " +
+			"/etc/systemd/system/.initcompat-stage/a.service.d/initcompat.conf /var/lib/.initcompat-stage/initcompat/manifest.json"},
+		{"renames", renames, "/etc/init.d/.initcompat-stage/a -> /etc/init.d/a " +
+			"/etc/.initcompat-stage/initcompat -> /etc/initcompat " +
+			"/etc/systemd/system/.initcompat-stage/a.service.d -> /etc/systemd/system/a.service.d " +
+			"/var/lib/.initcompat-stage/initcompat -> /var/lib/initcompat"},
+	} {
+		if got := strings.Join(c.got, " "); got != c.want {
+			t.Errorf("%s:\n got %s\nwant %s", c.what, got, c.want)
+		}
+	}
+	// The journal recovery reads says the same: a stage directory beside
+	// each made directory, none inside one.
+	var j *Journal
+	for _, s := range steps {
+		if s.Op == StepJournal && s.State == JournalBegin {
+			j, err = ParseJournal(s.Content)
+		}
+	}
+	if j == nil || err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(j.StageDirs, " "), "/etc/init.d/.initcompat-stage /etc/.initcompat-stage /etc/systemd/system/.initcompat-stage /var/lib/.initcompat-stage"; got != want {
+		t.Errorf("stagedir lines %s, want %s", got, want)
+	}
+}

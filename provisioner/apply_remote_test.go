@@ -246,7 +246,7 @@ func TestCompressedPayload(t *testing.T) {
 	plain := *plan
 	plain.Gzip = ""
 	uncompressed, _ := applyScript(&plain)
-	if !strings.Contains(script, "| '/usr/bin/gzip' -dc") || len(script) >= len(uncompressed) {
+	if !strings.Contains(script, "\nunpack 1 '/usr/bin/gzip' ") || len(script) >= len(uncompressed) {
 		t.Fatalf("the payload is not compressed: %d bytes, %d without gzip", len(script), len(uncompressed))
 	}
 	t.Logf("apply script: %d bytes with gzip, %d without", len(script), len(uncompressed))

@@ -120,6 +120,17 @@ func TestRunnersConform(t *testing.T) {
 	if testing.Short() {
 		return // make check; make test runs what follows
 	}
+	// The payload in parts, unpacked at once, as a plan of thousands of
+	// entries is: the same images, undone alike.
+	t.Run("in parts", func(t *testing.T) {
+		defer func(n int) { minPartEntries = n }(minPartEntries)
+		minPartEntries = 1
+		for _, r := range table(t) {
+			if r.opts.Fault == nil {
+				t.Run(r.name, func(t *testing.T) { conform(t, r) })
+			}
+		}
+	})
 	// Two names a command: the commit and the mkdirs have boundaries
 	// inside, where a kill leaves them part done (a plan of more than
 	// perCommand names does so for real), and both runners' recoveries

@@ -8,13 +8,12 @@ import (
 	"fmt"
 	"hash"
 	"io"
-	"path"
 	"strings"
 	"time"
 )
 
 // The shell runner's data: here-documents of at most chunkSize bytes,
-// and the payload, one tar archive of every staged file, in base64.
+// and the payload, tar archives of every staged file (parts), in base64.
 
 // chunkSize bounds each here-document of the apply's data: the most the
 // remote shell holds of it at once.
@@ -38,7 +37,7 @@ func (c *chunks) add(file, s string) {
 		_, _ = c.w.WriteString("put " + file + " <<'" + dataEnd + "'\n")
 	}
 	_, _ = c.w.WriteString(s)
-	if file == "payload" {
+	if strings.HasPrefix(file, "payload.") {
 		_, _ = io.WriteString(c.h, s)
 	}
 	c.n += len(s)
@@ -51,9 +50,11 @@ func (c *chunks) close() {
 	}
 }
 
-// lineWriter breaks base64 text into 76-column lines, each one add.
+// lineWriter breaks base64 text into 76-column lines, each one add to
+// file.
 type lineWriter struct {
 	c    *chunks
+	file string
 	line []byte
 }
 
@@ -72,22 +73,102 @@ func (l *lineWriter) Write(p []byte) (int, error) {
 
 func (l *lineWriter) flush() {
 	if len(l.line) > 0 {
-		l.c.add("payload", string(l.line)+"\n")
+		l.c.add(l.file, string(l.line)+"\n")
 		l.line = l.line[:0]
 	}
 }
 
-// archived is a directory the payload's archive makes: a stage directory,
-// or a directory the plan makes, staged in one (with its mode: tar -p).
+// archived is a directory the payload's archive makes: a directory the
+// plan makes, staged in a stage directory (with its mode: tar -p).
 func archived(s Step) bool {
-	return s.Op == StepMkdir && (path.Base(s.Path) == stageDir || strings.Contains(s.Path, "/"+stageDir+"/"))
+	return s.Op == StepMkdir && strings.Contains(s.Path, "/"+stageDir+"/")
 }
 
-// writeArchive streams every staged file and link, with their stage
-// directories and the directories staged in them, as a tar archive in
-// base64 lines of the payload.
-func writeArchive(c *chunks, steps []Step, compress bool) error {
-	lw := &lineWriter{c: c, line: make([]byte, 0, 76)}
+// staging is a step the payload's archives hold.
+func staging(s Step) bool { return s.Op == StepWrite || s.Op == StepSymlink || archived(s) }
+
+// maxParts bounds the payload's archives, which the shell unpacks at once
+// (apply.sh's unpack), as the os.Root runner stages a directory per
+// processor: one tar works an entry at a time, and was most of an apply
+// at 10,000 services. At most 10: apply.sh hashes payload.* in the glob's
+// order.
+const maxParts = 4
+
+// minPartEntries is the fewest entries worth a tar of their own (a
+// variable: the conformance table lowers it, so that its small plans
+// unpack in parts too).
+var minPartEntries = 1000
+
+// parts splits the staging steps into at most maxParts runs of about as
+// many entries each, which never share a directory being made: a
+// directory the plan makes goes whole (with what it holds, a parent before
+// what is in it) into one part. Each part is the indices of its steps, in
+// order. The stage directories are made before any part is unpacked.
+func parts(steps []Step) [][]int {
+	var units [][]int // by the name below a stage directory, in order
+	at := map[string]int{}
+	total := 0
+	for i, s := range steps {
+		if !staging(s) {
+			continue
+		}
+		k := unitOf(s.Path)
+		u, ok := at[k]
+		if !ok {
+			u = len(units)
+			at[k] = u
+			units = append(units, nil)
+		}
+		units[u] = append(units[u], i)
+		total++
+	}
+	if total == 0 {
+		return nil
+	}
+	n := min(maxParts, max(1, total/minPartEntries))
+	per := (total + n - 1) / n
+	out := make([][]int, 1, n)
+	for _, u := range units {
+		if k := len(out) - 1; len(out[k]) >= per && len(out) < n {
+			out = append(out, nil)
+		}
+		out[len(out)-1] = append(out[len(out)-1], u...)
+	}
+	return out
+}
+
+// unitOf is the stage directory's entry a staged path is, or is in.
+func unitOf(p string) string {
+	mark := "/" + stageDir + "/"
+	i := strings.Index(p, mark)
+	if i < 0 {
+		return p
+	}
+	rest := p[i+len(mark):]
+	if j := strings.IndexByte(rest, '/'); j >= 0 {
+		rest = rest[:j]
+	}
+	return p[:i+len(mark)] + rest
+}
+
+// payloadFile is the data file of the payload's part i.
+func payloadFile(i int) string { return fmt.Sprintf("payload.%d", i) }
+
+// writeArchives streams each part of the staging steps as a tar archive
+// (gzip'd when compress), in base64 lines of its own data file, and
+// returns how many there are.
+func writeArchives(c *chunks, steps []Step, compress bool) (int, error) {
+	ps := parts(steps)
+	for i, part := range ps {
+		if err := writeArchive(c, payloadFile(i), steps, part, compress); err != nil {
+			return 0, err
+		}
+	}
+	return len(ps), nil
+}
+
+func writeArchive(c *chunks, file string, steps []Step, part []int, compress bool) error {
+	lw := &lineWriter{c: c, file: file, line: make([]byte, 0, 76)}
 	enc := base64.NewEncoder(base64.StdEncoding, lw)
 	var out io.Writer = enc
 	var gz *gzip.Writer
@@ -104,15 +185,16 @@ func writeArchive(c *chunks, steps []Step, compress bool) error {
 		hd.Uname, hd.Gname, hd.ModTime = "root", "root", time.Unix(0, 0)
 		return tw.WriteHeader(hd)
 	}
-	for _, s := range steps {
+	for _, i := range part {
+		s := steps[i]
 		name := strings.TrimPrefix(s.Path, "/")
 		var err error
-		switch {
-		case archived(s):
+		switch s.Op {
+		case StepMkdir:
 			err = hdr(&tar.Header{Typeflag: tar.TypeDir, Name: name + "/", Mode: int64(s.Mode)})
-		case s.Op == StepSymlink:
+		case StepSymlink:
 			err = hdr(&tar.Header{Typeflag: tar.TypeSymlink, Name: name, Linkname: s.Target, Mode: 0o777})
-		case s.Op == StepWrite:
+		case StepWrite:
 			if err = hdr(&tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: int64(s.Mode), Size: int64(len(s.Content))}); err == nil {
 				_, err = tw.Write(s.Content)
 			}

@@ -35,7 +35,7 @@ func Apply(ctx context.Context, root *os.Root, p *Plan, opts Options) (err error
 		if err == nil || errors.Is(err, ErrKilled) {
 			return
 		}
-		_, notes, rerr := Recover(root)
+		_, notes, rerr := recoverJournal(root, r.own)
 		if rerr != nil {
 			err = fmt.Errorf("%w; undoing it failed too (%w): %s lists what is left, and the next run undoes it first", err, rerr, JournalPath)
 			return
@@ -58,6 +58,8 @@ type rootRun struct {
 	root *os.Root
 	opts Options
 	dirs *dirRoots
+	// own: the journal in the image is the one this apply wrote.
+	own bool
 }
 
 // stepwise: a test's Hook or Fault sees every step, one at a time.
@@ -141,7 +143,9 @@ func (r *rootRun) run(ctx context.Context, i int, s Step) error {
 				return err
 			}
 		}
-		err = WriteJournal(r.root, s.Content)
+		if err = WriteJournal(r.root, s.Content); err == nil {
+			r.own = true
+		}
 	case StepMkdir:
 		// Relative to the parent held open: 10,000 directories staged in
 		// one stage directory would each walk from the root.
@@ -158,7 +162,7 @@ func (r *rootRun) run(ctx context.Context, i int, s Step) error {
 		err = renameIn(r.dirs, s.Path, s.Target)
 	case StepFinish:
 		var notes []string
-		if _, notes, err = Recover(r.root); err == nil && r.opts.Warn != nil {
+		if _, notes, err = recoverJournal(r.root, r.own); err == nil && r.opts.Warn != nil {
 			for _, n := range notes {
 				r.opts.Warn(n)
 			}

@@ -17,14 +17,22 @@ import (
 // and nothing is done. It says what it did ("" when there was no journal)
 // and what it left in place: a directory it was to remove that holds what
 // the protocol does not know. The caller holds the lock.
-func Recover(root *os.Root) (string, []string, error) {
+func Recover(root *os.Root) (string, []string, error) { return recoverJournal(root, false) }
+
+// recoverJournal is Recover; own is a journal this apply wrote itself,
+// under its lock, once Check passed on it: the finish of its own apply,
+// or the rollback of one that failed, which do not check it again (as the
+// shell's recover does with own=1).
+func recoverJournal(root *os.Root, own bool) (string, []string, error) {
 	_ = root.Remove(rel(JournalPath) + ".new")
 	j, err := OpenJournal(root)
 	if err != nil || j == nil {
 		return "", nil, err
 	}
-	if err := j.Check(rootImage{root}); err != nil {
-		return "", nil, err
+	if !own {
+		if err := j.Check(rootImage{root}); err != nil {
+			return "", nil, err
+		}
 	}
 	if err := undo(root, j); err != nil {
 		return "", nil, err

@@ -86,10 +86,9 @@ func WriteScript(w io.Writer, p *Plan, opts Options) error {
 	_, _ = b.WriteString(shellLib)
 	_, _ = b.WriteString(applySh)
 	c := &chunks{w: b, h: sha256.New()}
-	if hasStaged(steps) {
-		if err := writeArchive(c, steps, p.Gzip != ""); err != nil {
-			return err
-		}
+	parts, err := writeArchives(c, steps, p.Gzip != "")
+	if err != nil {
+		return err
 	}
 	sum := hex.EncodeToString(c.h.Sum(nil))
 	body, err := journalBody(steps)
@@ -99,7 +98,7 @@ func WriteScript(w io.Writer, p *Plan, opts Options) error {
 	if body != "" {
 		c.add("journal", body)
 	}
-	r := &renderer{put: func(s string) { c.add("ops", s) }, changes: len(p.Changes), gz: p.Gzip, fault: opts.Fault}
+	r := &renderer{put: func(s string) { c.add("ops", s) }, changes: len(p.Changes), gz: p.Gzip, parts: parts, fault: opts.Fault}
 	r.steps(steps)
 	c.close()
 	_, _ = b.WriteString("initcompat_apply " + sum + " " + endToken + "\n")
@@ -152,11 +151,13 @@ type renderer struct {
 	put     func(string)
 	changes int
 	gz      string
+	parts   int // the payload's archives
 	fault   *Fault
 	// mark is told each exact boundary (Boundaries).
 	mark func(i int)
-	// pending: a stage directory is left to the tar that unpacks the
-	// staged files, so the runner is not at an exact boundary until then.
+	// pending: a directory staged whole is left to the tars that unpack
+	// the staged files, so the runner is not at an exact boundary until
+	// then.
 	pending bool
 }
 
@@ -227,12 +228,8 @@ func (r *renderer) step(steps []Step, i int, unpacked *bool) int {
 		return r.mkdirs(steps, i)
 	case StepWrite, StepSymlink:
 		*unpacked = true
-		unzip := ""
-		if r.gz != "" {
-			unzip = " | " + shellword.Quote(r.gz) + " -dc"
-		}
-		r.put(`base64 -d -- "$T/payload"` + unzip + ` | tar -x -m -p -P -f - -C "${R:-/}" || fail 'cannot unpack the staged files'` + "\n")
-		// The tar made the stage directories and every staged file.
+		r.putf("unpack %d %s || fail 'cannot unpack the staged files'\n", r.parts, shellword.Quote(r.gz))
+		// The tars made every staged file and directory.
 		for i+1 < len(steps) && (steps[i+1].Op == StepWrite || steps[i+1].Op == StepSymlink) {
 			i++
 		}
@@ -327,13 +324,4 @@ func staged(s Step) bool {
 
 func isCheck(op StepOp) bool {
 	return op == StepIsDir || op == StepAbsent || op == StepIsFile || op == StepIsLink
-}
-
-func hasStaged(steps []Step) bool {
-	for _, s := range steps {
-		if s.Op == StepWrite || s.Op == StepSymlink {
-			return true
-		}
-	}
-	return false
 }

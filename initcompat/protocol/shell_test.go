@@ -1,9 +1,16 @@
 package protocol
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"mvdan.cc/sh/v3/syntax"
 
@@ -86,8 +93,8 @@ func TestApplyChunksEndBetweenCommands(t *testing.T) {
 	chunkSize = 300
 	small := render(t, p, Options{})
 	one, many := dataOf(t, whole), dataOf(t, small)
-	if len(one["ops"]) != 1 || len(many["ops"]) < 20 || len(many["payload"]) < 5 {
-		t.Fatalf("%d and %d chunks of steps, %d of payload", len(one["ops"]), len(many["ops"]), len(many["payload"]))
+	if len(one["ops"]) != 1 || len(many["ops"]) < 20 || len(many["payload.0"]) < 5 {
+		t.Fatalf("%d and %d chunks of steps, %d of payload", len(one["ops"]), len(many["ops"]), len(many["payload.0"]))
 	}
 	parser := syntax.NewParser(syntax.Variant(syntax.LangPOSIX))
 	for i, c := range many["ops"] {
@@ -99,7 +106,7 @@ func TestApplyChunksEndBetweenCommands(t *testing.T) {
 			t.Fatalf("chunk %d: %d commands on %d lines", i, len(f.Stmts), n)
 		}
 	}
-	for _, file := range []string{"ops", "journal", "payload"} {
+	for _, file := range []string{"ops", "journal", "payload.0"} {
 		if strings.Join(one[file], "") != strings.Join(many[file], "") {
 			t.Errorf("the %s data differs when chunked", file)
 		}
@@ -139,18 +146,88 @@ func TestFaultsOnlyAtBoundaries(t *testing.T) {
 			t.Errorf("step %d (%s) is no boundary of the shell runner", i, s.Op)
 		}
 	}
-	// The journal's three states, the one tar that stages (and makes the
-	// directories the plan makes, staged), the one rename command of the
-	// commit, the finish.
+	// The journal's three states, the one mkdir of the stage directories
+	// (the tars that then stage every file, and the directories the plan
+	// makes, are no boundary), the one rename command of the commit, the
+	// finish.
 	var ops []string
 	for _, i := range at {
 		ops = append(ops, strings.TrimSpace(string(steps[i].Op)+" "+steps[i].State))
 	}
-	if want := "journal begin, journal commit, rename, journal done, finish"; strings.Join(ops, ", ") != want || refused == 0 {
+	if want := "journal begin, mkdir, journal commit, rename, journal done, finish"; strings.Join(ops, ", ") != want || refused == 0 {
 		t.Fatalf("boundaries %q, want %q; %d steps refused, of %d", ops, want, refused, len(steps))
 	}
 	script := render(t, p, Options{Fault: &Fault{At: at[2], Kind: FaultKill}})
 	if strings.Count(script, "kill -KILL $$") != 1 {
 		t.Error("the kill is not in the script once")
+	}
+}
+
+// Interrupted while its tars unpack the payload's parts at once, the shell
+// ends them before its recovery removes what they write into: it says so,
+// exits 129, and the image is as it was, and stays so (a tar left running
+// would make its stage directory again). Under dash (Debian's sh) and
+// bash (RHEL's and Amazon Linux's): $! of a pipeline must be its last
+// process, the tar, in both.
+func TestShellInterruptedWhileUnpacking(t *testing.T) {
+	if testing.Short() {
+		t.Skip("stages thousands of files; make test runs it")
+	}
+	for _, sh := range []string{"dash", "bash"} {
+		if _, err := exec.LookPath(sh); err != nil {
+			t.Logf("no %s here", sh)
+			continue
+		}
+		t.Run(sh, func(t *testing.T) { interruptWhileUnpacking(t, sh) })
+	}
+}
+
+func interruptWhileUnpacking(t *testing.T, sh string) {
+	dir := t.TempDir()
+	for _, d := range []string{"etc/init.d", "etc/rc2.d", "etc/rc0.d", "etc/systemd/system", "var/lib/initcompat"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := fingerprint(t, dir)
+	var script bytes.Buffer
+	if err := WriteScript(&script, manyServices(4000), Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(script.String(), "\nunpack 4 ") {
+		t.Fatal("the payload is not in four parts")
+	}
+	cmd := exec.Command(sh, "-s")
+	cmd.Env = append(os.Environ(), "INITCOMPAT_ROOT="+dir)
+	cmd.Stdin = &script
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Once the tars are under way: staged files in two stage directories.
+	deadline := time.Now().Add(time.Minute)
+	for time.Now().Before(deadline) {
+		a, _ := os.ReadDir(filepath.Join(dir, "etc/init.d", stageDir))
+		b, _ := os.ReadDir(filepath.Join(dir, "etc/systemd/system", stageDir))
+		if len(a) > 0 && len(b) > 0 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 129 || !strings.Contains(out.String(), "interrupted") {
+		t.Fatalf("want exit 129 and \"interrupted\": %v\n%s", err, out.String())
+	}
+	if strings.Contains(out.String(), CompletedToken) {
+		t.Fatal("the apply completed before the signal; nothing was interrupted")
+	}
+	time.Sleep(300 * time.Millisecond)
+	if got := fingerprint(t, dir); got != before {
+		t.Fatalf("the image after the interrupted apply:\n%.2000s\nwant:\n%s", got, before)
 	}
 }

@@ -59,3 +59,46 @@ func TestMadeDirectoriesStagedWhole(t *testing.T) {
 		t.Errorf("stagedir lines %s, want %s", got, want)
 	}
 }
+
+// The payload's parts: about as many entries each, at most maxParts, and a
+// directory staged whole never split across two (its tar makes it before
+// what it holds).
+func TestPayloadParts(t *testing.T) {
+	if maxParts > 10 {
+		t.Fatalf("maxParts %d: apply.sh hashes payload.* in the glob's order, which is the parts' only up to 10", maxParts)
+	}
+	for _, c := range []struct{ services, parts int }{{10, 1}, {400, 2}, {10000, 4}} {
+		steps, err := Steps(manyServices(c.services), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ps := parts(steps)
+		if len(ps) != c.parts {
+			t.Errorf("%d services: %d parts, want %d", c.services, len(ps), c.parts)
+		}
+		owner := map[string]int{} // a directory staged whole: its part
+		last := map[string]int{}  // the step of a unit last seen
+		total := 0
+		for k, part := range ps {
+			total += len(part)
+			for _, i := range part {
+				s := steps[i]
+				u := unitOf(s.Path)
+				if j, ok := last[u]; ok && i < j {
+					t.Fatalf("%s comes before step %d of its directory", s.Path, j)
+				}
+				last[u] = i
+				if s.Op == StepMkdir {
+					owner[u] = k
+					continue
+				}
+				if got, ok := owner[u]; ok && got != k {
+					t.Fatalf("%s is in part %d, its directory in part %d", s.Path, k, got)
+				}
+			}
+		}
+		if total != 5*c.services+1 { // every change; no stage directory
+			t.Errorf("%d services: %d entries in the parts", c.services, total)
+		}
+	}
+}

@@ -14,7 +14,7 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/initcompat.XXXXXX") || {
 }
 trap 'rm -rf -- "$T"' EXIT
 trap 'exit 129' HUP INT TERM PIPE
-{ : >"$T/payload" && : >"$T/journal" && : >"$T/ops" && : >"$T/sums"; } || exit 1
+{ : >"$T/payload.0" && : >"$T/journal" && : >"$T/ops" && : >"$T/sums"; } || exit 1
 # renamer is util-linux's rename, which takes the staged renames of many
 # directories in one process (shell.go's renames): rename.ul on Debian and
 # Ubuntu, rename on RHEL, Amazon Linux and Flatcar (Debian's perl rename
@@ -30,6 +30,46 @@ elif rename --version 2>/dev/null | grep -q util-linux; then
 else
 	renamer=
 fi
+# unpack N GZIP unpacks the payload's N archives (payload.0 ...), each
+# by a tar of its own, all at once: a tar makes one entry at a time, and
+# staging was most of an apply at 10,000 services (the os.Root runner
+# stages a directory per processor). No two archives make the same
+# directory (payload.go's parts). -o: the root running this owns what it
+# makes, one chown an entry fewer (the archives say root). The tars' pids
+# are in tars while they run, for the interrupt trap (stop_tars).
+unpack() {
+	u_i=0
+	tars=
+	while [ "$u_i" -lt "$1" ]; do
+		decode "$T/payload.$u_i" "$2" | tar -x -m -p -o -P -f - -C "${R:-/}" &
+		tars="$tars $!"
+		u_i=$((u_i + 1))
+	done
+	u_rc=0
+	for u_p in $tars; do
+		wait "$u_p" || u_rc=1
+	done
+	tars=
+	return "$u_rc"
+}
+# decode FILE GZIP writes the archive FILE holds (base64, gzip'd when
+# GZIP is the image's gzip).
+decode() {
+	if [ -n "$2" ]; then
+		base64 -d -- "$1" | "$2" -dc
+	else
+		base64 -d -- "$1"
+	fi
+}
+# stop_tars ends the tars still unpacking (their decoders end on the
+# broken pipe) before a recovery removes what they write into.
+stop_tars() {
+	[ -n "${tars:-}" ] || return 0
+	# shellcheck disable=SC2086 # a list of pids
+	kill $tars 2>/dev/null
+	wait
+	tars=
+}
 # put FILE appends one chunk of the data to FILE.
 put() { cat >>"$T/$1" || exit 1; }
 fail() {
@@ -74,16 +114,20 @@ isdir() {
 }
 # journal STATE writes the journal in STATE (version 2, jc_header): a
 # bounded number of processes, whatever its length. The first one must
-# pass journal_check before it is put in place: what recovery would refuse
-# to undo is not begun.
+# pass journal_check_image before it is put in place: what recovery would
+# refuse to undo is not begun (its shape, Go checked). From then on the
+# journal is this run's own (lib.sh's recover).
 # shellcheck disable=SC2154 # jc_header is journal.sh's, before lib.sh.
 journal() {
 	{ rm -f -- "$J.new" && { printf '%s\nstate %s\n' "$jc_header" "$1" && cat -- "$T/journal"; } >"$J.new" && chmod 600 -- "$J.new" &&
-		{ exists "$J" || journal_check "$J.new"; } && mv -f -- "$J.new" "$J"; } ||
+		{ exists "$J" || journal_check_image "$J.new"; } && mv -f -- "$J.new" "$J"; } ||
 		fail "cannot write the journal $J"
+	# shellcheck disable=SC2034 # lib.sh's recover reads it
+	own=1
 }
 initcompat_apply() {
-	if [ "${2:-}" != initcompat-end ] || [ "$1" != "$(sha256sum <"$T/payload" | cut -c1-64)" ]; then
+	# The payload's parts are payload.0 to payload.3, in the glob's order.
+	if [ "${2:-}" != initcompat-end ] || [ "$1" != "$(cat -- "$T"/payload.* | sha256sum | cut -c1-64)" ]; then
 		echo "the apply script arrived cut short or damaged: it changed nothing" >&2
 		exit 1
 	fi
@@ -92,7 +136,7 @@ initcompat_apply() {
 		exit 77
 	fi
 	lock
-	trap 'echo "initcompat: interrupted" >&2; recover; unlock; exit 129' HUP INT TERM PIPE
+	trap 'echo "initcompat: interrupted" >&2; stop_tars; recover; unlock; exit 129' HUP INT TERM PIPE
 	if exists "$J"; then fail "an apply interrupted since the snapshot left $J; run the build again (it recovers first)"; fi
 	# shellcheck source=/dev/null
 	. "$T/ops"

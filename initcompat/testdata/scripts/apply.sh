@@ -16,6 +16,19 @@ jc_header='initcompat-journal 2'
 jc_manifest_header='{"generator": "initcompat"'
 
 journal_check() {
+	jc_file "$1" && jc_shape && jc_image
+}
+
+# journal_check_image FILE: journal_check's checks of the image alone, for
+# a journal the plugin wrote, whose shape Go's Steps has checked with the
+# same rules (TestJournalShapeShellAgrees): what only the image can say.
+journal_check_image() {
+	jc_file "$1" || return 1
+	jc_m=$(sed -n 's/^manifest //p' -- "$jf")
+	jc_image
+}
+
+jc_file() {
 	jf=$1
 	if [ -L "$jf" ] || [ ! -f "$jf" ]; then
 		jc_refuse "it is not a regular file (a link, a FIFO or a device is never read)"
@@ -26,8 +39,9 @@ journal_check() {
 		jc_refuse "larger than $jc_max_journal bytes"
 		return 1
 	fi
-	jc_shape && jc_ways && jc_mounts && jc_state
 }
+
+jc_image() { jc_ways && jc_mounts && jc_state; }
 
 jc_refuse() {
 	echo "initcompat: refusing the journal $jf: $*; nothing was changed (if no build is running, look at what it lists and move it away)" >&2
@@ -412,10 +426,14 @@ restore_groups() {
 	if [ $# -gt 1 ]; then put_back "$@"; fi
 }
 # recover rolls an interrupted apply back, or finishes a complete one.
+# A journal this run wrote itself (own=1: under its lock, once
+# journal_check_image passed on it) is not checked again: the finish of
+# its own apply, or the rollback of one that failed. Any other journal
+# (a run interrupted, or planted in the image) is checked whole first.
 recover() {
 	rm -f -- "$J.new"
 	exists "$J" || return 0
-	journal_check "$J" || return 1
+	[ "${own:-}" = 1 ] || journal_check "$J" || return 1
 	j_all=$(cat -- "$J") || return 1
 	state=$(j_kind state "")
 	case $state in
@@ -461,7 +479,7 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/initcompat.XXXXXX") || {
 }
 trap 'rm -rf -- "$T"' EXIT
 trap 'exit 129' HUP INT TERM PIPE
-{ : >"$T/payload" && : >"$T/journal" && : >"$T/ops" && : >"$T/sums"; } || exit 1
+{ : >"$T/payload.0" && : >"$T/journal" && : >"$T/ops" && : >"$T/sums"; } || exit 1
 # renamer is util-linux's rename, which takes the staged renames of many
 # directories in one process (shell.go's renames): rename.ul on Debian and
 # Ubuntu, rename on RHEL, Amazon Linux and Flatcar (Debian's perl rename
@@ -477,6 +495,46 @@ elif rename --version 2>/dev/null | grep -q util-linux; then
 else
 	renamer=
 fi
+# unpack N GZIP unpacks the payload's N archives (payload.0 ...), each
+# by a tar of its own, all at once: a tar makes one entry at a time, and
+# staging was most of an apply at 10,000 services (the os.Root runner
+# stages a directory per processor). No two archives make the same
+# directory (payload.go's parts). -o: the root running this owns what it
+# makes, one chown an entry fewer (the archives say root). The tars' pids
+# are in tars while they run, for the interrupt trap (stop_tars).
+unpack() {
+	u_i=0
+	tars=
+	while [ "$u_i" -lt "$1" ]; do
+		decode "$T/payload.$u_i" "$2" | tar -x -m -p -o -P -f - -C "${R:-/}" &
+		tars="$tars $!"
+		u_i=$((u_i + 1))
+	done
+	u_rc=0
+	for u_p in $tars; do
+		wait "$u_p" || u_rc=1
+	done
+	tars=
+	return "$u_rc"
+}
+# decode FILE GZIP writes the archive FILE holds (base64, gzip'd when
+# GZIP is the image's gzip).
+decode() {
+	if [ -n "$2" ]; then
+		base64 -d -- "$1" | "$2" -dc
+	else
+		base64 -d -- "$1"
+	fi
+}
+# stop_tars ends the tars still unpacking (their decoders end on the
+# broken pipe) before a recovery removes what they write into.
+stop_tars() {
+	[ -n "${tars:-}" ] || return 0
+	# shellcheck disable=SC2086 # a list of pids
+	kill $tars 2>/dev/null
+	wait
+	tars=
+}
 # put FILE appends one chunk of the data to FILE.
 put() { cat >>"$T/$1" || exit 1; }
 fail() {
@@ -521,16 +579,20 @@ isdir() {
 }
 # journal STATE writes the journal in STATE (version 2, jc_header): a
 # bounded number of processes, whatever its length. The first one must
-# pass journal_check before it is put in place: what recovery would refuse
-# to undo is not begun.
+# pass journal_check_image before it is put in place: what recovery would
+# refuse to undo is not begun (its shape, Go checked). From then on the
+# journal is this run's own (lib.sh's recover).
 # shellcheck disable=SC2154 # jc_header is journal.sh's, before lib.sh.
 journal() {
 	{ rm -f -- "$J.new" && { printf '%s\nstate %s\n' "$jc_header" "$1" && cat -- "$T/journal"; } >"$J.new" && chmod 600 -- "$J.new" &&
-		{ exists "$J" || journal_check "$J.new"; } && mv -f -- "$J.new" "$J"; } ||
+		{ exists "$J" || journal_check_image "$J.new"; } && mv -f -- "$J.new" "$J"; } ||
 		fail "cannot write the journal $J"
+	# shellcheck disable=SC2034 # lib.sh's recover reads it
+	own=1
 }
 initcompat_apply() {
-	if [ "${2:-}" != initcompat-end ] || [ "$1" != "$(sha256sum <"$T/payload" | cut -c1-64)" ]; then
+	# The payload's parts are payload.0 to payload.3, in the glob's order.
+	if [ "${2:-}" != initcompat-end ] || [ "$1" != "$(cat -- "$T"/payload.* | sha256sum | cut -c1-64)" ]; then
 		echo "the apply script arrived cut short or damaged: it changed nothing" >&2
 		exit 1
 	fi
@@ -539,41 +601,40 @@ initcompat_apply() {
 		exit 77
 	fi
 	lock
-	trap 'echo "initcompat: interrupted" >&2; recover; unlock; exit 129' HUP INT TERM PIPE
+	trap 'echo "initcompat: interrupted" >&2; stop_tars; recover; unlock; exit 129' HUP INT TERM PIPE
 	if exists "$J"; then fail "an apply interrupted since the snapshot left $J; run the build again (it recovers first)"; fi
 	# shellcheck source=/dev/null
 	. "$T/ops"
 }
-put payload <<'INITCOMPAT_DATA'
-H4sIAAAAAAAA/+xbXW/bOBbNa/Qrbm1jsy1im9Rn7KAL7CLd3WAwmaLpzEtRFLRE2ZzYZIaknQZx
-/vuAkuw4stOmaWx2MKQfJPHj8vIcHl1JpKlOu4wz3cm6HXNMxeSS6LbSZEi7e8+TEEIoQWgPlal+
-XD/HsZ/gPYgWBraZpkoTuYeQFEIv8jalr5Uvna+Oi/wfPBn+t0b8k/mPMAod/7vgf9vcP43/MAic
-/i3qX6aokz3bTDCAJFG0BlF1XD/HMfJDx79N/rFt/iPHv03+fdv8x45/m/wHtvlPHP82+Q8t8x8g
-x79N/iPb/Lvnf6vP/7Ft/n3H/y74X+d+RuSzMf9U/iMcBI5/e/yP2aBrlf8EYce/Xf7vCrq75t9H
-KHLPfzt7/ntw/UfN0ucYzFf49+MgqOk/CTHaA+T43zr/zRfdAeNdNfKa8DPhZEgzGFzD3VSAoRhn
-lB+DHlHg9LOGwZSNM5D0SjJNFegRU5CzMT2ETAAXGmjGdMdrNpvwnzf/Oz2D07PT93B69t9fvCa8
-lWLGMqr6sEyLWeY14R39Y8okzdrnmkhd1Glxqq+EvICWpBOh6adc3a8oLot6D1Q8oTmZjvWKQfAh
-gBCie4ULI4AAQ+w14XwkpG6fUJVKdqmZ4H1QVM5YSgEVLVcKioZwfq1+K3ADkpoGCnIhl4ODoQAt
-QF0rTSfZgVoWdCqzh15zAchqUgL0iGiYXmZE07ZMO9nhwpNDYHwmLspcIDzbbCLNebvwKyUcUsG1
-FGNgurNwBphWdJwDG3IhqdpspGC5HHO/nApEsxmFqTE8ImYaUFBkQoGTCS3Zf3N2ssK99/bf7///
-ujtVsqsGjPeLs+KkvBww7hlrrw/q0Bx4XhNU9mkghKbZP4OX/TvXFbw9PQEMgo+v4WpEeTkfMyZp
-qoW8BvqZKa06cMqBeE1IR1IIDUIC4cAmZEir+axHVFJjjy9ZMoQRdXFooAVzm9CMD81AvSZkhE4E
-h1yKCRQtr8TUqGLKgWkQU61YRg2yBUIdj+XwAV5AO4OunPJu1UN1hI+FvLi3T9ORgEYL3Ruh0ZSc
-cm56N30d38s5aN3gfvv2oJhuLdNbA/71D9/bT4mi0ChLG8C4t6800VP10mCiIYTjY5MlLmEOWl63
-JS3GWBWjovhVdYWLK6pI6uXM89ZMFy1hDpW5ylTNsLdfDirVY2i0cAMapbve/vGxJ+lYkOzlKgSt
-5eTiAt58pum7os7rY5gqCpXVarCFl0FhKRcype2lvbs+V3y513UFy2rVdpuL9iUZUmmI11N1r8Gr
-pZu/KjKkfWghuCnszg0A86qT+UqH89Kf+apz89L07eoQ/KKDAujqDm0//uNF5V3Gf+zi/98r/uO/
-SvzHT4j/+KH4j138fyj+Yxf/Xfx38X/78X898Jf7f35CuJLi94UzYyBJkrUQWR3Xz30fmf2ffqez
-eDZ5Fj9c/F+P/4/jH++e/2AT/9/7JOr4fyz/+B7/aPf8+07/NvWPbes/dPq3qX+z/+/cnv4x2nj/
-R45/K/zvXP8YRU7/NvUf2Nb/xvs/cvxb4d+C/mOnf5v6D23rf+P9Hzn+rfBvQf+J079N/Ue29b/x
-/o8c/1b4373+MdrEv9P/rvQf2/7+t/H+jxz/Vvjfvf4Rdvrfhf4ftf97QjjLqdKd35Xgi5aPTwaQ
-OAzXIKqOUZLEdf6jxO3/3cn+35vGkHIqiRay0YfGHemNQ2jMqFRMcFNQ7gIymZRryahq9OGDd9O4
-JHpkyrsrG8kqsSJT+4LxzJSbDcLmWo2IH8UmJ+klftojaZBjP0jS9Kh3dHSU4IQOMAl7fuwf5VGW
-ZWHYCwZRL08QCpMgxiGOkoiEA1JYK/fOGHOrnaoRm5i8sRq0JS33gjZuD7/sLv6yu1GMIxShNKS9
-AY7jLMhoz0c9EvjoCKV+GOVpEvYwTlGEUN4L6CDL0l4vDbKQpEd5b7O7+BvcLRZlV53MmPx+ENaW
-+ld7UNeTMeMXJksTOaTaZK5H5ef3An+7F/g5EMZbQbi2mGoJ4dqSniWE/a0gXFuusoRwbdHEEsLB
-VhCuLQhYQrj2WdoSwuFWEK59crWEcO3DnyWEo60gXPuoZQnh2qcVSwjHW0G49tnAEsK1l9edIzwj
-chO2VcPF29R6I/O/2yc3XHlhe5QN7+Ott8s3DfdzP/f70X5/DgDNr71NAFgAAA==
+put payload.0 <<'INITCOMPAT_DATA'
+H4sIAAAAAAAA/+xbbW/bthbO1+hXnNrGzW0R26ReYwe9wB3SbcGwrGi6fSmKgpYom4tNZiTtNIjz
+3wdKsuPIbpemsdmhpD5I4svh4fPQzxElmuq022Gc6VRMLoluK02GtCtT1Mm6e0+UEEIoiaI9VKb6
+ef0ax8gP9yBaGNhmmipN5B5CUgi9yNuU/ql86Xx1XuR/4+lz/P+CsJqlXz8cYyBJkjWIqvP6te+j
+BO+B3+l0zdTsZN0n8cPx/1j+8aL67vgPNvH/dX44/h/OP7at/5HTf5v6j23rv+/036b+Y9v6Hzr9
+t6n/vm39j53+29R/w/+5Pf3HaOPzH3L8W+F/5/qPUeT036b+B7b1P3H6b1P/A9v6v/H5Dzn+rfBv
+Qf9jp/829T+0rP8BcvpvU/9D2/q/8fkPOf6t8G9B/xOn/zb1P7Kt/9jpv039j2zr/8bnP+T4t8L/
+7vUfI6f/NvU/tq3/vtN/m/of2/7+u/H5Dzn+rfC/e/1H2On/LvR/nfsZkU+m/I/V/wgHgdP/Xej/
+Zv7HbNC1yn+CsOPfLv93Bd1d8+8jFCHH/zfD/4RwllOlO38qwRctH54MIHEYrkFUnaMkiWv8+1GC
+9gA5/rfO/01jSDmVRAvZ6EPjjvTGITRmVComuCkYinFGucmkXEtGVaMP77ybxiXRI1PeNQ+StYd1
+U/uC8cyU52xMzb0aET+KTU7SS/y0R9Igx36QpOlR7+joKMEJHWAS9vzYP8qjLMvCsBcMol6eIBQm
+QYxDHCURCQeksEbljKXUmFvtVI3YxOSN1aAtacYkTXXj9vDz7uLPuxvFOEIRSkPaG+A4zoKM9nzU
+I4GPjlDqh1GeJmEP4xRFCOW9gA6yLO310iALSXqU9za7i7/A3WJT/qqTGZNfD8LaXz1We1DXkzHj
+FyZLEzmk2mSur8qe3gv85V7gp0AYbwXh2mZqSwjXtvRaQtjfCsK17YqWEK5tmrOEcLAVhGsbgiwh
+XNuWYgnhcCsI1z65W0K49uHXEsLRVhCufdSyhHDt04olhOOtIFx7bWwJ4drLy50jPCNyE7ZVw8Vq
+ar2RWXc9uuHKgu1BNrz3t175/rca+/pSsBo22u7634+DoPb+JwmxW//tZP3XfNYdMN5VI68JvxJO
+hjSDwTXcTQUoV37HoEcUOP2oYTBl4wwkvZJMUwV6xBSY9dIhZAK40EAzpjtes9mEH179dHoGp2en
+b+H07MffvCa8lmLGMqr6sEyLWeY14Q39a8okzdrnmkhd1Glxqq+EvICWpBOh6Ydc3a8oLot6n6h4
+QnMyHesVg+BDACFE9woXRgABhthrwvlISN0+oSqV7FIzwftQ6QGgouVKQdEQzq/VHwVuQFLTQEEu
+5HJwMBSgBahrpekkO1DLgk5l9tBrLgBZTUqAHhEN08uMaNqWaSc7XHhyCIzPxEWZC4Rnm02kOW8X
+fqWEQyq4lmIMTHcWzgDTio5zYEMuJFWbjRQsl2Pul1OBaDajMDWGR8RMAwqKTChwMqEl+6/OTla4
+917//+3PL7tTJbtqwHi/uCouytsB456x9vKgDs2B5zVBZR8GQmia/Td43r9zXcHr0xPAIPj4Gq5G
+lJfzsZRlIa+BfmRKqw6cciBeE9KRFEKDkEA4sAkZ0mo+6xGV1NjjS5YMYURdHBpowciEZnxoBuo1
+ISN0IjjkUkygaHklpuZXMeXANIipViyjBtkCoY7HcngHz6CdQVdOebfqoTrD++Lnxb19mo4ENFro
+3gjNb0pOOTe9m76O7+UctG5wv317UEy3lumtAf/7j+/tp0RRaJSlDWDc21ea6Kl6bjDREMLxsckS
+lzAHLa/bkhZjrIpRUfyiusPFHVUk9XLmeWumi5Ywh8pcZapm2NsvB5XqMTRauAGN0l1v//jYk3Qs
+SPZ8FYLWcnJxAa8+0vRNUeflMUwVhcpqNdjCy6CwlAuZ0vbS3l2fK77c67qCZbVqu81F+5IMqTTE
+66m61+DF0s3fFRnSPrQQ3BR25waAedXJfKXDeenPfNW5eWn6dnUIftFBAXSl0Ns9HhL/sY34j138
+/77iP/63xH/8iPiPPxX/sYv/n4r/2MV/F/9d/N9u/HeHO9zx/R5/DwC7s1qiAFIAAA==
 INITCOMPAT_DATA
 put journal <<'INITCOMPAT_DATA'
 manifest /var/lib/initcompat/manifest.json
@@ -645,7 +706,8 @@ absent "$R"'/etc/rc6.d/K01svc00001'
 absent "$R"'/var/lib/initcompat/manifest.json'
 checked
 journal begin
-base64 -d -- "$T/payload" | '/usr/bin/gzip' -dc | tar -x -m -p -P -f - -C "${R:-/}" || fail 'cannot unpack the staged files'
+mkdir -m 0700 -- "$R"'/etc/init.d/.initcompat-stage' "$R"'/etc/.initcompat-stage' "$R"'/.initcompat-stage' || fail 'cannot create /etc/init.d/.initcompat-stage or one of the 2 directories after it'
+unpack 1 '/usr/bin/gzip' || fail 'cannot unpack the staged files'
 journal commit
 if [ -n "$renamer" ]; then "$renamer" -- /.initcompat-stage/ / "$R"'/etc/init.d/.initcompat-stage/svc00000' "$R"'/etc/init.d/.initcompat-stage/svc00001' "$R"'/etc/.initcompat-stage/rc0.d' "$R"'/etc/.initcompat-stage/rc1.d' "$R"'/etc/.initcompat-stage/rc2.d' "$R"'/etc/.initcompat-stage/rc3.d' "$R"'/etc/.initcompat-stage/rc4.d' "$R"'/etc/.initcompat-stage/rc5.d' "$R"'/etc/.initcompat-stage/rc6.d' "$R"'/.initcompat-stage/var'; else mv -f -t "$R"'/etc/init.d' -- "$R"'/etc/init.d/.initcompat-stage/svc00000' "$R"'/etc/init.d/.initcompat-stage/svc00001' && mv -f -t "$R"'/etc' -- "$R"'/etc/.initcompat-stage/rc0.d' "$R"'/etc/.initcompat-stage/rc1.d' "$R"'/etc/.initcompat-stage/rc2.d' "$R"'/etc/.initcompat-stage/rc3.d' "$R"'/etc/.initcompat-stage/rc4.d' "$R"'/etc/.initcompat-stage/rc5.d' "$R"'/etc/.initcompat-stage/rc6.d' && mv -f -t "$R"'/' -- "$R"'/.initcompat-stage/var'; fi || fail 'cannot rename the staged files into 3 directories, the last /'
 journal done
@@ -654,4 +716,4 @@ finish
 echo "initcompat: applied 27 change(s)"
 echo initcompat-apply-complete
 INITCOMPAT_DATA
-initcompat_apply 45b9b0df9234d5abf33556c3edd4577b09a533e8367ce6693f7f854f412f14c5 initcompat-end
+initcompat_apply 184eee26730bd8f3852ff76c379c3d751a0060c2daf936f793907719db414554 initcompat-end

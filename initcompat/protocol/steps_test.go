@@ -72,29 +72,34 @@ func TestPayloadParts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ps := parts(steps)
-		if len(ps) != c.parts {
-			t.Errorf("%d services: %d parts, want %d", c.services, len(ps), c.parts)
+		n, of := parts(steps)
+		if n != c.parts {
+			t.Errorf("%d services: %d parts, want %d", c.services, n, c.parts)
 		}
-		owner := map[string]int{} // a directory staged whole: its part
-		last := map[string]int{}  // the step of a unit last seen
+		owner := map[string]int8{} // a directory staged whole: its part
+		count := make([]int, n)
 		total := 0
-		for k, part := range ps {
-			total += len(part)
-			for _, i := range part {
-				s := steps[i]
-				u := unitOf(s.Path)
-				if j, ok := last[u]; ok && i < j {
-					t.Fatalf("%s comes before step %d of its directory", s.Path, j)
+		for i, s := range steps {
+			if !staging(s) {
+				if of[i] != -1 {
+					t.Fatalf("%s %s is in part %d, not staged", s.Op, s.Path, of[i])
 				}
-				last[u] = i
-				if s.Op == StepMkdir {
-					owner[u] = k
-					continue
-				}
-				if got, ok := owner[u]; ok && got != k {
-					t.Fatalf("%s is in part %d, its directory in part %d", s.Path, k, got)
-				}
+				continue
+			}
+			total++
+			count[of[i]]++
+			u, whole := unitKey(s)
+			if !whole {
+				continue
+			}
+			if k, ok := owner[u]; ok && k != of[i] {
+				t.Fatalf("%s is in part %d, its directory in part %d", s.Path, of[i], k)
+			}
+			owner[u] = of[i]
+		}
+		for k, m := range count {
+			if m > (total+n-1)/n+2 {
+				t.Errorf("%d services: part %d holds %d of %d entries", c.services, k, m, total)
 			}
 		}
 		if total != 5*c.services+1 { // every change; no stage directory

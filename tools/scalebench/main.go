@@ -8,7 +8,8 @@
 // root_dir, or with a communicator that runs the real remote scripts with
 // the local sh, and prints wall time, the UI calls made, and the peak RSS
 // of each phase's plugin process and of the processes it started (with the
-// remote transport, the remote side: sh, tar, gzip, verify's tools).
+// remote transport, the remote side: sh, tar, gzip, verify's tools: the
+// largest of them by GNU time, and all of them at once by PSS).
 //
 //	go run ./tools/scalebench -n 10000 [-transport remote] [-keep DIR]
 package main
@@ -65,8 +66,9 @@ func main() {
 	// plugin RSS is the plugin process's own high-water mark; shell RSS,
 	// with the remote transport, the largest of the remote commands (sh and
 	// what it ran, measured by GNU time when /usr/bin/time is there); both
-	// their sum.
-	fmt.Printf("%-10s %9s %12s %12s %12s %12s %9s %s\n", "phase", "wall", "peak RSS", "plugin RSS", "shell RSS", "both", "UI calls", "result")
+	// their sum; shell PSS, the whole remote process tree at its peak
+	// (sampleTree: the phase's descendants, not the phase itself).
+	fmt.Printf("%-10s %9s %12s %12s %12s %12s %14s %9s %s\n", "phase", "wall", "peak RSS", "plugin RSS", "shell RSS", "both", "shell PSS", "UI calls", "result")
 	for _, p := range []struct{ name, mode string }{
 		{"fresh", "plan"}, {"apply", "apply"}, {"second", "apply"}, {"plus-one", "plan"},
 	} {
@@ -80,7 +82,19 @@ func main() {
 		var out strings.Builder
 		cmd.Stdout, cmd.Stderr = &out, &out
 		start := time.Now()
-		err := cmd.Run()
+		err := cmd.Start()
+		tree := -1
+		if err == nil {
+			// Sampled from here: a sampler in the phase's process would
+			// add its garbage to the plugin's peak.
+			stop := make(chan struct{})
+			peak := sampleTree(cmd.Process.Pid, stop)
+			err = cmd.Wait()
+			close(stop)
+			if *transport != "local" {
+				tree = <-peak
+			}
+		}
 		wall := time.Since(start)
 		rss := int64(0)
 		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
@@ -94,7 +108,7 @@ func main() {
 		if own >= 0 && shells >= 0 {
 			both = strconv.Itoa((own + shells) / 1024)
 		}
-		fmt.Printf("%-10s %8.2fs %9.0f MiB %9s MiB %9s MiB %9s MiB %s\n", p.name, wall.Seconds(), float64(rss)/1024, mib(own), mib(shells), both, result)
+		fmt.Printf("%-10s %8.2fs %9.0f MiB %9s MiB %9s MiB %9s MiB %11s MiB %s\n", p.name, wall.Seconds(), float64(rss)/1024, mib(own), mib(shells), both, mib(tree), result)
 	}
 }
 

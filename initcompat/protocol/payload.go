@@ -81,8 +81,11 @@ func (l *lineWriter) flush() {
 // archived is a directory the payload's archive makes: a directory the
 // plan makes, staged in a stage directory (with its mode: tar -p).
 func archived(s Step) bool {
-	return s.Op == StepMkdir && strings.Contains(s.Path, "/"+stageDir+"/")
+	return s.Op == StepMkdir && strings.Contains(s.Path, inStage)
 }
+
+// inStage is in the path of everything a stage directory holds.
+const inStage = "/" + stageDir + "/"
 
 // staging is a step the payload's archives hold.
 func staging(s Step) bool { return s.Op == StepWrite || s.Op == StepSymlink || archived(s) }
@@ -109,30 +112,26 @@ var minPartEntries = 1000
 // 10,000 drop-in directories of 10,000 services are held in ~1 MiB).
 func parts(steps []Step) (int, []int8) {
 	unitOf := make([]int32, len(steps))
-	var weights []int32
+	var weights []int32 // each unit's entries
 	made := map[string]int32{}
+	total := 0
 	for i, s := range steps {
 		unitOf[i] = -1
 		if !staging(s) {
 			continue
 		}
 		key, whole := unitKey(s)
-		u, ok := int32(len(weights)), false
-		if whole {
-			if u, ok = made[key]; !ok {
-				u = int32(len(weights))
+		u, seen := made[key]
+		if !seen {
+			u = int32(len(weights))
+			weights = append(weights, 0)
+			if whole {
 				made[key] = u
 			}
 		}
-		if !ok {
-			weights = append(weights, 0)
-		}
 		weights[u]++
 		unitOf[i] = u
-	}
-	total := 0
-	for _, w := range weights {
-		total += int(w)
+		total++
 	}
 	if total == 0 {
 		return 0, nil
@@ -163,12 +162,11 @@ func parts(steps []Step) (int, []int8) {
 // its path is, or is in (a prefix of the path), and whether that is a
 // directory staged whole (the step makes it, or is below it).
 func unitKey(s Step) (string, bool) {
-	mark := "/" + stageDir + "/"
-	i := strings.Index(s.Path, mark)
+	i := strings.Index(s.Path, inStage)
 	if i < 0 {
 		return s.Path, false
 	}
-	end := i + len(mark)
+	end := i + len(inStage)
 	if j := strings.IndexByte(s.Path[end:], '/'); j >= 0 {
 		return s.Path[:end+j], true
 	}

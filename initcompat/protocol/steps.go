@@ -202,7 +202,8 @@ func Steps(p *Plan, opts Options) ([]Step, error) {
 	sort.SliceStable(j.Rmdirs, func(a, b int) bool { return depth(j.Rmdirs[a]) > depth(j.Rmdirs[b]) })
 
 	// check: nothing is written before every path is as the snapshot saw it.
-	steps = checkSteps(steps, p, gs, made, j)
+	tops := madeTops(p, made)
+	steps = checkSteps(steps, p, gs, made, tops, j)
 	// The journal recovery will read must pass recovery's checks: a plan
 	// writing where recovery would refuse to undo is refused first.
 	if err := j.shape(); err != nil {
@@ -219,7 +220,7 @@ func Steps(p *Plan, opts Options) ([]Step, error) {
 	steps[begin].Content = j.Encode()
 
 	steps = append(steps, Step{Op: StepJournal, State: JournalCommit, Content: j.In(JournalCommit).Encode()})
-	steps = commitSteps(steps, p, gs, made)
+	steps = commitSteps(steps, p, gs, made, tops)
 	if opts.Hold {
 		// The journal stays in "commit": a failed verify, a dropped
 		// connection or the next run's recovery rolls the image back.
@@ -273,10 +274,10 @@ func stageSteps(steps []Step, p *Plan, gs []DirChanges, made map[string]bool, j 
 
 // commitSteps are the renames of the commit: each staged file into its
 // directory, each directory the plan makes (whose parent it does not
-// make) into its parent whole, with what it holds. The manifest is in the
-// last of them (its directory sorts last in ByDir, and a directory made
-// to hold it goes last).
-func commitSteps(steps []Step, p *Plan, gs []DirChanges, made map[string]bool) []Step {
+// make: tops) into its parent whole, with what it holds. The manifest is
+// in the last of them (its directory sorts last in ByDir, and a directory
+// made to hold it goes last).
+func commitSteps(steps []Step, p *Plan, gs []DirChanges, made map[string]bool, tops []string) []Step {
 	var last []Step
 	for _, g := range gs {
 		if made[g.Dir] {
@@ -286,7 +287,7 @@ func commitSteps(steps []Step, p *Plan, gs []DirChanges, made map[string]bool) [
 			steps = append(steps, Step{Op: StepRename, Path: StagedName(c.Path), Target: c.Path})
 		}
 	}
-	for _, t := range madeTops(p, made) {
+	for _, t := range tops {
 		s := Step{Op: StepRename, Path: StagedName(t), Target: t}
 		if strings.HasPrefix(p.Manifest, t+"/") {
 			last = append(last, s)
@@ -327,7 +328,7 @@ func stagedPath(p string, made map[string]bool) string {
 // checkSteps are the steps that read before anything is written: the
 // directories and every path as the snapshot saw them. It also fills the
 // journal's lists of stage and aside directories and paths.
-func checkSteps(steps []Step, p *Plan, gs []DirChanges, made map[string]bool, j *Journal) []Step {
+func checkSteps(steps []Step, p *Plan, gs []DirChanges, made map[string]bool, tops []string, j *Journal) []Step {
 	steps = append(steps, Step{Op: StepIsDir, Path: path.Dir(JournalPath)})
 	// The directories the stage writes into that the plan does not make:
 	// those of new files, and the parents of the directories it makes.
@@ -337,7 +338,6 @@ func checkSteps(steps []Step, p *Plan, gs []DirChanges, made map[string]bool, j 
 			staging[g.Dir] = true
 		}
 	}
-	tops := madeTops(p, made)
 	for _, t := range tops {
 		staging[path.Dir(t)] = true
 	}

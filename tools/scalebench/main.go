@@ -84,16 +84,17 @@ func main() {
 		start := time.Now()
 		err := cmd.Start()
 		tree := -1
-		if err == nil {
+		switch {
+		case err == nil && *transport != "local":
 			// Sampled from here: a sampler in the phase's process would
 			// add its garbage to the plugin's peak.
 			stop := make(chan struct{})
 			peak := sampleTree(cmd.Process.Pid, stop)
 			err = cmd.Wait()
 			close(stop)
-			if *transport != "local" {
-				tree = <-peak
-			}
+			tree = <-peak
+		case err == nil:
+			err = cmd.Wait()
 		}
 		wall := time.Since(start)
 		rss := int64(0)

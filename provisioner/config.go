@@ -132,6 +132,17 @@ type Config struct {
 	// path changed since it was written is kept. The removal goes through
 	// the same all-or-nothing apply as every other change.
 	Prune bool `mapstructure:"prune"`
+	// Pin the enablement of every unit of the image, as the build leaves
+	// it, for the first boot, not only what initcompat decides. A pipeline
+	// that resets `/etc/machine-id` to `uninitialized` (or removes it)
+	// makes the next boot a first boot, at which systemd applies its
+	// presets: Debian's enable every unit, Fedora's also disable. initcompat
+	// always pins what it decides (disable, mask, the units it writes and
+	// enables, the redirects' units) in
+	// `/etc/systemd/system-preset/0-initcompat.preset`; with this set, the
+	// enablement other provisioners left is pinned too, so run initcompat
+	// after them and before the machine-id reset.
+	PinAllEnablement bool `mapstructure:"pin_all_enablement"`
 	// Where the AWS::CloudFormation::Init metadata that will launch the
 	// image is: every service under `services.sysvinit` and
 	// `services.systemd` joins the scope, and one missing from the image
@@ -243,6 +254,7 @@ func (p *Provisioner) Policy(ctx context.Context) (plan.Policy, error) {
 		ReportDrift:         p.config.Mode == modeCheck,
 		Build:               p.config.PackerBuildName,
 		Prune:               p.config.Prune,
+		PinAllEnablement:    p.config.PinAllEnablement,
 	}
 	// The Packer face names where each rule came from: the planner only
 	// words it.

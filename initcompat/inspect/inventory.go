@@ -96,6 +96,9 @@ type Inventory struct {
 	DpkgLists bool
 	Manifest  *plan.Manifest
 	Problems  []plan.Finding
+	// MachineID and DBusMachineID are the states of /etc/machine-id and
+	// /var/lib/dbus/machine-id: whether the next boot is a first one.
+	MachineID, DBusMachineID MachineID
 	// Jobs are the Upstart jobs in /etc/init, by name.
 	Jobs    []*JobFiles
 	jobByID map[string]*JobFiles
@@ -154,6 +157,7 @@ func Inspect(t *tree.Tree, opts Options) *Inventory {
 		inv.RC[rl] = RealPath(t, "/etc/rc"+rl+".d")
 	}
 	inv.CloudInit = inv.Units.Load("cloud-final.service") != nil
+	inv.MachineID, inv.DBusMachineID = machineIDOf(t, MachineIDPath), machineIDOf(t, DBusMachineIDPath)
 	owned := inv.dpkgOwned(opts.Places)
 	inv.owned = owned
 	// The manifest (80,000 lines at 10,000 services) is decoded while the

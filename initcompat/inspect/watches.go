@@ -12,6 +12,9 @@ var Watches = []tree.Watch{
 	{Path: "etc/os-release", Content: true},
 	{Path: "usr/lib/os-release", Content: true},
 	{Path: "etc/inittab", Content: true},
+	// Whether the next boot is a first one (machine-id(5)).
+	{Path: "etc/machine-id", Content: true},
+	{Path: "var/lib/dbus/machine-id", Content: true},
 	// systemd unit search path.
 	{Path: "etc/systemd/system", Content: true},
 	{Path: "run/systemd/system", Content: true},

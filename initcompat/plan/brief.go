@@ -40,6 +40,9 @@ func (p *Plan) Headline() string {
 func (p *Plan) Brief() string {
 	var b strings.Builder
 	b.WriteString(p.Headline() + "\n")
+	if s := p.Summary.Boot; s != "" {
+		b.WriteString("  boot: " + s + "\n")
+	}
 	for _, c := range p.Summary.CfnInit {
 		fmt.Fprintf(&b, "  cfn-init: %s\n", c.Where())
 	}

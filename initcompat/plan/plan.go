@@ -115,6 +115,10 @@ const (
 	CheckUpstartOverride Check = "upstart_override"
 	// CheckUpstartKnown: initctl knows the job (Args: job).
 	CheckUpstartKnown Check = "upstart_known"
+	// CheckPreset: the preset policy says what the pins say (Args:
+	// UNIT=enabled or UNIT=disabled each), as systemctl list-unit-files
+	// shows it.
+	CheckPreset Check = "preset"
 )
 
 // Level says what a Finding does to the build.
@@ -138,10 +142,14 @@ type Finding struct {
 
 // Summary describes the image in one line of the UI.
 type Summary struct {
-	Init      string   `json:"init"`
-	Distro    string   `json:"distro"`
-	CloudInit bool     `json:"cloud_init"`
-	InScope   []string `json:"services_in_scope"`
+	Init      string `json:"init"`
+	Distro    string `json:"distro"`
+	CloudInit bool   `json:"cloud_init"`
+	// Boot says how the next boot treats the enablement the build leaves
+	// (the machine ID's state: a first boot applies presets); "" when
+	// systemd does not boot the image.
+	Boot    string   `json:"boot,omitempty"`
+	InScope []string `json:"services_in_scope"`
 	// CfnInit lists the services cfn-init will manage, with where the
 	// template names them.
 	CfnInit []cfn.Service `json:"cfn_init,omitempty"`
@@ -248,6 +256,9 @@ func (p *Plan) Text() string {
 	s := p.Summary
 	fmt.Fprintf(&b, "image: init=%s distro=%s cloud-init=%s; in scope: %s\n",
 		s.Init, orNone(s.Distro), yesNo(s.CloudInit), orNone(strings.Join(s.InScope, " ")))
+	if s.Boot != "" {
+		b.WriteString("  boot: " + s.Boot + "\n")
+	}
 	for _, c := range s.CfnInit {
 		fmt.Fprintf(&b, "  cfn-init: %s\n", c.Where())
 	}

@@ -43,6 +43,10 @@ type Policy struct {
 	// Prune removes what this build made earlier and the configuration no
 	// longer asks for; without it the plan lists those paths.
 	Prune bool
+	// PinAllEnablement pins the enablement of every unit of the image as
+	// the build leaves it, for the first boot's presets, not only what
+	// initcompat decides.
+	PinAllEnablement bool
 	// ReportDrift adds a finding for every path that changed since the
 	// manifest recorded it (mode = "check").
 	ReportDrift bool

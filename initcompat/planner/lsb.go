@@ -28,9 +28,18 @@ var shimRedirects = &shim{
 	footprint: footprint{dirs: []string{"/etc/init.d"}, optionalDirs: []string{"/etc/rc.d", "/etc/rcS.d",
 		"/etc/rc0.d", "/etc/rc1.d", "/etc/rc2.d", "/etc/rc3.d", "/etc/rc4.d", "/etc/rc5.d", "/etc/rc6.d"}},
 	step: func(in *input, col *collector) decided {
-		planRedirects(in, col)
+		mirrored := planRedirects(in, col)
 		reportTemplates(in.inv, col)
-		return decided{}
+		// A redirect's rc links mirror its unit's enablement, as the
+		// disable step leaves it: the first boot keeps that too.
+		pins := map[string]bool{}
+		for i, sc := range in.scope {
+			if i < len(mirrored) && mirrored[i] {
+				u := sc.svc.Name + ".service"
+				pins[u] = sc.svc.UnitState.State == systemd.Enabled && !in.disabled[u]
+			}
+		}
+		return decided{pins: pins}
 	},
 }
 
@@ -40,11 +49,12 @@ var shimRedirects = &shim{
 // planned on every core, each by a fork of the collector, and joined in
 // scope order, so that the plan is byte for byte the one a single loop
 // makes.
-func planRedirects(in *input, col *collector) {
+func planRedirects(in *input, col *collector) (mirrored []bool) {
 	if in.inv.Init != inspect.Systemd {
-		return
+		return nil
 	}
 	scope := in.scope
+	mirrored = make([]bool, len(scope))
 	// Read here, before any fork: the tree builds its directory index
 	// on first use, which goroutines must not race to do.
 	rc := indexRCLinks(in.inv)
@@ -53,17 +63,18 @@ func planRedirects(in *input, col *collector) {
 	const perService = 8
 	if len(runs) == 1 {
 		col.expect = len(col.plan.Changes) + perService*len(scope)
-		for _, s := range scope {
-			planLSB(in, col, s, rc)
+		for i, s := range scope {
+			mirrored[i] = planLSB(in, col, s, rc)
 		}
-		return
+		return mirrored
 	}
 	forks := make([]*collector, len(runs))
 	_ = parallel.Each(len(runs), func(i int) error {
 		run := scope[runs[i].Start:runs[i].End]
 		forks[i] = col.fork(perService * len(run))
-		for _, s := range run {
-			planLSB(in, forks[i], s, rc)
+		for k, s := range run {
+			// Each fork writes its own run of the slice.
+			mirrored[runs[i].Start+k] = planLSB(in, forks[i], s, rc)
 		}
 		return nil
 	})
@@ -75,12 +86,13 @@ func planRedirects(in *input, col *collector) {
 	for _, f := range forks {
 		col.join(f)
 	}
+	return mirrored
 }
 
 // planLSB gives a systemd service without an /etc/init.d entry a redirect
 // script and rc links, so that tools written for SysV (update-rc.d, service,
 // chkconfig, cfn-init's sysvinit key) can control it.
-func planLSB(in *input, col *collector, sc inScope, rc rcIndex) {
+func planLSB(in *input, col *collector, sc inScope, rc rcIndex) (mirrored bool) {
 	s, inv := sc.svc, in.inv
 	skip := func(msg string) {
 		if sc.explicit {
@@ -88,23 +100,23 @@ func planLSB(in *input, col *collector, sc inScope, rc rcIndex) {
 		}
 	}
 	if inv.Init != inspect.Systemd {
-		return
+		return false
 	}
 	unitName := s.Name + ".service"
 	switch {
 	case s.Alias != "":
 		skip(fmt.Sprintf("%s is an alias of %s; name %s instead", unitName, s.Alias, systemd.Prefix(s.Alias)))
-		return
+		return false
 	case s.UnitState.State == systemd.Masked || in.masked[unitName]:
 		skip(unitName + " is masked; a masked unit cannot be started, so there is nothing to redirect")
-		return
+		return false
 	case s.Unit == nil:
 		return // an init script and no unit: SysV tools already work
 	case s.Unit.Fragment == "":
-		return
+		return false
 	case !lsb.ValidName(s.Name):
 		skip(fmt.Sprintf("%q is not a name update-rc.d accepts for /etc/init.d; no redirect written", s.Name))
-		return
+		return false
 	}
 	overLink := false
 	if s.Script != nil {
@@ -114,21 +126,21 @@ func planLSB(in *input, col *collector, sc inScope, rc rcIndex) {
 			if !in.pol.ReplaceUpstartLinks {
 				col.find(plan.Warning, s.Name, shimLSB, s.ScriptPath, "a leftover link to /lib/init/upstart-job on a systemd image: systemctl enable "+s.Name+
 					" fails on it (\"converted to an Upstart job, but lsb-header is not supported\") and update-rc.d cannot use it; set replace_upstart_job_links = true to replace it with an LSB redirect")
-				return
+				return false
 			}
 			overLink = true
 		case !ours && (col.listed(s.ScriptPath) || (s.Script.Kind == tree.File && plan.IsOurs(s.Script.Data))):
 			// initcompat's once, or made to look so: kept, and said why.
 			col.conflict(s.Name, shimLSB, s.ScriptPath, col.notOurs(s.ScriptPath, s.Script))
-			return
+			return false
 		case !ours:
 			existingScript(col, sc)
-			return
+			return false
 		}
 	}
 	if !s.Unit.HasInstall() {
 		skip(unitName + " is static (no [Install] section): there is no enablement for update-rc.d to change")
-		return
+		return false
 	}
 
 	chk := inv.Tools.Chkconfig != ""
@@ -160,9 +172,10 @@ func planLSB(in *input, col *collector, sc inScope, rc rcIndex) {
 		{Check: plan.CheckRCLinks, Unit: unitName, Args: []string{s.Name}},
 	}
 	if !col.writeFileOver(s.Name, shimLSB, s.ScriptPath, mode, script, reason, overLink, expect...) {
-		return
+		return false
 	}
 	planRCLinks(inv, col, s, chk, in.disabled[unitName], rc)
+	return true
 }
 
 // reportTemplates says why hand-installed template units get no redirect:

@@ -25,7 +25,7 @@ var shimMasks = &shim{
 	step: func(in *input, col *collector) decided {
 		over := overrides{}
 		masked := planMasks(in, col, over)
-		return decided{masked: masked, overrides: over}
+		return decided{masked: masked, overrides: over, pins: pinned(masked, false)}
 	},
 }
 
@@ -37,7 +37,7 @@ var shimDisables = &shim{
 	step: func(in *input, col *collector) decided {
 		over := overrides{}
 		disabled := planDisables(in, col, over)
-		return decided{disabled: disabled, overrides: over}
+		return decided{disabled: disabled, overrides: over, pins: pinned(disabled, false)}
 	},
 }
 
@@ -150,4 +150,14 @@ func disabledExpect(name string) []plan.Expect {
 		{Check: plan.CheckLoaded, Unit: name, Args: []string{name, "loaded"}},
 		{Check: plan.CheckNotEnabled, Unit: name, Args: []string{name}},
 	}
+}
+
+// pinned pins each unit of set as on says (enabled or disabled), for the
+// first boot's presets.
+func pinned(set map[string]bool, on bool) map[string]bool {
+	out := make(map[string]bool, len(set))
+	for u := range set {
+		out[u] = on
+	}
+	return out
 }

@@ -60,6 +60,9 @@ type decided struct {
 	after map[string][]string
 	// overrides are the lines steps ask for in Upstart override files.
 	overrides overrides
+	// pins are the units whose enablement a step decided (true: enabled),
+	// for the first boot's presets.
+	pins map[string]bool
 }
 
 // merge adds what a step decided to what the steps before it did.
@@ -80,6 +83,12 @@ func (d *decided) merge(n decided) {
 			d.after = map[string][]string{}
 		}
 		d.after[k] = append(d.after[k], v...)
+	}
+	for k, v := range n.pins {
+		if d.pins == nil {
+			d.pins = map[string]bool{}
+		}
+		d.pins[k] = v
 	}
 	for k, v := range n.overrides {
 		if d.overrides == nil {
@@ -117,6 +126,9 @@ func planShims(inv *inspect.Inventory, pol plan.Policy) *collector {
 	col.plan.Summary.Init = string(inv.Init)
 	col.plan.Summary.Distro = strings.TrimSpace(inv.Distro.ID + " " + inv.Distro.VersionID)
 	col.plan.Summary.CloudInit = in.inv.CloudInit
+	if inv.Init == inspect.Systemd {
+		col.plan.Summary.Boot = inv.Boot()
+	}
 	col.plan.Gzip = inv.Tools.Gzip
 	return col
 }

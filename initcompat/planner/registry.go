@@ -55,6 +55,7 @@ var registry = []*shim{
 	shimOverrides,
 	shimForegrounds,
 	shimSystemctlPath,
+	shimPresets,
 }
 
 // Places are where the shims write: the union of their footprints.

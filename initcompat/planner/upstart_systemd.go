@@ -28,13 +28,24 @@ var shimUpstartUnits = &shim{
 	footprint: footprint{dirs: []string{"/etc/systemd/system", path.Dir(upstartunit.ScriptDir)}},
 	step: func(in *input, col *collector) decided {
 		before := len(col.plan.Changes)
-		planUpstartUnits(in, col)
-		if len(col.plan.Changes) == before {
-			return decided{}
+		units := planUpstartUnits(in, col)
+		var d decided
+		image := in.inv
+		if len(col.plan.Changes) > before {
+			// The rest of the inventory (and the jobs' parses) carry
+			// over: the step wrote none of what they are read from.
+			image = in.inv.Reinspect(plan.Overlay(in.inv.Tree, col.plan.Changes))
+			d.image = image
 		}
-		// The rest of the inventory (and the jobs' parses) carry over:
-		// the step wrote none of what they are read from.
-		return decided{image: in.inv.Reinspect(plan.Overlay(in.inv.Tree, col.plan.Changes))}
+		// Each unit is pinned as the step leaves it: enabled like its job,
+		// or not while a person must decide.
+		d.pins = map[string]bool{}
+		for _, u := range units {
+			if on, ok := currentPin(image, u); ok {
+				d.pins[u] = on
+			}
+		}
+		return d
 	},
 }
 
@@ -47,28 +58,35 @@ type enableLink struct {
 // no unit of its name a native unit, translated stanza by stanza, and
 // enables it when the job started by itself. What does not translate is a
 // finding naming file and line, and keeps the unit disabled; so does an
-// ordering cycle the enabled units would close.
-func planUpstartUnits(in *input, col *collector) {
+// ordering cycle the enabled units would close. It returns the units it
+// writes or finds as it writes them.
+func planUpstartUnits(in *input, col *collector) (units []string) {
 	if in.inv.Init != inspect.Systemd {
-		return
+		return nil
 	}
 	var links []enableLink
 	for _, sc := range in.scope {
-		if l, ok := planUpstartUnit(in, col, sc); ok {
-			links = append(links, l)
+		l, unit := planUpstartUnit(in, col, sc)
+		if unit != "" {
+			units = append(units, unit)
+		}
+		if l != nil {
+			links = append(links, *l)
 		}
 	}
 	for _, l := range withoutCycles(in.inv, col, links) {
 		col.symlink(l.service, shimUpstartUnit, l.link, l.target, l.reason)
 	}
+	return units
 }
 
-// planUpstartUnit writes one job's unit and scripts, and returns the link
-// that would enable it.
-func planUpstartUnit(in *input, col *collector, sc inScope) (enableLink, bool) {
+// planUpstartUnit writes one job's unit and scripts, and returns the unit's
+// name ("" when none is written) and the link that would enable it (nil
+// when it stays as it is).
+func planUpstartUnit(in *input, col *collector, sc inScope) (*enableLink, string) {
 	s, inv, jobs := sc.svc, in.inv, in.jobs
 	if s.Job == nil {
-		return enableLink{}, false
+		return nil, ""
 	}
 	// A unit of ours from an earlier run is translated again (and updated
 	// when this version writes it differently); any other unit wins.
@@ -76,15 +94,15 @@ func planUpstartUnit(in *input, col *collector, sc inScope) (enableLink, bool) {
 		if sc.explicit {
 			col.find(plan.Info, s.Name, shimUpstartUnit, s.Job.Conf, "a systemd unit of that name exists; the job file is ignored by systemd and left as it is")
 		}
-		return enableLink{}, false
+		return nil, ""
 	}
 	if !lsb.ValidName(s.Name) {
 		col.find(plan.Warning, s.Name, shimUpstartUnit, s.Job.Conf, fmt.Sprintf("%q is not a name to give a unit; not translated", s.Name))
-		return enableLink{}, false
+		return nil, ""
 	}
 	j := jobs.load(col, s.Job)
 	if j == nil {
-		return enableLink{}, false
+		return nil, ""
 	}
 	u := upstartunit.Translate(j, s.Job.Conf, lookupJob(inv, col, jobs))
 	for _, n := range u.Notes {
@@ -106,7 +124,7 @@ func planUpstartUnit(in *input, col *collector, sc inScope) (enableLink, bool) {
 	if !col.writeFile(s.Name, shimUpstartUnit, unitPath, 0o644, content,
 		"systemd ignores /etc/init; the job becomes a native unit, translated stanza by stanza",
 		plan.Expect{Check: plan.CheckLoaded, Unit: unitName, Args: []string{unitName, "loaded"}}) {
-		return enableLink{}, false
+		return nil, ""
 	}
 	switch {
 	case u.Blocked():
@@ -114,14 +132,14 @@ func planUpstartUnit(in *input, col *collector, sc inScope) (enableLink, bool) {
 	case s.Unit != nil:
 		// Enabled (or not) when first written; what people did with it since stands.
 	case u.Auto:
-		return enableLink{
+		return &enableLink{
 			service: s.Name,
 			link:    path.Join(etc, u.Target+".wants", s.Name+".service"),
 			target:  "/etc/systemd/system/" + s.Name + ".service",
 			reason:  "the job started by itself (" + upstartunit.StartOn(j) + "), so the unit is enabled in " + u.Target,
-		}, true
+		}, unitName
 	}
-	return enableLink{}, false
+	return nil, unitName
 }
 
 // lookupJob tells the translation whether a unit or job of that name is in

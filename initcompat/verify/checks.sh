@@ -67,6 +67,18 @@ check_rc_links() {
 	esac
 }
 
+# check_preset UNIT=STATE...: the preset policy (systemd.preset(5), every
+# file, the first match) says STATE (enabled or disabled) for each UNIT, as
+# systemctl list-unit-files shows it in its last column. One systemctl and
+# one awk, however many pins.
+check_preset() {
+	systemctl list-unit-files --no-legend --no-pager | awk '{ print $1 "=" $NF }' >"$L/presets" || return 1
+	printf '%s\n' "$@" | awk -v have="$L/presets" '
+		BEGIN { while ((getline l < have) > 0) seen[l] = 1 }
+		!($0 in seen) { print "the presets do not say " $0; bad = 1 }
+		END { exit bad }'
+}
+
 # check_analyze WANT: systemd-analyze verify's new lines (newlines.awk)
 # that are (WANT ours) or are not initcompat's.
 check_analyze() {

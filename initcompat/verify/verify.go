@@ -22,6 +22,7 @@ import (
 	"maps"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/plan"
@@ -75,7 +76,7 @@ const checkAnalyze plan.Check = "analyze"
 // load before anything is asked of them; the analyzer's lines come after
 // systemd's own answers.
 var askOrder = []plan.Check{plan.CheckLoaded, plan.CheckDropIn, plan.CheckDepends, plan.CheckNotEnabled,
-	plan.CheckLSBStatus, plan.CheckRCLinks, checkAnalyze, plan.CheckUpstartOverride, plan.CheckUpstartKnown}
+	plan.CheckLSBStatus, plan.CheckRCLinks, plan.CheckPreset, checkAnalyze, plan.CheckUpstartOverride, plan.CheckUpstartKnown}
 
 // words says a question in words, for the build log and report_file.
 func words(c plan.Check, a []string) string {
@@ -102,6 +103,8 @@ func words(c plan.Check, a []string) string {
 		return "Upstart takes the override of " + arg(0) + " (initctl show-config -e " + arg(0) + ")"
 	case plan.CheckUpstartKnown:
 		return "initctl knows the job behind /etc/init.d/" + arg(0)
+	case plan.CheckPreset:
+		return "the preset policy (systemctl list-unit-files) says what the " + strconv.Itoa(len(a)) + " pins of " + presetName + " say"
 	case checkAnalyze:
 		if arg(0) == "ours" {
 			return analyzeOurs
@@ -334,3 +337,6 @@ func NewAnalyzeLines(p *plan.Plan, before, after string) (ours, others []string)
 	}
 	return ours, others
 }
+
+// presetName is the planner's preset file, as the build log names it.
+const presetName = "0-initcompat.preset"

@@ -14,6 +14,7 @@ jc_places='/bin/systemctl
 /etc/rc6.d
 /etc/rcS.d
 /etc/systemd/system
+/etc/systemd/system-preset
 /usr/bin/systemctl'
 # shellcheck shell=sh
 # shellcheck disable=SC2154 # R (the image's root prefix) and jc_places are the includer's.
@@ -638,36 +639,40 @@ initcompat_apply() {
 	. "$T/ops"
 }
 put payload.0 <<'INITCOMPAT_DATA'
-H4sIAAAAAAAA/+ybbXPbuBHH/db8FBtK0zQ3lgTwUQ/jzrSTtPV0mmYu1765ubmByJWEWgJcAHLi
-ifPdOyApW6bkO19iCb0e4BcUAWKx+P+w9IqE0BSDPhfcFHJ1xUxPGzbHgSpIvxycPFMhhJA8TU9I
-XdrH3c80I1FyAunGwCHLWhumTghRUppN3b7yc+13zjfHTf3/eHmMP3XNP/X8XfKPXPPPPH+X/GPX
-/HPP3yX/xDH/mHj+LvmnrvlTz98l/8w1/8jzPwb/XfbXTD0b+S/ln9I49vzd8V/y6cAp/5xQz98t
-//uGwbH5R4SkPv87Wv5nSffLPWmAvi6eYzI/wz8mWd6K/zyh0QkQz//g/DsvBlMuBnoRdODvTLA5
-ljC9gfulAHO5LFFMwCwQBH40MF3zZQkKPyhuUINZcA0zvsQzKCUIaQBLbvpBp9OBP735y8VbuHh7
-8R1cvP3zP4IOvFPympeox3BXNqss6MC3+J81V1j23humTHVNV6D5INUldBWupMEfZ/rhhfKquu6R
-C1/jjK2XZssgRBBDAumDxo0RIEAhCzrwfiGV6b1GXSh+ZbgUY9CornmBQKqeWw1VR3h/o/9V6Qas
-sB00zKS6mxzMJRgJ+kYbXJUv9V1DvzF7FnQ2gmwXLcEsmIH1VckM9lTRL882npwBF9fysq4FJsr9
-JoqZ6FV+FUxAIYVRcgnc9DfOADcalzPgcyEV6v1GKsr1nMf1UmCGXyOsreEFs8sAQbMVgmArrOm/
-eft6i33w7o/f/fV8sNZqoKdcjKtP1Yf6dMpFYK2dv2xL8zJQuJSsPBcyCDqgyx+nUhosfx+/Gt9P
-QsO7i9dAQYrlDXxYoKhXZskVFkaqG8CPXBvdhwsBLOhAsVBSGpAKmAC+YnNsVrZZoEJrT9zxsuiY
-vjyzIoO9YRgu5nbKQQdKhispYKbkCqqeH+TaxsdaADcg10bzEq3GlVb9gM/ge3gBvRIGai0GzQjN
-EX6oAk0Ep1gsJIRd8mCGNrrUWgg7uh1r8qDmZfcTHfc+v6wWXteOFsIffhcFpwXTCGHdGgIXwak2
-zKz1K6uJgQQmE1slr+AWjLrpKazm2DSTqvmb5oxWZ6hZEcx4EOyYrnrCLTTmGlMtw8FpPanCLCHs
-0hDC2t3gdDJpYL8KTiulwm59HsKLc7hBfa/QlkTdu2UoJLz5iMW3VZ/zCaw1QjNqI8ZpNY04OJ3x
-bTfqUR44MpOqwN5j7rS9uTdVS2iv6km1mfO9ZVxq3HN96yrr3WQSNKC2Pe31hOxdsTkquxTNWt93
-mkyCb15t1s4/NZvjGLoEPlW2by2S22ag261Bb2tnb7fne1ub/tyIVmkWVQNU6Jv/Hv7v1/73lPyP
-bi4+Zv4X+/zvt5X/0V9L/ke/IP+jj+V/1Od/j+V/1Od/Pv/z+Z/P/3z+d9j8bzfxq/f//Y3Q5lb8
-demMNZDn+U6K1Bx3P0cRyekJRP3+Jjd9Fj98/reb/z2NPz0+/3gf/6/9JuL5P5U/fcCfHJ9/5OPf
-ZfxT1/Gf+Ph3Gf92/+97d/FPyd77P/H8nfA/evxTkvr4dxn/sev433v/J56/E/4O4j/z8e8y/hPX
-8b/3/k88fyf8HcR/7uPfZfynruN/7/2feP5O+B8//inx8e8y/jPXz//23v+J5++E//Hjn1Af/8eI
-/yf9/mPFBJ+hNv1/ayk2PZ9erCBZkuxI1BzTPM/a/NOc+P1fx9j/9Smco0DFjFThGMJ76OEZhNeo
-NJfCNtS7wGwlCqM46nAM3wefwitmFrZ9sLWRsAlWYq++5KK07fYHAvZcL1iUZrYmjUYFK1OWsCQb
-5aM4HhZkltEkGqUpHTFGKGZsOorjCNNZkhczjBIS5QSHQxZNk2Flrd47Zc1tD6oXfGXrlnraU1jv
-AA8/n/20u/Sn3R0izQlNorjM4ymlKWFFnBdJkhE6iqfJkLBRnmZlNMyGNJtOGckzxGyYl6OEpdmU
-7XeX/gJ3q5ey206WXH29CDuv+rdH0DerJReXtsowNUdjK3f/Kz+/F/SXe0GfQ2F6EIVbL1MdKdx6
-pedI4eggCrdeVzlSuPXSxJHC8UEUbr0QcKRw67G0I4WTgyjceuTqSOHWgz9HCqcHUbj1UMuRwq1H
-K44Uzg6icOuxgSOFW19ej67wNVP7tG06br5N7Xayv7v/4o5bX9ieZCP44bPfxvv/so3XF1++qPx3
-AAfXPA0AVgAA
+H4sIAAAAAAAA/+xcbW/buhXO1+hXnNrB2lzENqlXO0YHbGi3BcO64rbbl4uLC1o6srnYpEfSabOm
+/32gJCeO7DS5bWKuu2Q+yOLL4eHz8JGPpaOgyQd9LrjJ5WLJTE8bNsWBykm/GBw8UiGEkCxJDkhd
+2sftzzQlYXwAydrAU5aVNkwdEKKkNOu6XeW+9mvnm+O6/n+83MU/dc1/4vl3yX/omv/U8++S/8g1
+/5nn3yX/sWP+I+L5d8l/4pp/6vl3yX/qmv/Q878v/vWlNrgoduyDuqW3VKjRDPbGf0hjz/9++N/m
+/IKpR1P+V/JPExpFnn93/M/5ZOCU/4xQz79b/m8aBvvmPyQk8fH/3uJ/y3R/59f/Rf4Yi7mH/4ik
+WUv/WUzDAyCe/yfnv/tsMOFioGdBF/7GBJtiAZNLuNkKMJXzAsUYzAxB4EcDkxWfF6Dwg+IGNZgZ
+11DyOZ5AIUFIA1hw0w+63S788fWfz97A2Zuz93D25k9/D7rwVskLXqA+heuy3mVBF37Ef6+4wqL3
+zjBlqj5HAs0Hqc7hSOFCGvyl1Lc7ymXV746Or7Bkq7nZMAghRBBDcqtxbQQIUEiDLrybSWV6r1Dn
+ii8Nl+IUNKoLniOQauRGQzUQ3l3qf1a4AcvtAA2lVNeLg6kEI6EJtZ/r64Z+Y/Yk6K4B2Sxagpkx
+A6tlwQz2VN4vTtaenAAXF/K8rgUmit0m8lL0Kr9yJiCXwig5B276a2eAG43zEvhUSIV6t5GK5XrN
+p/VWYIZfIKys4Rmz2wBBswWCYAus2X/95tUG98HbP7z/y8vBSquBnnBxWn2qPtSnEy4Ca+3l8zY0
+zwOFc8mKl0IGQRd08ctESoPFi+j49GYRGt6evQIKUswv4cMMRb0zC64wN1JdAn7k2ug+nAlgQRfy
+mZLSgFTABPAFm2Kzs80MFVp74povSx3T5ycWZLAXDMPF1C456ELBcCEFlEouoBr5Qa6sPlYCuAG5
+MpoXaDGusOoHvISf4Bn0Chiolbj+8VUf4edKaCI4xHwmoXNEbq3QqkuthLCz27nGt2qeH32ip73P
+z6uNd2Rn68DvfxcGhznTCJ26tQNcBIfaMLPSxxYTAzGMx7ZKLuEKjLrsKazW2DSTqvmH5oxWZ6hZ
+HpQ8CLZMVyPhChpzjamW4eCwXlRu5tA5oh3o1O4Gh+NxQ/ZxcFgh1Tmqzzvw7CVcor5BaAOio+tt
+KCS8/oj5j9WYl2NYaYRm1gaMw2oZUXBY8k036lluOVJKlWPvLnfa3tyYqiG0vXpSrdd8YxnnGnf0
+b/Wy3o3HQUPUpqe9npC9JZuislvRrPTNoPE4+OF4vXf+odkUT+GIwKfK9pWl5KqZ6Gpj0qva2avN
+9V7Vpj83oFWYhdUEFfXNt4f/+97/HhL/0XXnfcZ/kY//flvxH/1e4j/6FfEfvSv+oz7+uyv+oz7+
+8/Gfj/98/Ofjv6eN/7YDvzr/86+ENpfibwtnrIEsy7ZCpOa4/TkMSUYPIOz317Hpo/jh47/t+O9h
+/NP98x/t4v9bf4l4/h/KP73FP9k//6HXv0v9U9f6j73+Xerf5n+/c6d/SnZe/4nn3wn/e9c/JYnX
+v0v9R671v/P6Tzz/Tvh3oP/U69+l/mPX+t95/Seefyf8O9B/5vXvUv+Ja/3vvP4Tz78T/vevf0q8
+/l3qP3V9/2/n9Z94/p3wv3/9E+r1vy/9r1MQ7nv/j/RuOvTrdwLXZr5YLCBpHG9B1BxJEiUt/hOa
+Jj7/ay/5X4+d9QXvZwgo2GSOCxSm7lgPLjDnBRYnsORCYFHlR9m0oZIrbcDmdMOLZi822+tFcnx8
+GnSBwYLlMy6wx60PGo3NyO6shPWYszn/DxYdkApsjtgFFrBg56ivM2fYcjm/rJZSm7U5TjZro87n
+uXHBrscatinswKp8ncZpbROmgnpZ0M5Pb9Vf5y19D1kSD3r/a8EEL1Gb/r+0FOuRDy/36D+N0qil
+/zBJqdf/PvT/qTNFgYoZqTqn0LkhvXMCnQtUmkthG+osUFuJwiiOunMKPwWfOktmZrZ9sJFIvNaH
+7X3ORWHbrbTsuZ6xMEltTRKOclYkLGZxOspGUTTMSZnSOBwlCR0xRiimbDKKohCTMs7yEsOYhBnB
+4ZCFk3hYWatzJ625zUn1jC9s3VxPegrrDMDO55Mvu0u/7O4QaUZoHEZFFk0oTQjLoyyP45TQUTSJ
+h4SNsiQtwmE6pOlkwkiWIqbDrBjFLEknbLe79Fe4WyVlbDpZcPXtIGyl+mzOoC8Xcy7ObZVhaorG
+Vm5H5Y/vBf31XtDHQJg+CcKtZApHCLce6TtCOHwShFuPqx0h3Hpo6gjh6EkQbj0QdIRw67GUI4Tj
+J0G49cjFEcKtG/+OEE6eBOHWTW1HCLdurTpCOH0ShFu3DR0h3Lp55QTh2+91NLdQdiHemGs6PNDQ
+rnsx98WvUTHBCKOSklHGwrQYEiyiNCVDMsmGDFNKstEwLONhNIpKpHlYFjROhpNwGGFa3OvrBVNf
+WN76J+T2IPvPRr564Mav1AfZCH7+7N9d+H95d8EXX3z5tvLfAQDMaipOAF4AAA==
 INITCOMPAT_DATA
 put journal <<'INITCOMPAT_DATA'
 manifest /var/lib/initcompat/manifest.json
@@ -678,11 +683,13 @@ mkdir /etc/rc3.d
 mkdir /etc/rc4.d
 mkdir /etc/rc5.d
 mkdir /etc/rc6.d
+mkdir /etc/systemd/system-preset
 mkdir /var
 mkdir /var/lib
 mkdir /var/lib/initcompat
 stagedir /etc/init.d/.initcompat-stage
 stagedir /etc/.initcompat-stage
+stagedir /etc/systemd/.initcompat-stage
 stagedir /.initcompat-stage
 new f:529cad5a4a46979338c0f614295519aa01e6ab9332e5f47cfe240270e88a2b48 /etc/init.d/svc00000
 new f:8e1701423d73b1150ac37c4460193b480a9756d286816bba076ee687d94a56ba /etc/init.d/svc00001
@@ -700,7 +707,8 @@ new l:5f65e430a35c9e97a7b25d5c2cfb0664b70316dbb5d92550f412b3b1f36895ae /etc/rc5.
 new l:9f26fc42a4e927d64e35c7426a02b3ed0a9e17066d0b7b352f01ef622c6472ef /etc/rc5.d/S01svc00001
 new l:5f65e430a35c9e97a7b25d5c2cfb0664b70316dbb5d92550f412b3b1f36895ae /etc/rc6.d/K01svc00000
 new l:9f26fc42a4e927d64e35c7426a02b3ed0a9e17066d0b7b352f01ef622c6472ef /etc/rc6.d/K01svc00001
-new f:2a39c8b69a572779008ff0b21729df4d10e617892bf475d934719452cf41edb0 /var/lib/initcompat/manifest.json
+new f:8e3dbe3e3f1097a26d80ed366080b78ae6107982f48393fe1c2fd1458b283e6d /etc/systemd/system-preset/0-initcompat.preset
+new f:10c0ff22e3013b4a4967534cd236db38ce306686d1955513c21d461a1d1fa3b6 /var/lib/initcompat/manifest.json
 INITCOMPAT_DATA
 put ops <<'INITCOMPAT_DATA'
 isdir "$R"'/var/lib'
@@ -708,6 +716,8 @@ isdir "$R"'/etc/init.d'
 absent "$R"'/etc/init.d/.initcompat-stage'
 isdir "$R"'/etc'
 absent "$R"'/etc/.initcompat-stage'
+isdir "$R"'/etc/systemd'
+absent "$R"'/etc/systemd/.initcompat-stage'
 isdir "$R"'/'
 absent "$R"'/.initcompat-stage'
 absent "$R"'/etc/rc0.d'
@@ -717,6 +727,7 @@ absent "$R"'/etc/rc3.d'
 absent "$R"'/etc/rc4.d'
 absent "$R"'/etc/rc5.d'
 absent "$R"'/etc/rc6.d'
+absent "$R"'/etc/systemd/system-preset'
 absent "$R"'/var'
 absent "$R"'/var/lib'
 absent "$R"'/var/lib/initcompat'
@@ -736,17 +747,18 @@ absent "$R"'/etc/rc5.d/S01svc00000'
 absent "$R"'/etc/rc5.d/S01svc00001'
 absent "$R"'/etc/rc6.d/K01svc00000'
 absent "$R"'/etc/rc6.d/K01svc00001'
+absent "$R"'/etc/systemd/system-preset/0-initcompat.preset'
 absent "$R"'/var/lib/initcompat/manifest.json'
 checked
 journal 'begin'
-mkdir -m 0700 -- "$R"'/etc/init.d/.initcompat-stage' "$R"'/etc/.initcompat-stage' "$R"'/.initcompat-stage' || fail 'cannot create /etc/init.d/.initcompat-stage or one of the 2 directories after it'
+mkdir -m 0700 -- "$R"'/etc/init.d/.initcompat-stage' "$R"'/etc/.initcompat-stage' "$R"'/etc/systemd/.initcompat-stage' "$R"'/.initcompat-stage' || fail 'cannot create /etc/init.d/.initcompat-stage or one of the 3 directories after it'
 unpack 1 '/usr/bin/gzip' || fail 'cannot unpack the staged files'
 journal 'commit'
-if [ -n "$renamer" ]; then "$renamer" -- /.initcompat-stage/ / "$R"'/etc/init.d/.initcompat-stage/svc00000' "$R"'/etc/init.d/.initcompat-stage/svc00001' "$R"'/etc/.initcompat-stage/rc0.d' "$R"'/etc/.initcompat-stage/rc1.d' "$R"'/etc/.initcompat-stage/rc2.d' "$R"'/etc/.initcompat-stage/rc3.d' "$R"'/etc/.initcompat-stage/rc4.d' "$R"'/etc/.initcompat-stage/rc5.d' "$R"'/etc/.initcompat-stage/rc6.d' "$R"'/.initcompat-stage/var'; else mv -f -t "$R"'/etc/init.d' -- "$R"'/etc/init.d/.initcompat-stage/svc00000' "$R"'/etc/init.d/.initcompat-stage/svc00001' && mv -f -t "$R"'/etc' -- "$R"'/etc/.initcompat-stage/rc0.d' "$R"'/etc/.initcompat-stage/rc1.d' "$R"'/etc/.initcompat-stage/rc2.d' "$R"'/etc/.initcompat-stage/rc3.d' "$R"'/etc/.initcompat-stage/rc4.d' "$R"'/etc/.initcompat-stage/rc5.d' "$R"'/etc/.initcompat-stage/rc6.d' && mv -f -t "$R"'/' -- "$R"'/.initcompat-stage/var'; fi || fail 'cannot rename the staged files into 3 directories, the last /'
+if [ -n "$renamer" ]; then "$renamer" -- /.initcompat-stage/ / "$R"'/etc/init.d/.initcompat-stage/svc00000' "$R"'/etc/init.d/.initcompat-stage/svc00001' "$R"'/etc/.initcompat-stage/rc0.d' "$R"'/etc/.initcompat-stage/rc1.d' "$R"'/etc/.initcompat-stage/rc2.d' "$R"'/etc/.initcompat-stage/rc3.d' "$R"'/etc/.initcompat-stage/rc4.d' "$R"'/etc/.initcompat-stage/rc5.d' "$R"'/etc/.initcompat-stage/rc6.d' "$R"'/etc/systemd/.initcompat-stage/system-preset' "$R"'/.initcompat-stage/var'; else mv -f -t "$R"'/etc/init.d' -- "$R"'/etc/init.d/.initcompat-stage/svc00000' "$R"'/etc/init.d/.initcompat-stage/svc00001' && mv -f -t "$R"'/etc' -- "$R"'/etc/.initcompat-stage/rc0.d' "$R"'/etc/.initcompat-stage/rc1.d' "$R"'/etc/.initcompat-stage/rc2.d' "$R"'/etc/.initcompat-stage/rc3.d' "$R"'/etc/.initcompat-stage/rc4.d' "$R"'/etc/.initcompat-stage/rc5.d' "$R"'/etc/.initcompat-stage/rc6.d' && mv -f -t "$R"'/etc/systemd' -- "$R"'/etc/systemd/.initcompat-stage/system-preset' && mv -f -t "$R"'/' -- "$R"'/.initcompat-stage/var'; fi || fail 'cannot rename the staged files into 4 directories, the last /'
 journal 'done'
 trap '' HUP INT TERM PIPE
 finish
-echo 'initcompat: applied 27 change(s)'
+echo 'initcompat: applied 29 change(s)'
 echo initcompat-apply-complete
 INITCOMPAT_DATA
-initcompat_apply 86c28f1ffd5d8742c678f53ae3ab96a0289ad218d4bbacc9e4b028b4c4e81e33 initcompat-end
+initcompat_apply 3630e6929654731b4f072510c6756a624bd904896985092196e0915c5877413e initcompat-end

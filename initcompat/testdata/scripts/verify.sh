@@ -15,6 +15,7 @@ jc_places='/bin/systemctl
 /etc/rc6.d
 /etc/rcS.d
 /etc/systemd/system
+/etc/systemd/system-preset
 /usr/bin/systemctl'
 # shellcheck shell=sh
 # shellcheck disable=SC2154 # R (the image's root prefix) and jc_places are the includer's.
@@ -698,6 +699,18 @@ check_rc_links() {
 	esac
 }
 
+# check_preset UNIT=STATE...: the preset policy (systemd.preset(5), every
+# file, the first match) says STATE (enabled or disabled) for each UNIT, as
+# systemctl list-unit-files shows it in its last column. One systemctl and
+# one awk, however many pins.
+check_preset() {
+	systemctl list-unit-files --no-legend --no-pager | awk '{ print $1 "=" $NF }' >"$L/presets" || return 1
+	printf '%s\n' "$@" | awk -v have="$L/presets" '
+		BEGIN { while ((getline l < have) > 0) seen[l] = 1 }
+		!($0 in seen) { print "the presets do not say " $0; bad = 1 }
+		END { exit bad }'
+}
+
 # check_analyze WANT: systemd-analyze verify's new lines (newlines.awk)
 # that are (WANT ours) or are not initcompat's.
 check_analyze() {
@@ -726,6 +739,7 @@ check error '/etc/init.d/svc00000 status agrees with systemctl is-active' check_
 check error '/etc/init.d/svc00001 status agrees with systemctl is-active' check_lsb_status 'svc00001'
 check error 'the rc links of svc00000 match systemctl is-enabled' check_rc_links 'svc00000'
 check error 'the rc links of svc00001 match systemctl is-enabled' check_rc_links 'svc00001'
+check error 'the preset policy (systemctl list-unit-files) says what the 2 pins of 0-initcompat.preset say' check_preset 'svc00000.service=enabled' 'svc00001.service=enabled'
 check error 'systemd-analyze verify finds nothing new that involves the units initcompat touched' check_analyze 'ours'
 check warning 'systemd-analyze verify finds nothing else new' check_analyze 'others'
 verify_end initcompat-verify-rolled-back initcompat-verify-passed

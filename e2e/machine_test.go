@@ -181,10 +181,7 @@ var bootSeq struct {
 // boot starts the image with systemd as PID 1 and waits until it is up.
 func boot(t *testing.T, root string, extra ...string) *machine {
 	t.Helper()
-	bootSeq.Lock()
-	bootSeq.n++
-	name := fmt.Sprintf("%s%d-%d", envOr("INITCOMPAT_E2E_MACHINE_PREFIX", "icompat"), os.Getpid()%10000, bootSeq.n)
-	bootSeq.Unlock()
+	name := machineName()
 	m := startMachine(t, root, name, extra, (*machine).poweroff)
 	m.waitUp("finish booting", 200*time.Millisecond, func() bool {
 		out, _ := m.runQuiet("systemctl is-system-running")
@@ -196,6 +193,14 @@ func boot(t *testing.T, root string, extra ...string) *machine {
 		return state == "running" || state == "degraded"
 	})
 	return m
+}
+
+// machineName is a machine name no other boot of this machine uses.
+func machineName() string {
+	bootSeq.Lock()
+	defer bootSeq.Unlock()
+	bootSeq.n++
+	return fmt.Sprintf("%s%d-%d", envOr("INITCOMPAT_E2E_MACHINE_PREFIX", "icompat"), os.Getpid()%10000, bootSeq.n)
 }
 
 // startMachine starts systemd-nspawn --boot on root, whatever its init;

@@ -77,15 +77,7 @@ func nativeUnitImage(t *testing.T, suite string, masked bool) string {
 		}
 	}
 	if masked {
-		dir := filepath.Join(img, "etc/systemd/system-generators")
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		for _, g := range []string{"systemd-sysv-generator", "systemd-rc-local-generator"} {
-			if err := os.Symlink("/dev/null", filepath.Join(dir, g)); err != nil {
-				t.Fatal(err)
-			}
-		}
+		nativeUnitMask(t, img)
 	}
 	return img
 }
@@ -99,7 +91,7 @@ var helperOnce struct {
 
 // installUnits runs the test helper over img: sysvunit's units, wants
 // links, aliases and rc-local.service, the foreground script Type=simple.
-func installUnits(t *testing.T, img string, debian bool) string {
+func installUnits(t *testing.T, img string, debian bool, extra ...string) string {
 	t.Helper()
 	helperOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "sysvunits-")
@@ -115,7 +107,7 @@ func installUnits(t *testing.T, img string, debian bool) string {
 	if helperOnce.err != nil {
 		t.Fatalf("building the helper: %v\n%s", helperOnce.err, helperOnce.out)
 	}
-	args := []string{"-root", img, "-foreground", nuFg}
+	args := append([]string{"-root", img, "-foreground", nuFg}, extra...)
 	if debian {
 		args = append(args, "-debian")
 	}
@@ -315,6 +307,129 @@ func showAll(m *machine) map[string]map[string]string {
 			props[k] = v
 		}
 		out[name] = props
+	}
+	return out
+}
+
+// TestNativeUnitsMatrixBooted is the generator oracle through systemd's own
+// loader: package sysvunittest's matrix (every facility in every key,
+// runlevel layouts, header-less ordering, descriptions, reload, pid files,
+// names, hostile text) booted once with the suite's generator making the
+// units and once with the generators masked and sysvunit's units, and
+// systemctl show compared unit by unit.
+func TestNativeUnitsMatrixBooted(t *testing.T) {
+	requireBoot(t)
+	for _, suite := range []string{"bookworm", "trixie"} {
+		t.Run(suite, func(t *testing.T) { matrixBooted(t, suite) })
+	}
+}
+
+// matrixKnown are the differences sysvunit's offline oracle explains
+// (oracle_test.go knownDifference), as systemctl shows them.
+var matrixKnown = map[string]string{
+	`with\x20space.service`:                  "ExecStart=/etc/init.d/with space start runs /etc/init.d/with: initcompat makes no unit",
+	"trailing-backslash.service Description": "the generator's trailing backslash continues the line: initcompat drops it",
+	"not-utf8.service":                       "the generator's unit, with its Description= not UTF-8, does not load (LoadState=error: the script never ran); initcompat's, with U+FFFD, does",
+}
+
+var matrixProps = []string{"Id", "Names", "Type", "ExecStart", "ExecStop", "ExecReload", "After", "Wants", "Before", "Conflicts", "WantedBy",
+	"RemainAfterExit", "KillMode", "TimeoutStartUSec", "SuccessExitStatus", "Description", "PIDFile", "GuessMainPID", "IgnoreSIGPIPE", "SourcePath", "LoadState"}
+
+func matrixBooted(t *testing.T, suite string) {
+	genImg := newImage(t, suite)
+	installUnits(t, genImg, false, "-matrix", "-units=false")
+	img := newImage(t, suite)
+	out := installUnits(t, img, true, "-matrix")
+	nativeUnitMask(t, img)
+	var names []string
+	for _, l := range strings.Split(out, "\n") {
+		if n, ok := strings.CutPrefix(l, "wrote "); ok && strings.HasSuffix(strings.Fields(n)[0], ".service") && !strings.HasPrefix(n, "rc-local") {
+			names = append(names, strings.Fields(n)[0])
+		}
+	}
+	if len(names) < 200 {
+		t.Fatalf("the helper wrote %d units", len(names))
+	}
+	names = append(names, `with\x20space.service`)
+	gen := boot(t, genImg)
+	want := showUnits(gen, names)
+	gen.poweroff()
+	ours := boot(t, img)
+	got := showUnits(ours, names)
+	compared, known, bad := 0, 0, 0
+	for _, n := range names {
+		for _, p := range matrixProps {
+			compared++
+			g, w := got[n][p], want[n][p]
+			if g == w {
+				continue
+			}
+			why := matrixKnown[n+" "+p]
+			if why == "" && p == "LoadState" {
+				why = matrixKnown[n]
+			}
+			switch {
+			case why == "" && matrixKnown[n] != "":
+				why = matrixKnown[n]
+			case why == "" && p == "Names" && strings.HasPrefix(n, "reload-lsb-"):
+				why = "nine scripts provide reload-lsb: the generator's pick is its hashmap's"
+			}
+			if why != "" {
+				known++
+				t.Logf("%s %s: ours %q, the generator's %q (%s)", n, p, g, w, why)
+				continue
+			}
+			bad++
+			t.Errorf("%s %s: ours %q, the generator's %q", n, p, g, w)
+		}
+	}
+	t.Logf("%s: %d units, %d properties compared through systemctl show, %d explained differences, %d disagreements", suite, len(names), compared, known, bad)
+}
+
+// nativeUnitMask masks both generators, as systemd 260 has none.
+func nativeUnitMask(t *testing.T, img string) {
+	t.Helper()
+	dir := filepath.Join(img, "etc/systemd/system-generators")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range []string{"systemd-sysv-generator", "systemd-rc-local-generator"} {
+		if err := os.Symlink("/dev/null", filepath.Join(dir, g)); err != nil && !os.IsExist(err) {
+			t.Fatal(err)
+		}
+	}
+}
+
+// showUnits reads matrixProps of every unit in one systemctl show, whose
+// blocks come in the order asked, separated by empty lines.
+func showUnits(m *machine, names []string) map[string]map[string]string {
+	m.t.Helper()
+	text, code := m.runQuiet("systemctl show -p " + strings.Join(matrixProps, " -p ") + " -- " + shellJoin(names))
+	if code != 0 {
+		m.fail("systemctl show exited %d:\n%s", code, tail([]byte(text), 2000))
+	}
+	blocks := strings.Split(strings.TrimSpace(text), "\n\n")
+	if len(blocks) != len(names) {
+		m.fail("systemctl show gave %d blocks for %d units", len(blocks), len(names))
+	}
+	out := map[string]map[string]string{}
+	for i, b := range blocks {
+		props := map[string]string{}
+		for _, l := range strings.Split(b, "\n") {
+			k, v, _ := strings.Cut(l, "=")
+			switch {
+			case strings.HasPrefix(k, "Exec"):
+				if i := strings.Index(v, " ; ignore_errors"); i >= 0 {
+					v = v[:i]
+				}
+			case k == "After" || k == "Wants" || k == "Before" || k == "Conflicts" || k == "WantedBy" || k == "Names":
+				f := strings.Fields(v)
+				sort.Strings(f)
+				v = strings.Join(f, " ")
+			}
+			props[k] = v
+		}
+		out[names[i]] = props
 	}
 	return out
 }

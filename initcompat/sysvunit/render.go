@@ -68,8 +68,9 @@ func Render(u Unit, marker string) []byte {
 // src/shared/specifier.c); systemd ends a line at \n, \r and \0 and
 // continues one that ends in a backslash, so control characters become
 // spaces and trailing backslashes go; bytes that are not UTF-8 become
-// U+FFFD (systemd ignores an assignment that is not UTF-8 clean); capped at
-// maxValue bytes.
+// U+FFFD (systemd 252 and 257 refuse to load a unit whose Description= is
+// not UTF-8: the generator's unit for such a script never loaded, seen in
+// e2e TestNativeUnitsMatrixBooted); capped at maxValue bytes.
 func value(s string) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	s = strings.Map(func(r rune) rune {

@@ -9,7 +9,10 @@
 // /etc/rc.local exists, rc-local.service with its link when rc.local is
 // executable.
 //
-//	go run ./internal/cmd/sysvunits -root DIR [-foreground NAME,...] [-debian]
+// With -matrix it first writes package sysvunittest's matrix of scripts
+// into the image (with -units=false, only that).
+//
+//	go run ./internal/cmd/sysvunits -root DIR [-foreground NAME,...] [-debian] [-matrix] [-units=false]
 package main
 
 import (
@@ -20,6 +23,7 @@ import (
 	"strings"
 
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/sysvunit"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/sysvunit/sysvunittest"
 )
 
 const marker = "# Written by initcompat's test helper (internal/cmd/sysvunits)"
@@ -28,10 +32,21 @@ func main() {
 	root := flag.String("root", "", "the image directory")
 	fg := flag.String("foreground", "", "comma-separated script names whose daemon stays in the foreground")
 	debian := flag.Bool("debian", false, "add Debian's rc-local.service drop-in settings")
+	matrix := flag.Bool("matrix", false, "write sysvunittest's matrix of init scripts into the image first")
+	units := flag.Bool("units", true, "write the units")
 	flag.Parse()
 	if *root == "" {
 		fmt.Fprintln(os.Stderr, "usage: sysvunits -root DIR [-foreground a,b] [-debian]")
 		os.Exit(2)
+	}
+	if *matrix {
+		if err := sysvunittest.Write(*root); err != nil {
+			fmt.Fprintln(os.Stderr, "sysvunits:", err)
+			os.Exit(1)
+		}
+	}
+	if !*units {
+		return
 	}
 	if err := run(*root, strings.Split(*fg, ","), *debian); err != nil {
 		fmt.Fprintln(os.Stderr, "sysvunits:", err)

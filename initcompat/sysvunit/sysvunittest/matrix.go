@@ -1,32 +1,38 @@
-package sysvunit
+// Package sysvunittest holds the generated matrix of init scripts that the
+// generator oracles (sysvunit's TestGeneratorOracle, offline; e2e's
+// TestNativeUnitsMatrixBooted, through a booted systemd) run the real
+// systemd-sysv-generator and package sysvunit over.
+package sysvunittest
 
 import (
 	"fmt"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 )
 
-// matrixScript is one script of the generated matrix.
-type matrixScript struct {
-	name  string
-	text  string
-	mode  fs.FileMode
-	links []string // "2 S01name"
+// Script is one script of the generated matrix.
+type Script struct {
+	Name  string
+	Text  string
+	Mode  fs.FileMode
+	Links []string // "2 S01name": an rc link to the script
 }
 
-// matrix is the oracle's generated set of init scripts: every facility
+// Matrix is the oracle's generated set of init scripts: every facility
 // and kind of name in every dependency key and in Provides, runlevel
 // layouts of links and Default-Start, header-less scripts ordered by their
 // S numbers, the description sources and their continuations, the reload
 // heuristic, Red Hat pid files, spellings of the header, names the
 // generator strips or skips, and hostile text.
-func matrix() []matrixScript {
-	var out []matrixScript
+func Matrix() []Script {
+	var out []Script
 	header := func(lines ...string) string {
 		return "#!/bin/sh\n### BEGIN INIT INFO\n" + strings.Join(lines, "\n") + "\n### END INIT INFO\nexit 0\n"
 	}
 	add := func(name, text string, links ...string) {
-		out = append(out, matrixScript{name: name, text: text, mode: 0o755, links: links})
+		out = append(out, Script{Name: name, Text: text, Mode: 0o755, Links: links})
 	}
 	tokens := []string{"$local_fs", "$network", "$remote_fs", "$named", "$time", "$portmap", "$syslog", "$all",
 		"$x-custom", "network", "remote_fs", "other-svc", "other.sh", "self", `"quoted"`, "foo.target", "foo.socket", "a\\ b"}
@@ -70,7 +76,7 @@ func matrix() []matrixScript {
 	// in an up runlevel ignored, a link to a missing script ignored.
 	add("linked.sh", "#!/bin/sh\nexit 0\n", "2 S40linked.sh")
 	add("oddlinks", header("# Provides: oddlinks"), "2 S4", "3 Sx1oddlinks", "4 K10oddlinks", "5 s10oddlinks")
-	out[len(out)-1].links = append(out[len(out)-1].links, "2 S10missing-script")
+	out[len(out)-1].Links = append(out[len(out)-1].Links, "2 S10missing-script")
 	// Descriptions.
 	add("desc-short", header("# Short-Description: short one", "# Description: long one"))
 	add("desc-long", header("# Description: long one", "#\tcontinued by tab", "#  continued by spaces", "# not continued"))
@@ -106,7 +112,7 @@ func matrix() []matrixScript {
 	add("backup.dpkg-dist", "#!/bin/sh\n")
 	add("tilde~", "#!/bin/sh\n")
 	add(".hidden", "#!/bin/sh\n")
-	out = append(out, matrixScript{name: "not-exec", text: "#!/bin/sh\n", mode: 0o644}, matrixScript{name: "group-exec", text: "#!/bin/sh\n", mode: 0o654})
+	out = append(out, Script{Name: "not-exec", Text: "#!/bin/sh\n", Mode: 0o644}, Script{Name: "group-exec", Text: "#!/bin/sh\n", Mode: 0o654})
 	// Hostile text.
 	add("percent", header("# Short-Description: 100% sure %n %i"))
 	add("trailing-backslash", header("# Short-Description: ends in a backslash \\"))
@@ -115,4 +121,52 @@ func matrix() []matrixScript {
 	add("crlf", strings.ReplaceAll(header("# Provides: crlf", "# Required-Start: $remote_fs", "# Short-Description: dos line ends"), "\n", "\r\n"))
 	add("tabs", header("#\tProvides:\tcrtab", "# Short-Description:\tleading tab"))
 	return out
+}
+
+// Natives are the native units the matrix's image has: a unit file and a
+// mask, which the scripts of the same names and their Provides meet.
+var Natives = map[string]string{"native-one.service": "[Service]\nExecStart=/bin/true\n", "masked-one.service": ""}
+
+// Write lays the matrix out as an image under root: the scripts in
+// etc/init.d, their rc links, the native units in etc/systemd/system (the
+// mask as a link to /dev/null).
+func Write(root string) error {
+	for _, s := range Matrix() {
+		p := filepath.Join(root, "etc/init.d", s.Name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(p, []byte(s.Text), s.Mode); err != nil {
+			return err
+		}
+		if err := os.Chmod(p, s.Mode); err != nil {
+			return err
+		}
+		for _, l := range s.Links {
+			rl, name, _ := strings.Cut(l, " ")
+			d := filepath.Join(root, "etc", "rc"+rl+".d")
+			if err := os.MkdirAll(d, 0o755); err != nil {
+				return err
+			}
+			if err := os.Symlink("../init.d/"+s.Name, filepath.Join(d, name)); err != nil && !os.IsExist(err) {
+				return err
+			}
+		}
+	}
+	d := filepath.Join(root, "etc/systemd/system")
+	if err := os.MkdirAll(d, 0o755); err != nil {
+		return err
+	}
+	for n, text := range Natives {
+		var err error
+		if text == "" {
+			err = os.Symlink("/dev/null", filepath.Join(d, n))
+		} else {
+			err = os.WriteFile(filepath.Join(d, n), []byte(text), 0o644)
+		}
+		if err != nil && !os.IsExist(err) {
+			return err
+		}
+	}
+	return nil
 }

@@ -39,6 +39,26 @@ status) [ -f $PIDFILE ] && kill -0 $(cat $PIDFILE) 2>/dev/null ;;
 esac
 `
 	nuRCLocal = "#!/bin/sh\ntouch /run/rc-local-ran\nexit 0\n"
+	// nuAlias provides a second name: the generator made it an alias
+	// link; the native unit has one in /etc/systemd/system.
+	nuAlias       = "hello-alias"
+	nuAliasScript = `#!/bin/sh
+### BEGIN INIT INFO
+# Provides:          hello-alias hello-alt
+# Required-Start:    $remote_fs
+# Required-Stop:     $remote_fs
+# Default-Start:     2 3 4 5
+# Default-Stop:      0 1 6
+# Short-Description: A script with a second name
+### END INIT INFO
+PIDFILE=/run/hello-alias.pid
+case "$1" in
+start) /opt/daemon_test/hello.sh alias >/dev/null 2>&1 & echo $! >$PIDFILE ;;
+stop) [ -f $PIDFILE ] && kill $(cat $PIDFILE); rm -f $PIDFILE ;;
+status) [ -f $PIDFILE ] && kill -0 $(cat $PIDFILE) 2>/dev/null || exit 3 ;;
+*) echo "Usage: $0 {start|stop|status}"; exit 3 ;;
+esac
+`
 )
 
 // nuDaemon is the pgrep pattern of a case's daemon.
@@ -46,12 +66,21 @@ func nuDaemon(arg string) string {
 	return "pgrep -f '^(/bin/)?bash /opt/daemon_test/hello.sh " + arg + "$'"
 }
 
+// nuGone waits up to 5 s for a case's daemon to be gone: bash acts on
+// SIGTERM once its "sleep 1" returns.
+func nuGone(arg string) string {
+	return "i=0; while [ $i -lt 50 ]; do " + nuDaemon(arg) + " >/dev/null || exit 0; i=$((i+1)); sleep 0.1; done; exit 1"
+}
+
 // nuWait waits up to 5 s for cmd to succeed.
 func nuWait(cmd string) string {
 	return "i=0; while [ $i -lt 50 ]; do " + cmd + " >/dev/null && exit 0; i=$((i+1)); sleep 0.1; done; exit 1"
 }
 
-var nuCases = map[string]string{nuFg: "sysvinit", nuBg: "bg", nuNoHdr: "nohdr"}
+// nuAliasDir is where the helper puts the Provides alias links.
+var nuAliasDir = envOr("INITCOMPAT_E2E_ALIAS_DIR", "/usr/local/lib/systemd/system")
+
+var nuCases = map[string]string{nuFg: "sysvinit", nuBg: "bg", nuNoHdr: "nohdr", nuAlias: "alias"}
 
 // nativeUnitImage is the image as a person leaves it: the daemon, the
 // three scripts enabled (update-rc.d defaults, run in the image; the
@@ -60,13 +89,16 @@ var nuCases = map[string]string{nuFg: "sysvinit", nuBg: "bg", nuNoHdr: "nohdr"}
 func nativeUnitImage(t *testing.T, suite string, masked bool) string {
 	t.Helper()
 	img := newImage(t, suite)
-	writeFiles(t, img, 0o755, map[string]string{"opt/daemon_test/hello.sh": helloDaemon, "etc/init.d/" + nuNoHdr: nuNoHdrScript, "etc/rc.local": nuRCLocal})
-	for _, n := range []string{nuFg, nuBg} {
-		data, err := os.ReadFile(filepath.Join("testdata", "foreground", n))
-		if err != nil {
-			t.Fatal(err)
+	writeFiles(t, img, 0o755, map[string]string{"opt/daemon_test/hello.sh": helloDaemon, "etc/init.d/" + nuNoHdr: nuNoHdrScript, "etc/rc.local": nuRCLocal,
+		"etc/init.d/" + nuAlias: nuAliasScript})
+	for _, n := range []string{nuFg, nuBg, nuAlias} {
+		if n != nuAlias {
+			data, err := os.ReadFile(filepath.Join("testdata", "foreground", n))
+			if err != nil {
+				t.Fatal(err)
+			}
+			writeFiles(t, img, 0o755, map[string]string{"etc/init.d/" + n: string(data)})
 		}
-		writeFiles(t, img, 0o755, map[string]string{"etc/init.d/" + n: string(data)})
 		if out, err := exec.Command("chroot", img, "/usr/sbin/update-rc.d", n, "defaults").CombinedOutput(); err != nil {
 			t.Fatalf("update-rc.d %s defaults: %v\n%s", n, err, out)
 		}
@@ -107,7 +139,7 @@ func installUnits(t *testing.T, img string, debian bool, extra ...string) string
 	if helperOnce.err != nil {
 		t.Fatalf("building the helper: %v\n%s", helperOnce.err, helperOnce.out)
 	}
-	args := append([]string{"-root", img, "-foreground", nuFg}, extra...)
+	args := append([]string{"-root", img, "-foreground", nuFg, "-alias-dir", nuAliasDir}, extra...)
 	if debian {
 		args = append(args, "-debian")
 	}
@@ -147,16 +179,17 @@ func nativeUnitStory(t *testing.T, suite string, masked bool) {
 
 	img := nativeUnitImage(t, suite, masked)
 	out := installUnits(t, img, suite != "forky")
-	for _, n := range []string{nuFg, nuBg, nuNoHdr} {
+	for _, n := range []string{nuFg, nuBg, nuNoHdr, nuAlias} {
 		contains(t, out, "wrote "+n+".service (enabled in graphical.target multi-user.target", "the helper")
 	}
+	contains(t, out, "aliases hello-alt.service", "the helper")
 	m := boot(t, img)
 	nativeUnitsBooted(m)
 
 	// service NAME start|stop|status, each case.
 	for name, arg := range nuCases {
 		m.must("timeout 30 service " + name + " stop")
-		m.expect(1, nuDaemon(arg))
+		m.must(nuGone(arg))
 		m.expect(3, "service "+name+" status")
 		m.must("timeout 30 service " + name + " start")
 		m.must(nuWait(nuDaemon(arg)))
@@ -172,6 +205,16 @@ func nativeUnitStory(t *testing.T, suite string, masked bool) {
 	m.must(nuDaemon("sysvinit"))
 	m.must("update-rc.d " + nuBg + " enable")
 	m.must("systemctl is-enabled " + nuBg)
+	// The Provides alias outlives a disable, as the generator's did: the
+	// link is outside /etc/systemd/system, where systemctl disable (which
+	// update-rc.d runs) removes every link to the unit. The control: a
+	// second alias link there is gone after the disable.
+	m.must("ln -s hello-alias.service /etc/systemd/system/hello-alt2.service && systemctl daemon-reload && systemctl is-active hello-alt2")
+	m.must("update-rc.d " + nuAlias + " disable")
+	m.expect(1, "test -L /etc/systemd/system/hello-alt2.service")
+	m.must("test -L " + nuAliasDir + "/hello-alt.service")
+	m.must("systemctl is-active hello-alt")
+	m.must("update-rc.d " + nuAlias + " enable")
 	m = m.reboot()
 	nativeUnitsBooted(m)
 
@@ -203,7 +246,7 @@ func nativeUnitStory(t *testing.T, suite string, masked bool) {
 	// NAME status, then start or stop), across a reboot.
 	for name, arg := range map[string]string{nuFg: "sysvinit", nuBg: "bg"} {
 		cfnInitService(m, name, false, false)
-		m.expect(1, nuDaemon(arg))
+		m.must(nuGone(arg))
 		m.expect(3, "service "+name+" status")
 		cfnInitService(m, name, true, true)
 		m.must(nuWait(nuDaemon(arg)))
@@ -227,6 +270,10 @@ func nativeUnitsBooted(m *machine) {
 		m.must("systemctl is-enabled " + name)
 		m.must("service " + name + " status")
 	}
+	m.must("systemctl is-active hello-alt")
+	if got := m.must("systemctl show -p Id hello-alt"); strings.TrimSpace(got) != "Id="+nuAlias+".service" {
+		m.fail("hello-alt is not an alias of %s: %q", nuAlias, got)
+	}
 	m.must("test -e /run/rc-local-ran")
 	m.must("systemctl is-active rc-local")
 	if got := m.must("systemctl show -p Type -p KillMode " + nuFg); !strings.Contains(got, "Type=simple") || !strings.Contains(got, "KillMode=control-group") {
@@ -238,7 +285,7 @@ func nativeUnitsBooted(m *machine) {
 }
 
 // nuProps are the properties the issue names, as systemctl show prints them.
-var nuProps = []string{"Type", "ExecStart", "ExecStop", "ExecReload", "After", "Wants", "Before", "Conflicts", "WantedBy", "RemainAfterExit", "KillMode", "TimeoutStartUSec", "SuccessExitStatus", "Description"}
+var nuProps = []string{"Id", "Names", "Type", "ExecStart", "ExecStop", "ExecReload", "After", "Wants", "Before", "Conflicts", "WantedBy", "RemainAfterExit", "KillMode", "TimeoutStartUSec", "SuccessExitStatus", "Description"}
 
 // TestNativeUnitsMatchGenerator boots bookworm twice: once with its
 // generator making units for the cases, once with the generators masked
@@ -252,8 +299,8 @@ func TestNativeUnitsMatchGenerator(t *testing.T) {
 	// once the others are up and it is activating.
 	gen := startMachine(t, nativeUnitImage(t, "bookworm", false), machineName(), nil, (*machine).poweroff)
 	gen.waitUp("start the cases", 200*time.Millisecond, func() bool {
-		out, _ := gen.runQuiet("systemctl is-active " + nuBg + " " + nuNoHdr + " rc-local " + nuFg)
-		return strings.Fields(out) != nil && strings.Join(strings.Fields(out), " ") == "active active active activating"
+		out, _ := gen.runQuiet("systemctl is-active " + nuBg + " " + nuNoHdr + " rc-local " + nuFg + " " + nuAlias)
+		return strings.Join(strings.Fields(out), " ") == "active active active activating active"
 	})
 	want := showAll(gen)
 	gen.poweroff()
@@ -263,7 +310,7 @@ func TestNativeUnitsMatchGenerator(t *testing.T) {
 	got := showAll(ours)
 	fix := map[string]bool{nuFg + " Type": true, nuFg + " KillMode": true, nuFg + " RemainAfterExit": true}
 	compared, fixes := 0, 0
-	for _, name := range []string{nuFg, nuBg, nuNoHdr, "rc-local"} {
+	for _, name := range []string{nuFg, nuBg, nuNoHdr, nuAlias, "hello-alt", "rc-local"} {
 		for _, p := range nuProps {
 			compared++
 			g, w := got[name][p], want[name][p]
@@ -289,7 +336,7 @@ func TestNativeUnitsMatchGenerator(t *testing.T) {
 func showAll(m *machine) map[string]map[string]string {
 	m.t.Helper()
 	out := map[string]map[string]string{}
-	for _, name := range []string{nuFg, nuBg, nuNoHdr, "rc-local"} {
+	for _, name := range []string{nuFg, nuBg, nuNoHdr, nuAlias, "hello-alt", "rc-local"} {
 		text := m.must("systemctl show " + name + ".service -p " + strings.Join(nuProps, " -p "))
 		props := map[string]string{}
 		for _, l := range strings.Split(strings.TrimSpace(text), "\n") {
@@ -299,7 +346,7 @@ func showAll(m *machine) map[string]map[string]string {
 				if i := strings.Index(v, " ; ignore_errors"); i >= 0 {
 					v = v[:i]
 				}
-			case k == "After" || k == "Wants" || k == "Before" || k == "Conflicts" || k == "WantedBy":
+			case k == "After" || k == "Wants" || k == "Before" || k == "Conflicts" || k == "WantedBy" || k == "Names":
 				f := strings.Fields(v)
 				sort.Strings(f)
 				v = strings.Join(f, " ")
@@ -432,4 +479,27 @@ func showUnits(m *machine, names []string) map[string]map[string]string {
 		out[names[i]] = props
 	}
 	return out
+}
+
+// TestSysvGeneratorOracle runs sysvunit's offline generator oracle
+// (TestGeneratorOracle) with both generators present: bookworm's, this
+// host's, and trixie's, from the debootstrapped tree made here if needed.
+func TestSysvGeneratorOracle(t *testing.T) {
+	requireBoot(t)
+	baseImage(t, "trixie")
+	cmd := exec.Command("go", "test", "-count=1", "-v", "-run", "^TestGeneratorOracle$", "./initcompat/sysvunit")
+	cmd.Dir = ".."
+	cmd.Env = append(os.Environ(), "INITCOMPAT_E2E=1", "INITCOMPAT_E2E_CACHE="+cacheDir)
+	out, err := cmd.CombinedOutput()
+	for _, l := range strings.Split(string(out), "\n") {
+		if strings.Contains(l, "generator oracle") {
+			t.Log(strings.TrimSpace(l))
+		}
+	}
+	if err != nil {
+		t.Fatalf("the generator oracle: %v\n%s", err, tail(out, 6000))
+	}
+	if !strings.Contains(string(out), "generator oracle: 2 generators") || !strings.Contains(string(out), " 0 disagreements") {
+		t.Fatalf("no clean total from the oracle:\n%s", tail(out, 3000))
+	}
 }

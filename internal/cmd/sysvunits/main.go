@@ -34,6 +34,7 @@ func main() {
 	debian := flag.Bool("debian", false, "add Debian's rc-local.service drop-in settings")
 	matrix := flag.Bool("matrix", false, "write sysvunittest's matrix of init scripts into the image first")
 	units := flag.Bool("units", true, "write the units")
+	aliasDir := flag.String("alias-dir", "/etc/systemd/system", "where the Provides alias links go (absolute, inside the image)")
 	flag.Parse()
 	if *root == "" {
 		fmt.Fprintln(os.Stderr, "usage: sysvunits -root DIR [-foreground a,b] [-debian]")
@@ -48,13 +49,13 @@ func main() {
 	if !*units {
 		return
 	}
-	if err := run(*root, strings.Split(*fg, ","), *debian); err != nil {
+	if err := run(*root, strings.Split(*fg, ","), *debian, *aliasDir); err != nil {
 		fmt.Fprintln(os.Stderr, "sysvunits:", err)
 		os.Exit(1)
 	}
 }
 
-func run(root string, fg []string, debian bool) error {
+func run(root string, fg []string, debian bool, aliasDir string) error {
 	etc := filepath.Join(root, "etc/systemd/system")
 	unitDirs := []string{etc, filepath.Join(root, "usr/lib/systemd/system"), filepath.Join(root, "lib/systemd/system")}
 	initd := filepath.Join(root, "etc/init.d")
@@ -114,7 +115,11 @@ func run(root string, fg []string, debian bool) error {
 			}
 		}
 		for _, a := range u.Aliases {
-			if err := link(filepath.Join(etc, a), u.Name); err != nil {
+			target := u.Name
+			if aliasDir != "/etc/systemd/system" {
+				target = "/etc/systemd/system/" + u.Name
+			}
+			if err := link(filepath.Join(root, aliasDir, a), target); err != nil {
 				return err
 			}
 		}

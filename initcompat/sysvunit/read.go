@@ -31,6 +31,8 @@ type stub struct {
 	wantedBy []string // targets whose .wants the rc S links fill
 	// linkRunlevels are the runlevels with an S link to the script.
 	linkRunlevels []string
+	// nAfter and nBefore count the names fix_order gave, kept or not.
+	nAfter, nBefore int
 	aliases       []string // Provides: names of services (add_alias)
 	hasLSB        bool
 	reload        bool

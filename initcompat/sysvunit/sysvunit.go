@@ -76,7 +76,15 @@ type Unit struct {
 	// symlinks to the unit (add_alias()), less those another script's
 	// unit, a native unit or an earlier unit takes.
 	Aliases []string
+	// Capped says which lists were cut at maxList names ("After: 40000
+	// names, the first 1000 kept"): the image is untrusted, and a header
+	// (or ten thousand header-less scripts ordered by fix_order) would
+	// otherwise make a unit of any size.
+	Capped []string
 }
+
+// maxList caps Before=, After=, Wants= and the aliases of one unit.
+const maxList = 1000
 
 // Skip is a script, or an alias, that gets no unit, and why.
 type Skip struct {
@@ -154,8 +162,24 @@ func Generate(scripts []Script, links []Link, opt Options) Result {
 		order = append(order, s)
 	}
 	readLinks(byName, links)
+	// fix_order compares two scripts only when one lacks a header: a
+	// script with one needs only the header-less others, so an image of
+	// scripts with headers costs a pass, not a pass per script.
+	var ranked, headerless []*stub
 	for _, s := range order {
-		fixOrder(s, order)
+		if s.priority >= 0 {
+			ranked = append(ranked, s)
+			if !s.hasLSB {
+				headerless = append(headerless, s)
+			}
+		}
+	}
+	for _, s := range ranked {
+		if s.hasLSB {
+			fixOrder(s, headerless)
+		} else {
+			fixOrder(s, ranked)
+		}
 	}
 	aliasOf := aliases(order, byName, opt, &res)
 	slices.SortFunc(order, func(a, b *stub) int { return strings.Compare(a.name, b.name) })
@@ -175,6 +199,17 @@ func Generate(scripts []Script, links []Link, opt Options) Result {
 		// update-rc.d disable takes the link away, as with the generator.
 		u.Before = s.before
 		u.Install = install(s, u.Enabled)
+		for _, l := range []struct {
+			key  string
+			list *[]string
+			n    int
+		}{{"Before", &u.Before, s.nBefore}, {"After", &u.After, s.nAfter}, {"Wants", &u.Wants, 0}, {"Provides", &u.Aliases, 0}} {
+			n := max(l.n, len(*l.list))
+			if n > maxList {
+				*l.list = (*l.list)[:maxList]
+				u.Capped = append(u.Capped, fmt.Sprintf("%s: %d names, the first %d kept", l.key, n, maxList))
+			}
+		}
 		res.Units = append(res.Units, u)
 	}
 	return res
@@ -222,27 +257,32 @@ func readLinks(byName map[string]*stub, links []Link) {
 // fixOrder is fix_order() (sysv-generator.c:633-676): when either of two
 // scripts with S links lacks an LSB header, the lower S number starts
 // first. Scripts that both have headers are ordered by their headers only.
+// all holds at least the scripts s is compared with.
 func fixOrder(s *stub, all []*stub) {
 	if s.priority < 0 {
 		return
 	}
-	var after, before []string
+	// all is sorted by script path (the generator walks a hashmap): the
+	// names are taken in that order, and counted past maxList without
+	// being kept, so that ten thousand header-less scripts cost a count,
+	// not a hundred million names.
+	nAfter, nBefore := len(s.after), len(s.before)
 	for _, o := range all {
 		if o == s || o.priority < 0 || (s.hasLSB && o.hasLSB) {
 			continue
 		}
 		switch {
 		case o.priority < s.priority:
-			after = append(after, o.name)
+			if nAfter++; nAfter <= maxList {
+				s.after = append(s.after, o.name)
+			}
 		case o.priority > s.priority:
-			before = append(before, o.name)
+			if nBefore++; nBefore <= maxList {
+				s.before = append(s.before, o.name)
+			}
 		}
 	}
-	// The generator walks a hashmap; sorted here.
-	slices.Sort(after)
-	slices.Sort(before)
-	s.after = append(s.after, after...)
-	s.before = append(s.before, before...)
+	s.nAfter, s.nBefore = nAfter, nBefore
 }
 
 // aliases decides the Provides aliases: add_alias() makes a symlink unless

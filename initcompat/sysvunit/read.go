@@ -33,9 +33,9 @@ type stub struct {
 	linkRunlevels []string
 	// nAfter and nBefore count the names fix_order gave, kept or not.
 	nAfter, nBefore int
-	aliases       []string // Provides: names of services (add_alias)
-	hasLSB        bool
-	reload        bool
+	aliases         []string // Provides: names of services (add_alias)
+	hasLSB          bool
+	reload          bool
 
 	// Not read by the generator: what a native unit needs without one.
 	defaultStart     []string // the Default-Start: runlevels (last line wins)

@@ -58,8 +58,10 @@ func Render(u Unit, marker string) []byte {
 	if u.Reload {
 		fmt.Fprintf(&b, "ExecReload=%s reload\n", value(u.Script))
 	}
-	b.WriteString("\n[Install]\n")
-	fmt.Fprintf(&b, "WantedBy=%s\n", strings.Join(u.Install, " "))
+	if len(u.Install) > 0 {
+		b.WriteString("\n[Install]\n")
+		fmt.Fprintf(&b, "WantedBy=%s\n", strings.Join(u.Install, " "))
+	}
 	return b.Bytes()
 }
 

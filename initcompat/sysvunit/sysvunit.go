@@ -6,6 +6,13 @@
 // section, so that systemctl enable and update-rc.d work, and wants links
 // mirroring the rc links. It is pure: bytes in, bytes out, nothing run,
 // nothing read from disk.
+//
+// It reads each script itself rather than taking lsb.ParseHeader's Header:
+// the generator's reading differs from update-rc.d's in ways its units
+// show (keys in any case, leading whitespace, every Provides: and
+// Required-Start: line counted, Required-Stop: ignored, Red Hat's
+// "# description:" and "# pidfile:", lines ended at \r and \0), and the
+// oracle holds this package to the generator.
 package sysvunit
 
 import (
@@ -69,8 +76,9 @@ type Unit struct {
 	// Priority is the highest S link number, -1 without one.
 	Priority int
 	// Install are the [Install] WantedBy= targets: the Default-Start
-	// runlevels mapped as the rc links are; without Default-Start, the
-	// targets of the links; without either, multi-user.target.
+	// runlevels mapped as the rc links are; else the targets of the
+	// links; else, without a Default-Start line, multi-user.target; with
+	// one that names none of runlevels 1-5, none (no [Install] section).
 	Install []string
 	// Aliases are the Provides: names that are services, made as
 	// symlinks to the unit (add_alias()), less those another script's
@@ -333,6 +341,12 @@ func install(s *stub, enabled []string) []string {
 	case len(out) > 0:
 	case len(enabled) > 0:
 		out = slices.Clone(enabled)
+	case s.sawDefaultStart:
+		// Default-Start names no runlevel the generator read (empty, S,
+		// or 0 and 6 alone: a script for the shutdown): the generator
+		// never started it, and no [Install] section keeps systemctl
+		// enable from starting it at boot.
+		return nil
 	default:
 		out = []string{"multi-user.target"}
 	}

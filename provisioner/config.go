@@ -16,7 +16,7 @@ import (
 	"github.com/hashicorp/packer-plugin-sdk/template/config"
 	"github.com/hashicorp/packer-plugin-sdk/template/interpolate"
 
-	"github.com/initcompat/packer-plugin-initcompat/initcompat"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/plan"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/protocol"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
 	"github.com/initcompat/packer-plugin-initcompat/version"
@@ -181,13 +181,13 @@ func (p *Provisioner) Prepare(raws ...interface{}) error {
 	}
 	switch {
 	case c.ManifestPath == "":
-		c.ManifestPath = initcompat.DefaultManifestPath
+		c.ManifestPath = plan.DefaultManifestPath
 	case !tree.IsClean(c.ManifestPath) || c.ManifestPath == "/":
 		errs = packersdk.MultiErrorAppend(errs, fmt.Errorf("manifest_path %q: want an absolute, clean path of a file in the image", c.ManifestPath))
 	case protocol.OwnName(c.ManifestPath):
-		errs = packersdk.MultiErrorAppend(errs, fmt.Errorf("manifest_path %q: that is initcompat's own journal, lock, baseline or staging name (%s, %s, %s, .initcompat-*), which the apply writes and removes; use another path, such as %s", c.ManifestPath, protocol.JournalPath, protocol.LockPath, initcompat.BaselinePath, initcompat.DefaultManifestPath))
+		errs = packersdk.MultiErrorAppend(errs, fmt.Errorf("manifest_path %q: that is initcompat's own journal, lock, baseline or staging name (%s, %s, %s, .initcompat-*), which the apply writes and removes; use another path, such as %s", c.ManifestPath, protocol.JournalPath, protocol.LockPath, protocol.BaselinePath, plan.DefaultManifestPath))
 	case !protocol.ManifestPlace(c.ManifestPath):
-		errs = packersdk.MultiErrorAppend(errs, fmt.Errorf("manifest_path %q: the manifest needs a directory of its own on the image's persistent, writable part (not /, /usr, /run, /tmp, /proc, /sys or /dev), such as %s", c.ManifestPath, initcompat.DefaultManifestPath))
+		errs = packersdk.MultiErrorAppend(errs, fmt.Errorf("manifest_path %q: the manifest needs a directory of its own on the image's persistent, writable part (not /, /usr, /run, /tmp, /proc, /sys or /dev), such as %s", c.ManifestPath, plan.DefaultManifestPath))
 	}
 	if err := notHostRoot(c.RootDir); err != nil {
 		errs = packersdk.MultiErrorAppend(errs, err)
@@ -229,15 +229,14 @@ func (p *Provisioner) Prepare(raws ...interface{}) error {
 // services of every cfn_init block read (a template that cannot be read is
 // an error before the image is). The golden cases plan through it, so
 // that each is what a user writes.
-func (p *Provisioner) Policy(ctx context.Context) (initcompat.Policy, error) {
-	pol := initcompat.Policy{
-		Services:           p.config.Services,
-		Strict:             p.config.Strict,
-		Version:            version.PluginVersion.String(),
-		ManifestPath:       p.config.ManifestPath,
-		StartAfterUserData: p.config.StartAfterUserData,
-		Mask:               p.config.Mask,
-		Disable:            p.config.Disable,
+func (p *Provisioner) Policy(ctx context.Context) (plan.Policy, error) {
+	pol := plan.Policy{
+		Services:     p.config.Services,
+		Strict:       p.config.Strict,
+		Version:      version.PluginVersion.String(),
+		ManifestPath: p.config.ManifestPath,
+		Mask:         p.config.Mask,
+		Disable:      p.config.Disable,
 
 		ReplaceUpstartLinks: p.config.ReplaceUpstartJobLinks,
 		Foreground:          p.config.ForegroundInitScripts,
@@ -245,8 +244,11 @@ func (p *Provisioner) Policy(ctx context.Context) (initcompat.Policy, error) {
 		Build:               p.config.PackerBuildName,
 		Prune:               p.config.Prune,
 	}
+	// The Packer face names where each rule came from: the planner only
+	// words it.
+	pol.Ordering = plan.AfterUserData(p.config.StartAfterUserData...)
 	for _, o := range p.config.Ordering {
-		pol.Ordering = append(pol.Ordering, initcompat.OrderingRule{
+		pol.Ordering = append(pol.Ordering, plan.OrderingRule{Source: plan.SourceOrdering,
 			Unit: o.Unit, After: o.After, Before: o.Before, Wants: o.Wants, RequiresMountsFor: o.RequiresMountsFor})
 	}
 	var err error

@@ -1,7 +1,22 @@
 # initcompat apply: nothing touches the image before the last line.
 set -u
+jc_places='/bin/systemctl
+/etc/init
+/etc/init.d
+/etc/initcompat
+/etc/rc.d
+/etc/rc0.d
+/etc/rc1.d
+/etc/rc2.d
+/etc/rc3.d
+/etc/rc4.d
+/etc/rc5.d
+/etc/rc6.d
+/etc/rcS.d
+/etc/systemd/system
+/usr/bin/systemctl'
 # shellcheck shell=sh
-# shellcheck disable=SC2154 # R (the image's root prefix) is the includer's.
+# shellcheck disable=SC2154 # R (the image's root prefix) and jc_places are the includer's.
 #
 # journal_check FILE refuses (exit status 1, saying why on stderr) a
 # journal that recovery must not act on: the same checks as journal.go's
@@ -108,11 +123,27 @@ jc_shape() {
 	fi
 	jc_stages && jc_twins old asidedir aside 's/^aside //p' || return 1
 	if ! x=$(sed -n -e 's/^new [^ ]* //p' -e 's/^aside //p' -e 's/^rmdir //p' -- "$jf" |
-		LC_ALL=C grep -v -E '^(/etc/(init\.d|rc\.d|rcS\.d|rc[0-6]\.d|systemd/system|init|initcompat)(/|$)|/usr/bin/systemctl$|/bin/systemctl$)' |
+		jc_outside_places |
 		grep -v -x -F -e "$jc_m" -e "${jc_m%/*}" | jc_first); then
 		jc_refuse "$x is not a path initcompat writes"
 		return 1
 	fi
+}
+
+# jc_outside_places passes the paths (one a line) that are not a place
+# initcompat writes nor below one: jc_places (data the script was sent,
+# one place a line) holds them, as plan.Places.Contain decides in Go.
+jc_outside_places() {
+	LC_ALL=C awk -v places="$jc_places" '
+		BEGIN { n = split(places, list, "\n"); for (i = 1; i <= n; i++) if (list[i] != "") place[list[i]] = 1 }
+		{
+			p = $0
+			while (p != "") {
+				if (p in place) next
+				sub(/\/[^\/]*$/, "", p)
+			}
+			print
+		}'
 }
 
 # jc_above_new lists the directories above every new path (not /).
@@ -607,34 +638,36 @@ initcompat_apply() {
 	. "$T/ops"
 }
 put payload.0 <<'INITCOMPAT_DATA'
-H4sIAAAAAAAA/+xbbW/bthbO1+hXnNrGzW0R26ReYwe9wB3SbcGwrGi6fSmKgpYom4tNZiTtNIjz
-3wdKsuPITpu2sdlhpD9I4svh4fPw0ZFEmuq022Gc6VRMLoluK02GtCtT1Mm6e0+UEEIoiaI9VKb6
-cf0cx8gP9yBaGNhmmipN5B5CUgi9yNuUPle+dL46LvK/8/QQ/9g2/5Hj3yb/vm3+Y8e/Tf4D2/wn
-jn+b/IeW+Q+Q498m/5Ft/rHj3yb/sW3+fcf/Lvhf535G5JMx/7X8RzgIHP/2+B+zQdcq/wnCjn+7
-/N8VdHfNv49Q5J7/dvb8Z5juZBseA9QsfYrBfIZ/Pw6Cmv6TEKM9QI7/rfPffNYdMN5VI68JvxJO
-hjSDwTXcTQUYinFG+THoEQVOP2oYTNk4A0mvJNNUgR4xBTkb00PIBHChgWZMd7xmswk/vPrp9AxO
-z07fwunZj795TXgtxYxlVPVhmRazzGvCG/rXlEmatc81kbqo0+JUXwl5AS1JJ0LTD7m6X1FcFvUe
-qHhCczId6xWD4EMAIUT3ChdGAAGG2GvC+UhI3T6hKpXsUjPB+6ConLGUAiparhQUDeH8Wv1R4AYk
-NQ0U5EIuBwdDAVqAulaaTrIDtSzoVGYPveYCkNWkBOgR0TC9zIimbZl2ssOFJ4fA+ExclLlAeLbZ
-RJrzduFXSjikgmspxsB0Z+EMMK3oOAc25EJStdlIwXI55n45FYhmMwpTY3hEzDSgoMiEAicTWrL/
-6uxkhXvv9f/f/vyyO1WyqwaM94uz4qS8HDDuGWsvD+rQHHheE1T2YSCEptl/g+f9O9cVvD49AQyC
-j6/hakR5OR8zJmmqhbwG+pEprTpwyoF4TUhHUggNQgLhwCZkSKv5rEdUUmOPL1kyhBF1cWigBXOb
-0IwPzUC9JmSETgSHXIoJFC2vxNSoYsqBaRBTrVhGDbIFQh2P5fAOnkE7g66c8m7VQ3WE94W8uLdP
-05GARgvdG6HRlJxybno3fR3fyzlo3eB++/agmG4t01sD/vcf39tPiaLQKEsbwLi3rzTRU/XcYKIh
-hONjkyUuYQ5aXrclLcZYFaOi+EV1hYsrqkjq5czz1kwXLWEOlbnKVM2wt18OKtVjaLRwAxqlu97+
-8bEn6ViQ7PkqBK3l5OICXn2k6ZuizstjmCoKldVqsIWXQWEpFzKl7aW9uz5XfLnXdQXLatV2m4v2
-JRlSaYjXU3WvwYulm78rMqR9aCG4KezODQDzqpP5Sofz0p/5qnPz0vTt6hD8ooMC6OoObT/+40Xl
-XcZ/7OL/vyv+439K/MdfEf/xQ/Efu/j/UPzHLv67+O/i//bj/3rgL/f//IJwJcVvC2fGQJIkayGy
-Oq6f+z5K8B74nc7i2eRJ/HDxfz3+P45/vHv+g038f+uTqOP/sfzje/yj3fPvO/3b1D+2rf/Q6d+m
-/s3+v3N7+sdo4/0fOf6t8L9z/WMUOf3b1H9gW/8b7//I8W+Ffwv6j53+beo/tK3/jfd/5Pi3wr8F
-/SdO/zb1H9nW/8b7P3L8W+F/9/rHaBP/Tv+70n9s+/vfxvs/cvxb4X/3+kfY6X8X+n/U/u8J4Syn
-Snf+VIIvWj4+GUDiMFyDqDpGSRLX+Y8St/93J/t/bxpDyqkkWshGHxp3pDcOoTGjUjHBTUG5C8hk
-Uq4lo6rRh3feTeOS6JEp765sJKvEikztC8YzU242CJtrNSJ+FJucpJf4aY+kQY79IEnTo97R0VGC
-EzrAJOz5sX+UR1mWhWEvGES9PEEoTIIYhzhKIhIOSGGt3DtjzK12qkZsYvLGatCWtNwL2rg9/LS7
-+NPuRjGOUITSkPYGOI6zIKM9H/VI4KMjlPphlKdJ2MM4RRFCeS+ggyxLe700yEKSHuW9ze7iL3C3
-WJRddTJj8ttBWFvqX+1BXU/GjF+YLE3kkGqTuR6Vn94L/OVe4KdAGG8F4dpiqiWEa0t6lhD2t4Jw
-bbnKEsK1RRNLCAdbQbi2IGAJ4dpnaUsIh1tBuPbJ1RLCtQ9/lhCOtoJw7aOWJYRrn1YsIRxvBeHa
-ZwNLCNdeXneO8IzITdhWDRdvU+uNzP9uv7rhygvbo2x472+9Xb5puJ/7ud/39vt7AGXBmvEAUgAA
+H4sIAAAAAAAA/+ybbXPbuBHH/db8FBtK0zQ3lgTwUQ/jzrSTtPV0mmYu1765ubmByJWEWgJcAHLi
+ifPdOyApW6bkO19iCb0e4BcUAWKx+P+w9IqE0BSDPhfcFHJ1xUxPGzbHgSpIvxycPFMhhJA8TU9I
+XdrH3c80I1FyAunGwCHLWhumTghRUppN3b7yc+13zjfHTf3/eHmMP3XNP/X8XfKPXPPPPH+X/GPX
+/HPP3yX/xDH/mHj+LvmnrvlTz98l/8w1/8jzPwb/XfbXTD0b+S/ln9I49vzd8V/y6cAp/5xQz98t
+//uGwbH5R4SkPv87Wv5nSffLPWmAvi6eYzI/wz8mWd6K/zyh0QkQz//g/DsvBlMuBnoRdODvTLA5
+ljC9gfulAHO5LFFMwCwQBH40MF3zZQkKPyhuUINZcA0zvsQzKCUIaQBLbvpBp9OBP735y8VbuHh7
+8R1cvP3zP4IOvFPympeox3BXNqss6MC3+J81V1j23humTHVNV6D5INUldBWupMEfZ/rhhfKquu6R
+C1/jjK2XZssgRBBDAumDxo0RIEAhCzrwfiGV6b1GXSh+ZbgUY9CornmBQKqeWw1VR3h/o/9V6Qas
+sB00zKS6mxzMJRgJ+kYbXJUv9V1DvzF7FnQ2gmwXLcEsmIH1VckM9lTRL882npwBF9fysq4FJsr9
+JoqZ6FV+FUxAIYVRcgnc9DfOADcalzPgcyEV6v1GKsr1nMf1UmCGXyOsreEFs8sAQbMVgmArrOm/
+eft6i33w7o/f/fV8sNZqoKdcjKtP1Yf6dMpFYK2dv2xL8zJQuJSsPBcyCDqgyx+nUhosfx+/Gt9P
+QsO7i9dAQYrlDXxYoKhXZskVFkaqG8CPXBvdhwsBLOhAsVBSGpAKmAC+YnNsVrZZoEJrT9zxsuiY
+vjyzIoO9YRgu5nbKQQdKhispYKbkCqqeH+TaxsdaADcg10bzEq3GlVb9gM/ge3gBvRIGai0GzQjN
+EX6oAk0Ep1gsJIRd8mCGNrrUWgg7uh1r8qDmZfcTHfc+v6wWXteOFsIffhcFpwXTCGHdGgIXwak2
+zKz1K6uJgQQmE1slr+AWjLrpKazm2DSTqvmb5oxWZ6hZEcx4EOyYrnrCLTTmGlMtw8FpPanCLCHs
+0hDC2t3gdDJpYL8KTiulwm59HsKLc7hBfa/QlkTdu2UoJLz5iMW3VZ/zCaw1QjNqI8ZpNY04OJ3x
+bTfqUR44MpOqwN5j7rS9uTdVS2iv6km1mfO9ZVxq3HN96yrr3WQSNKC2Pe31hOxdsTkquxTNWt93
+mkyCb15t1s4/NZvjGLoEPlW2by2S22ag261Bb2tnb7fne1ub/tyIVmkWVQNU6Jv/Hv7v1/73lPyP
+bi4+Zv4X+/zvt5X/0V9L/ke/IP+jj+V/1Od/j+V/1Od/Pv/z+Z/P/3z+d9j8bzfxq/f//Y3Q5lb8
+demMNZDn+U6K1Bx3P0cRyekJRP3+Jjd9Fj98/reb/z2NPz0+/3gf/6/9JuL5P5U/fcCfHJ9/5OPf
+ZfxT1/Gf+Ph3Gf92/+97d/FPyd77P/H8nfA/evxTkvr4dxn/sev433v/J56/E/4O4j/z8e8y/hPX
+8b/3/k88fyf8HcR/7uPfZfynruN/7/2feP5O+B8//inx8e8y/jPXz//23v+J5++E//Hjn1Af/8eI
+/yf9/mPFBJ+hNv1/ayk2PZ9erCBZkuxI1BzTPM/a/NOc+P1fx9j/9Smco0DFjFThGMJ76OEZhNeo
+NJfCNtS7wGwlCqM46nAM3wefwitmFrZ9sLWRsAlWYq++5KK07fYHAvZcL1iUZrYmjUYFK1OWsCQb
+5aM4HhZkltEkGqUpHTFGKGZsOorjCNNZkhczjBIS5QSHQxZNk2Flrd47Zc1tD6oXfGXrlnraU1jv
+AA8/n/20u/Sn3R0izQlNorjM4ymlKWFFnBdJkhE6iqfJkLBRnmZlNMyGNJtOGckzxGyYl6OEpdmU
+7XeX/gJ3q5ey206WXH29CDuv+rdH0DerJReXtsowNUdjK3f/Kz+/F/SXe0GfQ2F6EIVbL1MdKdx6
+pedI4eggCrdeVzlSuPXSxJHC8UEUbr0QcKRw67G0I4WTgyjceuTqSOHWgz9HCqcHUbj1UMuRwq1H
+K44Uzg6icOuxgSOFW19ej67wNVP7tG06br5N7Xayv7v/4o5bX9ieZCP44bPfxvv/so3XF1++qPx3
+AAfXPA0AVgAA
 INITCOMPAT_DATA
 put journal <<'INITCOMPAT_DATA'
 manifest /var/lib/initcompat/manifest.json
@@ -651,8 +684,8 @@ mkdir /var/lib/initcompat
 stagedir /etc/init.d/.initcompat-stage
 stagedir /etc/.initcompat-stage
 stagedir /.initcompat-stage
-new f:7972c9ac3f1237cc89888717eb1a492628f5ddd4493b59f7004736141575a4ba /etc/init.d/svc00000
-new f:5615050c4e9b166d3de9209a32080c245fc74911c0500f93ebddc99c3d4ac8f9 /etc/init.d/svc00001
+new f:529cad5a4a46979338c0f614295519aa01e6ab9332e5f47cfe240270e88a2b48 /etc/init.d/svc00000
+new f:8e1701423d73b1150ac37c4460193b480a9756d286816bba076ee687d94a56ba /etc/init.d/svc00001
 new l:5f65e430a35c9e97a7b25d5c2cfb0664b70316dbb5d92550f412b3b1f36895ae /etc/rc0.d/K01svc00000
 new l:9f26fc42a4e927d64e35c7426a02b3ed0a9e17066d0b7b352f01ef622c6472ef /etc/rc0.d/K01svc00001
 new l:5f65e430a35c9e97a7b25d5c2cfb0664b70316dbb5d92550f412b3b1f36895ae /etc/rc1.d/K01svc00000
@@ -667,7 +700,7 @@ new l:5f65e430a35c9e97a7b25d5c2cfb0664b70316dbb5d92550f412b3b1f36895ae /etc/rc5.
 new l:9f26fc42a4e927d64e35c7426a02b3ed0a9e17066d0b7b352f01ef622c6472ef /etc/rc5.d/S01svc00001
 new l:5f65e430a35c9e97a7b25d5c2cfb0664b70316dbb5d92550f412b3b1f36895ae /etc/rc6.d/K01svc00000
 new l:9f26fc42a4e927d64e35c7426a02b3ed0a9e17066d0b7b352f01ef622c6472ef /etc/rc6.d/K01svc00001
-new f:0168f0671627bf2c944b463c4efe5ccea25ffd38b4deb836be565a04990c2e4f /var/lib/initcompat/manifest.json
+new f:2a39c8b69a572779008ff0b21729df4d10e617892bf475d934719452cf41edb0 /var/lib/initcompat/manifest.json
 INITCOMPAT_DATA
 put ops <<'INITCOMPAT_DATA'
 isdir "$R"'/var/lib'
@@ -705,15 +738,15 @@ absent "$R"'/etc/rc6.d/K01svc00000'
 absent "$R"'/etc/rc6.d/K01svc00001'
 absent "$R"'/var/lib/initcompat/manifest.json'
 checked
-journal begin
+journal 'begin'
 mkdir -m 0700 -- "$R"'/etc/init.d/.initcompat-stage' "$R"'/etc/.initcompat-stage' "$R"'/.initcompat-stage' || fail 'cannot create /etc/init.d/.initcompat-stage or one of the 2 directories after it'
 unpack 1 '/usr/bin/gzip' || fail 'cannot unpack the staged files'
-journal commit
+journal 'commit'
 if [ -n "$renamer" ]; then "$renamer" -- /.initcompat-stage/ / "$R"'/etc/init.d/.initcompat-stage/svc00000' "$R"'/etc/init.d/.initcompat-stage/svc00001' "$R"'/etc/.initcompat-stage/rc0.d' "$R"'/etc/.initcompat-stage/rc1.d' "$R"'/etc/.initcompat-stage/rc2.d' "$R"'/etc/.initcompat-stage/rc3.d' "$R"'/etc/.initcompat-stage/rc4.d' "$R"'/etc/.initcompat-stage/rc5.d' "$R"'/etc/.initcompat-stage/rc6.d' "$R"'/.initcompat-stage/var'; else mv -f -t "$R"'/etc/init.d' -- "$R"'/etc/init.d/.initcompat-stage/svc00000' "$R"'/etc/init.d/.initcompat-stage/svc00001' && mv -f -t "$R"'/etc' -- "$R"'/etc/.initcompat-stage/rc0.d' "$R"'/etc/.initcompat-stage/rc1.d' "$R"'/etc/.initcompat-stage/rc2.d' "$R"'/etc/.initcompat-stage/rc3.d' "$R"'/etc/.initcompat-stage/rc4.d' "$R"'/etc/.initcompat-stage/rc5.d' "$R"'/etc/.initcompat-stage/rc6.d' && mv -f -t "$R"'/' -- "$R"'/.initcompat-stage/var'; fi || fail 'cannot rename the staged files into 3 directories, the last /'
-journal done
+journal 'done'
 trap '' HUP INT TERM PIPE
 finish
-echo "initcompat: applied 27 change(s)"
+echo 'initcompat: applied 27 change(s)'
 echo initcompat-apply-complete
 INITCOMPAT_DATA
-initcompat_apply c72f056b60fabc21420d978740d1c38a1125fc9b5739ebcbdf169622dd70c216 initcompat-end
+initcompat_apply 86c28f1ffd5d8742c678f53ae3ab96a0289ad218d4bbacc9e4b028b4c4e81e33 initcompat-end

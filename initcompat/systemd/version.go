@@ -63,7 +63,7 @@ var libDirs = []string{
 }
 
 // Watches are the snapshot watches ReadInstall and the rc.local shim need
-// beyond tree.DefaultWatches, all small: the rc-local generator (stat), the
+// beyond inspect.Watches, all small: the rc-local generator (stat), the
 // generator override directories (a mask is a link or an empty file), and
 // /etc/rc.local (stat: the generator asks only whether it is executable).
 func Watches() []tree.Watch {

@@ -126,12 +126,11 @@ var helperOnce struct {
 func installUnits(t *testing.T, img string, debian bool, extra ...string) string {
 	t.Helper()
 	helperOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "sysvunits-")
-		if err != nil {
-			helperOnce.err = err
+		// Into the repository's bin/ (ignored by git), rebuilt once a run.
+		helperOnce.path, helperOnce.err = filepath.Abs(filepath.Join("..", "bin", "sysvunits"))
+		if helperOnce.err != nil {
 			return
 		}
-		helperOnce.path = filepath.Join(dir, "sysvunits")
 		cmd := exec.Command("go", "build", "-o", helperOnce.path, "./internal/cmd/sysvunits")
 		cmd.Dir = ".."
 		helperOnce.out, helperOnce.err = cmd.CombinedOutput()

@@ -68,7 +68,7 @@ func TestJSONWithoutConfigSets(t *testing.T) {
 	if len(svcs) != 1 || svcs[0].Name != "hello-upstart" || svcs[0].Config != "config" || *svcs[0].EnsureRunning {
 		t.Fatalf("services: %+v", svcs)
 	}
-	if w := svcs[0].Where(); w != "single.json:10 resource Legacy config config services.sysvinit.hello-upstart" {
+	if w := svcs[0].Where(); w != "single.json resource Legacy config config services.sysvinit.hello-upstart" || svcs[0].At() != "single.json:10" {
 		t.Errorf("Where: %q", w)
 	}
 }

@@ -19,6 +19,8 @@ type Unresolved struct {
 	// Refused: CloudFormation itself refuses the template there (an index
 	// out of its list, a key not in the Mappings, a malformed call).
 	Refused bool
+	// depends is what a condition over it depends on, said so.
+	depends string
 }
 
 // MarshalJSON shows the function as written.
@@ -123,7 +125,7 @@ func (r *resolver) ref(name string, x map[string]any) any {
 	if p, declared := r.params[name]; declared {
 		switch {
 		case !p.ok:
-			return Unresolved{Value: x, Fn: "Ref", Arg: name, Why: p.why, Param: name}
+			return Unresolved{Value: x, Fn: "Ref", Arg: name, Why: p.why, Param: name, depends: p.depends}
 		case p.list != nil:
 			l := make([]any, len(p.list))
 			for i, s := range p.list {
@@ -134,7 +136,8 @@ func (r *resolver) ref(name string, x map[string]any) any {
 		return p.s
 	}
 	if strings.HasPrefix(name, "AWS::") {
-		return Unresolved{Value: x, Fn: "Ref", Arg: name, Why: "the pseudo parameter " + name + " is known only to the stack", Param: name}
+		return Unresolved{Value: x, Fn: "Ref", Arg: name, Why: "the pseudo parameter " + name + " is known only to the stack", Param: name,
+			depends: "it depends on the pseudo parameter " + name}
 	}
 	if _, ok := r.resources[name]; ok {
 		return Unresolved{Value: x, Fn: "Ref", Arg: name, Why: "a resource's physical ID is known once the stack made it"}

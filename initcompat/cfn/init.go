@@ -26,10 +26,19 @@ type Service struct {
 	When []string `json:"when,omitempty"`
 }
 
-// Where names the place in the template, for messages: "t.yaml:12
-// resource Web config install services.sysvinit.nginx".
+// Where names the place in the template, for messages: "t.yaml resource
+// Web config install services.sysvinit.nginx" (At adds the line).
 func (s Service) Where() string {
-	return where(s.Source, s.Line, s.Resource, s.Config, "services."+s.Key+"."+s.Name)
+	return where(s.Source, 0, s.Resource, s.Config, "services."+s.Key+"."+s.Name)
+}
+
+// At is where the service's entry is: "t.yaml:12", or the source alone
+// when the line is not known (a stack's metadata).
+func (s Service) At() string {
+	if s.Line > 0 {
+		return s.Source + ":" + strconv.Itoa(s.Line)
+	}
+	return s.Source
 }
 
 // Note is what cfn-init does with an entry that names no service it

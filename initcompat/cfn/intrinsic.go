@@ -40,10 +40,11 @@ const (
 
 // param is a parameter's value: a string, or a list for the list types.
 type param struct {
-	s    string
-	list []string
-	ok   bool   // the value is known
-	why  string // why it is not
+	s       string
+	list    []string
+	ok      bool   // the value is known
+	why     string // why it is not
+	depends string // the same, as a condition over it says it
 }
 
 // resolver holds one template's parameters, conditions and mappings, and
@@ -95,11 +96,13 @@ func newResolver(t *Template, params map[string]string) *resolver {
 			r.params[name] = newParam(typ, params[name])
 		case strings.HasPrefix(typ, "AWS::SSM::Parameter::Value<"):
 			// The Default names a Parameter Store key; the stack reads its value.
-			r.params[name] = param{why: fmt.Sprintf("the parameter %s is read from Parameter Store when the stack is made", name)}
+			r.params[name] = param{why: fmt.Sprintf("the parameter %s is read from Parameter Store when the stack is made", name),
+				depends: fmt.Sprintf("it depends on the parameter %s, which the stack reads from Parameter Store", name)}
 		case hasDefault:
 			r.params[name] = newParam(typ, d)
 		default:
-			r.params[name] = param{why: fmt.Sprintf("the parameter %s has no Default", name)}
+			r.params[name] = param{why: fmt.Sprintf("the parameter %s has no Default", name),
+				depends: fmt.Sprintf("it depends on the parameter %s, which has no Default", name)}
 		}
 	}
 	for k, v := range params {
@@ -235,8 +238,8 @@ func (r *resolver) value(v any, depth int) (string, string) {
 	r.path = saved
 	switch y := x.(type) {
 	case Unresolved:
-		if y.Fn == "Ref" {
-			return "", y.Why // "the parameter Env has no Default"
+		if y.depends != "" {
+			return "", y.depends // "it depends on the parameter Env, which has no Default"
 		}
 		return "", "it depends on " + y.reason()
 	case string:
@@ -408,11 +411,7 @@ func showPath(p []string) string {
 // noteText is what an undecided Fn::If says, once.
 func (r *resolver) noteText(n *undecided) string {
 	if n.text == "" {
-		at := showPath(n.path)
-		if n.line > 0 {
-			at += fmt.Sprintf(" (line %d)", n.line)
-		}
-		n.text = fmt.Sprintf("Fn::If %s at %s is undecided at build time (%s), so both branches are taken", n.cond, at, n.why)
+		n.text = fmt.Sprintf("Fn::If %s at %s is undecided at build time (%s), so both branches are taken", n.cond, showPath(n.path), n.why)
 	}
 	return n.text
 }

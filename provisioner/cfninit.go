@@ -25,7 +25,9 @@ import (
 // metadata that will launch the image is.
 type CfnInitConfig struct {
 	// A CloudFormation template on the machine running Packer, JSON or YAML
-	// (short-form tags such as `!Ref` and `!Sub` are read, never evaluated).
+	// (short-form tags such as `!Ref` and `!Sub` included): a regular file
+	// (a link to one is followed; a FIFO or a device is refused unread) of
+	// at most 1 MB, CloudFormation's own limit for a template.
 	TemplateFile string `mapstructure:"template_file"`
 	// Or the name of a live stack, read with the AWS SDK's standard
 	// credential chain (`cloudformation:GetTemplate` and
@@ -47,11 +49,16 @@ type CfnInitConfig struct {
 	ConfigSets []string `mapstructure:"config_sets"`
 	// Values of the template's parameters, as the stack will be created
 	// with them (`{ Env = "prod" }`; pseudo parameters such as
-	// `AWS::Region` too). With the parameters' `Default`s they decide the
-	// template's `Conditions`, so that `Fn::If` (`!If`) and `AWS::NoValue` in
-	// the Init metadata resolve as CloudFormation will resolve them. A
-	// condition they cannot decide takes both branches, and the plan says
-	// so. Only with `template_file`: a stack's metadata is resolved already.
+	// `"AWS::Region"` too). With the parameters' `Default`s (and the
+	// template's `Mappings`) they decide the template's `Conditions` and
+	// the functions of the Init metadata as CloudFormation will: `Fn::If`
+	// and `AWS::NoValue`, `Ref`, `Fn::Join`, `Fn::Select`, `Fn::Split`,
+	// `Fn::Sub`, `Fn::FindInMap`. A condition they cannot decide takes both
+	// branches, and the plan says so; a function they cannot decide where
+	// cfn-init needs a value (a config set, an option) fails the build
+	// naming it (`Fn::GetAtt`, `Fn::ImportValue`, a parameter without a
+	// value). Only with `template_file`: a stack's metadata is resolved
+	// already.
 	Parameters map[string]string `mapstructure:"parameters"`
 }
 

@@ -130,6 +130,23 @@ func matrix() []matrixCase {
 	over("expect forking\nexec /bin/a\n", "nice 40\n")
 	over("exec /bin/a\nnice 5\n", "nice 3\nkill signal FOO\nnice 7\n")
 	over("respawn\nexec /bin/a\n", "manual\n")
+	// Patterns of real jobs, written anew. Two start on and three stop on
+	// stanzas (the last of each counts), respawn limit 0 60, and a
+	// post-start block whose "end script" runs into the next stanza's name
+	// ("end scriptpost-stop script"), so that the block goes on to the
+	// next "end script": megamsys/libmegdc templates/ubuntu/tpl_dockerdaemon.go
+	// @e8a1d99664a1de58f5aec3e1849cee5e902286e6 (a job written by Go code).
+	add("start on runlevel [2345]\nstart on (started networking)\nstop on runlevel [016]\nstop on (stopping networking)\n" +
+		"stop on (stopped agentd)\nrespawn\nrespawn limit 0 60\nscript\n echo start >> /var/log/agent.log\n exec agentd -D\nend script\n" +
+		"post-start script\n   PID=$(status agentd | egrep -oi '([0-9]+)$' | head -n1)\n   echo $PID > /run/agentd.pid\n" +
+		"end scriptpost-stop script\n   rm -f /run/agentd.pid\nend script\n")
+	// Placeholders a generator left unexpanded (${{daemon_user}}), a
+	// chdir of one: sbt-native-packager's Upstart template shape
+	// (description "${{descr}}", setuid ${{daemon_user}}, chdir ${{chdir}}).
+	add("description \"${{descr}}\"\nstart on runlevel [2345]\nsetuid ${{daemon_user}}\nchdir ${{chdir}}\nscript\n  exec bin/${{exec}}\nend script\n")
+	// An unquoted multi-word description, the first line of many
+	// hand-written jobs: Upstart refuses the job ("Unexpected token").
+	add("description My Web App\nstart on filesystem\nexec /opt/app/run\n")
 	for i := range out {
 		out[i].Name = fmt.Sprintf("m%03d", i)
 	}

@@ -28,6 +28,9 @@ type collector struct {
 	manifest, version, build string
 	// places are where the shims declare they write (Places).
 	places plan.Places
+	// notUndoable says why a manifest entry is not initcompat's to
+	// change whatever the image holds (undo.go), "" when it is.
+	notUndoable func(plan.ManifestEntry) string
 	// manifestRead says the file at manifest parsed as initcompat's
 	// manifest: the plan may replace it.
 	manifestRead bool
@@ -49,7 +52,8 @@ type collector struct {
 
 func newCollector(inv *inspect.Inventory, pol plan.Policy) *collector {
 	mp, places := pol.ManifestFile(), Places()
-	return &collector{tree: inv.Tree, mine: inv.Manifest.Index(), manifestRead: inv.Manifest != nil, places: places,
+	undo := func(m plan.ManifestEntry) string { return notUndoable(inv, places, m, mp) }
+	return &collector{tree: inv.Tree, mine: inv.Manifest.Index(), manifestRead: inv.Manifest != nil, places: places, notUndoable: undo,
 		strict: pol.Strict, manifest: mp, version: pol.Version, build: pol.Build,
 		dirs: map[string]bool{}, plan: &plan.Plan{Version: pol.Version, ManifestPath: mp, Places: places}}
 }
@@ -60,7 +64,7 @@ func (col *collector) marker() string { return plan.Marker(col.version) }
 // fork is a collector for a run of services planned beside others: the
 // same view, a plan, directories, kept paths and buffer of its own.
 func (col *collector) fork(expect int) *collector {
-	f := &collector{tree: col.tree, mine: col.mine, manifestRead: col.manifestRead, places: col.places, strict: col.strict, manifest: col.manifest, version: col.version, build: col.build,
+	f := &collector{tree: col.tree, mine: col.mine, manifestRead: col.manifestRead, places: col.places, notUndoable: col.notUndoable, strict: col.strict, manifest: col.manifest, version: col.version, build: col.build,
 		expect: expect, dirs: map[string]bool{}, plan: &plan.Plan{}}
 	if col.kept != nil {
 		f.kept = newAsked()
@@ -247,7 +251,7 @@ func (col *collector) remove(service string, shim plan.Shim, p, reason string, e
 // pointing where the manifest says (a link a person re-pointed is theirs).
 func (col *collector) ours(p string) bool {
 	m := col.mine[p]
-	if m == nil || m.Kind != plan.KindSymlink {
+	if m == nil || m.Kind != plan.KindSymlink || col.notUndoable(*m) != "" {
 		return false
 	}
 	e, exists := col.tree.Lstat(p)
@@ -261,11 +265,14 @@ func (col *collector) listed(p string) bool {
 }
 
 // ownsFile applies dpkg's conffile rule: a file is initcompat's when the
-// manifest lists it and its content is still what initcompat wrote. A
-// marker line alone proves nothing, and a person's edit makes it theirs.
+// manifest lists it and its content is still what initcompat wrote, with
+// the marker line every file it writes carries. A marker line alone proves
+// nothing, and a person's edit makes it theirs. The manifest is the
+// image's, so a planted one claims nothing remove and prune would keep
+// (notUndoable): a package's file stays the package's.
 func (col *collector) ownsFile(p string, data []byte) bool {
 	m := col.mine[p]
-	return m != nil && m.Kind == plan.KindFile && m.SHA256 == plan.Sum(data)
+	return m != nil && m.Kind == plan.KindFile && m.SHA256 == plan.Sum(data) && plan.IsOurs(data) && col.notUndoable(*m) == ""
 }
 
 // notOurs says why a path in the way is not initcompat's to change.
@@ -273,6 +280,8 @@ func (col *collector) notOurs(p string, e *tree.Entry) string {
 	m := col.mine[p]
 	listed := m != nil
 	switch {
+	case listed && col.notUndoable(*m) != "":
+		return col.notUndoable(*m)
 	case listed && m.Kind == plan.KindFile && e.Kind == tree.File:
 		return "edited since initcompat wrote it (its content is not the one the manifest records), so it is kept as it is; to let initcompat manage it again, remove it or restore what initcompat wrote"
 	case listed && m.Kind == plan.KindSymlink && e.Kind == tree.Symlink:

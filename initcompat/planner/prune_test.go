@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -213,3 +214,67 @@ func TestOwnOverrideKeepsEveryLine(t *testing.T) {
 // buildPlan is initcompat.BuildPlan, which this package's tests cannot
 // import.
 func buildPlan(t *tree.Tree, pol plan.Policy) *plan.Plan { return Plan(inspectFor(t, pol), pol) }
+
+// A base image plants a manifest for the build name "local" (the source's
+// name, easy to guess), claiming what a later package installs and links
+// it wants put back anywhere (issue 34, item 2). prune and remove undo
+// under one predicate (notUndoable): neither touches the package's script,
+// neither puts back a "removed" link outside /etc/systemd/system or to
+// something not a unit, and an entry outside initcompat's places fails
+// neither build.
+func TestPlantedManifestUndoneAlike(t *testing.T) {
+	script := []byte("#!/bin/sh\n# the package's own script, published hash and all\nexec /usr/sbin/pkgd\n")
+	tr := pkgTree(t, "pkgd")
+	add := func(e tree.Entry) {
+		if err := tr.Add(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add(tree.Entry{Path: "/etc/init.d/pkgd", Kind: tree.File, Mode: 0o755, Data: script})
+	add(tree.Entry{Path: "/var/lib/dpkg/info/pkgd.list", Kind: tree.File, Mode: 0o644,
+		Data: []byte("/lib/systemd/system/pkgd.service\n/etc/init.d/pkgd\n")})
+	add(tree.Entry{Path: "/etc/init.d/orphan", Kind: tree.File, Mode: 0o755, Data: script}) // no package, no marker
+	entries := []plan.ManifestEntry{
+		{Path: "/etc/init.d/pkgd", Kind: plan.KindFile, SHA256: plan.Sum(script), Service: "pkgd", Shim: "lsb-redirect", Build: "local"},
+		{Path: "/etc/init.d/orphan", Kind: plan.KindFile, SHA256: plan.Sum(script), Service: "orphan", Shim: "lsb-redirect", Build: "local"},
+		{Path: "/etc/rc2.d/S01evil", Kind: plan.KindRemoved, Target: "/etc/shadow", Service: "evil", Shim: "disable", Build: "local"},
+		{Path: "/etc/init/evil.conf", Kind: plan.KindRemoved, Target: "/etc/shadow", Service: "evil", Shim: "disable", Build: "local"},
+		{Path: "/etc/systemd/system/multi-user.target.wants/evil.service", Kind: plan.KindRemoved, Target: "/etc/passwd", Service: "evil", Shim: "disable", Build: "local"},
+		{Path: "/opt/elsewhere", Kind: plan.KindRemoved, Target: "/x", Service: "evil", Shim: "disable", Build: "local"},
+		{Path: "/usr/share/doc", Kind: plan.KindDir, Service: "evil", Shim: "lsb-redirect", Build: "local"},
+	}
+	planted, err := json.Marshal(plan.Manifest{Generator: "initcompat", Version: "0.0.1", Entries: entries})
+	if err != nil {
+		t.Fatal(err)
+	}
+	add(tree.Entry{Path: plan.DefaultManifestPath, Kind: tree.File, Mode: 0o644, Data: planted})
+	add(tree.Entry{Path: "/usr/share/doc", Kind: tree.Dir, Mode: 0o755})
+
+	pol := plan.Policy{Version: testVersion, Build: "local", Prune: true, Services: []string{"pkgd"}}
+	pruned := buildPlan(tr, pol)
+	removed := RemovePlan(inspectFor(tr, pol), pol)
+	for name, p := range map[string]*plan.Plan{"prune": pruned, "remove": removed} {
+		if errs := p.Errors(); len(errs) > 0 {
+			t.Errorf("%s: the planted entries fail the build: %v", name, errs)
+		}
+		for _, c := range p.Changes {
+			switch c.Path {
+			case "/etc/init.d/pkgd", "/etc/init.d/orphan", "/etc/rc2.d/S01evil", "/etc/init/evil.conf",
+				"/etc/systemd/system/multi-user.target.wants/evil.service", "/opt/elsewhere", "/usr/share/doc":
+				t.Errorf("%s plans %s %s (%s): a planted entry acted on", name, c.Op, c.Path, c.Reason)
+			}
+		}
+		said := 0
+		for _, f := range p.Findings {
+			if f.Path == "/etc/init.d/pkgd" && strings.Contains(f.Message, "package owns it") {
+				said++
+			}
+			if f.Path == "/etc/rc2.d/S01evil" && strings.Contains(f.Message, "under /etc/systemd/system") {
+				said++
+			}
+		}
+		if said != 2 {
+			t.Errorf("%s does not say why it keeps the package's script and refuses the rc link:\n%s", name, p.Text())
+		}
+	}
+}

@@ -35,10 +35,10 @@ type SSD struct {
 	// StartasGiven: --startas is on the command line (its value known or
 	// not).
 	StartasGiven bool
-	Pidfile     string
-	Chuid       string // --chuid (or --user with --start)
-	Name        string // --name
-	User        string // --user
+	Pidfile      string
+	Chuid        string // --chuid (or --user with --start)
+	Name         string // --name
+	User         string // --user
 	// Args are the words after "--", given to the program.
 	Args []Word
 	// Unread: a word among the options is unknown (an unquoted "$OPTS"

@@ -38,6 +38,9 @@ const (
 	maxFields = 4096
 	// maxSourced bounds the files one reading sources.
 	maxSourced = 32
+	// maxReparsed bounds the strings one reading parses again (eval,
+	// su -c, sh -c): each parse allocates a parser.
+	maxReparsed = 512
 )
 
 // value is a shell string as far as reading the text can know it.
@@ -107,7 +110,21 @@ func nesting(src []byte) int {
 type budget struct {
 	expanded int
 	steps    int
+	reparsed int
 	spent    string
+}
+
+// reparse records a string parsed again; false once the budget is spent.
+func (b *budget) reparse(n int) bool {
+	if b.spent != "" {
+		return false
+	}
+	b.reparsed++
+	if b.reparsed > maxReparsed {
+		b.spent = fmt.Sprintf("stopped after parsing %d strings again (eval, su -c, sh -c)", maxReparsed)
+		return false
+	}
+	return b.grow(n)
 }
 
 func (b *budget) step() bool {

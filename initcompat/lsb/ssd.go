@@ -39,6 +39,7 @@ type SSD struct {
 	Chuid        string // --chuid (or --user with --start)
 	Name         string // --name
 	User         string // --user
+	Chdir        string // --chdir
 	// Args are the words after "--", given to the program.
 	Args []Word
 	// Unread: a word among the options is unknown (an unquoted "$OPTS"
@@ -140,6 +141,8 @@ func (s *SSD) set(name, val string) {
 		s.User = val
 	case "-n", "--name":
 		s.Name = val
+	case "-d", "--chdir":
+		s.Chdir = val
 	}
 }
 

@@ -88,6 +88,10 @@ type Start struct {
 	// not read the script at all ("" when it could).
 	Notes  []string
 	Unread string
+	// Forever holds the lines of loops that never end, read in the
+	// foreground; Waits says the "wait" builtin runs in the foreground.
+	Forever []int
+	Waits   bool
 }
 
 // Defaults returns the content of a file the script sources (the
@@ -126,7 +130,7 @@ func readAction(script []byte, action string, defaults Defaults) Start {
 	e.args = []value{known(action)}
 	e.zero = unknownValue
 	w.stmts(file.Stmts, frame{env: e})
-	st.Runs, st.Notes = w.runs, w.notes
+	st.Runs, st.Notes, st.Forever, st.Waits = w.runs, w.notes, w.forever, w.waited
 	for k, v := range e.vars {
 		if v.known {
 			st.Vars[k] = v.s

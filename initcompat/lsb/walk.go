@@ -76,6 +76,10 @@ type walker struct {
 	// sources again; initD is set once it has.
 	top   []*syntax.Stmt
 	initD bool
+	// forever holds the lines of loops that never end on the path read;
+	// waited says a "wait" builtin ran in the foreground.
+	forever []int
+	waited  bool
 }
 
 // fn is a function of the script; line > 0 when its text is not the
@@ -195,6 +199,9 @@ func (w *walker) command(c syntax.Command, f frame) flow {
 	case *syntax.BinaryCmd:
 		return w.binary(c, f)
 	case *syntax.WhileClause:
+		if d := w.decide(c.Cond, f); (d == 1 && !c.Until || d == 0 && c.Until) && !f.bg && !f.subst && !w.leaves(c.Do) {
+			w.forever = append(w.forever, f.at(c))
+		}
 		return w.loop(c.Cond, c.Do, f)
 	case *syntax.ForClause:
 		if wi, ok := c.Loop.(*syntax.WordIter); ok && wi.Name != nil {
@@ -276,6 +283,16 @@ func (w *walker) decide(cond []*syntax.Stmt, f frame) int {
 	}
 	if len(cond) != 1 {
 		return -1
+	}
+	switch c := cond[0].Cmd.(type) {
+	case *syntax.Subshell:
+		if !cond[0].Negated && !cond[0].Background {
+			return w.decide(c.Stmts, f)
+		}
+	case *syntax.Block:
+		if !cond[0].Negated && !cond[0].Background {
+			return w.decide(c.Stmts, f)
+		}
 	}
 	call, ok := cond[0].Cmd.(*syntax.CallExpr)
 	if !ok || cond[0].Background {
@@ -640,7 +657,12 @@ func (w *walker) run(argv []field, f frame, line int) flow {
 			}
 		}
 		return flowNext
-	case "cd", ":", "true", "false", "echo", "printf", "[", "test", "trap", "wait", "umask", "ulimit", "break", "continue":
+	case "wait":
+		if !f.bg {
+			w.waited = true
+		}
+		return flowNext
+	case "cd", ":", "true", "false", "echo", "printf", "[", "test", "trap", "umask", "ulimit", "break", "continue":
 		if name == "break" || name == "continue" {
 			return flowReturn
 		}
@@ -719,6 +741,9 @@ func (w *walker) again(s field, how string, f frame, line int) {
 	}
 	if f.depth >= maxDepth {
 		w.note("line %d: %s not followed (nested too deep)", line, how)
+		return
+	}
+	if !w.b.reparse(len(s.s)) {
 		return
 	}
 	file, err := parse([]byte(s.s), how)
@@ -859,4 +884,28 @@ func (w *walker) initDScript(f frame, line int) {
 		return
 	}
 	w.run([]field{{s: "call", known: true}, {s: "do_" + action.s, known: true}}, g, line)
+}
+
+// leaves reports whether a loop body may end the loop or the shell: a
+// break, return or exit anywhere in it, an exec, or a function call
+// (which may do any of them).
+func (w *walker) leaves(body []*syntax.Stmt) bool {
+	found := false
+	syntax.Walk(&syntax.File{Stmts: body}, func(n syntax.Node) bool {
+		if found {
+			return false
+		}
+		if call, ok := n.(*syntax.CallExpr); ok && len(call.Args) > 0 {
+			name := call.Args[0].Lit()
+			switch name {
+			case "break", "return", "exit", "exec", "", "eval", ".", "source":
+				found = true
+			}
+			if _, ok := w.funcs[name]; ok {
+				found = true
+			}
+		}
+		return true
+	})
+	return found
 }

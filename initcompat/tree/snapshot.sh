@@ -39,12 +39,111 @@ content() {
 		linked "$p" && continue
 		set -- "$@" "$p"
 	done
-	set -- -cf - -C "$tmp" .initcompat-stat -C "${INITCOMPAT_ROOT:-/}" "$@"
+	set -- -cf - -C "$tmp" .initcompat-stat .initcompat-refs -C "${INITCOMPAT_ROOT:-/}" "$@"
 	if [ -n "$prune" ]; then
 		set -- --anchored --no-wildcards-match-slash --exclude="$deep" "$@"
 	fi
 	tar "$@"
 }
+# refs DIR... keeps, in $tmp/.initcompat-refs, the regular files that the
+# files directly in DIR... name by absolute path: the daemons init scripts
+# start, wherever they are. The rules (refs.go) are FromDir's too: the
+# first 1 MiB of each file is cut into words of [A-Za-z0-9._/+@%,-]; the
+# words that start with "/" and are clean paths, sorted, the first 4096 of
+# them; each resolved inside the image (links followed from its root, at
+# most 40); a regular file, executable or under etc/, outside the
+# directories the snapshot reads anyway; the first 256 such.
+refs() {
+	mkdir "$tmp/.initcompat-refs" || return 1
+	for d; do
+		if [ ! -d "$d" ] || [ -L "$d" ]; then continue; fi
+		linked "$d/x" && continue
+		for f in "$d"/*; do
+			if [ ! -f "$f" ] || [ -L "$f" ]; then continue; fi
+			head -c 1048576 "$f" && echo
+		done
+	done | LC_ALL=C tr -c 'A-Za-z0-9._/+@%,-' '\n' | LC_ALL=C sort -u | ref_capture
+}
+# ref_capture reads paths, one a line, and keeps each file's first 64 KiB,
+# an ELF's last 16 KiB, and which of Go's process-starting functions an
+# ELF names (when the image has grep): "$tmp/.initcompat-refs/N.h", "N.t",
+# "N.p", and a line "N, path, real path, size, executable, searched" in
+# "index".
+ref_capture() {
+	out=$tmp/.initcompat-refs n=0 seen=0
+	: >"$out/index" || return 1
+	while IFS= read -r p; do
+		case $p in
+		/*) ;;
+		'' | [%+,.-]*) continue ;;
+		*) break ;;
+		esac
+		seen=$((seen + 1))
+		[ "$seen" -le 4096 ] || break
+		[ "${#p}" -le 4096 ] || continue
+		case $p in */ | *//* | */./* | */../* | */. | */..) continue ;; esac
+		r=$(resolve "${p#/}") || continue
+		case $r in '' | etc/init.d/* | etc/default/* | etc/rc.d/init.d/*) continue ;; esac
+		if [ ! -f "$r" ] || [ -L "$r" ]; then continue; fi
+		[ -x "$r" ] || case $r in etc/*) ;; *) continue ;; esac
+		[ "$n" -lt 256 ] || break
+		n=$((n + 1))
+		size=$(wc -c <"$r") || continue
+		head -c 65536 "$r" >"$out/$n.h" || continue
+		searched=0
+		if [ "$(head -c 4 "$out/$n.h")" = "$elfmagic" ]; then
+			[ "$size" -le 65536 ] || tail -c 16384 "$r" >"$out/$n.t"
+			if [ -n "$grep" ]; then
+				head -c 268435456 "$r" | tr '\000' '\n' |
+					LC_ALL=C grep -a -o -F -e syscall.forkExec -e syscall.Exec | LC_ALL=C sort -u >"$out/$n.p"
+				searched=1
+			fi
+		fi
+		x=0
+		[ -x "$r" ] && x=1
+		printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$p" "$r" "$size" "$x" "$searched" >>"$out/index"
+	done
+}
+# resolve REL prints the real path, relative to the image root, that REL
+# names: each link followed inside the image (an absolute target starts
+# again at the root, ".." stops there), as Tree.Resolve does; it fails
+# past 40 links, or at a target holding a tab or a newline.
+resolve() {
+	todo=$1 cur='' hops=0
+	while [ -n "$todo" ]; do
+		case $todo in
+		*/*) c=${todo%%/*} todo=${todo#*/} ;;
+		*) c=$todo todo= ;;
+		esac
+		case $c in
+		'' | .) continue ;;
+		..)
+			case $cur in */*) cur=${cur%/*} ;; *) cur= ;; esac
+			continue
+			;;
+		esac
+		next=${cur:+$cur/}$c
+		if [ -L "$next" ]; then
+			hops=$((hops + 1))
+			[ "$hops" -le 40 ] || return 1
+			t=$(readlink "$next" && echo .) || return 1
+			t=${t%.}
+			t=${t%"$nl"}
+			case $t in '' | *"$tab"* | *"$nl"*) return 1 ;; esac
+			case $t in /*) cur='' ;; esac
+			todo=$t${todo:+/$todo}
+		else
+			cur=$next
+		fi
+	done
+	printf '%s\n' "$cur"
+}
+elfmagic=$(printf '\177ELF')
+tab=$(printf '\t')
+nl='
+'
+grep=
+command -v grep >/dev/null 2>&1 && grep=1
 # deep matches a member name of MaxDepth+2 (34) components or more (see
 # caps.go): tar archives the level below MaxDepth, which FromTar refuses,
 # and never opens the one below that, so a directory chain planted in the

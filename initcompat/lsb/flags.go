@@ -34,7 +34,7 @@ var daemonTable = []daemonFlags{
 	{
 		names: []string{"start-memcached"}, kind: "perl",
 		byDefault: VerdictDetaches,
-		source: `Debian's and memcached's scripts/start-memcached (memcached/memcached @0a52343efea5abfc13489832da0e127461b646e4): fork(), setsid(), fork() again, the parent writes the pid file and exits, the child execs memcached`,
+		source:    `Debian's and memcached's scripts/start-memcached (memcached/memcached @0a52343efea5abfc13489832da0e127461b646e4): fork(), setsid(), fork() again, the parent writes the pid file and exits, the child execs memcached`,
 	},
 	{
 		names: []string{"nutcracker"}, kind: "c",
@@ -54,7 +54,7 @@ var daemonTable = []daemonFlags{
 	{
 		names: []string{"hd-idle"}, kind: "go",
 		byDefault: VerdictForeground,
-		source: `adelolmo/hd-idle (the Go rewrite) main.go @c87bc6e9ce96dde0a3b159a6315eef36d728c5e5: its options (-t -s -a -i -I -c -p -l -d -h) hold none that detaches, -d is debug output; its Debian script gained --background in 20fd2da041e0ae1d9475fadc79734e65c3163e28 ("fix force hd-idle into background")`,
+		source:    `adelolmo/hd-idle (the Go rewrite) main.go @c87bc6e9ce96dde0a3b159a6315eef36d728c5e5: its options (-t -s -a -i -I -c -p -l -d -h) hold none that detaches, -d is debug output; its Debian script gained --background in 20fd2da041e0ae1d9475fadc79734e65c3163e28 ("fix force hd-idle into background")`,
 	},
 	{
 		names: []string{"supervisord"}, kind: "python",

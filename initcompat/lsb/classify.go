@@ -88,6 +88,10 @@ func Classify(p Program, inv Invocation, look Lookup) Class {
 
 func classify(p Program, inv Invocation, look Lookup, depth int) Class {
 	name := path.Base(p.Path)
+	if fam := interpreterFamily(name); fam != "" && (p.Head == nil || KindOf(p.Head) == ELFProgram) {
+		// An interpreter's own file says nothing of the script it runs.
+		return classifyInterpreted(p.Path, fam, inv, look, depth)
+	}
 	if p.Head == nil {
 		return Class{Evidence: []string{p.Path + " is not in the snapshot"}}
 	}
@@ -107,9 +111,6 @@ func classifyELF(p Program, name string, inv Invocation, look Lookup, depth int)
 	impl := "c"
 	if facts.goProgram {
 		impl = "go"
-	}
-	if fam := interpreterFamily(name); fam != "" {
-		return classifyInterpreted(p.Path, fam, inv, look, depth)
 	}
 	if e, ok := lookupFlags(name, impl); ok {
 		v, why := e.judge(inv.Args)

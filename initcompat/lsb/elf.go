@@ -21,12 +21,27 @@ var errGap = errors.New("past the bytes the snapshot keeps of the program")
 type sparse struct {
 	head, tail []byte
 	size       int64
+	// gaps counts reads that fell where nothing was kept; zeroes stand
+	// in for them (debug/elf reads the compression header of every
+	// compressed section, Go's DWARF among them, mid-file), and a read of
+	// what the verdict rests on that needed one is refused by the caller.
+	gaps *int
 }
 
 func (s sparse) ReadAt(p []byte, off int64) (int, error) {
 	if off < 0 {
 		return 0, errGap
 	}
+	n, err := s.readAt(p, off)
+	if errors.Is(err, errGap) && s.gaps != nil {
+		*s.gaps++
+		clear(p)
+		return len(p), nil
+	}
+	return n, err
+}
+
+func (s sparse) readAt(p []byte, off int64) (int, error) {
 	end := off + int64(len(p))
 	if end <= int64(len(s.head)) {
 		return copy(p, s.head[off:]), nil
@@ -72,28 +87,49 @@ func readELF(p Program) (facts elfFacts) {
 			facts = elfFacts{err: fmt.Errorf("its ELF headers do not read: %v", r)}
 		}
 	}()
+	facts.goProgram = goNote(p.Head)
 	var ra io.ReaderAt
+	gaps := 0
 	size := p.Size
 	if p.Whole {
 		ra, size = bytes.NewReader(p.Head), int64(len(p.Head))
 	} else {
-		ra = sparse{head: p.Head, tail: p.Tail, size: p.Size}
+		ra = sparse{head: p.Head, tail: p.Tail, size: p.Size, gaps: &gaps}
 	}
 	f, err := elf.NewFile(io.NewSectionReader(ra, 0, size))
 	if err != nil {
-		return elfFacts{err: fmt.Errorf("its ELF headers do not read: %w", err)}
+		facts.err = fmt.Errorf("its ELF headers do not read: %w", err)
+		return facts
 	}
-	for _, s := range f.Sections {
+	named := true
+	for i, s := range f.Sections {
 		switch s.Name {
 		case ".go.buildinfo", ".gopclntab", ".note.go.buildid":
 			facts.goProgram = true
+		case "":
+			named = named && (i == 0 || s.Type == elf.SHT_NULL)
 		}
 	}
+	if !named {
+		facts.err = errors.New("its section names are past the bytes the snapshot keeps")
+		return facts
+	}
 	if f.Section(".dynsym") == nil {
+		interp := false
+		for _, prog := range f.Progs {
+			interp = interp || prog.Type == elf.PT_INTERP
+		}
+		if interp {
+			facts.err = errors.New("it names a dynamic loader but has no dynamic symbols to read")
+		}
 		return facts
 	}
 	facts.dynamic = true
+	before := gaps
 	syms, err := f.ImportedSymbols()
+	if err == nil && gaps != before {
+		err = errGap
+	}
 	if err != nil {
 		facts.err = fmt.Errorf("its dynamic symbols do not read: %w", err)
 		return facts
@@ -118,3 +154,22 @@ func readELF(p Program) (facts elfFacts) {
 var GoSpawnMarkers = []string{"syscall.forkExec", "syscall.Exec"}
 
 func joinNames(names []string) string { return strings.Join(names, ", ") }
+
+// goNote finds the Go build ID note the Go linker writes in an ELF's
+// first page (.note.go.buildid: name "Go\x00\x00", type 4,
+// cmd/internal/objabi and debug/buildinfo's ELF reader): the program is
+// Go's, whatever else of it the snapshot kept.
+func goNote(head []byte) bool {
+	const sig = "\x04\x00\x00\x00Go\x00\x00"
+	for off := 0; ; {
+		i := bytes.Index(head[off:], []byte(sig))
+		if i < 0 {
+			return false
+		}
+		at := off + i
+		if at >= 8 && bytes.Equal(head[at-8:at-4], []byte{4, 0, 0, 0}) {
+			return true
+		}
+		off = at + 1
+	}
+}

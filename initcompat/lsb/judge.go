@@ -79,7 +79,9 @@ func Judge(st Start, look Lookup) Judgement {
 			p, found = look(prog)
 			p.Path = prog
 		}
-		if !found {
+		if !found && interpreterFamily(path.Base(prog)) == "" {
+			// (an interpreter's own file would not tell: the script it
+			// runs, or its documented options, does)
 			j.Missing = appendOnce(j.Missing, prog)
 		}
 		inv := Invocation{Args: c.Args}

@@ -100,6 +100,9 @@ func TestReadStart(t *testing.T) {
 				got["name"] = decided.Name
 			}
 			for k, want := range c.want {
+				if k == "judge" {
+					continue // TestJudgeStartCases
+				}
 				if got[k] != want {
 					t.Errorf("%s = %q, want %q", k, got[k], want)
 				}

@@ -41,6 +41,10 @@ const (
 	// maxReparsed bounds the strings one reading parses again (eval,
 	// su -c, sh -c): each parse allocates a parser.
 	maxReparsed = 512
+	// maxMatchWork bounds pattern matching (case items, ${v#pat}): a
+	// match costs about the value's length times the pattern's, Go's
+	// regexp being linear in each.
+	maxMatchWork = 8 << 20
 )
 
 // value is a shell string as far as reading the text can know it.
@@ -111,7 +115,21 @@ type budget struct {
 	expanded int
 	steps    int
 	reparsed int
+	matching int
 	spent    string
+}
+
+// match records a pattern match's cost; false once the budget is spent.
+func (b *budget) match(value, pattern int) bool {
+	if b.spent != "" {
+		return false
+	}
+	b.matching += (value + 1) * (pattern + 1)
+	if b.matching > maxMatchWork {
+		b.spent = fmt.Sprintf("pattern matching passed %d steps", maxMatchWork)
+		return false
+	}
+	return true
 }
 
 // reparse records a string parsed again; false once the budget is spent.
@@ -224,6 +242,17 @@ func (e *env) lookup(name string) (value, bool) {
 type expander struct {
 	env *env
 	b   *budget
+	// pattern: the word is a pattern (a case item, a removal's), whose
+	// glob characters are its own, not files to look up.
+	pattern bool
+}
+
+// patternStr expands a pattern word.
+func (x *expander) patternStr(w *syntax.Word) value {
+	saved := x.pattern
+	x.pattern = true
+	defer func() { x.pattern = saved }()
+	return x.str(w)
 }
 
 // segment is a run of a word after expansion: quoted text is never split
@@ -233,6 +262,9 @@ type segment struct {
 	known    bool
 	quoted   bool
 	expanded bool
+	// brk ends the field ("$@" gives a field a positional parameter);
+	// vanish is a "$@" with none, which leaves no field at all.
+	brk, vanish bool
 }
 
 // str expands w as an assignment's value or a here-string: no field
@@ -281,6 +313,11 @@ func (x *expander) split(segs []segment) []field {
 	}
 	for _, s := range segs {
 		switch {
+		case s.vanish:
+			continue
+		case s.brk:
+			flush()
+			continue
 		case !s.known && s.expanded && !s.quoted:
 			// An unquoted unknown expansion: any number of words.
 			flush()
@@ -344,7 +381,7 @@ func (x *expander) part(p syntax.WordPart, inQuotes, first bool) []segment {
 			// (the parser keeps it in the literal); a glob character
 			// left unquoted names files only the running system has.
 			s = unescape(s)
-			if isGlob(p.Value) || (first && strings.HasPrefix(p.Value, "~")) {
+			if !x.pattern && (isGlob(p.Value) || (first && strings.HasPrefix(p.Value, "~"))) {
 				return []segment{{known: false}}
 			}
 		} else {
@@ -369,6 +406,20 @@ func (x *expander) part(p syntax.WordPart, inQuotes, first bool) []segment {
 		}
 		return out
 	case *syntax.ParamExp:
+		if inQuotes && p.Param != nil && p.Param.Value == "@" && p.Exp == nil && !p.Length && !p.Excl && p.Index == nil && p.Slice == nil && p.Repl == nil {
+			// "$@": each positional parameter a field of its own.
+			if len(x.env.args) == 0 {
+				return []segment{{vanish: true, known: true}}
+			}
+			var out []segment
+			for i, a := range x.env.args {
+				if i > 0 {
+					out = append(out, segment{brk: true, known: true})
+				}
+				out = append(out, segment{s: a.s, known: a.known, quoted: true, expanded: true})
+			}
+			return out
+		}
 		v := x.param(p)
 		return []segment{{s: v.s, known: v.known, quoted: inQuotes, expanded: true}}
 	case *syntax.CmdSubst:
@@ -532,8 +583,8 @@ func (x *expander) param(p *syntax.ParamExp) value {
 		if !set {
 			return known("")
 		}
-		pat := x.str(p.Exp.Word)
-		if !v.known || !pat.known {
+		pat := x.patternStr(p.Exp.Word)
+		if !v.known || !pat.known || !x.b.match(len(v.s), len(pat.s)) {
 			return unknownValue
 		}
 		return remove(v.s, pat.s, p.Exp.Op)

@@ -215,6 +215,8 @@ func calls(runs []Run) []Call {
 				c.Detach, c.Seen = Detaches, `daemon put in the background with "&"`
 			}
 			out = append(out, c)
+		case len(r.Via) > 0 && strings.HasPrefix(r.Via[len(r.Via)-1], "start-stop-daemon "):
+			continue // the program start-stop-daemon runs: its call is the start-stop-daemon one
 		case r.Background && r.InSubst && !r.StdoutRedirected:
 			c := Call{Line: r.Line, Detach: RunsProgram, Args: args(r), Via: r.Via,
 				Seen: `a command put in the background inside $(...) with its standard output still the substitution's pipe: sh waits until that pipe closes (POSIX 2.6.3)`}
@@ -230,8 +232,6 @@ func calls(runs []Run) []Call {
 			out = append(out, c)
 		case isWrapper(name):
 			continue
-		case len(r.Via) > 0 && strings.HasPrefix(r.Via[len(r.Via)-1], "start-stop-daemon "):
-			continue // the start-stop-daemon call itself is the call
 		case len(r.Via) > 0 && isWrapperVia(r.Via[len(r.Via)-1]):
 			c := Call{Line: r.Line, Detach: RunsProgram, Args: args(r), Via: r.Via,
 				Seen: "run in the foreground through " + r.Via[len(r.Via)-1] + ", which the script waits for"}

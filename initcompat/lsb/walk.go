@@ -369,8 +369,8 @@ func (w *walker) caseClause(c *syntax.CaseClause, f frame) flow {
 	if word.known {
 		for i, item := range c.Items {
 			for _, p := range item.Patterns {
-				pv := x.str(p)
-				if !pv.known {
+				pv := x.patternStr(p)
+				if !pv.known || !w.b.match(len(word.s), len(pv.s)) {
 					// Cannot tell whether this item matches: it and
 					// the rest may run.
 					return w.caseFrom(c, i, f)
@@ -841,8 +841,10 @@ func joinFields(fs []field) field {
 func base(s string) string { return path.Base(s) }
 
 // initDModel is what Debian's /lib/init/init-d-script (sysvinit-utils
-// 3.06, init-d-script(5)) does for the start action, in the terms the
-// reader follows: do_start calls do_start_prepare and do_start_cleanup
+// 3.06, init-d-script(5)) does for the start action once it has sourced
+// the script, in the terms the reader follows: NAME, DESC, COMMAND_NAME
+// and PIDFILE given their defaults, /etc/default/$NAME sourced, "none"
+// taken for empty; do_start calls do_start_prepare and do_start_cleanup
 // when the script defines them, and do_start_cmd (or the script's
 // do_start_cmd_override), which runs start-stop-daemon --start with
 // PIDFILE, COMMAND_NAME, DAEMON, START_ARGS and DAEMON_ARGS.
@@ -854,6 +856,17 @@ do_start() {
 	call do_start_cmd
 	if is_call_implemented do_start_cleanup; then call do_start_cleanup; fi
 }
+`
+
+// initDAfter is what init-d-script does between sourcing the script and
+// running the action.
+const initDAfter = `: ${NAME:=${DAEMON##*/}}
+: ${DESC:=$NAME}
+: ${COMMAND_NAME:=${NAME}}
+if [ none = "$PIDFILE" ]; then PIDFILE=; elif [ -z "$PIDFILE" ]; then PIDFILE=/var/run/$NAME.pid; fi
+[ -r "/etc/default/${NAME}" ] && . "/etc/default/${NAME}"
+[ none = "$DAEMON" ] && DAEMON=
+[ none = "$COMMAND_NAME" ] && COMMAND_NAME=
 `
 
 // initDScript reads a script built on init-d-script: the framework
@@ -877,8 +890,18 @@ func (w *walker) initDScript(f frame, line int) {
 	if len(f.env.args) > 0 {
 		action = f.env.args[0]
 	}
+	// It unsets the settings (so that none comes from the environment),
+	// sources the script, then gives them their defaults.
+	for _, v := range []string{"DAEMON", "DAEMON_ARGS", "DESC", "NAME", "COMMAND_NAME", "PIDFILE", "RELOAD_ARGS", "RELOAD_SIGNAL", "START_ARGS", "STOP_ARGS"} {
+		delete(f.env.vars, v)
+	}
 	f.env.vars["INIT_D_SCRIPT_SOURCED"] = known("true")
 	w.stmts(w.top, f)
+	if after, err := parse([]byte(initDAfter), "init-d-script"); err == nil {
+		m := f
+		m.line = line
+		w.stmts(after.Stmts, m)
+	}
 	if !action.known {
 		w.note("line %d: init-d-script runs an action the text does not name", line)
 		return

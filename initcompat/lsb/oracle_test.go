@@ -322,7 +322,6 @@ func isSSDStart(words string) bool {
 	return s.Start && !s.Test
 }
 
-
 func underSSD(via []string) bool {
 	for _, v := range via {
 		if strings.HasPrefix(v, "start-stop-daemon ") {

@@ -228,3 +228,26 @@ func TestJudgeStartCases(t *testing.T) {
 	}
 	t.Logf("%d start cases: %v", len(loadStartCases(t)), counts)
 }
+
+// A variable that undecided branches set to different known values keeps
+// them as alternatives: Debian fail2ban 1.0.2-2's /etc/init.d/fail2ban
+// adds -x to DAEMON_ARGS only when a socket file exists, and neither value
+// is one of fail2ban-client's daemon options, so the documented default
+// (it starts the server in the background) decides; when one branch adds
+// -f (foreground), nothing is known.
+func TestFlagsThroughAlternatives(t *testing.T) {
+	client := Program{Path: "/usr/bin/fail2ban-client", Head: []byte("#!/usr/bin/python3\nimport sys\n"), Whole: true, Size: 30}
+	look := func(p string) (Program, bool) { return client, p == client.Path }
+	for opt, want := range map[string]Verdict{"-x": VerdictDetaches, "-f": VerdictForeground, "-b": VerdictDetaches} {
+		script := "#!/bin/sh\nDAEMON=/usr/bin/fail2ban-client\nDAEMON_ARGS=\"\"\n" +
+			"if [ -e \"$SOCKFILE\" ]; then DAEMON_ARGS=\"$DAEMON_ARGS " + opt + "\"; fi\n" +
+			"start-stop-daemon --start --quiet --exec \"$DAEMON\" -- $DAEMON_ARGS start\n"
+		j := Judge(ReadStart([]byte(script), nil), look)
+		if opt == "-f" {
+			want = VerdictUnknown // one branch keeps it in the foreground, the other not
+		}
+		if j.Verdict != want {
+			t.Errorf("with %s in one branch: %s, want %s\n%s", opt, j.Verdict, want, strings.Join(j.Evidence, "\n"))
+		}
+	}
+}

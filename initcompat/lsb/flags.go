@@ -89,9 +89,50 @@ func lookupFlags(name, kind string) (daemonFlags, bool) {
 }
 
 // judge applies the entry to the program's arguments. The last of the
-// options that decide wins, as getopt-style parsers leave it; an
-// unknown run of words among them leaves the verdict unknown.
+// options that decide wins, as getopt-style parsers leave it. A word
+// with alternatives (branches that set it differently) is judged with
+// each; they must agree. Any other unknown word among the options leaves
+// the verdict unknown, since it may be one of them.
 func (e daemonFlags) judge(args []Word) (Verdict, string) {
+	if len(e.detach) == 0 && len(e.foreground) == 0 {
+		return e.byDefault, "whatever its arguments, it " + e.byDefault.String()
+	}
+	combos := [][]Word{nil}
+	for _, a := range args {
+		if !a.Many || len(a.Alts) == 0 {
+			for i := range combos {
+				combos[i] = append(combos[i], a)
+			}
+			continue
+		}
+		if len(combos)*len(a.Alts) > 64 {
+			return VerdictUnknown, "its arguments take too many values to weigh"
+		}
+		var next [][]Word
+		for _, c := range combos {
+			for _, alt := range a.Alts {
+				n := append([]Word(nil), c...)
+				for _, f := range strings.Fields(alt) {
+					n = append(n, Word{Text: f, Known: true})
+				}
+				next = append(next, n)
+			}
+		}
+		combos = next
+	}
+	v, why := e.judgeWords(combos[0])
+	for _, c := range combos[1:] {
+		if w, _ := e.judgeWords(c); w != v {
+			return VerdictUnknown, "the values its arguments may take (from branches initcompat cannot decide) lead to different answers"
+		}
+	}
+	if len(combos) > 1 && v != VerdictUnknown {
+		why += ", whichever value its arguments take"
+	}
+	return v, why
+}
+
+func (e daemonFlags) judgeWords(args []Word) (Verdict, string) {
 	v, why := e.byDefault, "without an option that changes it, it "+e.byDefault.String()
 	for _, a := range args {
 		if a.Many || !a.Known {

@@ -51,6 +51,56 @@ const (
 type value struct {
 	s     string
 	known bool
+	// alts are the values it may have when it is not known: the known
+	// values of the branches that set it (at most maxAlts).
+	alts []string
+}
+
+// maxAlts bounds the values an unknown one may have.
+const maxAlts = 8
+
+// same reports two values equal.
+func same(a, b value) bool {
+	if a.known != b.known || a.s != b.s || len(a.alts) != len(b.alts) {
+		return false
+	}
+	for i := range a.alts {
+		if a.alts[i] != b.alts[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// either is what a variable holds after a branch set it to a and another
+// to b: a when they agree, else unknown with the values it may have.
+func either(a, b value) value {
+	if same(a, b) {
+		return a
+	}
+	var alts []string
+	for _, v := range []value{a, b} {
+		switch {
+		case v.known:
+			alts = append(alts, v.s)
+		case len(v.alts) > 0:
+			alts = append(alts, v.alts...)
+		default:
+			return unknownValue
+		}
+	}
+	out := value{}
+	seen := map[string]bool{}
+	for _, s := range alts {
+		if !seen[s] {
+			seen[s] = true
+			out.alts = append(out.alts, s)
+		}
+	}
+	if len(out.alts) > maxAlts {
+		return unknownValue
+	}
+	return out
 }
 
 var unknownValue = value{}
@@ -64,6 +114,7 @@ type field struct {
 	s     string
 	known bool
 	splat bool
+	alts  []string // an unquoted expansion of a value with alternatives
 }
 
 // parse reads src as a shell program, in the dialect its #! line names
@@ -194,13 +245,15 @@ func (e *env) clone() *env {
 // give the same known value keeps it, any other is unknown.
 func (e *env) merge(o *env) {
 	for k, v := range e.vars {
-		if w, ok := o.vars[k]; !ok || w != v {
-			e.vars[k] = unknownValue
+		w, ok := o.vars[k]
+		if !ok {
+			w = known("") // unset expands to nothing
 		}
+		e.vars[k] = either(v, w)
 	}
-	for k := range o.vars {
+	for k, w := range o.vars {
 		if _, ok := e.vars[k]; !ok {
-			e.vars[k] = unknownValue
+			e.vars[k] = either(known(""), w)
 		}
 	}
 	if len(e.args) != len(o.args) {
@@ -262,6 +315,7 @@ type segment struct {
 	known    bool
 	quoted   bool
 	expanded bool
+	alts     []string
 	// brk ends the field ("$@" gives a field a positional parameter);
 	// vanish is a "$@" with none, which leaves no field at all.
 	brk, vanish bool
@@ -321,7 +375,7 @@ func (x *expander) split(segs []segment) []field {
 		case !s.known && s.expanded && !s.quoted:
 			// An unquoted unknown expansion: any number of words.
 			flush()
-			out = append(out, field{splat: true})
+			out = append(out, field{splat: true, alts: s.alts})
 		case !s.known:
 			have, curKnown = true, false
 		case s.expanded && !s.quoted:
@@ -421,7 +475,7 @@ func (x *expander) part(p syntax.WordPart, inQuotes, first bool) []segment {
 			return out
 		}
 		v := x.param(p)
-		return []segment{{s: v.s, known: v.known, quoted: inQuotes, expanded: true}}
+		return []segment{{s: v.s, known: v.known, quoted: inQuotes, expanded: true, alts: v.alts}}
 	case *syntax.CmdSubst:
 		v := x.subst(p)
 		return []segment{{s: v.s, known: v.known, quoted: inQuotes, expanded: true}}

@@ -327,7 +327,7 @@ func unwrapSu(argv []field, name string) ([]field, wrapper, bool) {
 func wordsOf(fs []field) []Word {
 	out := make([]Word, len(fs))
 	for i, a := range fs {
-		out[i] = Word{Text: a.s, Known: a.known && !a.splat, Many: a.splat}
+		out[i] = Word{Text: a.s, Known: a.known && !a.splat, Many: a.splat, Alts: a.alts}
 	}
 	return out
 }
@@ -335,7 +335,7 @@ func wordsOf(fs []field) []Word {
 func fieldsOf(ws []Word) []field {
 	out := make([]field, len(ws))
 	for i, w := range ws {
-		out[i] = field{s: w.Text, known: w.Known, splat: w.Many}
+		out[i] = field{s: w.Text, known: w.Known, splat: w.Many, alts: w.Alts}
 	}
 	return out
 }

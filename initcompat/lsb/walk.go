@@ -18,6 +18,10 @@ type Word struct {
 	Text  string
 	Known bool
 	Many  bool
+	// Alts, for an unknown word, are the texts it may have (before
+	// splitting), when branches the reading could not decide each set
+	// a known one.
+	Alts []string
 }
 
 // Run is one command a script runs on the path read, as sh would run it:
@@ -470,7 +474,7 @@ func (w *walker) loop(cond, body []*syntax.Stmt, f frame) flow {
 	g.env = f.env.clone()
 	w.stmts(body, g)
 	for k, v := range g.env.vars {
-		if old, ok := f.env.vars[k]; !ok || old != v {
+		if old, ok := f.env.vars[k]; !ok || !same(old, v) {
 			f.env.vars[k] = unknownValue
 		}
 	}
@@ -769,7 +773,7 @@ func (w *walker) record(argv []field, f frame, line int) {
 	}
 	words := make([]Word, len(argv))
 	for i, a := range argv {
-		words[i] = Word{Text: a.s, Known: a.known && !a.splat, Many: a.splat}
+		words[i] = Word{Text: a.s, Known: a.known && !a.splat, Many: a.splat, Alts: a.alts}
 	}
 	w.runs = append(w.runs, Run{Line: line, Argv: words, Background: f.bg, InSubst: f.subst,
 		StdoutRedirected: f.stdoutRedir, Via: f.via})

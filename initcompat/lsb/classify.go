@@ -11,13 +11,13 @@ import (
 type Verdict int
 
 const (
-	// VerdictUnknown: reading cannot tell.
+	// VerdictUnknown means reading cannot tell.
 	VerdictUnknown Verdict = iota
-	// VerdictDetaches: the program leaves its first process (forks and
+	// VerdictDetaches means the program leaves its first process (forks and
 	// lets it exit, or puts its work in the background), so the one who
 	// started it gets control back while it runs on.
 	VerdictDetaches
-	// VerdictForeground: the program stays in the process it was started
+	// VerdictForeground means the program stays in the process it was started
 	// as for as long as it runs.
 	VerdictForeground
 )
@@ -98,14 +98,14 @@ func classify(p Program, inv Invocation, look Lookup, depth int) Class {
 	kind := KindOf(p.Head)
 	switch kind {
 	case ELFProgram:
-		return classifyELF(p, name, inv, look, depth)
+		return classifyELF(p, name, inv)
 	case ScriptProgram:
 		return classifyScript(p, name, inv, look, depth)
 	}
 	return Class{Kind: kind, Evidence: []string{p.Path + " is neither an ELF program nor a #! script: execve(2) refuses it (ENOEXEC)"}}
 }
 
-func classifyELF(p Program, name string, inv Invocation, look Lookup, depth int) Class {
+func classifyELF(p Program, name string, inv Invocation) Class {
 	c := Class{Kind: ELFProgram}
 	facts := readELF(p)
 	impl := "c"

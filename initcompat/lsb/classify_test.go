@@ -19,13 +19,13 @@ import (
 func programImage(t *testing.T) string {
 	t.Helper()
 	root := t.TempDir()
-	put := func(p string, data []byte, mode os.FileMode) {
+	put := func(p string, data []byte) {
 		t.Helper()
 		full := filepath.Join(root, p)
 		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(full, data, mode); err != nil {
+		if err := os.WriteFile(full, data, 0o755); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -57,17 +57,17 @@ func programImage(t *testing.T) string {
 	build("usr/bin/XD", gobin, "build", "./testdata/programs/gofg")
 	build("opt/reexec", gobin, "build", "./testdata/programs/goreexec")
 	hello := "#!/usr/bin/env bash\nfilename=$1\nwhile (true); do\n  sleep 1\n  date >> /tmp/${filename}.log 2>&1\ndone\n"
-	put("opt/daemon_test/hello.sh", []byte(hello), 0o755)
-	put("opt/daemon_test/hello-sysvinit.sh", []byte(hello), 0o755)
-	put("opt/wrap/gowrap.sh", []byte("#!/bin/sh\nexport X=1\nexec "+filepath.Join(root, "usr/sbin/hd-idle")+" \"$@\"\n"), 0o755)
-	put("opt/wrap/bg.sh", []byte("#!/bin/sh\n"+filepath.Join(root, "opt/fg")+" >/dev/null 2>&1 &\necho started\n"), 0o755)
-	put("opt/wrap/elfwrap.sh", []byte("#!/bin/sh\nexec "+filepath.Join(root, "opt/fg")+"\n"), 0o755)
+	put("opt/daemon_test/hello.sh", []byte(hello))
+	put("opt/daemon_test/hello-sysvinit.sh", []byte(hello))
+	put("opt/wrap/gowrap.sh", []byte("#!/bin/sh\nexport X=1\nexec "+filepath.Join(root, "usr/sbin/hd-idle")+" \"$@\"\n"))
+	put("opt/wrap/bg.sh", []byte("#!/bin/sh\n"+filepath.Join(root, "opt/fg")+" >/dev/null 2>&1 &\necho started\n"))
+	put("opt/wrap/elfwrap.sh", []byte("#!/bin/sh\nexec "+filepath.Join(root, "opt/fg")+"\n"))
 	sb, err := os.ReadFile("testdata/programs/sickbeard.py")
 	if err != nil {
 		t.Fatal(err)
 	}
-	put("opt/sickbeard/SickBeard.py", sb, 0o755)
-	put("opt/py/app.py", []byte("#!/usr/bin/env python3\nimport time\ntime.sleep(3600)\n"), 0o755)
+	put("opt/sickbeard/SickBeard.py", sb)
+	put("opt/py/app.py", []byte("#!/usr/bin/env python3\nimport time\ntime.sleep(3600)\n"))
 	return root
 }
 
@@ -146,10 +146,10 @@ func TestClassifyAgreesWithRunning(t *testing.T) {
 				t.Errorf("got %s by %q, want %s by %q", cl.Verdict, cl.Basis, c.want, c.basis)
 			}
 			ran := runAndWatch(t, filepath.Join(root, c.path), c.args)
-			switch {
-			case cl.Verdict == VerdictUnknown:
+			switch cl.Verdict {
+			case VerdictUnknown:
 				unknown++
-			case cl.Verdict == ran:
+			case ran:
 				agree++
 			default:
 				t.Errorf("classified %s, but run it %s", cl.Verdict, ran)

@@ -17,10 +17,6 @@ var ssdArg = map[string]bool{
 	"-O": true, "--output": true, "--ppid": true, "--notify-timeout": true, "--remove-pidfile": false,
 }
 
-// ssdShort are the short flags without a value, which getopt lets a
-// script bundle ("-Sbm").
-const ssdShort = "SKTHVtoqvbCm"
-
 // SSD is one start-stop-daemon call, read as dpkg's start-stop-daemon.c
 // reads its options.
 type SSD struct {
@@ -77,7 +73,8 @@ func ParseSSD(argv []Word) SSD {
 		if !strings.HasPrefix(w.Text, "--") {
 			name, hasVal = w.Text, false
 		}
-		if ssdArg[name] && !hasVal {
+		switch {
+		case ssdArg[name] && !hasVal:
 			if i+1 < len(argv) {
 				i++
 				// An unquoted unknown expansion in a value's place
@@ -89,7 +86,7 @@ func ParseSSD(argv []Word) SSD {
 					val = ""
 				}
 			}
-		} else if len(name) > 2 && name[0] == '-' && name[1] != '-' && !ssdArg[name[:2]] {
+		case len(name) > 2 && name[0] == '-' && name[1] != '-' && !ssdArg[name[:2]]:
 			// Bundled short options ("-Sbm"); a short option that takes
 			// a value ends the bundle with it ("-bp/run/x.pid").
 			bundle := name[1:]
@@ -106,7 +103,7 @@ func ParseSSD(argv []Word) SSD {
 				s.set("-"+bundle[j:j+1], "")
 			}
 			continue
-		} else if len(name) > 2 && name[0] == '-' && name[1] != '-' {
+		case len(name) > 2 && name[0] == '-' && name[1] != '-':
 			// "-p/run/x.pid": a short option with its value attached.
 			name, val = name[:2], name[2:]
 		}

@@ -195,7 +195,7 @@ func calls(runs []Run) []Call {
 			c := Call{Line: r.Line, Args: s.Args, Via: r.Via, SSD: &s}
 			c.setProgram(s.Program())
 			switch {
-			case r.Background && !(r.InSubst && !r.StdoutRedirected):
+			case r.Background && (!r.InSubst || r.StdoutRedirected):
 				c.Detach, c.Seen = Detaches, `start-stop-daemon --start put in the background with "&"`
 			case s.Background:
 				c.Detach, c.Seen = Detaches, "start-stop-daemon --start --background (it forks before it executes the program)"

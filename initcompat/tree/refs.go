@@ -37,6 +37,8 @@ const (
 	maxRefPath = 4096
 	// maxHopsRef bounds the links followed resolving one path.
 	maxHopsRef = 40
+	// refChunk is how many files refs() gives one head command.
+	refChunk = 512
 )
 
 // RefSources are the directories whose files are read for the paths
@@ -61,9 +63,10 @@ type Ref struct {
 	Size       int64
 	Executable bool
 	// Head is the first RefHead bytes (the whole file when Size is not
-	// more); Tail the last RefTail of an ELF larger than RefHead.
+	// more); Tail the last RefTail of a file larger than RefHead.
 	Head, Tail []byte
-	// Markers are the RefMarkers found in the file, when Searched.
+	// Markers are the RefMarkers found in a file larger than RefHead,
+	// when Searched (the image has grep).
 	Markers  []string
 	Searched bool
 }
@@ -183,7 +186,14 @@ func refsFromRoot(root *os.Root) ([]*Ref, error) {
 			return nil, fmt.Errorf("image /%s: %w", d, err)
 		}
 		sort.Strings(names)
+		// As refs() gives them to tr: the heads of up to 512 files one
+		// after the other, then a newline.
+		var chunk []byte
+		inChunk := 0
 		for _, n := range names {
+			if strings.HasPrefix(n, ".") {
+				continue // "$d"/* leaves them out
+			}
 			p := d + "/" + n
 			fi, err := root.Lstat(p)
 			if err != nil || !fi.Mode().IsRegular() {
@@ -193,7 +203,14 @@ func refsFromRoot(root *os.Root) ([]*Ref, error) {
 			if err != nil {
 				continue
 			}
-			refWords(data, words)
+			chunk = append(chunk, data...)
+			if inChunk++; inChunk == refChunk {
+				refWords(chunk, words)
+				chunk, inChunk = chunk[:0], 0
+			}
+		}
+		if inChunk > 0 {
+			refWords(chunk, words)
 		}
 	}
 	return captureRefs(root, refCandidates(words))
@@ -324,18 +341,16 @@ func readRef(root *os.Root, p, real string, exec bool) (*Ref, error) {
 	if r.Head, err = io.ReadAll(io.LimitReader(f, RefHead)); err != nil {
 		return nil, err
 	}
-	if !bytes.HasPrefix(r.Head, []byte("\x7fELF")) {
+	if r.Size <= RefHead {
 		return r, nil
 	}
-	if r.Size > RefHead {
-		off := max(0, r.Size-RefTail)
-		r.Tail = make([]byte, r.Size-off)
-		n, err := f.ReadAt(r.Tail, off)
-		if err != nil && !errors.Is(err, io.EOF) {
-			return nil, err
-		}
-		r.Tail = r.Tail[:n]
+	off := max(0, r.Size-RefTail)
+	r.Tail = make([]byte, r.Size-off)
+	n, err := f.ReadAt(r.Tail, off)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, err
 	}
+	r.Tail = r.Tail[:n]
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return nil, err
 	}
@@ -383,26 +398,36 @@ func refsMember(name string) bool {
 
 // refsReader collects the kept files' members of a snapshot stream.
 type refsReader struct {
-	index []byte
-	parts map[string][]byte
+	index, sizes []byte
+	small        []byte
+	searched     bool
+	parts        map[string][]byte
 }
 
-// add reads one member; each part is bounded by what ref_capture
-// writes, so a stream that says otherwise costs no more.
+// add reads one member; each is bounded by what ref_capture writes, so a
+// stream that says otherwise costs no more.
 func (rr *refsReader) add(name string, r io.Reader, size int64) error {
 	rest := strings.TrimPrefix(name, refsDir+"/")
 	if rest == name || rest == "" {
 		return nil
 	}
-	limit := int64(RefHead)
+	var limit int64
 	switch {
 	case rest == "index":
-		limit = MaxRefs * (2*maxRefPath + 64)
+		limit = MaxRefs * (2*maxRefPath + 32)
+	case rest == "sizes":
+		limit = MaxRefs * (maxRefPath + 32)
+	case rest == "small.tar":
+		limit = MaxRefs*(RefHead+3*512+2*maxRefPath) + 10240
+	case rest == "searched":
+		rr.searched = true
+		return nil
+	case strings.HasSuffix(rest, ".h"):
+		limit = RefHead
 	case strings.HasSuffix(rest, ".t"):
 		limit = RefTail
 	case strings.HasSuffix(rest, ".p"):
 		limit = 4 << 10
-	case strings.HasSuffix(rest, ".h"):
 	default:
 		return nil
 	}
@@ -413,37 +438,89 @@ func (rr *refsReader) add(name string, r io.Reader, size int64) error {
 	if err != nil {
 		return fmt.Errorf("snapshot stream: %s: %w", name, err)
 	}
-	if rest == "index" {
+	switch rest {
+	case "index":
 		rr.index = data
-		return nil
+	case "sizes":
+		rr.sizes = data
+	case "small.tar":
+		rr.small = data
+	default:
+		if rr.parts == nil {
+			rr.parts = map[string][]byte{}
+		}
+		rr.parts[rest] = data
 	}
-	if rr.parts == nil {
-		rr.parts = map[string][]byte{}
-	}
-	rr.parts[rest] = data
 	return nil
 }
 
-// refs assembles the kept files from the index and the parts.
+// refs assembles the kept files from the index, the sizes wc gave, the
+// small files' archive and the large files' parts.
 func (rr *refsReader) refs() ([]*Ref, error) {
+	bad := func(what string, line int, text string) error {
+		return fmt.Errorf("snapshot stream: %s/%s line %d: %q is not what the snapshot writes", refsDir, what, line, text)
+	}
+	sizes := map[string]int64{}
+	for i, l := range strings.Split(strings.TrimSpace(string(rr.sizes)), "\n") {
+		f := strings.Fields(l)
+		if len(f) < 2 {
+			continue
+		}
+		n, err := strconv.ParseInt(f[0], 10, 64)
+		if err != nil || n < 0 {
+			return nil, bad("sizes", i+1, l)
+		}
+		_, name, _ := strings.Cut(strings.TrimLeft(l, " \t"), " ")
+		sizes[strings.TrimSpace(name)] = n
+	}
+	small := map[string][]byte{}
+	if len(rr.small) > 0 {
+		tr := tar.NewReader(bytes.NewReader(rr.small))
+		for {
+			h, err := tr.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				return nil, fmt.Errorf("snapshot stream: %s/small.tar: %w", refsDir, err)
+			}
+			if h.Typeflag != tar.TypeReg || h.Size > RefHead || len(small) >= MaxRefs {
+				continue
+			}
+			data, err := io.ReadAll(io.LimitReader(tr, RefHead))
+			if err != nil {
+				return nil, fmt.Errorf("snapshot stream: %s/small.tar: %w", refsDir, err)
+			}
+			small["./"+strings.TrimPrefix(h.Name, "./")] = data
+		}
+	}
 	var out []*Ref
 	sc := bufio.NewScanner(bytes.NewReader(rr.index))
-	sc.Buffer(make([]byte, 0, 4096), 2*maxRefPath+64)
+	sc.Buffer(make([]byte, 0, 4096), 2*maxRefPath+32)
 	for line := 1; sc.Scan(); line++ {
 		f := strings.Split(sc.Text(), "\t")
-		bad := fmt.Errorf("snapshot stream: %s/index line %d: %q is not \"N\\tPATH\\tREAL\\tSIZE\\tX\\tSEARCHED\"", refsDir, line, sc.Text())
-		if len(f) != 6 || len(out) >= MaxRefs {
-			return nil, bad
+		if len(f) != 4 || len(out) >= MaxRefs || !IsClean(f[1]) || !IsClean("/"+f[2]) {
+			return nil, bad("index", line, sc.Text())
 		}
-		size, err := strconv.ParseInt(f[3], 10, 64)
-		if err != nil || size < 0 || !IsClean(f[1]) || !IsClean("/"+f[2]) {
-			return nil, bad
+		size, ok := sizes["./"+f[2]]
+		if !ok {
+			continue // gone since
 		}
-		r := &Ref{Path: f[1], Real: "/" + f[2], Size: size, Executable: f[4] == "1", Searched: f[5] == "1",
-			Head: rr.parts[f[0]+".h"], Tail: rr.parts[f[0]+".t"]}
-		if r.Head == nil {
-			r.Head = []byte{}
+		r := &Ref{Path: f[1], Real: "/" + f[2], Size: size, Executable: f[3] == "1"}
+		if size <= RefHead {
+			data, ok := small["./"+f[2]]
+			if !ok || int64(len(data)) != size {
+				continue
+			}
+			r.Head = data
+			out = append(out, r)
+			continue
 		}
+		head, ok := rr.parts[f[0]+".h"]
+		if !ok {
+			continue
+		}
+		r.Head, r.Tail, r.Searched = head, rr.parts[f[0]+".t"], rr.searched
 		for _, m := range strings.Fields(string(rr.parts[f[0]+".p"])) {
 			for _, known := range RefMarkers {
 				if m == known {

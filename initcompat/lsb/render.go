@@ -83,13 +83,13 @@ func RenderTo(b *bytes.Buffer, r Redirect) {
 		b.WriteString("# description: " + desc + " (SysV actions redirected to systemd's " + r.Unit + ")\n")
 	}
 	b.WriteString("### BEGIN INIT INFO\n")
-	field(b, "Provides", r.Name)
-	field(b, "Required-Start", strings.Join(r.RequiredStart, " "))
-	field(b, "Required-Stop", strings.Join(r.RequiredStop, " "))
-	field(b, "Default-Start", strings.Join(DefaultStart, " "))
-	field(b, "Default-Stop", strings.Join(DefaultStop, " "))
-	field(b, "Short-Description", desc)
-	field(b, "Description", "SysV init actions for "+r.Name+" go to systemd's "+r.Unit+",")
+	headerField(b, "Provides", r.Name)
+	headerField(b, "Required-Start", strings.Join(r.RequiredStart, " "))
+	headerField(b, "Required-Stop", strings.Join(r.RequiredStop, " "))
+	headerField(b, "Default-Start", strings.Join(DefaultStart, " "))
+	headerField(b, "Default-Stop", strings.Join(DefaultStop, " "))
+	headerField(b, "Short-Description", desc)
+	headerField(b, "Description", "SysV init actions for "+r.Name+" go to systemd's "+r.Unit+",")
 	b.WriteString("#                    so that update-rc.d, service, invoke-rc.d and\n")
 	b.WriteString("#                    cfn-init can control it. systemd itself ignores\n")
 	b.WriteString("#                    this script: the native unit has the same name.\n")
@@ -102,9 +102,9 @@ func RenderTo(b *bytes.Buffer, r Redirect) {
 	b.WriteString(redirectSh)
 }
 
-// field writes one LSB header line, its value in the column every
+// headerField writes one LSB header line, its value in the column every
 // field's value starts at (update-rc.d reads "# Key: value").
-func field(b interface{ WriteString(string) (int, error) }, k, v string) {
+func headerField(b interface{ WriteString(string) (int, error) }, k, v string) {
 	key := k + ":"
 	if n := 18 - len(key); n > 0 {
 		key += strings.Repeat(" ", n)
@@ -168,12 +168,12 @@ func RenderInitctl(job, marker, desc string) []byte {
 	}
 	var b strings.Builder
 	b.WriteString("#!/bin/sh\n" + marker + "\n### BEGIN INIT INFO\n")
-	field(&b, "Provides", job)
+	headerField(&b, "Provides", job)
 	b.WriteString("# Required-Start:\n# Required-Stop:\n")
-	field(&b, "Default-Start", strings.Join(DefaultStart, " "))
-	field(&b, "Default-Stop", strings.Join(DefaultStop, " "))
-	field(&b, "Short-Description", desc)
-	field(&b, "Description", "SysV actions for "+job+" go to Upstart's initctl.")
+	headerField(&b, "Default-Start", strings.Join(DefaultStart, " "))
+	headerField(&b, "Default-Stop", strings.Join(DefaultStop, " "))
+	headerField(&b, "Short-Description", desc)
+	headerField(&b, "Description", "SysV actions for "+job+" go to Upstart's initctl.")
 	b.WriteString("### END INIT INFO\n\n")
 	b.WriteString("PATH=/sbin:/usr/sbin:/bin:/usr/bin\njob=" + shellword.Quote(job) + "\n")
 	b.WriteString(initctlSh)

@@ -6,6 +6,7 @@ package systemd
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -81,10 +82,111 @@ func (u *Unit) HasInstall() bool {
 // quarter of the bytes a 10,000-unit plan allocated.
 var readers = sync.Pool{New: func() any { return bufio.NewReader(nil) }}
 
-// Parse reads a unit file or drop-in. path is used in the error only.
+// LongLineMax is systemd's LONG_LINE_MAX (src/basic/fileio.h, "#define
+// LONG_LINE_MAX (1U*1024U*1024U)"), the bound config_parse()
+// (src/shared/conf-parser.c) gives read_line(): a line of LongLineMax
+// bytes or more, or a continued line longer than it, fails the whole
+// file ("Line too long", "Continuation line too long": -ENOBUFS).
+// systemd 252 loads a unit whose line is 1,048,575 bytes and refuses one
+// of 1,048,576 (TestLongLinesAsSystemdReadsThem, with systemd-analyze).
+const LongLineMax = 1 << 20
+
+// ErrLineTooLong is what Parse returns for a file systemd refuses for a
+// line's length.
+var ErrLineTooLong = errors.New("line too long for systemd (LONG_LINE_MAX, 1 MiB)")
+
+// systemdLines gives data with its lines ended as systemd's read_line()
+// ends them (src/basic/fileio.c, read_line_full()): at "\n", "\r" or NUL,
+// a pair of different ends ("\r\n", "\n\r") counting as one, so that
+// "Description=a\rUser=root" is two assignments, as systemd reads it;
+// and it refuses what config_parse() refuses for length.
+func systemdLines(data []byte) ([]byte, error) {
+	const eolZero, eolLF, eolCR = 1, 2, 4
+	kind := func(c byte) int {
+		switch c {
+		case 0:
+			return eolZero
+		case '\n':
+			return eolLF
+		case '\r':
+			return eolCR
+		}
+		return 0
+	}
+	plain := bytes.IndexByte(data, '\r') < 0 && bytes.IndexByte(data, 0) < 0
+	var out bytes.Buffer
+	if !plain {
+		out.Grow(len(data) + 1)
+	}
+	continued := 0 // bytes of the continued line so far
+	continuing := false
+	for i, n := 0, 1; i < len(data); n++ {
+		start := i
+		for i < len(data) && kind(data[i]) == 0 {
+			i++
+		}
+		line := data[start:i]
+		if len(line) >= LongLineMax {
+			return nil, fmt.Errorf("line %d is %d bytes: %w", n, len(line), ErrLineTooLong)
+		}
+		if i < len(data) {
+			set := kind(data[i])
+			i++
+			for set&eolZero == 0 && i < len(data) && kind(data[i]) != 0 && kind(data[i])&set == 0 {
+				set |= kind(data[i])
+				i++
+			}
+		}
+		if !plain {
+			out.Write(line)
+			out.WriteByte('\n')
+		}
+		trimmed := bytes.TrimLeft(line, " \t")
+		if len(trimmed) > 0 && (trimmed[0] == '#' || trimmed[0] == ';') {
+			continue // config_parse() skips a comment, inside a continuation too
+		}
+		if continuing {
+			continued += len(line)
+			if continued > LongLineMax {
+				return nil, fmt.Errorf("line %d ends a continued line of %d bytes: %w", n, continued, ErrLineTooLong)
+			}
+		} else {
+			continued = len(line)
+		}
+		escapes := len(line) - len(bytes.TrimRight(line, "\\"))
+		continuing = escapes%2 == 1
+	}
+	if plain {
+		return data, nil
+	}
+	return out.Bytes(), nil
+}
+
+// trickle hands go-systemd's lexer at most a KiB at a time. The lexer
+// refuses any line once 2,048 bytes of it sit in its buffer
+// (unit.SYSTEMD_LINE_MAX, deserialize.go: "if l.buf.Buffered() >=
+// SYSTEMD_LINE_MAX"), a bound of its own that systemd does not have; fed
+// this way its buffer never holds that much, and the length rule is
+// systemd's, applied by systemdLines. go-systemd has no option for it.
+type trickle struct{ r *bytes.Reader }
+
+func (t trickle) Read(p []byte) (int, error) {
+	if len(p) > 1024 {
+		p = p[:1024]
+	}
+	return t.r.Read(p)
+}
+
+// Parse reads a unit file or drop-in as systemd does: lines ended at
+// "\n", "\r" or NUL, up to systemd's LONG_LINE_MAX. path is used in the
+// error only.
 func Parse(path string, data []byte) ([]*unit.UnitOption, error) {
+	data, err := systemdLines(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
 	br := readers.Get().(*bufio.Reader)
-	br.Reset(bytes.NewReader(data))
+	br.Reset(trickle{bytes.NewReader(data)})
 	// DeserializeOptions returns after its lexer has closed its channels,
 	// so br is no longer read when it goes back to the pool.
 	opts, err := unit.DeserializeOptions(br)

@@ -62,6 +62,11 @@ func FromDir(dir string, ws []Watch, maxSize int64, uncapped ...string) (*Tree, 
 	if err := wk.addTo(t); err != nil {
 		return nil, err
 	}
+	kept, err := refsFromRoot(root)
+	if err != nil {
+		return nil, err
+	}
+	t.AddRefs(kept)
 	return t, nil
 }
 

@@ -21,6 +21,7 @@ func FromTar(r io.Reader, maxSize int64, uncapped ...string) (*Tree, error) {
 	t := New()
 	tr := tar.NewReader(r)
 	sawStat := false
+	var refs refsReader
 	for {
 		h, err := tr.Next()
 		if errors.Is(err, io.EOF) {
@@ -30,6 +31,14 @@ func FromTar(r io.Reader, maxSize int64, uncapped ...string) (*Tree, error) {
 			return nil, fmt.Errorf("reading snapshot stream: %w", err)
 		}
 		name := strings.TrimPrefix(h.Name, "./")
+		if refsMember(strings.TrimSuffix(name, "/")) {
+			if h.Typeflag == tar.TypeReg {
+				if err := refs.add(name, tr, h.Size); err != nil {
+					return nil, err
+				}
+			}
+			continue
+		}
 		if name == StatFile {
 			data, err := io.ReadAll(io.LimitReader(tr, maxSize))
 			if err != nil {
@@ -84,6 +93,11 @@ func FromTar(r io.Reader, maxSize int64, uncapped ...string) (*Tree, error) {
 	if !sawStat {
 		return nil, errors.New("snapshot stream holds no " + StatFile + " member: the remote command did not run the snapshot script")
 	}
+	kept, err := refs.refs()
+	if err != nil {
+		return nil, err
+	}
+	t.AddRefs(kept)
 	return t, nil
 }
 

@@ -69,6 +69,7 @@ func (e *Entry) Executable() bool { return e.Mode&0o111 != 0 }
 type Tree struct {
 	entries  map[string]*Entry
 	children map[string][]*Entry // dir -> its entries, sorted; built lazily
+	refs     map[string]*Ref     // files init scripts name (refs.go)
 }
 
 // New returns an empty tree.
@@ -292,7 +293,7 @@ func (t *Tree) Remove(p string) {
 // Clone returns a tree that shares entries with t but can be changed
 // without changing t.
 func (t *Tree) Clone() *Tree {
-	c := &Tree{entries: make(map[string]*Entry, len(t.entries))}
+	c := &Tree{entries: make(map[string]*Entry, len(t.entries)), refs: t.refs}
 	for k, v := range t.entries {
 		c.entries[k] = v
 	}

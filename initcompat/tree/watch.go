@@ -62,5 +62,10 @@ func SnapshotScript(ws []Watch) string {
 			stat = append(stat, shellword.Quote(w.Path))
 		}
 	}
-	return snapshotSh + "kinds " + strings.Join(stat, " ") + " >\"$tmp/" + StatFile + "\" || exit 1\ncontent " + strings.Join(content, " ") + "\n"
+	var sources []string
+	for _, d := range RefSources {
+		sources = append(sources, shellword.Quote(d))
+	}
+	return snapshotSh + "kinds " + strings.Join(stat, " ") + " >\"$tmp/" + StatFile + "\" || exit 1\n" +
+		"refs " + strings.Join(sources, " ") + " || exit 1\ncontent " + strings.Join(content, " ") + "\n"
 }

@@ -15,7 +15,10 @@
 #     /dev there) and whose upper layer is a tmpfs: nothing is written into
 #     the image, and the view is nodev (the image's device nodes open
 #     nothing), nosuid and noexec (nothing of the image is run or mapped
-#     executable, not even a library a dlopen would find there);
+#     executable, not even a library a dlopen would find there; so
+#     access(X_OK) fails in it, and systemd-analyze verify of a unit
+#     itself says its ExecStart= is "not executable: Permission denied":
+#     initcompat verifies default.target, which runs nothing);
 #   - without the image's FIFOs (MODE run): a link to one would hold the
 #     program until its timeout; they are whited out in the upper layer;
 #   - with empty tmpfs on /dev (but for /dev/null, which masks link to),

@@ -15,7 +15,8 @@ import (
 	"time"
 
 	"github.com/initcompat/packer-plugin-initcompat/initcompat"
-	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/inspect"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/plan"
 	"github.com/initcompat/packer-plugin-initcompat/internal/confine"
 )
 
@@ -102,11 +103,11 @@ func TestRootDirVerifyNeverReadsTheHost(t *testing.T) {
 		t.Fatal(terr)
 	}
 	l := tr.(*local)
-	img, _, terr := l.Snapshot(context.Background(), tree.DefaultWatches, false)
+	img, _, terr := l.Snapshot(context.Background(), initcompat.Watches(plan.Policy{}), false)
 	if terr != nil {
 		t.Fatal(terr)
 	}
-	if ok, why, err := l.canVerify(img, &initcompat.Plan{Summary: initcompat.Summary{Init: string(initcompat.Systemd)}}, false); !ok || err != nil {
+	if ok, why, err := l.canVerify(img, &plan.Plan{Summary: plan.Summary{Init: string(inspect.Systemd)}}, false); !ok || err != nil {
 		t.Fatalf("canVerify: %v %s %v", ok, why, err)
 	}
 	out, aerr := l.analyze(context.Background())
@@ -262,7 +263,7 @@ func TestForeignSearchDirectory(t *testing.T) {
 		t.Fatal(err)
 	}
 	l := &local{dir: dir}
-	img, _, err := l.Snapshot(context.Background(), tree.DefaultWatches, false)
+	img, _, err := l.Snapshot(context.Background(), initcompat.Watches(plan.Policy{}), false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -55,8 +55,8 @@ func TestReportMatchesSchema(t *testing.T) {
 		if len(problems) > 0 {
 			t.Fatalf("mode %s: report and schema disagree:\n%s", mode, strings.Join(problems, "\n"))
 		}
-		plan, _ := doc["plan"].(map[string]any)
-		checks, _ := plan["verify"].([]any)
+		pl, _ := doc["plan"].(map[string]any)
+		checks, _ := pl["verify"].([]any)
 		if verified := i == 1 && analyzer == nil; verified != (len(checks) > 0) || doc["mode"] != mode || doc["applied"] != (i == 1 || i == 3) {
 			t.Errorf("run %d, mode %s: mode %v, applied %v, %d checks under plan.verify:\n%s", i+1, mode, doc["mode"], doc["applied"], len(checks), data)
 		}

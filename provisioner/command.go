@@ -27,6 +27,13 @@ const maxCommandOutput = 4 << 20
 // runLocal runs name with args until it exits, timeout passes or ctx ends,
 // and returns its combined output (capped) and why it stopped early.
 func runLocal(ctx context.Context, timeout time.Duration, name string, args ...string) (string, error) {
+	out, _, err := runLocalStatus(ctx, timeout, name, args...)
+	return out, err
+}
+
+// runLocalStatus is runLocal with the command's exit status (-1 when it
+// did not exit by itself).
+func runLocalStatus(ctx context.Context, timeout time.Duration, name string, args ...string) (string, int, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, args...)
@@ -36,7 +43,7 @@ func runLocal(ctx context.Context, timeout time.Duration, name string, args ...s
 	cmd.WaitDelay = commandWaitDelay
 	err := cmd.Start()
 	if err != nil {
-		return "", fmt.Errorf("starting %s: %w", name, err)
+		return "", -1, fmt.Errorf("starting %s: %w", name, err)
 	}
 	err = cmd.Wait()
 	// Whatever it left running in its group goes with it.
@@ -45,13 +52,14 @@ func runLocal(ctx context.Context, timeout time.Duration, name string, args ...s
 		// Identity, not a match: the cause is the bare deadline only when the
 		// deadline was this command's own timeout, not the build's cancel.
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) && context.Cause(ctx) == ctx.Err() { //nolint:errorlint // identity is the point
-			return out.String(), fmt.Errorf("%s did not finish in %v; it was killed", name, timeout)
+			return out.String(), -1, fmt.Errorf("%s did not finish in %v; it was killed", name, timeout)
 		}
-		return out.String(), fmt.Errorf("%s: %w", name, ctx.Err())
+		return out.String(), -1, fmt.Errorf("%s: %w", name, ctx.Err())
 	}
 	var exit *exec.ExitError
 	if err != nil && !errors.As(err, &exit) {
-		return out.String(), fmt.Errorf("%s: %w", name, err)
+		return out.String(), -1, fmt.Errorf("%s: %w", name, err)
 	}
-	return out.String(), nil // its exit status is its verdict, read from its output
+	// Its exit status is its verdict, read from its output.
+	return out.String(), cmd.ProcessState.ExitCode(), nil
 }

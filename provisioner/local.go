@@ -13,6 +13,7 @@ import (
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/planner"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/protocol"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
+	"github.com/initcompat/packer-plugin-initcompat/internal/confine"
 )
 
 // local reads and writes an image whose root is a directory on this
@@ -31,6 +32,10 @@ type local struct {
 	step func(op, path string) error
 	// analyzer is the host's systemd-analyze, for verify ("" without).
 	analyzer string
+	// confined runs the analyzer with root_dir as its root (confine.go);
+	// nil when it cannot here, and unconfined says why.
+	confined   *confine.Program
+	unconfined string
 }
 
 // errKilled makes a test's step hook act like SIGKILL: no undo runs.

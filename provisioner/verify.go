@@ -47,17 +47,25 @@ func (r *remote) Verify(ctx context.Context, pl *plan.Plan, warn func(string)) (
 	return checks, err
 }
 
-// analyze is systemd-analyze verify of the image at root_dir, offline
-// (--root), from the Packer host: what a root_dir build can verify with no
-// init system running. "" when the host has no systemd-analyze. It is
-// bounded (runLocal): a hanging one fails the verify instead of holding
-// the build, and is killed with everything it started.
+// analyze is systemd-analyze verify of the image at root_dir, offline,
+// from the Packer host: what a root_dir build can verify with no init
+// system running. "" when the host has no systemd-analyze. It runs
+// confined to the image where canVerify found that it can (confine.go).
+// It is bounded (runLocal): a hanging one fails the verify instead of
+// holding the build, and is killed with everything it started.
 func (l *local) analyze(ctx context.Context) (string, error) {
 	if l.analyzer == "" {
 		return "", nil
 	}
 	// Offline, it reports cycles and still exits 0: the output is the verdict.
-	out, err := runLocal(ctx, analyzeTimeout, l.analyzer, "verify", "--root="+l.dir, "--man=no", "default.target")
+	if l.confined != nil {
+		out, err := l.runConfined(ctx, false, l.analyzeArgs()...)
+		if err != nil {
+			return "", fmt.Errorf("systemd-analyze verify: %w", err)
+		}
+		return out, nil
+	}
+	out, err := runLocal(ctx, analyzeTimeout, l.analyzer, l.analyzeArgs()...)
 	if err != nil {
 		return "", fmt.Errorf("systemd-analyze verify: %w", err)
 	}
@@ -79,7 +87,7 @@ func (l *local) Verify(ctx context.Context, pl *plan.Plan, warn func(string)) ([
 	}
 	defer unlock()
 	before, _ := root.ReadFile(rel(protocol.BaselinePath))
-	command := l.analyzer + " verify --root=" + l.dir + " --man=no default.target"
+	command := l.analyzeCommand()
 	after, err := l.analyze(ctx)
 	if err != nil {
 		if _, rerr := recoverRoot(root, warn); rerr != nil {
@@ -123,8 +131,11 @@ func (p *Provisioner) verifies(tr transport, t *tree.Tree, pl *plan.Plan) (ok bo
 
 // canVerify: a root_dir image is checked offline by this host's
 // systemd-analyze, which knows only systemd; verify = true without one is
-// an error, since what was asked cannot be done.
-func (l *local) canVerify(_ *tree.Tree, pl *plan.Plan, asked bool) (bool, string, error) {
+// an error, since what was asked cannot be done. It runs confined to the
+// image; where it cannot be, an image with a link out of what the
+// snapshot read is not checked (this host's analyzer would follow it on
+// this host), and verify = true is an error for the same reason.
+func (l *local) canVerify(t *tree.Tree, pl *plan.Plan, asked bool) (bool, string, error) {
 	switch {
 	case pl.Summary.Init != string(inspect.Systemd):
 		return false, "root_dir holds a " + pl.Summary.Init + " image, and only systemd's can be checked offline", nil
@@ -133,7 +144,23 @@ func (l *local) canVerify(_ *tree.Tree, pl *plan.Plan, asked bool) (bool, string
 	case l.analyzer == "":
 		return false, "this host has no systemd-analyze to check root_dir offline", nil
 	}
-	return true, "", nil
+	why := l.confine()
+	if why == "" {
+		return true, "", nil
+	}
+	foreign := l.foreignLinks(t)
+	if len(foreign) == 0 {
+		return true, "", nil
+	}
+	more := ""
+	if len(foreign) > 1 {
+		more = fmt.Sprintf(" (and %d more)", len(foreign)-1)
+	}
+	skip := fmt.Sprintf("systemd-analyze cannot be confined to root_dir here (%s), and %s%s is a link out of what initcompat read, which this host's systemd-analyze would follow on this host", why, foreign[0], more)
+	if asked {
+		return false, "", errors.New("initcompat: verify = true: " + skip + "; run the build as root (or where unshare --user works), or set verify = false")
+	}
+	return false, skip, nil
 }
 
 // canVerify: over the communicator the image's own init system answers,

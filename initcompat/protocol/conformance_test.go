@@ -35,6 +35,9 @@ type row struct {
 	warn string
 	// full puts the image on a file system of 64 KiB (root: a tmpfs).
 	full bool
+	// umask is the process's while the runners apply (0: as it is): the
+	// plan's modes are the image's whatever the Packer host's umask.
+	umask int
 }
 
 func put(p, content string) func(t *testing.T, dir string) {
@@ -64,6 +67,12 @@ func table(t *testing.T) []row {
 			meddle: put("/etc/systemd/system/gone.service.d/local.conf", "[Unit]\n"), warn: "gone.service.d in place: it holds what initcompat did not make: local.conf"},
 	}
 	rows = append(rows, row{name: "fresh", image: freshImage, plan: freshPlan})
+	// Issue 34 item 8: under umask 077 the os.Root runner made the plan's
+	// 0755 directories 0700 (a translated unit's ExecStartPre as
+	// User=nobody then met "Permission denied"); the shell sets its own.
+	rows = append(rows,
+		row{name: "apply under umask 077", image: baseImage, plan: applyPlan, umask: 0o077},
+		row{name: "fresh under umask 077", image: freshImage, plan: freshPlan, umask: 0o077})
 	for _, p := range []struct {
 		name  string
 		image func() map[string]node
@@ -174,7 +183,9 @@ func conform(t *testing.T, r row) {
 			r.meddle(t, dir)
 		}
 		s := state{before: fingerprint(t, dir)}
+		restore := setUmask(t, r.umask)
 		o := run.apply(t, dir, r.plan(), r.opts)
+		restore()
 		checkOutcome(t, run.name, r, o)
 		s.stopped, s.journal, s.warnings = fingerprint(t, dir), journalOf(dir), o.warnings
 		if r.after != nil {
@@ -197,18 +208,23 @@ func conform(t *testing.T, r row) {
 		}
 		got = append(got, s)
 	}
-	a, b := got[0], got[1]
-	if a.stopped != b.stopped {
-		t.Errorf("the runners stopped at different images:\nshell:\n%s\nos.Root:\n%s", a.stopped, b.stopped)
-	}
-	if a.journal != b.journal {
-		t.Errorf("the runners left different journals:\nshell:\n%s\nos.Root:\n%s", a.journal, b.journal)
-	}
-	if a.recovered != b.recovered {
-		t.Errorf("the recoveries gave different images:\nshell:\n%s\nos.Root:\n%s", a.recovered, b.recovered)
-	}
-	if !reflect.DeepEqual(a.warnings, b.warnings) {
-		t.Errorf("the runners warned differently:\nshell:   %q\nos.Root: %q", a.warnings, b.warnings)
+	// Every runner against the first (this compared the first two, the
+	// shell's two ways, and never the os.Root runner).
+	a := got[0]
+	for i, b := range got[1:] {
+		name := runners[i+1].name
+		if a.stopped != b.stopped {
+			t.Errorf("the runners stopped at different images:\nshell:\n%s\n%s:\n%s", a.stopped, name, b.stopped)
+		}
+		if a.journal != b.journal {
+			t.Errorf("the runners left different journals:\nshell:\n%s\n%s:\n%s", a.journal, name, b.journal)
+		}
+		if a.recovered != b.recovered {
+			t.Errorf("the recoveries gave different images:\nshell:\n%s\n%s:\n%s", a.recovered, name, b.recovered)
+		}
+		if !reflect.DeepEqual(a.warnings, b.warnings) {
+			t.Errorf("the runners warned differently:\nshell:   %q\n%s: %q", a.warnings, name, b.warnings)
+		}
 	}
 }
 

@@ -154,7 +154,7 @@ func (r *rootRun) run(ctx context.Context, i int, s Step) error {
 		// one stage directory would each walk from the root.
 		var d *os.Root
 		if d, err = r.dirs.of(path.Dir(s.Path)); err == nil {
-			err = d.Mkdir(path.Base(s.Path), s.Mode)
+			err = mkdir(d, path.Base(s.Path), s.Mode)
 		}
 	case StepWrite, StepSymlink:
 		var d *os.Root
@@ -246,6 +246,18 @@ func writeFile(root *os.Root, name string, data []byte, mode fs.FileMode) error 
 		return err
 	}
 	return root.Chmod(name, mode) // the umask may have narrowed it
+}
+
+// mkdir makes name with mode, whatever the umask: mkdir(2) narrows the
+// mode by it, and a Packer host under umask 077 gave the plan's 0755
+// directories 0700 (issue 34), where the shell runner, which sets umask
+// 022 (scripts/apply.sh), gave 0755. The directory is new, made here, so
+// the chmod names it and nothing else.
+func mkdir(d *os.Root, name string, mode fs.FileMode) error {
+	if err := d.Mkdir(name, mode); err != nil {
+		return err
+	}
+	return d.Chmod(name, mode)
 }
 
 func rel(p string) string { return strings.TrimPrefix(p, "/") }

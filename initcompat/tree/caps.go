@@ -37,6 +37,36 @@ func tooDeep(p string) error {
 	return fmt.Errorf("image %s (%d levels): %w: initcompat reads at most %d levels, and no unit, init script or job tree needs more; remove or flatten that directory chain in the image and run again", shown, depth(p), ErrTooDeep, MaxDepth)
 }
 
+// MaxDirEntries bounds the entries a snapshot reads in one directory, and
+// MaxPaths those it reads in all. Each path read costs the plugin memory
+// through the build (the snapshot's entry, the unit store's, the plan's
+// findings: 1,886 bytes a path for a million empty unit files, 1.8 GiB,
+// issue 34), so an image past either fails the build, naming the
+// directory, before that directory's entries are read. Real images hold
+// a few thousand of each; 10,000 services make 20,000 entries in
+// /etc/systemd/system (units and drop-in directories) and 100,000 paths
+// in all, 100,000 services 200,000 and about a million.
+const (
+	MaxDirEntries = 200_000
+	MaxPaths      = 1_200_000
+)
+
+// maxDirEntries and maxPaths are the bounds in force (tests lower them).
+var maxDirEntries, maxPaths = MaxDirEntries, MaxPaths
+
+// ErrTooMany is what a snapshot of an image past MaxDirEntries or
+// MaxPaths returns.
+var ErrTooMany = errors.New("too many entries")
+
+// tooMany refuses the image at dir, which holds at least n entries
+// (in all when total), naming the fix.
+func tooMany(dir string, total bool) error {
+	if total {
+		return fmt.Errorf("image %s: the snapshot passed %d paths in all there: %w: initcompat reads at most %d paths (and %d in a directory), far more than any image's units, scripts, jobs and links; remove what was planted in that directory or those beside it and run again", dir, maxPaths, ErrTooMany, maxPaths, maxDirEntries)
+	}
+	return fmt.Errorf("image %s holds more than %d entries: %w: initcompat reads at most %d in a directory (and %d paths in all), far more than any image's units, scripts, jobs or links; remove what was planted there and run again", dir, maxDirEntries, ErrTooMany, maxDirEntries, maxPaths)
+}
+
 // MaxUncappedSize bounds the files read uncapped: a manifest grows with
 // the image (111 MB at 100,000 services), so it has no cap of its own,
 // but one planted larger than any image makes is refused, not read into
@@ -53,6 +83,17 @@ type caps struct {
 	perFile  int64
 	uncapped []string
 	left     atomic.Int64
+	paths    atomic.Int64 // read so far, against maxPaths
+}
+
+// listed counts the n entries listed in dir (an image path) against
+// maxPaths; maxDirEntries is the lister's to hold (it stops listing
+// there).
+func (c *caps) listed(dir string, n int) error {
+	if c.paths.Add(int64(n)) > int64(maxPaths) {
+		return tooMany(dir, true)
+	}
+	return nil
 }
 
 func capFor(maxSize int64, uncapped []string) *caps {

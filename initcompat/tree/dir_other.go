@@ -9,8 +9,8 @@ import (
 )
 
 // listDir lists the directory d, opened in an os.Root, which gives each
-// entry's type and Info.
-func listDir(d *os.File) ([]fs.DirEntry, error) { return d.ReadDir(-1) }
+// entry's type and Info: at most limit entries (errTooLong past them).
+func listDir(d *os.File, limit int) ([]fs.DirEntry, error) { return listLimited(d.ReadDir, limit) }
 
 // dirPerm gives the permission bits of the directory name in dir.
 func dirPerm(dir *os.Root, _ *os.File, name string) (fs.FileMode, error) {

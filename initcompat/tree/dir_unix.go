@@ -10,13 +10,14 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// listDir lists the directory d with the types getdents gives. A File
+// listDir lists the directory d with the types getdents gives, at most
+// limit entries (errTooLong past them). A File
 // opened in an os.Root lstats every entry as it lists (Go's os does not
 // trust the lazy path-based Info there), which was a third of the time of
 // a 10,000-service snapshot; a duplicate of its descriptor opened as a
 // plain File takes the types from the listing and, where the filesystem
 // gives none, asks fstatat on that descriptor (never a path).
-func listDir(d *os.File) ([]fs.DirEntry, error) {
+func listDir(d *os.File, limit int) ([]fs.DirEntry, error) {
 	dup := -1
 	if err := atFD(d, "dup", d.Name(), func(dfd int) (err error) {
 		dup, err = unix.Dup(dfd)
@@ -27,7 +28,7 @@ func listDir(d *os.File) ([]fs.DirEntry, error) {
 	unix.CloseOnExec(dup)
 	plain := os.NewFile(uintptr(dup), d.Name())
 	defer func() { _ = plain.Close() }()
-	return plain.ReadDir(-1)
+	return listLimited(plain.ReadDir, limit)
 }
 
 // dirPerm gives the permission bits of the directory name in d: by

@@ -1,7 +1,9 @@
 package tree
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"runtime"
@@ -53,9 +55,17 @@ func (w *walker) visit(dir *os.Root, d *os.File, closeDir func(), rel string) {
 	if w.failed() {
 		return
 	}
-	list, err := listDir(d)
+	list, err := listDir(d, maxDirEntries)
+	if errors.Is(err, errTooLong) {
+		w.fail(tooMany("/"+rel, false))
+		return
+	}
 	if err != nil {
 		w.fail(fmt.Errorf("image /%s: %w", rel, err))
+		return
+	}
+	if err := w.limit.listed("/"+rel, len(list)); err != nil {
+		w.fail(err)
 		return
 	}
 	if len(list) > 0 && depth("/"+rel)+1 > MaxDepth {
@@ -101,6 +111,29 @@ func (w *walker) failed() bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.err != nil
+}
+
+// errTooLong: a directory holds more entries than a lister may list.
+var errTooLong = errors.New("too many entries")
+
+// listLimited lists a directory a batch at a time with read (an
+// os.File's ReadDir or Readdirnames), at most limit entries: a directory
+// of ten million costs a batch past the limit, not its whole listing.
+func listLimited[T any](read func(int) ([]T, error), limit int) ([]T, error) {
+	var list []T
+	for {
+		batch, err := read(4096)
+		list = append(list, batch...)
+		if len(list) > limit {
+			return nil, errTooLong
+		}
+		if errors.Is(err, io.EOF) {
+			return list, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
 }
 
 // addTo waits for every directory, then adds what was read to t.

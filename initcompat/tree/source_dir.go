@@ -1,6 +1,7 @@
 package tree
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -40,6 +41,9 @@ func FromDir(dir string, ws []Watch, maxSize int64, uncapped ...string) (*Tree, 
 		fi, err := root.Lstat(w.Path)
 		if err != nil {
 			continue // absent: that is what the snapshot records
+		}
+		if err := limit.listed("/"+w.Path, 1); err != nil {
+			return nil, err
 		}
 		e := Entry{Path: "/" + w.Path}
 		switch {
@@ -91,12 +95,18 @@ func (t *Tree) addMatching(root *os.Root, w Watch, limit *caps) error {
 		return nil
 	}
 	defer func() { _ = d.Close() }()
-	names, err := d.Readdirnames(-1)
+	names, err := listLimited(d.Readdirnames, maxDirEntries)
+	if errors.Is(err, errTooLong) {
+		return tooMany("/"+w.Path, false)
+	}
 	if err != nil {
 		return fmt.Errorf("image /%s: %w", w.Path, err)
 	}
 	for _, n := range names {
 		if ok, _ := path.Match(w.Pattern, n); ok {
+			if err := limit.listed("/"+w.Path, 1); err != nil {
+				return err
+			}
 			if err := t.addOne(root, path.Join(w.Path, n), path.Join(w.Path, n), limit); err != nil {
 				return err
 			}
@@ -111,6 +121,9 @@ func (t *Tree) addContent(root *os.Root, rel string, wk *walker) error {
 	fi, err := root.Lstat(rel)
 	if err != nil {
 		return nil
+	}
+	if err := wk.limit.listed("/"+rel, 1); err != nil {
+		return err
 	}
 	if err := t.addOne(root, rel, rel, wk.limit); err != nil || !fi.IsDir() {
 		return err

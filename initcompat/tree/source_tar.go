@@ -22,6 +22,9 @@ func FromTar(r io.Reader, maxSize int64, uncapped ...string) (*Tree, error) {
 	tr := tar.NewReader(r)
 	sawStat := false
 	var refs refsReader
+	// The members a directory holds, held to maxDirEntries as FromDir
+	// holds its listings (and all of them to maxPaths).
+	inDir := map[string]int{}
 	for {
 		h, err := tr.Next()
 		if errors.Is(err, io.EOF) {
@@ -56,6 +59,13 @@ func FromTar(r io.Reader, maxSize int64, uncapped ...string) (*Tree, error) {
 		}
 		if depth(p) > MaxDepth {
 			return nil, tooDeep(p)
+		}
+		dir := parentOf(p)
+		if inDir[dir]++; inDir[dir] > maxDirEntries {
+			return nil, tooMany(dir, false)
+		}
+		if err := limit.listed(dir, 1); err != nil {
+			return nil, err
 		}
 		e := Entry{Path: p, Mode: fs.FileMode(h.Mode) & fs.ModePerm}
 		switch h.Typeflag {

@@ -197,21 +197,6 @@ func TestUnitTestsOnEveryOS(t *testing.T) {
 	}
 }
 
-// pendingLinuxTags are test files that run this host's programs as the
-// image's and still build on every OS: initcompat's own, which are moving
-// into packages of their own (issue 36); each gets `//go:build linux`
-// there, and leaves this list.
-var pendingLinuxTags = map[string]bool{
-	"initcompat/oracle_test.go":            true,
-	"initcompat/oracle_systemd_test.go":    true,
-	"initcompat/upstart_oracle_test.go":    true,
-	"initcompat/scripts_test.go":           true,
-	"initcompat/scripts_embed_test.go":     true,
-	"initcompat/verify_test.go":            true,
-	"initcompat/lsb/lsb_test.go":           true,
-	"internal/shellword/shellword_test.go": true,
-}
-
 // runsHostPrograms is how a test plays the image's userland with this
 // host's: a shell, the shell runner's stand-in communicator, a host tool.
 var runsHostPrograms = regexp.MustCompile(`exec\.Command\(|exec\.LookPath\(|shellComm\{|shellcomm\.Comm\{`)
@@ -241,11 +226,8 @@ func TestLinuxOnlyTestsTagged(t *testing.T) {
 				if err != nil {
 					return err
 				}
-				switch hit := runsHostPrograms.Find(src); {
-				case hit != nil && !pendingLinuxTags[p]:
+				if hit := runsHostPrograms.Find(src); hit != nil {
 					t.Errorf("%s: %s builds for %s and runs this host's programs (%s): give it //go:build linux", goos, p, goos, hit)
-				case hit == nil && pendingLinuxTags[p]:
-					t.Errorf("%s: %s no longer runs host programs there: take it off pendingLinuxTags", goos, p)
 				}
 			}
 			return nil

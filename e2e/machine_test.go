@@ -79,10 +79,45 @@ func splitUsrImage(t *testing.T, suite string) string {
 	return debootstrapped(t, suite+"-split-usr", suite, "--no-merged-usr")
 }
 
+// debootstrapScript is the script debootstrap runs for a suite it has none
+// for: bookworm's debootstrap knows no forky, and sid's script makes it
+// (FACTS.md, "Measured 2026-12-07").
+func debootstrapScript(suite string) string {
+	if _, err := os.Stat(filepath.Join("/usr/share/debootstrap/scripts", suite)); err == nil {
+		return ""
+	}
+	return "/usr/share/debootstrap/scripts/sid"
+}
+
+// lockCache takes an exclusive flock(2) on cacheDir/NAME.lock: the cache is
+// shared by every test process on the machine (several engineers' runs at
+// once), and baseMu serializes only this process's tests. The lock is let
+// go when unlock is called or the process dies.
+func lockCache(t *testing.T, name string) (unlock func()) {
+	t.Helper()
+	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(filepath.Join(cacheDir, name+".lock"), os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		_ = f.Close()
+		t.Fatalf("flock %s: %v", f.Name(), err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Logf("waited %v for %s (another process was making it)", d.Round(time.Second), f.Name())
+	}
+	return func() { _ = f.Close() } // closing the last descriptor releases the lock
+}
+
 func debootstrapped(t *testing.T, name, suite string, flags ...string) string {
 	t.Helper()
 	baseMu.Lock()
 	defer baseMu.Unlock()
+	defer lockCache(t, name)()
 	dir := filepath.Join(cacheDir, name)
 	stamp := filepath.Join(cacheDir, name+".ok")
 	want := strings.Join(basePackages, ",")
@@ -95,6 +130,9 @@ func debootstrapped(t *testing.T, name, suite string, flags ...string) string {
 	}
 	start := time.Now()
 	args := append(append([]string{"--variant=minbase", "--include=" + want}, flags...), suite, dir, mirror)
+	if script := debootstrapScript(suite); script != "" {
+		args = append(args, script)
+	}
 	cmd := exec.Command("debootstrap", args...)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("debootstrap %s: %v\n%s", suite, err, tail(out, 3000))
@@ -143,10 +181,7 @@ var bootSeq struct {
 // boot starts the image with systemd as PID 1 and waits until it is up.
 func boot(t *testing.T, root string, extra ...string) *machine {
 	t.Helper()
-	bootSeq.Lock()
-	bootSeq.n++
-	name := fmt.Sprintf("%s%d-%d", envOr("INITCOMPAT_E2E_MACHINE_PREFIX", "icompat"), os.Getpid()%10000, bootSeq.n)
-	bootSeq.Unlock()
+	name := machineName()
 	m := startMachine(t, root, name, extra, (*machine).poweroff)
 	m.waitUp("finish booting", 200*time.Millisecond, func() bool {
 		out, _ := m.runQuiet("systemctl is-system-running")
@@ -160,6 +195,14 @@ func boot(t *testing.T, root string, extra ...string) *machine {
 	return m
 }
 
+// machineName is a machine name no other boot of this machine uses.
+func machineName() string {
+	bootSeq.Lock()
+	defer bootSeq.Unlock()
+	bootSeq.n++
+	return fmt.Sprintf("%s%d-%d", envOr("INITCOMPAT_E2E_MACHINE_PREFIX", "icompat"), os.Getpid()%10000, bootSeq.n)
+}
+
 // startMachine starts systemd-nspawn --boot on root, whatever its init;
 // off stops the machine at the test's end.
 func startMachine(t *testing.T, root, name string, extra []string, off func(*machine)) *machine {
@@ -170,6 +213,7 @@ func startMachine(t *testing.T, root, name string, extra []string, off func(*mac
 	// script gives nspawn a terminal, so the console (and the messages of
 	// PID 1, such as ordering cycles) is recorded.
 	m.nspawn = exec.Command("script", "-qfec", line, m.console)
+	m.nspawn.Env = nspawnEnv(root)
 	m.nspawn.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	devnull, _ := os.Open(os.DevNull)
 	m.nspawn.Stdin = devnull
@@ -363,6 +407,7 @@ func derivedImageAs(t *testing.T, name, suite string, pkgs ...string) string {
 	base := baseImage(t, suite)
 	baseMu.Lock()
 	defer baseMu.Unlock()
+	defer lockCache(t, name)()
 	dir := filepath.Join(cacheDir, name)
 	stamp := dir + ".ok"
 	if _, err := os.Stat(stamp); err == nil {
@@ -383,3 +428,40 @@ func derivedImageAs(t *testing.T, name, suite string, pkgs ...string) string {
 
 // copyFrom copies a cached image into a fresh directory.
 func copyFrom(t *testing.T, src string) string { t.Helper(); return copyImage(t, src) }
+
+// nspawnEnv is nspawn's environment for booting root. systemd 256 and later
+// refuse the hybrid cgroup hierarchy this host's nspawn 252 gives them by
+// default ("Detected unsupported legacy cgroup hierarchy, refusing
+// execution"); SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 gives them the unified one
+// (FACTS.md, "Measured 2026-12-07"). Older images boot as before.
+func nspawnEnv(root string) []string {
+	env := os.Environ()
+	if v := imageSystemd(root); v >= 256 {
+		env = append(env, "SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1")
+	}
+	return env
+}
+
+// imageSystemd is the version of the image's systemd, from the name of its
+// private shared library (libsystemd-shared-NNN.so, or NNN.N-N on Debian
+// since 256), 0 when none is found. initcompat/systemd.ReadVersion reads
+// the same from a snapshot; this copy serves the harness, which is its own
+// module.
+func imageSystemd(root string) int {
+	best := 0
+	// The directories systemd-nspawn itself looks in (nspawn-util.c).
+	for _, dir := range []string{"usr/lib/*-linux-*/systemd", "usr/lib/systemd", "lib/systemd", "usr/lib64/systemd"} {
+		matches, _ := filepath.Glob(filepath.Join(root, dir, "libsystemd-shared-*.so"))
+		for _, m := range matches {
+			v := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(m), "libsystemd-shared-"), ".so")
+			end := 0
+			for end < len(v) && v[end] >= '0' && v[end] <= '9' {
+				end++
+			}
+			if n, err := strconv.Atoi(v[:end]); err == nil && n > best {
+				best = n
+			}
+		}
+	}
+	return best
+}

@@ -53,7 +53,7 @@ func TestOrderingOracleRealUnits(t *testing.T) {
 		}
 	}
 	start := time.Now()
-	cmd := exec.Command("go", "test", "-count=1", "-v", "-timeout", "30m", "-run", "^TestOrderingOracle$", "./initcompat")
+	cmd := exec.Command("go", "test", "-count=1", "-v", "-timeout", "30m", "-run", "^TestOrderingOracle$", "./initcompat/planner")
 	cmd.Dir = ".."
 	cmd.Env = append(os.Environ(), "INITCOMPAT_ORACLE_ROOTS="+strings.Join(roots, " "), "INITCOMPAT_ORACLE_FULL=1")
 	out, err := cmd.CombinedOutput()

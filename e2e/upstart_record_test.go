@@ -62,11 +62,11 @@ func TestInitctlRecord(t *testing.T) {
 // session-mode Upstart 1.13.2 and by initcompat, must agree.
 func TestUpstartParserOracle(t *testing.T) {
 	built := requireUpstart(t)
-	cmd := exec.Command("go", "test", "-count=1", "-run", "^TestUpstartOracle$", "-v", "./initcompat")
+	cmd := exec.Command("go", "test", "-count=1", "-run", "^TestUpstartOracle$", "-v", "./initcompat/upstartunit")
 	cmd.Dir = repo
 	cmd.Env = append(os.Environ(), "INITCOMPAT_UPSTART_ROOT="+built, "INITCOMPAT_E2E=1")
 	out, err := cmd.CombinedOutput()
-	t.Logf("$ INITCOMPAT_UPSTART_ROOT=%s go test -run TestUpstartOracle ./initcompat\n%s", built, indent(string(out)))
+	t.Logf("$ INITCOMPAT_UPSTART_ROOT=%s go test -run TestUpstartOracle ./initcompat/upstartunit\n%s", built, indent(string(out)))
 	if err != nil || !strings.Contains(string(out), "--- PASS: TestUpstartOracle") {
 		t.Fatalf("initcompat and the real Upstart disagree (or the oracle did not run): %v", err)
 	}

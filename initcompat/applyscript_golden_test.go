@@ -1,9 +1,13 @@
 package initcompat
 
 import (
+	"flag"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/plan"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/verify"
 )
 
 // The apply and verify scripts of two services (the recovery script is
@@ -12,7 +16,7 @@ import (
 // line (go test -update rewrites them). The payload is deterministic: the
 // tar headers carry a fixed time and gzip no name or time.
 func TestScriptGoldens(t *testing.T) {
-	p := BuildPlan(bigTree(t, 2), Policy{Version: "golden"})
+	p := BuildPlan(bigTree(t, 2), plan.Policy{Version: "golden"})
 	p.Gzip = "/usr/bin/gzip"
 	apply, err := applyScript(p)
 	if err != nil {
@@ -20,7 +24,7 @@ func TestScriptGoldens(t *testing.T) {
 	}
 	for name, got := range map[string]string{
 		"apply.sh":  apply,
-		"verify.sh": VerifyScript(p),
+		"verify.sh": verify.Script(p),
 	} {
 		file := filepath.Join("testdata", "scripts", name)
 		if *update {
@@ -41,3 +45,9 @@ func TestScriptGoldens(t *testing.T) {
 		}
 	}
 }
+
+// Shared by the package's tests on every OS (scripts_test.go runs sh,
+// Linux only).
+var update = flag.Bool("update", false, "rewrite the expected scripts in testdata/scripts")
+
+const testVersion = "0.0.0-test"

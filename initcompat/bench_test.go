@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/plan"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/protocol"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
 )
@@ -49,9 +50,9 @@ func addService(b testing.TB, t *tree.Tree, i int) {
 func BenchmarkPlanScale(b *testing.B) {
 	for _, n := range []int{1000, 10000, 30000} {
 		fresh := bigTree(b, n)
-		pol := Policy{Version: "bench"}
-		done := Overlay(fresh, BuildPlan(fresh, pol).Changes)
-		plusOne := Overlay(done, nil)
+		pol := plan.Policy{Version: "bench"}
+		done := plan.Overlay(fresh, BuildPlan(fresh, pol).Changes)
+		plusOne := plan.Overlay(done, nil)
 		addService(b, plusOne, n)
 		for _, c := range []struct {
 			name string
@@ -69,7 +70,7 @@ func BenchmarkPlanScale(b *testing.B) {
 // Planning 1,000 services from a snapshot already in memory.
 func BenchmarkBuildPlan1000(b *testing.B) {
 	t := bigTree(b, 1000)
-	pol := Policy{Version: "bench"}
+	pol := plan.Policy{Version: "bench"}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if p := BuildPlan(t, pol); len(p.Changes) < 8000 {
@@ -80,7 +81,7 @@ func BenchmarkBuildPlan1000(b *testing.B) {
 
 // Rendering the apply script (payload included) for 1,000 services.
 func BenchmarkApplyScript1000(b *testing.B) {
-	p := BuildPlan(bigTree(b, 1000), Policy{Version: "bench"})
+	p := BuildPlan(bigTree(b, 1000), plan.Policy{Version: "bench"})
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		s, err := applyScript(p)
@@ -92,8 +93,8 @@ func BenchmarkApplyScript1000(b *testing.B) {
 }
 
 // applyScript renders the apply script whole, as tests want it.
-func applyScript(p *Plan) (string, error) {
+func applyScript(p *plan.Plan) (string, error) {
 	var b strings.Builder
-	err := protocol.WriteScript(&b, p.Protocol(), protocol.Options{})
+	err := protocol.WriteScript(&b, p, protocol.Options{})
 	return b.String(), err
 }

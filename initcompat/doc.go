@@ -1,45 +1,39 @@
 // Package initcompat decides which init-system compatibility shims an image
-// lacks, and how to write them. Everything here is a pure function of a
-// snapshot (tree.Tree) and a Policy: no Packer, no network, nothing run.
+// lacks, and how to write them. Everything below it is a pure function of
+// a snapshot (tree.Tree) and a Policy: no Packer, no network, nothing run.
+// This package is the flow; each room below holds one idea.
 //
-// The data flow, one build:
+// One build:
 //
-//	Snapshot   tree.FromTar / tree.FromDir    the watched paths of the image (package tree)
-//	Inspect    inventory.go                   what the image is: init, distro, tools, units, jobs, services, manifest
-//	Plan       planner.go stage.go shim_*.go  the stages add Changes and Findings; finish adds the manifest
-//	Apply      protocol.Steps(Plan.Protocol)  check, journal, stage, set aside, commit, finish: run by
-//	           the protocol's shell runner or its os.Root runner, undone by the same recovery
-//	Verify     verify.go                      the image's own init system asked, then the apply kept or rolled back
+//	Watches   inspect.Watches + planner.Watches()   what the snapshot reads: inspection's paths,
+//	                                                and what the registry's shims read and write
+//	Snapshot  tree.FromTar / tree.FromDir          the watched paths of the image (package tree)
+//	Inspect   inspect.Inspect                      what the image is: init, distro, tools, units,
+//	                                                scripts, jobs, services, package ownership, manifest
+//	Plan      planner.Plan                         the registry's steps in order, each reading its
+//	                                                input and returning what it decides; prune last;
+//	                                                the manifest the plan's last change
+//	Apply     protocol.Steps(plan.Plan)            check, journal, stage, set aside, commit, finish:
+//	                                                the shell runner or the os.Root runner, one recovery
+//	Verify    verify.Script / verify.AnalyzeChecks the questions the changes carry (plan.Expect), asked
+//	                                                of the image's own init system; a failure rolls back
 //
-// BuildPlan inspects the image once and reads the scope once. Each stage
-// reads a view (the inventory, the policy, the manifest by path: stage.go)
-// that no stage changes, adds its Changes and Findings to a collector, and
-// returns what later stages read; nothing a stage decides is kept on the
-// view or the collector. The stages run in this order:
+// The rooms:
 //
-//   - the Upstart jobs of a systemd image become units (their parses, a
-//     jobMemo, are handed to the later Upstart stages). These units change
-//     what the rest read (the unit store, enablement, which services have
-//     units), so when the stage planned anything those are read again
-//     (Inventory.reinspect, over the tree with its changes laid on) and the
-//     scope with them; the rest of the inventory and the manifest index
-//     carry over;
-//   - masks, disables and orderings, whose decisions are the unitFate the
-//     redirects follow (a masked unit gets no redirect, a disabled one kill
-//     links only, a redirect's Required-Start follows the After= its unit
-//     will have). The ordering shim builds the boot graph once and lays
-//     each round's drop-ins on it (systemd.Graph.With); it also puts in the
-//     plan the settings each drop-in makes, which verify asks systemctl
-//     about;
-//   - the LSB redirects, on every core, over an index of the rc links
-//     (rcIndex) read once before they fork; then the Upstart links;
-//   - the Upstart override files, each written once from the lines every
-//     stage asked for (overrides); the foreground, template and cfn-init
-//     shims;
-//   - prune, last: what the configuration asks for is what these stages
-//     asked for in this same plan, changed or found in place (the
-//     collector's kept paths), so no second plan is made.
+//	plan/         the plan as data: Change, Finding, Shim, Policy, Manifest, Places, Expect;
+//	              Text, Brief and JSON
+//	inspect/      the image as read: Inventory, its services, the paths inspection watches
+//	planner/      the shims: registry.go lists each with its footprint (watches, drop-ins,
+//	              dirs, files) and its step; the collector, the scope, prune and remove
+//	upstartunit/  an Upstart job translated into a systemd unit, stanza by stanza
+//	verify/       the questions, as shell functions (checks.sh) fed the plan's data
+//	protocol/     the apply protocol: steps, journal, two runners held to one table
+//	tree/         the snapshot, from a tar stream or a directory
+//	systemd/ lsb/ upstart/ cfn/   one package per file format: read and render, no policy
 //
-// The formats have a package each (systemd, lsb, upstart, cfn): they read
-// and render, and hold no policy.
+// The footprints' union is the one list of where initcompat writes: the
+// snapshot watches it, dpkg's lists are read for it, the collector refuses a
+// change outside it, and the apply and its recovery hold a journal to it in
+// Go and in sh (sent as data). Adding a shim is a file in planner/, a line
+// in the registry, its Policy and Config fields, and golden cases.
 package initcompat

@@ -3,6 +3,7 @@ package initcompat
 import (
 	"testing"
 
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/plan"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
 )
 
@@ -18,7 +19,7 @@ func FuzzPlan(f *testing.F) {
 		_ = tr.Add(tree.Entry{Path: "/etc/systemd/system/multi-user.target.wants/a.service", Kind: tree.Symlink, Target: "/etc/systemd/system/a.service"})
 		_ = tr.Add(tree.Entry{Path: "/etc/init.d/b", Kind: tree.File, Mode: 0o755, Data: []byte(script)})
 		_ = tr.Add(tree.Entry{Path: "/etc/systemd/system/b.service", Kind: tree.File, Mode: 0o644, Data: []byte(unitFile)})
-		p := BuildPlan(tr, Policy{Version: "fuzz", Services: []string{"*"}, StartAfterUserData: []string{"a"}})
+		p := BuildPlan(tr, plan.Policy{Version: "fuzz", Services: []string{"*"}, Ordering: plan.AfterUserData("a")})
 		for _, c := range p.Changes {
 			if !tree.IsClean(c.Path) {
 				t.Fatalf("unclean path %q", c.Path)

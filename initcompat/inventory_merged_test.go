@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/initcompat/packer-plugin-initcompat/initcompat"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/inspect"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/plan"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
 )
 
@@ -18,10 +20,10 @@ func TestMergedUsrInit(t *testing.T) {
 	for _, c := range []struct {
 		name string
 		init string // "" : /usr/sbin/init a file (Upstart's); else a link to it
-		want initcompat.InitSystem
+		want inspect.InitSystem
 	}{
-		{"upstart", "", initcompat.Upstart},
-		{"systemd", "../lib/systemd/systemd", initcompat.Systemd},
+		{"upstart", "", inspect.Upstart},
+		{"systemd", "../lib/systemd/systemd", inspect.Systemd},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			d := t.TempDir()
@@ -46,15 +48,15 @@ func TestMergedUsrInit(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			tr, err := tree.FromDir(d, tree.DefaultWatches, 0)
+			tr, err := tree.FromDir(d, initcompat.Watches(plan.Policy{}), 0)
 			if err != nil {
 				t.Fatal(err)
 			}
-			inv := initcompat.Inspect(tr, initcompat.Policy{})
+			inv := initcompat.Inspect(tr, plan.Policy{})
 			if inv.Init != c.want {
 				t.Fatalf("init=%s, want %s (tools %+v)", inv.Init, c.want, inv.Tools)
 			}
-			if c.want == initcompat.Upstart && (inv.Tools.Initctl == "" || inv.Tools.UpstartJob == "") {
+			if c.want == inspect.Upstart && (inv.Tools.Initctl == "" || inv.Tools.UpstartJob == "") {
 				t.Errorf("initctl or upstart-job not found through /sbin and /lib: %+v", inv.Tools)
 			}
 		})

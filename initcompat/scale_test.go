@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/plan"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
 )
 
@@ -19,20 +20,20 @@ func TestScale10k(t *testing.T) {
 	}
 	const n = 10000
 	fresh := bigTree(t, n)
-	pol := Policy{Version: testVersion}
+	pol := plan.Policy{Version: testVersion}
 	first := BuildPlan(fresh, pol)
 	if len(first.Changes) < 8*n {
 		t.Fatalf("%d changes for %d services", len(first.Changes), n)
 	}
-	done := Overlay(fresh, first.Changes)
+	done := plan.Overlay(fresh, first.Changes)
 	if again := BuildPlan(done, pol); !again.Empty() {
 		t.Fatalf("the second run plans %d changes, %d findings", len(again.Changes), len(again.Findings))
 	}
-	plusOne := Overlay(done, nil)
+	plusOne := plan.Overlay(done, nil)
 	addService(t, plusOne, n)
 	p := BuildPlan(plusOne, pol)
 	for _, c := range p.Changes {
-		if c.Service != "svc10000" && c.Path != pol.manifestPath() {
+		if c.Service != "svc10000" && c.Path != pol.ManifestFile() {
 			t.Errorf("the plus-one plan touches %s (%s)", c.Path, c.Service)
 		}
 	}
@@ -47,7 +48,7 @@ func TestScale10k(t *testing.T) {
 func TestRedirectsInParallelAsInOne(t *testing.T) {
 	const n = 3000
 	tr := bigTree(t, n)
-	var pol Policy
+	var pol plan.Policy
 	pol.Version = testVersion
 	pol.Services = []string{"*"}
 	for i := 0; i < n; i++ {
@@ -69,7 +70,7 @@ func TestRedirectsInParallelAsInOne(t *testing.T) {
 			}
 		}
 	}
-	plan := func(procs int) (string, []byte) {
+	pl := func(procs int) (string, []byte) {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
 		p := BuildPlan(tr, pol)
 		j, err := p.JSON()
@@ -78,8 +79,8 @@ func TestRedirectsInParallelAsInOne(t *testing.T) {
 		}
 		return p.Text(), j
 	}
-	oneText, oneJSON := plan(1)
-	manyText, manyJSON := plan(4)
+	oneText, oneJSON := pl(1)
+	manyText, manyJSON := pl(4)
 	if !strings.Contains(oneText, "mkdir   /etc/rc0.d ") || !strings.Contains(oneText, "already has S20svc00011") ||
 		!strings.Contains(oneText, "without an LSB header") || !strings.Contains(oneText, "svc00017.service is disabled: K01 links") {
 		t.Fatalf("the case lacks what it is meant to show:\n%.2000s", oneText)

@@ -1,3 +1,5 @@
+//go:build linux
+
 package initcompat
 
 import (
@@ -10,6 +12,8 @@ import (
 
 	"mvdan.cc/sh/v3/syntax"
 
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/plan"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/planner"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/protocol"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
 )
@@ -19,7 +23,7 @@ import (
 // apply of a plan with every kind of step passes shellcheck when it is
 // installed (make lint checks the .sh files themselves).
 func TestEmbeddedScriptsParse(t *testing.T) {
-	p := BuildPlan(bigTree(t, 3), Policy{Version: "golden"})
+	p := BuildPlan(bigTree(t, 3), plan.Policy{Version: "golden"})
 	p.Gzip = "/usr/bin/gzip"
 	apply, err := applyScript(p)
 	if err != nil {
@@ -31,8 +35,8 @@ func TestEmbeddedScriptsParse(t *testing.T) {
 	}
 	scripts := map[string]string{
 		"rendered apply":    apply,
-		"rendered recovery": protocol.RecoveryScript(),
-		"rendered snapshot": tree.SnapshotScript(tree.DefaultWatches),
+		"rendered recovery": protocol.RecoveryScript(planner.Places()),
+		"rendered snapshot": tree.SnapshotScript(Watches(plan.Policy{})),
 	}
 	for _, f := range append(files, "tree/snapshot.sh") {
 		data, err := os.ReadFile(f)

@@ -101,12 +101,12 @@ func TestStaleLockTakenOver(t *testing.T) {
 func TestLocalApplyPreconditionChanged(t *testing.T) {
 	dir := helloImage(t)
 	l := &local{dir: dir}
-	plan := planFor(t, l)
+	pl := planFor(t, l)
 	if err := os.WriteFile(filepath.Join(dir, "etc/init.d/hello"), []byte("#!/bin/sh\n# someone else's\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	before := fingerprint(t, dir)
-	err := l.Apply(context.Background(), plan, protocol.Options{})
+	err := l.Apply(context.Background(), pl, protocol.Options{})
 	if err == nil || !strings.Contains(err.Error(), "/etc/init.d/hello changed since the snapshot") {
 		t.Fatalf("got %v", err)
 	}
@@ -125,9 +125,9 @@ func TestLocalApplyStaysInRoot(t *testing.T) {
 		t.Fatal(err)
 	}
 	l := &local{dir: dir}
-	plan := planFor(t, l)
-	if !strings.Contains(plan.Text(), "/etc/rc4.d: is a symlink to "+outside) {
-		t.Errorf("plan does not warn about the escaping rc4.d:\n%s", plan.Text())
+	pl := planFor(t, l)
+	if !strings.Contains(pl.Text(), "/etc/rc4.d: is a symlink to "+outside) {
+		t.Errorf("plan does not warn about the escaping rc4.d:\n%s", pl.Text())
 	}
 	// Between snapshot and apply, rc2.d becomes a link out of the image.
 	if err := os.Remove(filepath.Join(dir, "etc/rc2.d")); err != nil {
@@ -137,7 +137,7 @@ func TestLocalApplyStaysInRoot(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, tr := range transports(dir) {
-		err := tr.Apply(context.Background(), plan, protocol.Options{})
+		err := tr.Apply(context.Background(), pl, protocol.Options{})
 		if err == nil || !strings.Contains(err.Error(), "/etc/rc2.d is a symlink (to "+outside+")") {
 			t.Fatalf("%s: got %v, want the swapped directory named", name, err)
 		}
@@ -161,7 +161,7 @@ func TestLocalApplyStaysInRoot(t *testing.T) {
 // says in one line what it recovered, then builds as usual.
 func TestInterruptedApplyThenBuilds(t *testing.T) {
 	dir := helloImage(t)
-	plan := planFor(t, &local{dir: dir})
+	pl := planFor(t, &local{dir: dir})
 	renames := 0
 	killed := &local{dir: dir, step: func(op, _ string) error {
 		if op == string(protocol.StepRename) {
@@ -171,7 +171,7 @@ func TestInterruptedApplyThenBuilds(t *testing.T) {
 		}
 		return nil
 	}}
-	if err := killed.Apply(context.Background(), plan, protocol.Options{}); !errors.Is(err, errKilled) {
+	if err := killed.Apply(context.Background(), pl, protocol.Options{}); !errors.Is(err, errKilled) {
 		t.Fatal(err)
 	}
 	half, killedDir := fingerprint(t, dir), dir

@@ -14,7 +14,7 @@ import (
 
 	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
 
-	"github.com/initcompat/packer-plugin-initcompat/initcompat"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/plan"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/protocol"
 )
 
@@ -31,8 +31,8 @@ func runScript(dir, script string) (string, error) {
 // byte-identical, and the transport does not call the apply done.
 func TestRemoteApplyCutShortChangesNothing(t *testing.T) {
 	dir := olderImage(t)
-	plan := planFor(t, &local{dir: dir})
-	script, _ := applyScript(plan)
+	pl := planFor(t, &local{dir: dir})
+	script, _ := applyScript(pl)
 	lines := strings.Split(script, "\n")
 	var cuts []int
 	off := 0
@@ -58,7 +58,7 @@ func TestRemoteApplyCutShortChangesNothing(t *testing.T) {
 	}
 	t.Logf("%d cut points over %d lines, %d bytes", len(cuts), len(lines), len(script))
 	// Through the transport: a connection that delivers half the script.
-	err := (&remote{comm: &cutComm{shellComm: shellComm{Root: dir}, keep: len(script) / 2}, command: shell}).Apply(context.Background(), plan, protocol.Options{})
+	err := (&remote{comm: &cutComm{shellComm: shellComm{Root: dir}, keep: len(script) / 2}, command: shell}).Apply(context.Background(), pl, protocol.Options{})
 	if err == nil || !strings.Contains(err.Error(), "did not run to its end") {
 		t.Fatalf("a half-delivered apply: %v", err)
 	}
@@ -84,13 +84,13 @@ func (c *cutComm) Start(ctx context.Context, rc *packersdk.RemoteCmd) error {
 // faultAt are the steps of the plan's apply at which the shell runner
 // stops exactly as the os.Root runner does (protocol.Boundaries), and the
 // index of the step that journals "done".
-func faultAt(t *testing.T, plan *initcompat.Plan) ([]int, int) {
+func faultAt(t *testing.T, pl *plan.Plan) ([]int, int) {
 	t.Helper()
-	at, err := protocol.Boundaries(plan.Protocol(), protocol.Options{})
+	at, err := protocol.Boundaries(pl, protocol.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	steps, err := protocol.Steps(plan.Protocol(), protocol.Options{})
+	steps, err := protocol.Steps(pl, protocol.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,10 +104,10 @@ func faultAt(t *testing.T, plan *initcompat.Plan) ([]int, int) {
 }
 
 // faultScript is the real apply script of plan, broken before step at.
-func faultScript(t *testing.T, plan *initcompat.Plan, at int, kind protocol.FaultKind) string {
+func faultScript(t *testing.T, pl *plan.Plan, at int, kind protocol.FaultKind) string {
 	t.Helper()
 	var b strings.Builder
-	if err := protocol.WriteScript(&b, plan.Protocol(), protocol.Options{Fault: &protocol.Fault{At: at, Kind: kind}}); err != nil {
+	if err := protocol.WriteScript(&b, pl, protocol.Options{Fault: &protocol.Fault{At: at, Kind: kind}}); err != nil {
 		t.Fatal(err)
 	}
 	return b.String()
@@ -117,13 +117,13 @@ func faultScript(t *testing.T, plan *initcompat.Plan, at int, kind protocol.Faul
 // (a full disk, a read-only file system), rolls back to the image before.
 func TestRemoteApplyFailureLeavesImageWhole(t *testing.T) {
 	dir := olderImage(t)
-	plan := planFor(t, &local{dir: dir})
-	if !strings.Contains(plan.Text(), "remove ") || !strings.Contains(plan.Text(), "update ") {
-		t.Fatalf("the plan should update and remove, to exercise every phase:\n%s", plan.Text())
+	pl := planFor(t, &local{dir: dir})
+	if !strings.Contains(pl.Text(), "remove ") || !strings.Contains(pl.Text(), "update ") {
+		t.Fatalf("the plan should update and remove, to exercise every phase:\n%s", pl.Text())
 	}
 	// A failure can only roll back until the journal says "done"; after
 	// that the image is complete and only tidying is left.
-	at, done := faultAt(t, plan)
+	at, done := faultAt(t, pl)
 	points := 0
 	for _, i := range at {
 		if i >= done {
@@ -132,7 +132,7 @@ func TestRemoteApplyFailureLeavesImageWhole(t *testing.T) {
 		points++
 		dir := olderImage(t)
 		before := fingerprint(t, dir)
-		out, err := runScript(dir, faultScript(t, plan, i, protocol.FaultFail))
+		out, err := runScript(dir, faultScript(t, pl, i, protocol.FaultFail))
 		if err == nil || !strings.Contains(out, "initcompat: injected fault at step") || !strings.Contains(out, "nothing was changed") {
 			t.Fatalf("failure at step %d: err %v, output:\n%s", i, err, out)
 		}
@@ -145,12 +145,12 @@ func TestRemoteApplyFailureLeavesImageWhole(t *testing.T) {
 	}
 	// A path that appeared after the snapshot stops it before any write.
 	dir = helloImage(t)
-	plan = planFor(t, &local{dir: dir})
+	pl = planFor(t, &local{dir: dir})
 	if err := os.WriteFile(filepath.Join(dir, "etc/rc3.d/S01hello"), []byte("mine"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	before := fingerprint(t, dir)
-	err := (&remote{comm: &shellComm{Root: dir}, command: shell}).Apply(context.Background(), plan, protocol.Options{})
+	err := (&remote{comm: &shellComm{Root: dir}, command: shell}).Apply(context.Background(), pl, protocol.Options{})
 	if err == nil || !strings.Contains(err.Error(), "/etc/rc3.d/S01hello changed since the snapshot (it exists now)") {
 		t.Fatalf("got %v", err)
 	}
@@ -166,8 +166,8 @@ func TestRemoteApplyFailureLeavesImageWhole(t *testing.T) {
 // once. Either way a plain rebuild converges to the clean image.
 func TestRemoteApplyKilledRecovers(t *testing.T) {
 	clean := cleanResult(t, olderImage)
-	plan := planFor(t, &local{dir: olderImage(t)})
-	at, _ := faultAt(t, plan)
+	pl := planFor(t, &local{dir: olderImage(t)})
+	at, _ := faultAt(t, pl)
 	sigs := []protocol.FaultKind{protocol.FaultKill, protocol.FaultHangup, protocol.FaultTerm}
 	if testing.Short() {
 		sigs = sigs[:1] // make check: the kill; make test: the three
@@ -176,7 +176,7 @@ func TestRemoteApplyKilledRecovers(t *testing.T) {
 		for _, i := range at {
 			dir := olderImage(t)
 			before := fingerprint(t, dir)
-			out, _ := runScript(dir, faultScript(t, plan, i, sig))
+			out, _ := runScript(dir, faultScript(t, pl, i, sig))
 			if strings.Contains(out, protocol.CompletedToken) {
 				t.Fatalf("SIG%s at step %d: reported complete", sig, i)
 			}
@@ -199,9 +199,9 @@ func TestRemoteApplyKilledRecovers(t *testing.T) {
 // rolls it back at once, so the failed build leaves the image as it was.
 func TestRemoteApplyKilledIsUndoneAtOnce(t *testing.T) {
 	dir := olderImage(t)
-	plan := planFor(t, &local{dir: dir})
-	at, done := faultAt(t, plan)
-	steps, err := protocol.Steps(plan.Protocol(), protocol.Options{})
+	pl := planFor(t, &local{dir: dir})
+	at, done := faultAt(t, pl)
+	steps, err := protocol.Steps(pl, protocol.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,7 +219,7 @@ func TestRemoteApplyKilledIsUndoneAtOnce(t *testing.T) {
 		t.Fatalf("no boundary inside the commit: %v", at)
 	}
 	before := fingerprint(t, dir)
-	err = (&remote{comm: &shellComm{Root: dir}, command: shell}).Apply(context.Background(), plan, protocol.Options{Fault: &protocol.Fault{At: kill, Kind: protocol.FaultKill}})
+	err = (&remote{comm: &shellComm{Root: dir}, command: shell}).Apply(context.Background(), pl, protocol.Options{Fault: &protocol.Fault{At: kill, Kind: protocol.FaultKill}})
 	if err == nil || !strings.Contains(err.Error(), "then initcompat rolled back an apply interrupted in its commit phase") {
 		t.Fatalf("got %v", err)
 	}
@@ -240,19 +240,19 @@ func TestCompressedPayload(t *testing.T) {
 	}
 	dir := withGzip(t)
 	r := &remote{comm: &shellComm{Root: dir}, command: shell}
-	plan := planFor(t, r)
-	script, err := applyScript(plan)
+	pl := planFor(t, r)
+	script, err := applyScript(pl)
 	if err != nil {
 		t.Fatal(err)
 	}
-	plain := *plan
+	plain := *pl
 	plain.Gzip = ""
 	uncompressed, _ := applyScript(&plain)
 	if !strings.Contains(script, "\nunpack 1 '/usr/bin/gzip' ") || len(script) >= len(uncompressed) {
 		t.Fatalf("the payload is not compressed: %d bytes, %d without gzip", len(script), len(uncompressed))
 	}
 	t.Logf("apply script: %d bytes with gzip, %d without", len(script), len(uncompressed))
-	if err := r.Apply(context.Background(), plan, protocol.Options{}); err != nil {
+	if err := r.Apply(context.Background(), pl, protocol.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := fingerprint(t, dir), cleanResult(t, withGzip); got != want {

@@ -13,16 +13,17 @@ import (
 	"testing"
 
 	"github.com/initcompat/packer-plugin-initcompat/initcompat"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/plan"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/protocol"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
 )
 
-var pol = initcompat.Policy{Version: "0.0.0-test"}
+var pol = plan.Policy{Version: "0.0.0-test"}
 
-var watches = tree.WithContent(tree.DefaultWatches, "/var/lib/initcompat")
+var watches = initcompat.Watches(plan.Policy{})
 
 // planFor snapshots as an apply does (recovering first) and plans.
-func planFor(t *testing.T, tr transport) *initcompat.Plan {
+func planFor(t *testing.T, tr transport) *plan.Plan {
 	t.Helper()
 	snap, _, err := tr.Snapshot(context.Background(), watches, true)
 	if err != nil {
@@ -93,15 +94,15 @@ func TestApplyThenNothingToDo(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			dir := helloImage(t)
 			tr := transports(dir)[name]
-			plan := planFor(t, tr)
-			if plan.Empty() {
+			pl := planFor(t, tr)
+			if pl.Empty() {
 				t.Fatal("the hello image should need a redirect")
 			}
-			if err := tr.Apply(context.Background(), plan, protocol.Options{}); err != nil {
+			if err := tr.Apply(context.Background(), pl, protocol.Options{}); err != nil {
 				t.Fatal(err)
 			}
 			script, err := os.ReadFile(filepath.Join(dir, "etc/init.d/hello"))
-			if err != nil || !initcompat.IsOurs(script) {
+			if err != nil || !plan.IsOurs(script) {
 				t.Fatalf("/etc/init.d/hello missing or unmarked: %v", err)
 			}
 			if fi, _ := os.Stat(filepath.Join(dir, "etc/init.d/hello")); fi.Mode().Perm() != 0o755 {
@@ -116,7 +117,7 @@ func TestApplyThenNothingToDo(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := initcompat.ParseManifest(m); err != nil {
+			if _, err := plan.ParseManifest(m); err != nil {
 				t.Fatal(err)
 			}
 			if again := planFor(t, tr); !again.Empty() {
@@ -144,8 +145,8 @@ func cleanResult(t *testing.T, image func(*testing.T) string) string {
 // and leave exactly the clean result, with nothing more to do.
 func rebuild(t *testing.T, tr transport, dir, clean, what string) {
 	t.Helper()
-	plan := planFor(t, tr)
-	if err := tr.Apply(context.Background(), plan, protocol.Options{}); err != nil {
+	pl := planFor(t, tr)
+	if err := tr.Apply(context.Background(), pl, protocol.Options{}); err != nil {
 		t.Fatalf("%s: the rebuild failed: %v", what, err)
 	}
 	if got := fingerprint(t, dir); got != clean {
@@ -158,25 +159,25 @@ func rebuild(t *testing.T, tr transport, dir, clean, what string) {
 
 // countSteps runs the local apply once, counting the steps that change the
 // image.
-func countSteps(t *testing.T, image func(*testing.T) string) (*initcompat.Plan, int) {
+func countSteps(t *testing.T, image func(*testing.T) string) (*plan.Plan, int) {
 	t.Helper()
 	dir := image(t)
-	plan := planFor(t, &local{dir: dir})
+	pl := planFor(t, &local{dir: dir})
 	n := 0
-	if err := (&local{dir: dir, step: func(string, string) error { n++; return nil }}).Apply(context.Background(), plan, protocol.Options{}); err != nil {
+	if err := (&local{dir: dir, step: func(string, string) error { n++; return nil }}).Apply(context.Background(), pl, protocol.Options{}); err != nil {
 		t.Fatal(err)
 	}
-	if n < len(plan.Changes) {
-		t.Fatalf("only %d steps for %d changes", n, len(plan.Changes))
+	if n < len(pl.Changes) {
+		t.Fatalf("only %d steps for %d changes", n, len(pl.Changes))
 	}
-	return plan, n
+	return pl, n
 }
 
 // A failure at any step of the local apply leaves the image as it was, and
 // nothing behind.
 func TestLocalApplyFailureLeavesImageWhole(t *testing.T) {
 	for _, image := range []func(*testing.T) string{helloImage, olderImage} {
-		plan, steps := countSteps(t, image)
+		pl, steps := countSteps(t, image)
 		for n := 1; n <= steps; n++ {
 			dir := image(t)
 			before := fingerprint(t, dir)
@@ -188,7 +189,7 @@ func TestLocalApplyFailureLeavesImageWhole(t *testing.T) {
 				}
 				return nil
 			}}
-			err := l.Apply(context.Background(), plan, protocol.Options{})
+			err := l.Apply(context.Background(), pl, protocol.Options{})
 			if n == steps && err == nil {
 				continue // the last step is the tidy after "done": the image is complete
 			}
@@ -208,7 +209,7 @@ func TestLocalApplyFailureLeavesImageWhole(t *testing.T) {
 func TestLocalApplyKilledRecovers(t *testing.T) {
 	for _, image := range []func(*testing.T) string{helloImage, olderImage} {
 		clean := cleanResult(t, image)
-		plan, steps := countSteps(t, image)
+		pl, steps := countSteps(t, image)
 		for n := 1; n <= steps; n++ {
 			dir := image(t)
 			before := fingerprint(t, dir)
@@ -220,7 +221,7 @@ func TestLocalApplyKilledRecovers(t *testing.T) {
 				return nil
 			}}
 			// Killed while tidying after "done", the apply has succeeded.
-			if err := l.Apply(context.Background(), plan, protocol.Options{}); !errors.Is(err, errKilled) && (n != steps || err != nil) {
+			if err := l.Apply(context.Background(), pl, protocol.Options{}); !errors.Is(err, errKilled) && (n != steps || err != nil) {
 				t.Fatalf("step %d: %v", n, err)
 			}
 			what, err := (&local{dir: dir}).Recover(context.Background())
@@ -245,7 +246,7 @@ func olderImage(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	old := initcompat.BuildPlan(snap, initcompat.Policy{Version: "0.0.0-old"})
+	old := initcompat.BuildPlan(snap, plan.Policy{Version: "0.0.0-old"})
 	if err := l.Apply(context.Background(), old, protocol.Options{}); err != nil {
 		t.Fatal(err)
 	}

@@ -37,7 +37,7 @@ func manyServices(t *testing.T, n int) string {
 func TestCancelLocalBeforeCommit(t *testing.T) {
 	dir := manyServices(t, 50)
 	l := &local{dir: dir}
-	plan := planFor(t, l)
+	pl := planFor(t, l)
 	before := fingerprint(t, dir)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -50,7 +50,7 @@ func TestCancelLocalBeforeCommit(t *testing.T) {
 		}
 		return nil
 	}
-	err := l.Apply(ctx, plan, protocol.Options{})
+	err := l.Apply(ctx, pl, protocol.Options{})
 	if err == nil || !strings.Contains(err.Error(), "cancelled before the commit") || !strings.Contains(err.Error(), "nothing was changed") {
 		t.Fatalf("err = %v", err)
 	}
@@ -64,7 +64,7 @@ func TestCancelLocalBeforeCommit(t *testing.T) {
 func TestCancelLocalDuringCommit(t *testing.T) {
 	dir := manyServices(t, 50)
 	l := &local{dir: dir}
-	plan := planFor(t, l)
+	pl := planFor(t, l)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	l.step = func(op, _ string) error {
@@ -73,7 +73,7 @@ func TestCancelLocalDuringCommit(t *testing.T) {
 		}
 		return nil
 	}
-	if err := l.Apply(ctx, plan, protocol.Options{}); err != nil {
+	if err := l.Apply(ctx, pl, protocol.Options{}); err != nil {
 		t.Fatalf("an apply cancelled in its commit: %v", err)
 	}
 	if again := planFor(t, &local{dir: dir}); !again.Empty() {
@@ -124,8 +124,8 @@ func (c *cancellingReader) Read(p []byte) (int, error) {
 // cut, sh runs nothing of it, and the image is as before, with no journal.
 func TestCancelRemoteWhileStreaming(t *testing.T) {
 	dir := manyServices(t, 50)
-	plan := planFor(t, &remote{comm: &shellComm{Root: dir}, command: shell})
-	script, err := applyScript(plan)
+	pl := planFor(t, &remote{comm: &shellComm{Root: dir}, command: shell})
+	script, err := applyScript(pl)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func TestCancelRemoteWhileStreaming(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	comm := &detachedComm{shellComm: shellComm{Root: dir}, after: int64(len(script) / 2), cancel: cancel}
-	err = (&remote{comm: comm, command: shell}).Apply(ctx, plan, protocol.Options{})
+	err = (&remote{comm: comm, command: shell}).Apply(ctx, pl, protocol.Options{})
 	if err == nil || !strings.Contains(err.Error(), "cancelled") {
 		t.Fatalf("err = %v", err)
 	}

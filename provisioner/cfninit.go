@@ -7,7 +7,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
+	"io"
+	"io/fs"
+	"log"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -23,7 +25,9 @@ import (
 // metadata that will launch the image is.
 type CfnInitConfig struct {
 	// A CloudFormation template on the machine running Packer, JSON or YAML
-	// (short-form tags such as `!Ref` and `!Sub` are read, never evaluated).
+	// (short-form tags such as `!Ref` and `!Sub` included): a regular file
+	// (a link to one is followed; a FIFO or a device is refused unread) of
+	// at most 1 MB, CloudFormation's own limit for a template.
 	TemplateFile string `mapstructure:"template_file"`
 	// Or the name of a live stack, read with the AWS SDK's standard
 	// credential chain (`cloudformation:GetTemplate` and
@@ -45,11 +49,16 @@ type CfnInitConfig struct {
 	ConfigSets []string `mapstructure:"config_sets"`
 	// Values of the template's parameters, as the stack will be created
 	// with them (`{ Env = "prod" }`; pseudo parameters such as
-	// `AWS::Region` too). With the parameters' `Default`s they decide the
-	// template's `Conditions`, so that `Fn::If` (`!If`) and `AWS::NoValue` in
-	// the Init metadata resolve as CloudFormation will resolve them. A
-	// condition they cannot decide takes both branches, and the plan says
-	// so. Only with `template_file`: a stack's metadata is resolved already.
+	// `"AWS::Region"` too). With the parameters' `Default`s (and the
+	// template's `Mappings`) they decide the template's `Conditions` and
+	// the functions of the Init metadata as CloudFormation will: `Fn::If`
+	// and `AWS::NoValue`, `Ref`, `Fn::Join`, `Fn::Select`, `Fn::Split`,
+	// `Fn::Sub`, `Fn::FindInMap`. A condition they cannot decide takes both
+	// branches, and the plan says so; a function they cannot decide where
+	// cfn-init needs a value (a config set, an option) fails the build
+	// naming it (`Fn::GetAtt`, `Fn::ImportValue`, a parameter without a
+	// value). Only with `template_file`: a stack's metadata is resolved
+	// already.
 	Parameters map[string]string `mapstructure:"parameters"`
 }
 
@@ -68,41 +77,114 @@ func (c CfnInitConfig) check(i int) error {
 }
 
 // cfnServices reads every cfn_init block; it runs before the image is read,
-// so that a template that cannot be read changes nothing.
+// so that a template that cannot be read changes nothing. The notes on
+// entries cfn-init skips go to the log here; cfnInit returns them for the
+// plan's findings.
 func (p *Provisioner) cfnServices(ctx context.Context) ([]cfn.Service, error) {
-	var out []cfn.Service
-	for _, c := range p.config.CfnInit {
-		var svcs []cfn.Service
-		var err error
-		if c.TemplateFile != "" {
-			svcs, err = templateServices(c)
-		} else {
-			svcs, err = stackServices(ctx, c)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("initcompat: cfn_init: %w", err)
-		}
-		out = append(out, svcs...)
+	svcs, notes, err := p.cfnInit(ctx)
+	for _, n := range notes {
+		log.Printf("initcompat: cfn_init: %s", n)
 	}
-	return out, nil
+	return svcs, err
 }
 
-func templateServices(c CfnInitConfig) ([]cfn.Service, error) {
-	data, err := os.ReadFile(c.TemplateFile)
+// cfnInit reads every cfn_init block: the services cfn-init will manage,
+// and what it does with the entries that name none (cfn.Note, each at its
+// template line).
+func (p *Provisioner) cfnInit(ctx context.Context) ([]cfn.Service, []cfn.Note, error) {
+	var out []cfn.Service
+	var notes []cfn.Note
+	for _, c := range p.config.CfnInit {
+		var svcs []cfn.Service
+		var ns []cfn.Note
+		var err error
+		if c.TemplateFile != "" {
+			svcs, ns, err = templateServices(ctx, c)
+		} else {
+			svcs, ns, err = stackServices(ctx, c)
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("initcompat: cfn_init: %w", err)
+		}
+		out = append(out, svcs...)
+		notes = append(notes, ns...)
+	}
+	return out, notes, nil
+}
+
+func templateServices(ctx context.Context, c CfnInitConfig) ([]cfn.Service, []cfn.Note, error) {
+	data, err := readTemplate(ctx, c.TemplateFile)
 	if err != nil {
-		return nil, fmt.Errorf("template_file: %w", err)
+		return nil, nil, fmt.Errorf("template_file: %w", err)
 	}
 	tmpl, err := cfn.ParseTemplate(c.TemplateFile, data)
 	if err != nil {
+		return nil, nil, err
+	}
+	return cfn.FromTemplate(tmpl, c.Resource, c.ConfigSets, c.Parameters)
+}
+
+// readTemplate reads a template_file as CloudFormation could take it: a
+// regular file (a link is followed to one; a FIFO, a device such as
+// /dev/zero, a directory or a socket is refused, seen on the open file
+// without reading it), at most cfn.MaxTemplateBytes, and not past ctx (the
+// provisioner's timeout, the build's cancellation).
+func readTemplate(ctx context.Context, path string) ([]byte, error) {
+	f, err := openNonBlocking(path)
+	if err != nil {
 		return nil, err
 	}
-	return cfn.FromTemplate(c.TemplateFile, tmpl, c.Resource, c.ConfigSets, c.Parameters)
+	type result struct {
+		data []byte
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		defer func() { _ = f.Close() }()
+		fi, err := f.Stat()
+		if err != nil {
+			done <- result{nil, err}
+			return
+		}
+		if !fi.Mode().IsRegular() {
+			done <- result{nil, fmt.Errorf("%s is a %s, not a regular file: a template is read from a file", path, fileKind(fi.Mode()))}
+			return
+		}
+		data, err := io.ReadAll(io.LimitReader(f, cfn.MaxTemplateBytes+1))
+		if err == nil && len(data) > cfn.MaxTemplateBytes {
+			err = fmt.Errorf("%s holds more than %d bytes, the most CloudFormation takes in a template (\"Template body size in an Amazon S3 object: 1 MB\")", path, cfn.MaxTemplateBytes)
+		}
+		done <- result{data, err}
+	}()
+	select {
+	case r := <-done:
+		return r.data, r.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("reading %s: %w", path, ctx.Err())
+	}
+}
+
+// fileKind names a file type for messages.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "FIFO"
+	case m&fs.ModeCharDevice != 0:
+		return "character device"
+	case m&fs.ModeDevice != 0:
+		return "block device"
+	case m&fs.ModeSocket != 0:
+		return "socket"
+	case m.IsDir():
+		return "directory"
+	}
+	return "special file"
 }
 
 // stackServices reads a live stack: its processed template to find the
 // resources with Init metadata, then each resource's metadata as
 // CloudFormation resolved it.
-func stackServices(ctx context.Context, c CfnInitConfig) ([]cfn.Service, error) {
+func stackServices(ctx context.Context, c CfnInitConfig) ([]cfn.Service, []cfn.Note, error) {
 	var opts []func(*awsconfig.LoadOptions) error
 	if c.Region != "" {
 		opts = append(opts, awsconfig.WithRegion(c.Region))
@@ -112,10 +194,10 @@ func stackServices(ctx context.Context, c CfnInitConfig) ([]cfn.Service, error) 
 	}
 	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("stack %s: loading AWS configuration: %w", c.StackName, err)
+		return nil, nil, fmt.Errorf("stack %s: loading AWS configuration: %w", c.StackName, err)
 	}
 	if cfg.Region == "" {
-		return nil, fmt.Errorf("stack %s: no AWS region: set region in the cfn_init block, or AWS_REGION", c.StackName)
+		return nil, nil, fmt.Errorf("stack %s: no AWS region: set region in the cfn_init block, or AWS_REGION", c.StackName)
 	}
 	client := cloudformation.NewFromConfig(cfg, func(o *cloudformation.Options) {
 		if c.Endpoint != "" {
@@ -126,37 +208,39 @@ func stackServices(ctx context.Context, c CfnInitConfig) ([]cfn.Service, error) 
 	tpl, err := client.GetTemplate(ctx, &cloudformation.GetTemplateInput{
 		StackName: aws.String(c.StackName), TemplateStage: cftypes.TemplateStageProcessed})
 	if err != nil {
-		return nil, awsError(source, "cloudformation:GetTemplate", err)
+		return nil, nil, awsError(source, "cloudformation:GetTemplate", err)
 	}
 	tmpl, err := cfn.ParseTemplate(source, []byte(aws.ToString(tpl.TemplateBody)))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	names, err := cfn.InitResources(source, tmpl, c.Resource)
+	names, err := cfn.InitResources(source, tmpl.Body, c.Resource)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var out []cfn.Service
+	var notes []cfn.Note
 	for _, n := range names {
 		r, err := client.DescribeStackResource(ctx, &cloudformation.DescribeStackResourceInput{
 			StackName: aws.String(c.StackName), LogicalResourceId: aws.String(n)})
 		if err != nil {
-			return nil, awsError(source, "cloudformation:DescribeStackResource", err)
+			return nil, nil, awsError(source, "cloudformation:DescribeStackResource", err)
 		}
 		var md map[string]any
 		if r.StackResourceDetail == nil || r.StackResourceDetail.Metadata == nil {
-			return nil, fmt.Errorf("%s: resource %s has no metadata", source, n)
+			return nil, nil, fmt.Errorf("%s: resource %s has no metadata", source, n)
 		}
 		if err := json.Unmarshal([]byte(*r.StackResourceDetail.Metadata), &md); err != nil {
-			return nil, fmt.Errorf("%s: resource %s: metadata is not JSON: %w", source, n, err)
+			return nil, nil, fmt.Errorf("%s: resource %s: metadata is not JSON: %w", source, n, err)
 		}
-		svcs, err := cfn.FromMetadata(source, n, md, c.ConfigSets)
+		svcs, ns, err := cfn.FromMetadata(source, n, md, c.ConfigSets)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		out = append(out, svcs...)
+		notes = append(notes, ns...)
 	}
-	return out, nil
+	return out, notes, nil
 }
 
 // awsError says what to fix for the errors people meet.

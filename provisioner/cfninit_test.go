@@ -96,7 +96,7 @@ func TestCfnInitFromStack(t *testing.T) {
 	fake := stackFake()
 	srv := httptest.NewServer(fake)
 	defer srv.Close()
-	svcs, err := stackServices(context.Background(), CfnInitConfig{StackName: "web", Region: "eu-west-1", Endpoint: srv.URL})
+	svcs, _, err := stackServices(context.Background(), CfnInitConfig{StackName: "web", Region: "eu-west-1", Endpoint: srv.URL})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +130,7 @@ func TestCfnInitStackErrorsSayWhatToDo(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			awsEnv(t, c.creds)
 			fake.deny = c.deny
-			_, err := stackServices(context.Background(), c.cfg)
+			_, _, err := stackServices(context.Background(), c.cfg)
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("got %v, want %q", err, c.want)
 			}
@@ -161,5 +161,38 @@ func TestCfnInitTemplateMissingServiceChangesNothing(t *testing.T) {
 	}
 	if err := new(Provisioner).Prepare(map[string]interface{}{"cfn_init": []map[string]interface{}{{"template_file": tmpl, "stack_name": "x"}}}); err == nil || !strings.Contains(err.Error(), "not both") {
 		t.Fatalf("both sources: %v", err)
+	}
+}
+
+// Options written straight under sysvinit (a service's name left out) are
+// no services: cfn-init 1.4 takes them for service names with no options
+// and leaves them alone, so the build does not look for a service
+// "enabled" in the image (issue 33, item 5); cfnInit says what cfn-init
+// does there, at the template's line.
+func TestCfnInitOptionKeysAreNoServices(t *testing.T) {
+	dir := helloImage(t)
+	tmpl := filepath.Join(t.TempDir(), "stack.yaml")
+	if err := os.WriteFile(tmpl, []byte("Resources:\n  App:\n    Type: AWS::EC2::Instance\n    Metadata:\n      AWS::CloudFormation::Init:\n        config:\n          services:\n            sysvinit:\n              enabled: \"true\"\n              ensurerunning: \"true\"\n            hello: {enabled: \"true\"}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := new(Provisioner)
+	if err := p.Prepare(map[string]interface{}{"root_dir": dir, "mode": "plan", "cfn_init": []map[string]interface{}{{"template_file": tmpl}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Provision(context.Background(), newRecordUI(t), nil, nil); err != nil {
+		t.Fatalf("the build failed: %v", err)
+	}
+	svcs, notes, err := p.cfnInit(context.Background())
+	if err != nil || len(svcs) != 0 || len(notes) != 3 {
+		t.Fatalf("services %v, notes %v, %v", svcs, notes, err)
+	}
+	for i, want := range []string{
+		tmpl + ":11 resource App config config: services.hello: cfn-init logs \"Unsupported service manager: hello\"",
+		tmpl + ":9 resource App config config: services.sysvinit.enabled is \"true\", not a mapping of options",
+		tmpl + ":10 resource App config config: services.sysvinit.ensurerunning is \"true\", not a mapping of options",
+	} {
+		if !strings.HasPrefix(notes[i].String(), want) {
+			t.Errorf("note %d: %s\nwant: %s...", i, notes[i], want)
+		}
 	}
 }

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/initcompat/packer-plugin-initcompat/initcompat"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/plan"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/protocol"
 )
 
@@ -150,7 +150,7 @@ func TestRemoteOutputIsCapped(t *testing.T) {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	err := r.Apply(context.Background(), &initcompat.Plan{}, protocol.Options{})
+	err := r.Apply(context.Background(), &plan.Plan{}, protocol.Options{})
 	runtime.ReadMemStats(&after)
 	if err == nil || !strings.Contains(err.Error(), "THE-END") || !strings.Contains(err.Error(), "bytes of output left out") {
 		t.Fatalf("err = %.300v", err)

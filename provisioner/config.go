@@ -16,7 +16,7 @@ import (
 	"github.com/hashicorp/packer-plugin-sdk/template/config"
 	"github.com/hashicorp/packer-plugin-sdk/template/interpolate"
 
-	"github.com/initcompat/packer-plugin-initcompat/initcompat"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/plan"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/protocol"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
 	"github.com/initcompat/packer-plugin-initcompat/version"
@@ -132,6 +132,17 @@ type Config struct {
 	// path changed since it was written is kept. The removal goes through
 	// the same all-or-nothing apply as every other change.
 	Prune bool `mapstructure:"prune"`
+	// Pin the enablement of every unit of the image, as the build leaves
+	// it, for the first boot, not only what initcompat decides. A pipeline
+	// that resets `/etc/machine-id` to `uninitialized` (or removes it)
+	// makes the next boot a first boot, at which systemd applies its
+	// presets: Debian's enable every unit, Fedora's also disable. initcompat
+	// always pins what it decides (disable, mask, the units it writes and
+	// enables, the redirects' units) in
+	// `/etc/systemd/system-preset/0-initcompat.preset`; with this set, the
+	// enablement other provisioners left is pinned too, so run initcompat
+	// after them and before the machine-id reset.
+	PinAllEnablement bool `mapstructure:"pin_all_enablement"`
 	// Where the AWS::CloudFormation::Init metadata that will launch the
 	// image is: every service under `services.sysvinit` and
 	// `services.systemd` joins the scope, and one missing from the image
@@ -182,13 +193,13 @@ func (p *Provisioner) Prepare(raws ...interface{}) error {
 	}
 	switch {
 	case c.ManifestPath == "":
-		c.ManifestPath = initcompat.DefaultManifestPath
+		c.ManifestPath = plan.DefaultManifestPath
 	case !tree.IsClean(c.ManifestPath) || c.ManifestPath == "/":
 		errs = packersdk.MultiErrorAppend(errs, fmt.Errorf("manifest_path %q: want an absolute, clean path of a file in the image", c.ManifestPath))
 	case protocol.OwnName(c.ManifestPath):
-		errs = packersdk.MultiErrorAppend(errs, fmt.Errorf("manifest_path %q: that is initcompat's own journal, lock, baseline or staging name (%s, %s, %s, .initcompat-*), which the apply writes and removes; use another path, such as %s", c.ManifestPath, protocol.JournalPath, protocol.LockPath, initcompat.BaselinePath, initcompat.DefaultManifestPath))
+		errs = packersdk.MultiErrorAppend(errs, fmt.Errorf("manifest_path %q: that is initcompat's own journal, lock, baseline or staging name (%s, %s, %s, .initcompat-*), which the apply writes and removes; use another path, such as %s", c.ManifestPath, protocol.JournalPath, protocol.LockPath, protocol.BaselinePath, plan.DefaultManifestPath))
 	case !protocol.ManifestPlace(c.ManifestPath):
-		errs = packersdk.MultiErrorAppend(errs, fmt.Errorf("manifest_path %q: the manifest needs a directory of its own on the image's persistent, writable part (not /, /usr, /run, /tmp, /proc, /sys or /dev), such as %s", c.ManifestPath, initcompat.DefaultManifestPath))
+		errs = packersdk.MultiErrorAppend(errs, fmt.Errorf("manifest_path %q: the manifest needs a directory of its own on the image's persistent, writable part (not /, /usr, /run, /tmp, /proc, /sys or /dev), such as %s", c.ManifestPath, plan.DefaultManifestPath))
 	}
 	if err := notHostRoot(c.RootDir); err != nil {
 		errs = packersdk.MultiErrorAppend(errs, err)
@@ -212,24 +223,27 @@ func (p *Provisioner) Prepare(raws ...interface{}) error {
 // services of every cfn_init block read (a template that cannot be read is
 // an error before the image is). The golden cases plan through it, so
 // that each is what a user writes.
-func (p *Provisioner) Policy(ctx context.Context) (initcompat.Policy, error) {
-	pol := initcompat.Policy{
-		Services:           p.config.Services,
-		Strict:             p.config.Strict,
-		Version:            version.PluginVersion.String(),
-		ManifestPath:       p.config.ManifestPath,
-		StartAfterUserData: p.config.StartAfterUserData,
-		Mask:               p.config.Mask,
-		Disable:            p.config.Disable,
+func (p *Provisioner) Policy(ctx context.Context) (plan.Policy, error) {
+	pol := plan.Policy{
+		Services:     p.config.Services,
+		Strict:       p.config.Strict,
+		Version:      version.PluginVersion.String(),
+		ManifestPath: p.config.ManifestPath,
+		Mask:         p.config.Mask,
+		Disable:      p.config.Disable,
 
 		ReplaceUpstartLinks: p.config.ReplaceUpstartJobLinks,
 		Foreground:          p.config.ForegroundInitScripts,
 		ReportDrift:         p.config.Mode == modeCheck,
 		Build:               p.config.PackerBuildName,
 		Prune:               p.config.Prune,
+		PinAllEnablement:    p.config.PinAllEnablement,
 	}
+	// The Packer face names where each rule came from: the planner only
+	// words it.
+	pol.Ordering = plan.AfterUserData(p.config.StartAfterUserData...)
 	for _, o := range p.config.Ordering {
-		pol.Ordering = append(pol.Ordering, initcompat.OrderingRule{
+		pol.Ordering = append(pol.Ordering, plan.OrderingRule{Source: plan.SourceOrdering,
 			Unit: o.Unit, After: o.After, Before: o.Before, Wants: o.Wants, RequiresMountsFor: o.RequiresMountsFor})
 	}
 	var err error

@@ -71,6 +71,7 @@ type FlatConfig struct {
 	ReplaceUpstartJobLinks *bool                `mapstructure:"replace_upstart_job_links" cty:"replace_upstart_job_links" hcl:"replace_upstart_job_links"`
 	ForegroundInitScripts  []string             `mapstructure:"foreground_init_scripts" cty:"foreground_init_scripts" hcl:"foreground_init_scripts"`
 	Prune                  *bool                `mapstructure:"prune" cty:"prune" hcl:"prune"`
+	PinAllEnablement       *bool                `mapstructure:"pin_all_enablement" cty:"pin_all_enablement" hcl:"pin_all_enablement"`
 	CfnInit                []FlatCfnInitConfig  `mapstructure:"cfn_init" cty:"cfn_init" hcl:"cfn_init"`
 }
 
@@ -110,6 +111,7 @@ func (*FlatConfig) HCL2Spec() map[string]hcldec.Spec {
 		"replace_upstart_job_links":  &hcldec.AttrSpec{Name: "replace_upstart_job_links", Type: cty.Bool, Required: false},
 		"foreground_init_scripts":    &hcldec.AttrSpec{Name: "foreground_init_scripts", Type: cty.List(cty.String), Required: false},
 		"prune":                      &hcldec.AttrSpec{Name: "prune", Type: cty.Bool, Required: false},
+		"pin_all_enablement":         &hcldec.AttrSpec{Name: "pin_all_enablement", Type: cty.Bool, Required: false},
 		"cfn_init":                   &hcldec.BlockListSpec{TypeName: "cfn_init", Nested: hcldec.ObjectSpec((*FlatCfnInitConfig)(nil).HCL2Spec())},
 	}
 	return s

@@ -14,7 +14,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"golang.org/x/tools/txtar"
 
-	"github.com/initcompat/packer-plugin-initcompat/initcompat"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/plan"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/protocol"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree/treetest"
 	"github.com/initcompat/packer-plugin-initcompat/internal/shellcomm"
@@ -64,9 +64,9 @@ func (u *recordUI) Error(s string)   { u.Say("ERROR " + s) }
 func (u *recordUI) String() string   { u.mu.Lock(); defer u.mu.Unlock(); return u.buf.String() }
 
 // applyScript renders the apply script whole, as tests want it.
-func applyScript(p *initcompat.Plan) (string, error) {
+func applyScript(p *plan.Plan) (string, error) {
 	var b strings.Builder
-	err := protocol.WriteScript(&b, p.Protocol(), protocol.Options{})
+	err := protocol.WriteScript(&b, p, protocol.Options{})
 	return b.String(), err
 }
 

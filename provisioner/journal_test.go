@@ -227,11 +227,11 @@ func TestLeftoverBaselineNeverBlocks(t *testing.T) {
 	dir := helloImage(t)
 	write(t, dir, protocol.BaselinePath, "left by a cancelled build\n")
 	l := &local{dir: dir, analyzer: truth} // a stand-in: what it says does not matter here
-	plan := planFor(t, l)
-	if err := l.Apply(context.Background(), plan, protocol.Options{Hold: true}); err != nil {
+	pl := planFor(t, l)
+	if err := l.Apply(context.Background(), pl, protocol.Options{Hold: true}); err != nil {
 		t.Fatalf("apply over a leftover baseline: %v", err)
 	}
-	if _, err := l.Verify(context.Background(), plan, nil); err != nil {
+	if _, err := l.Verify(context.Background(), pl, nil); err != nil {
 		t.Fatalf("verify: %v", err)
 	}
 	if left := leftovers(t, dir); len(left) > 0 {

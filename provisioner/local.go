@@ -8,7 +8,9 @@ import (
 	"os"
 	"strings"
 
-	"github.com/initcompat/packer-plugin-initcompat/initcompat"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/inspect"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/plan"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/planner"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/protocol"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
 )
@@ -48,7 +50,7 @@ func (l *local) Snapshot(ctx context.Context, ws []tree.Watch, recover bool) (*t
 	}
 	// A root_dir that is not an image (empty, or /etc) would plan nothing
 	// and pass green; over a communicator the machine is the image.
-	if err := initcompat.CheckImageRoot(t); err != nil {
+	if err := inspect.CheckImageRoot(t); err != nil {
 		return nil, recovered, fmt.Errorf("root_dir %s: %w", l.dir, err)
 	}
 	return t, recovered, nil
@@ -73,7 +75,7 @@ func (l *local) Recover(context.Context) (string, error) {
 	return recoverRoot(root, nil)
 }
 
-func (l *local) Apply(ctx context.Context, plan *initcompat.Plan, opts protocol.Options) error {
+func (l *local) Apply(ctx context.Context, pl *plan.Plan, opts protocol.Options) error {
 	root, err := os.OpenRoot(l.dir)
 	if err != nil {
 		return fmt.Errorf("opening root_dir: %w", err)
@@ -85,7 +87,7 @@ func (l *local) Apply(ctx context.Context, plan *initcompat.Plan, opts protocol.
 	if l.step != nil && opts.Hook == nil {
 		opts.Hook = func(_ int, s protocol.Step) error { return l.step(string(s.Op), s.Path) }
 	}
-	return protocol.Apply(ctx, root, plan.Protocol(), opts)
+	return protocol.Apply(ctx, root, pl, opts)
 }
 
 func rel(p string) string { return strings.TrimPrefix(p, "/") }
@@ -94,7 +96,7 @@ func rel(p string) string { return strings.TrimPrefix(p, "/") }
 // to warn (verify finishing a held apply, as the apply's own warnings);
 // with none (the recovery before a snapshot) it is said with the rest.
 func recoverRoot(root *os.Root, warn func(string)) (string, error) {
-	what, notes, err := protocol.Recover(root)
+	what, notes, err := protocol.Recover(root, planner.Places())
 	if warn == nil {
 		if len(notes) > 0 {
 			what += "; " + strings.Join(notes, "; ")

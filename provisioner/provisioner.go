@@ -10,15 +10,16 @@ import (
 	"log"
 	"os"
 	"os/exec"
-	"path"
 	"runtime/debug"
 	"time"
 
 	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
 
 	"github.com/initcompat/packer-plugin-initcompat/initcompat"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/plan"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/protocol"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/verify"
 )
 
 // Provisioner implements packersdk.Provisioner.
@@ -36,15 +37,15 @@ type transport interface {
 	// Snapshot reads the watched paths; with recover it first rolls back
 	// (or finishes) an apply that was interrupted, and says what it did.
 	Snapshot(ctx context.Context, ws []tree.Watch, recover bool) (*tree.Tree, string, error)
-	Apply(ctx context.Context, plan *initcompat.Plan, opts protocol.Options) error
+	Apply(ctx context.Context, pl *plan.Plan, opts protocol.Options) error
 	// Verify checks a held apply with the image's init system, then
 	// finishes it or rolls it back (errRolledBack); what finishing it left
 	// in place goes to warn, as the apply's warnings do.
-	Verify(ctx context.Context, plan *initcompat.Plan, warn func(string)) ([]initcompat.Check, error)
+	Verify(ctx context.Context, pl *plan.Plan, warn func(string)) ([]verify.Check, error)
 	// canVerify says whether Verify can check this plan on this image,
 	// and when not, why (for the build log); asked is verify = true, for
 	// which a verify the transport cannot do here may be an error.
-	canVerify(t *tree.Tree, plan *initcompat.Plan, asked bool) (bool, string, error)
+	canVerify(t *tree.Tree, pl *plan.Plan, asked bool) (bool, string, error)
 }
 
 // Provision reads the image once, plans, and (in apply mode) writes once.
@@ -64,34 +65,34 @@ func (p *Provisioner) Provision(ctx context.Context, ui packersdk.Ui, comm packe
 	if err != nil {
 		return err
 	}
-	t, plan, err := p.readAndPlan(ctx, ui, tr)
+	t, pl, err := p.readAndPlan(ctx, ui, tr)
 	if err != nil {
 		return err
 	}
-	p.showPlan(ui, plan)
-	rep := &report{mode: p.config.Mode, plan: plan}
+	p.showPlan(ui, pl)
+	rep := &report{mode: p.config.Mode, plan: pl}
 	fail := func(err error) error {
 		if rerr := p.writeReport(rep, false); rerr != nil {
 			ui.Error(rerr.Error())
 		}
 		return err
 	}
-	if errs := plan.Errors(); len(errs) > 0 {
+	if errs := pl.Errors(); len(errs) > 0 {
 		return fail(p.planErrors(ui, errs))
 	}
 	switch {
 	case p.config.Mode == modePlan:
 		detail(ui, "mode = \"plan\": nothing written; "+p.details())
 		return p.writeReport(rep, false)
-	case p.config.Mode == modeCheck && !plan.Empty():
-		return fail(fmt.Errorf("initcompat: mode = \"check\": the image lacks %d change(s)%s; build it with mode = \"apply\"", len(plan.Changes), driftNote(plan)))
-	case p.config.Mode == modeCheck && driftNote(plan) != "":
-		return fail(fmt.Errorf("initcompat: mode = \"check\": nothing is missing, but%s (the drift findings above say which)", driftNote(plan)))
-	case plan.Empty():
+	case p.config.Mode == modeCheck && !pl.Empty():
+		return fail(fmt.Errorf("initcompat: mode = \"check\": the image lacks %d change(s)%s; build it with mode = \"apply\"", len(pl.Changes), driftNote(pl)))
+	case p.config.Mode == modeCheck && driftNote(pl) != "":
+		return fail(fmt.Errorf("initcompat: mode = \"check\": nothing is missing, but%s (the drift findings above say which)", driftNote(pl)))
+	case pl.Empty():
 		detail(ui, "nothing to change")
 		return p.writeReport(rep, false)
 	}
-	if err := p.write(ctx, ui, tr, t, plan, rep); err != nil {
+	if err := p.write(ctx, ui, tr, t, pl, rep); err != nil {
 		return fail(err)
 	}
 	return p.writeReport(rep, true)
@@ -99,12 +100,12 @@ func (p *Provisioner) Provision(ctx context.Context, ui packersdk.Ui, comm packe
 
 // readAndPlan snapshots the image (recovering an interrupted apply first
 // when this run writes) and plans for the mode.
-func (p *Provisioner) readAndPlan(ctx context.Context, ui packersdk.Ui, tr transport) (*tree.Tree, *initcompat.Plan, error) {
+func (p *Provisioner) readAndPlan(ctx context.Context, ui packersdk.Ui, tr transport) (*tree.Tree, *plan.Plan, error) {
 	pol, err := p.Policy(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	ws := tree.WithContent(tree.DefaultWatches, path.Dir(p.config.ManifestPath), protocol.JournalPath)
+	ws := initcompat.Watches(pol)
 	log.Printf("initcompat: reading the image: units, init scripts, rc links, Upstart jobs and the manifest (%d watched paths)", len(ws))
 	writes := p.config.Mode == modeApply || p.config.Mode == modeRemove
 	start := time.Now()
@@ -120,35 +121,35 @@ func (p *Provisioner) readAndPlan(ctx context.Context, ui packersdk.Ui, tr trans
 	if p.config.Mode == modeRemove {
 		build = initcompat.BuildRemovePlan
 	}
-	plan := build(t, pol)
+	pl := build(t, pol)
 	// Packer's debug log (PACKER_LOG=1) says where a slow build's time went.
-	log.Printf("initcompat: read %d paths in %v, planned %d changes in %v", t.Len(), read.Sub(start).Round(time.Millisecond), len(plan.Changes), time.Since(read).Round(time.Millisecond))
-	return t, plan, nil
+	log.Printf("initcompat: read %d paths in %v, planned %d changes in %v", t.Len(), read.Sub(start).Round(time.Millisecond), len(pl.Changes), time.Since(read).Round(time.Millisecond))
+	return t, pl, nil
 }
 
 // write applies the plan and, when verified, has the image's init system
 // check it (finished or rolled back by the verify), its checks in rep.
-func (p *Provisioner) write(ctx context.Context, ui packersdk.Ui, tr transport, t *tree.Tree, plan *initcompat.Plan, rep *report) error {
+func (p *Provisioner) write(ctx context.Context, ui packersdk.Ui, tr transport, t *tree.Tree, pl *plan.Plan, rep *report) error {
 	hold := false
 	if p.config.Mode == modeApply {
 		var why string
 		var err error
-		if hold, why, err = p.verifies(tr, t, plan); err != nil {
+		if hold, why, err = p.verifies(tr, t, pl); err != nil {
 			return err
 		}
-		if why != "" && len(plan.Changes) > 0 {
+		if why != "" && len(pl.Changes) > 0 {
 			detail(ui, "verify: skipped: "+why)
 		}
 	}
 	warn := func(w string) { detail(ui, "warning: "+w) }
-	if err := tr.Apply(ctx, plan, protocol.Options{Hold: hold, Warn: warn}); err != nil {
+	if err := tr.Apply(ctx, pl, protocol.Options{Hold: hold, Warn: warn}); err != nil {
 		if ctx.Err() != nil {
-			sayCancelled(ui, ctx.Err(), t, plan, err)
+			sayCancelled(ui, ctx.Err(), t, pl, err)
 		}
 		return fmt.Errorf("initcompat: writing the image: %w", err)
 	}
 	if hold {
-		checks, err := tr.Verify(ctx, plan, warn)
+		checks, err := tr.Verify(ctx, pl, warn)
 		rep.verify = checks
 		sayChecks(ui, checks)
 		if err != nil {
@@ -156,18 +157,18 @@ func (p *Provisioner) write(ctx context.Context, ui packersdk.Ui, tr transport, 
 		}
 	}
 	if p.config.Mode == modeRemove {
-		detail(ui, fmt.Sprintf("removed what initcompat had written (%s); the manifest is gone", count(len(plan.Changes), "change")))
+		detail(ui, fmt.Sprintf("removed what initcompat had written (%s); the manifest is gone", count(len(pl.Changes), "change")))
 	} else {
-		detail(ui, fmt.Sprintf("applied %s; manifest at %s", count(len(plan.Changes), "change"), p.config.ManifestPath))
+		detail(ui, fmt.Sprintf("applied %s; manifest at %s", count(len(pl.Changes), "change"), p.config.ManifestPath))
 	}
 	return nil
 }
 
 // driftNote says how many paths drifted from the manifest, "" for none.
-func driftNote(plan *initcompat.Plan) string {
+func driftNote(pl *plan.Plan) string {
 	n := 0
-	for _, f := range plan.Findings {
-		if f.Shim == initcompat.ShimDrift {
+	for _, f := range pl.Findings {
+		if f.Shim == plan.ShimDrift {
 			n++
 		}
 	}

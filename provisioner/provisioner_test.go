@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
+
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/plan"
 )
 
 func TestPrepare(t *testing.T) {
@@ -182,8 +184,10 @@ ordering {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(pol.Ordering) != 2 || pol.Ordering[0].Unit != "app" || pol.Ordering[0].RequiresMountsFor[0] != "/srv" ||
-		pol.Ordering[1].Wants[0] != "redis.service" || pol.StartAfterUserData[0] != "postfix" || len(pol.Mask) != 2 || pol.Disable[0] != "hello" {
+	// start_after_user_data first, each rule named by the key it came from.
+	if o := pol.Ordering; len(o) != 3 || o[0].Unit != "postfix.service" || !o[0].AfterUserData || o[0].Source != plan.SourceStartAfterUserData ||
+		o[1].Unit != "app" || o[1].RequiresMountsFor[0] != "/srv" || o[1].Source != plan.SourceOrdering || o[1].AfterUserData ||
+		o[2].Wants[0] != "redis.service" || len(pol.Mask) != 2 || pol.Disable[0] != "hello" {
 		t.Fatalf("policy: %+v", pol)
 	}
 	if err := new(Provisioner).Prepare(map[string]interface{}{"ordering": []map[string]interface{}{{"unit": "app"}}}); err == nil ||

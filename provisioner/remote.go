@@ -11,7 +11,8 @@ import (
 	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
 	"github.com/hashicorp/packer-plugin-sdk/template/interpolate"
 
-	"github.com/initcompat/packer-plugin-initcompat/initcompat"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/plan"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/planner"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/protocol"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
 )
@@ -67,7 +68,7 @@ type remote struct {
 func (r *remote) Snapshot(ctx context.Context, ws []tree.Watch, recover bool) (*tree.Tree, string, error) {
 	script := tree.SnapshotScript(ws)
 	if recover {
-		script = protocol.RecoveryScript() + script
+		script = protocol.RecoveryScript(planner.Places()) + script
 	}
 	// The stream is parsed as it arrives, each file's cap applied while
 	// reading: a large file costs its size in memory only when it is read.
@@ -119,7 +120,7 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // it did ("" when it could not run or found nothing).
 func (r *remote) recoverAfter(ctx context.Context) string {
 	out := &capBuffer{head: outputCap, tail: outputCap}
-	stderr, status, err := r.run(ctx, strings.NewReader(protocol.RecoveryScript()), out)
+	stderr, status, err := r.run(ctx, strings.NewReader(protocol.RecoveryScript(planner.Places())), out)
 	if err != nil || status != 0 {
 		return ""
 	}
@@ -143,11 +144,11 @@ func recoveredLine(stderr string) string {
 	return what + left
 }
 
-func (r *remote) Apply(ctx context.Context, plan *initcompat.Plan, opts protocol.Options) error {
+func (r *remote) Apply(ctx context.Context, pl *plan.Plan, opts protocol.Options) error {
 	// The script is written into the command's standard input as it is
 	// made, never held whole.
 	pr, pw := io.Pipe()
-	go func() { _ = pw.CloseWithError(protocol.WriteScript(pw, plan.Protocol(), opts)) }()
+	go func() { _ = pw.CloseWithError(protocol.WriteScript(pw, pl, opts)) }()
 	out := &capBuffer{head: outputCap, tail: outputCap}
 	stderr, status, err := r.run(ctx, pr, out)
 	_ = pr.Close()

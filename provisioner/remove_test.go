@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/initcompat/packer-plugin-initcompat/initcompat"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/plan"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/protocol"
 )
 
@@ -25,7 +26,7 @@ import (
 // no "removed" link outside /etc/systemd/system (/etc/ld.so.preload), and
 // takes away no directory the snapshot did not read; on both transports.
 func TestPlantedManifestRemovesNothingOfTheImage(t *testing.T) {
-	marked := "#!/bin/sh\n" + initcompat.Marker("0.0.0-test") + "\n"
+	marked := "#!/bin/sh\n" + plan.Marker("0.0.0-test") + "\n"
 	const passwd = "root:x:0:0:root:/root:/bin/sh\n"
 	sum := func(s string) string { h := sha256.Sum256([]byte(s)); return hex.EncodeToString(h[:]) }
 	keep := map[string]string{
@@ -47,14 +48,14 @@ func TestPlantedManifestRemovesNothingOfTheImage(t *testing.T) {
 			`{"path": "/etc/ld.so.preload", "kind": "removed", "target": "/tmp/evil.so", "shim": "disable"}`,
 			`{"path": "/var/lib/stranger", "kind": "dir", "shim": "manifest"}`,
 		}
-		write(t, dir, initcompat.DefaultManifestPath, `{"generator": "initcompat", "version": "0", "entries": [`+"\n"+strings.Join(entries, ",\n")+"\n]}\n")
+		write(t, dir, plan.DefaultManifestPath, `{"generator": "initcompat", "version": "0", "entries": [`+"\n"+strings.Join(entries, ",\n")+"\n]}\n")
 		tr := transports(dir)[name]
 		snap, _, err := tr.Snapshot(context.Background(), watches, true)
 		if err != nil {
 			t.Fatal(err)
 		}
-		plan := initcompat.BuildRemovePlan(snap, pol)
-		if err := tr.Apply(context.Background(), plan, protocol.Options{}); err != nil {
+		pl := initcompat.BuildRemovePlan(snap, pol)
+		if err := tr.Apply(context.Background(), pl, protocol.Options{}); err != nil {
 			t.Fatalf("%s: remove: %v", name, err)
 		}
 		for p, c := range keep {
@@ -65,7 +66,7 @@ func TestPlantedManifestRemovesNothingOfTheImage(t *testing.T) {
 		if _, err := os.Lstat(filepath.Join(dir, "etc/ld.so.preload")); err == nil {
 			t.Errorf("%s: remove planted /etc/ld.so.preload", name)
 		}
-		text := plan.Text()
+		text := pl.Text()
 		for _, why := range []string{"an OS package owns it", "lacks initcompat's marker line", "only ever removes links under /etc/systemd/system"} {
 			if !strings.Contains(text, why) {
 				t.Errorf("%s: the plan does not say %q:\n%s", name, why, text)
@@ -156,7 +157,7 @@ func TestRemoveKilledRecovers(t *testing.T) {
 		return dir
 	}
 	pristine := fingerprint(t, helloImage(t))
-	removePlan := func(dir string) *initcompat.Plan {
+	removePlan := func(dir string) *plan.Plan {
 		snap, _, err := (&local{dir: dir}).Snapshot(context.Background(), watches, true)
 		if err != nil {
 			t.Fatal(err)
@@ -215,7 +216,7 @@ func TestRemoveLeavesWhatItNeverSaw(t *testing.T) {
 		rm := initcompat.BuildRemovePlan(snap, pol)
 		made := ""
 		for _, c := range rm.Changes {
-			if c.Op == initcompat.OpRemove && c.Prior.Kind == initcompat.KindDir {
+			if c.Op == plan.OpRemove && c.Prior.Kind == plan.KindDir {
 				made = c.Path
 			}
 		}

@@ -6,7 +6,8 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/initcompat/packer-plugin-initcompat/initcompat"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/plan"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/verify"
 )
 
 // report is what a run found and did: the plan (the pure result of the
@@ -14,10 +15,10 @@ import (
 // the plan does not carry.
 type report struct {
 	mode string
-	plan *initcompat.Plan
+	plan *plan.Plan
 	// verify holds the checks the image's init system answered; nil when
 	// the apply was not verified.
-	verify []initcompat.Check
+	verify []verify.Check
 }
 
 // reportFile is report_file's JSON, docs/report.schema.json. The checks
@@ -29,24 +30,24 @@ type reportFile struct {
 	Plan    reportPlan `json:"plan"`
 }
 
-// reportPlan is the plan's JSON (initcompat.Plan's fields, promoted) and
+// reportPlan is the plan's JSON (plan.Plan's fields, promoted) and
 // the verify's checks after them.
 type reportPlan struct {
-	*initcompat.Plan
-	Verify []initcompat.Check `json:"verify,omitempty"`
+	*plan.Plan
+	Verify []verify.Check `json:"verify,omitempty"`
 }
 
 // JSON renders the report; applied says whether the image was written.
 func (r *report) JSON(applied bool) ([]byte, error) {
-	plan := *r.plan
+	pl := *r.plan
 	// Arrays, never null: the schema says so, and jq '.changes[]' needs it.
-	if plan.Changes == nil {
-		plan.Changes = []initcompat.Change{}
+	if pl.Changes == nil {
+		pl.Changes = []plan.Change{}
 	}
-	if plan.Findings == nil {
-		plan.Findings = []initcompat.Finding{}
+	if pl.Findings == nil {
+		pl.Findings = []plan.Finding{}
 	}
-	b, err := json.MarshalIndent(reportFile{Mode: r.mode, Applied: applied, Plan: reportPlan{Plan: &plan, Verify: r.verify}}, "", "  ")
+	b, err := json.MarshalIndent(reportFile{Mode: r.mode, Applied: applied, Plan: reportPlan{Plan: &pl, Verify: r.verify}}, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("initcompat: report: %w", err)
 	}

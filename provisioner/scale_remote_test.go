@@ -26,25 +26,25 @@ func TestRemoteApply30000Services(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := &remote{comm: &shellComm{Root: dir}, command: shell}
-	plan := planFor(t, r)
-	if len(plan.Changes) < 30000 || plan.Gzip == "" {
-		t.Fatalf("%d changes, gzip %q", len(plan.Changes), plan.Gzip)
+	pl := planFor(t, r)
+	if len(pl.Changes) < 30000 || pl.Gzip == "" {
+		t.Fatalf("%d changes, gzip %q", len(pl.Changes), pl.Gzip)
 	}
 	var size countWriter
-	if err := protocol.WriteScript(&size, plan.Protocol(), protocol.Options{}); err != nil {
+	if err := protocol.WriteScript(&size, pl, protocol.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	if size.longest == 0 || size.longest > 60 {
 		t.Fatalf("the apply script's longest function is %d lines", size.longest)
 	}
-	if err := r.Apply(context.Background(), plan, protocol.Options{}); err != nil {
+	if err := r.Apply(context.Background(), pl, protocol.Options{}); err != nil {
 		t.Fatalf("%.2000v", err)
 	}
 	again := planFor(t, r)
 	if len(again.Changes) != 0 {
 		t.Fatalf("a second run plans %d changes:\n%.2000s", len(again.Changes), again.Text())
 	}
-	t.Logf("%d changes; apply script %d MB", len(plan.Changes), size.n>>20)
+	t.Logf("%d changes; apply script %d MB", len(pl.Changes), size.n>>20)
 }
 
 // countWriter counts what is written to it, and keeps track of the

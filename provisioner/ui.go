@@ -8,8 +8,9 @@ import (
 
 	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
 
-	"github.com/initcompat/packer-plugin-initcompat/initcompat"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/plan"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/verify"
 )
 
 // What the build log shows: what the user acts on, in a screen. Packer
@@ -39,25 +40,25 @@ const loggedPlan = 2000
 const shownErrors = 10
 
 // showPlan says the plan in one UI call, by service and shim
-// (initcompat.Plan.Brief), in every mode: a change's reason is the same
+// (plan.Plan.Brief), in every mode: a change's reason is the same
 // for each of a service's links, and is in report_file and the debug log.
-func (p *Provisioner) showPlan(ui packersdk.Ui, plan *initcompat.Plan) {
-	detail(ui, plan.Brief())
-	if len(plan.Changes) <= loggedPlan {
-		log.Printf("initcompat: the plan, change by change:\n%s", escapeLines(plan.Text()))
+func (p *Provisioner) showPlan(ui packersdk.Ui, pl *plan.Plan) {
+	detail(ui, pl.Brief())
+	if len(pl.Changes) <= loggedPlan {
+		log.Printf("initcompat: the plan, change by change:\n%s", escapeLines(pl.Text()))
 	}
 }
 
 // planErrors shows the error findings once, the first shownErrors of
 // them, and is the build's error: one line that says nothing was written.
-func (p *Provisioner) planErrors(ui packersdk.Ui, errs []initcompat.Finding) error {
+func (p *Provisioner) planErrors(ui packersdk.Ui, errs []plan.Finding) error {
 	lines := make([]string, 0, shownErrors+1)
 	for i, f := range errs {
 		if i == shownErrors {
 			lines = append(lines, fmt.Sprintf("  and %d more%s", len(errs)-shownErrors, p.whereAll()))
 			break
 		}
-		lines = append(lines, "  "+initcompat.FindingLine(f))
+		lines = append(lines, "  "+plan.FindingLine(f))
 	}
 	ui.Error(strings.Join(lines, "\n"))
 	return fmt.Errorf("initcompat: the image was not changed: %s, listed above", count(len(errs), "error"))
@@ -86,7 +87,7 @@ const shownChecks = 8
 // sayChecks shows what verify asked: the count, then each check (past
 // shownChecks, each that did not pass) with the tool's words when it
 // did not pass.
-func sayChecks(ui packersdk.Ui, checks []initcompat.Check) {
+func sayChecks(ui packersdk.Ui, checks []verify.Check) {
 	if len(checks) == 0 {
 		return
 	}
@@ -94,9 +95,9 @@ func sayChecks(ui packersdk.Ui, checks []initcompat.Check) {
 	passed, pending := 0, 0
 	for _, c := range checks {
 		switch c.Result {
-		case initcompat.CheckPass:
+		case verify.CheckPass:
 			passed++
-		case initcompat.CheckPending:
+		case verify.CheckPending:
 			pending++
 		}
 	}
@@ -108,11 +109,11 @@ func sayChecks(ui packersdk.Ui, checks []initcompat.Check) {
 	}
 	for _, c := range checks {
 		log.Printf("initcompat: verify: %s %s", c.Result, escapeText(c.Name))
-		if c.Result == initcompat.CheckPass && len(checks) > shownChecks {
+		if c.Result == verify.CheckPass && len(checks) > shownChecks {
 			continue
 		}
 		fmt.Fprintf(&b, "\n  %-7s %s", c.Result, c.Name)
-		if c.Result == initcompat.CheckPass {
+		if c.Result == verify.CheckPass {
 			continue
 		}
 		for _, l := range strings.Split(strings.TrimRight(c.Output, "\n"), "\n") {
@@ -132,13 +133,13 @@ func sayChecks(ui packersdk.Ui, checks []initcompat.Check) {
 // Over a communicator the build's error says which of its three ends the
 // remote script met (cut on its way, so it ran nothing; ended; or left
 // running, to complete or roll itself back).
-func sayCancelled(ui packersdk.Ui, cause error, t *tree.Tree, plan *initcompat.Plan, err error) {
+func sayCancelled(ui packersdk.Ui, cause error, t *tree.Tree, pl *plan.Plan, err error) {
 	what := "what became of the image is in the build's error"
 	if strings.Contains(err.Error(), "cancelled before the commit") {
 		what = "nothing was committed: the apply stopped before its commit and removed whatever it had staged, so the image is as it was"
 	}
 	detail(ui, fmt.Sprintf("cancelled (%v) after reading %d paths of the image (%s, %s) and planning %s and %s (above); %s",
-		cause, t.Len(), plan.Summary.Init, plan.Summary.Distro, count(len(plan.Changes), "change"), count(len(plan.Findings), "finding"), what))
+		cause, t.Len(), pl.Summary.Init, pl.Summary.Distro, count(len(pl.Changes), "change"), count(len(pl.Findings), "finding"), what))
 }
 
 // count says "1 change", "2 changes".

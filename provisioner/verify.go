@@ -8,18 +8,21 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/initcompat/packer-plugin-initcompat/initcompat"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/inspect"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/plan"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/planner"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/protocol"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/verify"
 )
 
 // errRolledBack says a verify failed and the image is as before the apply.
 var errRolledBack = errors.New("the image's init system disagreed with the apply, which was rolled back")
 
 // Verify asks the booted machine's init system, in one command, and
-// finishes or rolls back the held apply (initcompat.VerifyScript).
-func (r *remote) Verify(ctx context.Context, plan *initcompat.Plan, warn func(string)) ([]initcompat.Check, error) {
-	script := initcompat.VerifyScript(plan)
+// finishes or rolls back the held apply (verify.Script).
+func (r *remote) Verify(ctx context.Context, pl *plan.Plan, warn func(string)) ([]verify.Check, error) {
+	script := verify.Script(pl)
 	// The checks' output is reported: 8 MiB of it at most, and the end,
 	// which says whether the apply was kept.
 	out := &capBuffer{head: 8 << 20, tail: outputCap}
@@ -28,7 +31,7 @@ func (r *remote) Verify(ctx context.Context, plan *initcompat.Plan, warn func(st
 		return nil, err
 	}
 	warnings(stderr, warn)
-	checks, passed, rolledBack := initcompat.ParseVerify(out.String())
+	checks, passed, rolledBack := verify.Parse(out.String())
 	switch {
 	case passed:
 		return checks, nil
@@ -64,7 +67,7 @@ func (l *local) analyze(ctx context.Context) (string, error) {
 // Verify compares systemd-analyze verify of the image after the apply with
 // before it: a new line naming a unit the plan touched rolls the apply
 // back; other new lines are warnings. Then the apply is finished.
-func (l *local) Verify(ctx context.Context, plan *initcompat.Plan, warn func(string)) ([]initcompat.Check, error) {
+func (l *local) Verify(ctx context.Context, pl *plan.Plan, warn func(string)) ([]verify.Check, error) {
 	root, err := os.OpenRoot(l.dir)
 	if err != nil {
 		return nil, fmt.Errorf("opening root_dir: %w", err)
@@ -75,7 +78,7 @@ func (l *local) Verify(ctx context.Context, plan *initcompat.Plan, warn func(str
 		return nil, err
 	}
 	defer unlock()
-	before, _ := root.ReadFile(rel(initcompat.BaselinePath))
+	before, _ := root.ReadFile(rel(protocol.BaselinePath))
 	command := l.analyzer + " verify --root=" + l.dir + " --man=no default.target"
 	after, err := l.analyze(ctx)
 	if err != nil {
@@ -84,14 +87,14 @@ func (l *local) Verify(ctx context.Context, plan *initcompat.Plan, warn func(str
 		}
 		return nil, fmt.Errorf("verify: %w; the apply was rolled back", err)
 	}
-	checks := initcompat.AnalyzeChecks(plan, command, string(before), after)
-	if slices.ContainsFunc(checks, func(c initcompat.Check) bool { return c.Result == initcompat.CheckFail }) {
+	checks := verify.AnalyzeChecks(pl, command, string(before), after)
+	if slices.ContainsFunc(checks, func(c verify.Check) bool { return c.Result == verify.CheckFail }) {
 		if _, rerr := recoverRoot(root, warn); rerr != nil {
 			return checks, fmt.Errorf("%w; undoing it failed too (%w): %s lists what is left, and the next run undoes it first", errRolledBack, rerr, protocol.JournalPath)
 		}
 		return checks, errRolledBack
 	}
-	j, err := protocol.OpenJournal(root)
+	j, err := protocol.OpenJournal(root, planner.Places())
 	if err != nil {
 		return checks, fmt.Errorf("verify: %w", err)
 	}
@@ -111,20 +114,20 @@ func (l *local) Verify(ctx context.Context, plan *initcompat.Plan, warn func(str
 // verifies decides whether this apply is verified: as configured, or, when
 // unset, as the transport can (canVerify). When it is not, why says so for
 // the build log ("" when verify = false asked for that).
-func (p *Provisioner) verifies(tr transport, t *tree.Tree, plan *initcompat.Plan) (ok bool, why string, err error) {
+func (p *Provisioner) verifies(tr transport, t *tree.Tree, pl *plan.Plan) (ok bool, why string, err error) {
 	if v := p.config.Verify.ToBoolPointer(); v != nil && !*v {
 		return false, "", nil
 	}
-	return tr.canVerify(t, plan, p.config.Verify.True())
+	return tr.canVerify(t, pl, p.config.Verify.True())
 }
 
 // canVerify: a root_dir image is checked offline by this host's
 // systemd-analyze, which knows only systemd; verify = true without one is
 // an error, since what was asked cannot be done.
-func (l *local) canVerify(_ *tree.Tree, plan *initcompat.Plan, asked bool) (bool, string, error) {
+func (l *local) canVerify(_ *tree.Tree, pl *plan.Plan, asked bool) (bool, string, error) {
 	switch {
-	case plan.Summary.Init != string(initcompat.Systemd):
-		return false, "root_dir holds a " + plan.Summary.Init + " image, and only systemd's can be checked offline", nil
+	case pl.Summary.Init != string(inspect.Systemd):
+		return false, "root_dir holds a " + pl.Summary.Init + " image, and only systemd's can be checked offline", nil
 	case l.analyzer == "" && asked:
 		return false, "", errors.New("initcompat: verify = true with root_dir needs systemd-analyze on this host (Debian: apt-get install systemd), or set verify = false")
 	case l.analyzer == "":
@@ -137,8 +140,8 @@ func (l *local) canVerify(_ *tree.Tree, plan *initcompat.Plan, asked bool) (bool
 // when it runs: systemd's /run/systemd/system in the snapshot, or an
 // Upstart image, whose script checks initctl answers. Asked, it is tried
 // whatever the snapshot says.
-func (r *remote) canVerify(t *tree.Tree, plan *initcompat.Plan, asked bool) (bool, string, error) {
-	if asked || plan.Summary.Init == string(initcompat.Upstart) {
+func (r *remote) canVerify(t *tree.Tree, pl *plan.Plan, asked bool) (bool, string, error) {
+	if asked || pl.Summary.Init == string(inspect.Upstart) {
 		return true, "", nil
 	}
 	if booted, _ := t.Lstat("/run/systemd/system"); booted != nil && booted.Kind == tree.Dir {
@@ -149,10 +152,10 @@ func (r *remote) canVerify(t *tree.Tree, plan *initcompat.Plan, asked bool) (boo
 
 // failedChecks names, on the error's one line, the checks that failed;
 // sayChecks has shown each with what the tools said, once.
-func failedChecks(checks []initcompat.Check) string {
+func failedChecks(checks []verify.Check) string {
 	var failed []string
 	for _, c := range checks {
-		if c.Result == initcompat.CheckFail {
+		if c.Result == verify.CheckFail {
 			failed = append(failed, c.Name)
 		}
 	}

@@ -12,7 +12,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/initcompat/packer-plugin-initcompat/initcompat"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/inspect"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/plan"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
 )
 
@@ -323,7 +324,7 @@ type stubTransport struct {
 	asked []bool
 }
 
-func (s *stubTransport) canVerify(_ *tree.Tree, _ *initcompat.Plan, asked bool) (bool, string, error) {
+func (s *stubTransport) canVerify(_ *tree.Tree, _ *plan.Plan, asked bool) (bool, string, error) {
 	s.asked = append(s.asked, asked)
 	if asked {
 		return false, "the stub cannot when asked", nil
@@ -341,31 +342,31 @@ func TestVerifyAsTheTransportCan(t *testing.T) {
 	if err := booted.Add(tree.Entry{Path: "/run/systemd/system", Kind: tree.Dir, Mode: 0o755}); err != nil {
 		t.Fatal(err)
 	}
-	plan := func(init initcompat.InitSystem) *initcompat.Plan {
-		return &initcompat.Plan{Summary: initcompat.Summary{Init: string(init)}}
+	pl := func(init inspect.InitSystem) *plan.Plan {
+		return &plan.Plan{Summary: plan.Summary{Init: string(init)}}
 	}
 	cases := []struct {
 		name   string
 		tr     transport
 		t      *tree.Tree
-		plan   *initcompat.Plan
+		pl     *plan.Plan
 		verify interface{} // nil: unset
 		ok     bool
 		why    string // a part of it
 		err    string
 	}{
-		{"root_dir, analyzer", &local{analyzer: "/usr/bin/systemd-analyze"}, tree.New(), plan(initcompat.Systemd), nil, true, "", ""},
-		{"root_dir, no analyzer", &local{}, tree.New(), plan(initcompat.Systemd), nil, false, "no systemd-analyze", ""},
-		{"root_dir, no analyzer, asked", &local{}, tree.New(), plan(initcompat.Systemd), true, false, "", "needs systemd-analyze on this host"},
-		{"root_dir, Upstart", &local{analyzer: "/usr/bin/systemd-analyze"}, tree.New(), plan(initcompat.Upstart), true, false, "only systemd's can be checked offline", ""},
-		{"root_dir, off", &local{analyzer: "/usr/bin/systemd-analyze"}, tree.New(), plan(initcompat.Systemd), false, false, "", ""},
-		{"remote, not booted", &remote{}, tree.New(), plan(initcompat.Systemd), nil, false, "no init system runs in this image", ""},
-		{"remote, not booted, asked", &remote{}, tree.New(), plan(initcompat.Systemd), true, true, "", ""},
-		{"remote, booted", &remote{}, booted, plan(initcompat.Systemd), nil, true, "", ""},
-		{"remote, booted, off", &remote{}, booted, plan(initcompat.Systemd), false, false, "", ""},
-		{"remote, Upstart", &remote{}, tree.New(), plan(initcompat.Upstart), nil, true, "", ""},
-		{"stub", &stubTransport{}, tree.New(), plan(initcompat.Systemd), nil, true, "", ""},
-		{"stub, asked", &stubTransport{}, tree.New(), plan(initcompat.Systemd), true, false, "the stub cannot when asked", ""},
+		{"root_dir, analyzer", &local{analyzer: "/usr/bin/systemd-analyze"}, tree.New(), pl(inspect.Systemd), nil, true, "", ""},
+		{"root_dir, no analyzer", &local{}, tree.New(), pl(inspect.Systemd), nil, false, "no systemd-analyze", ""},
+		{"root_dir, no analyzer, asked", &local{}, tree.New(), pl(inspect.Systemd), true, false, "", "needs systemd-analyze on this host"},
+		{"root_dir, Upstart", &local{analyzer: "/usr/bin/systemd-analyze"}, tree.New(), pl(inspect.Upstart), true, false, "only systemd's can be checked offline", ""},
+		{"root_dir, off", &local{analyzer: "/usr/bin/systemd-analyze"}, tree.New(), pl(inspect.Systemd), false, false, "", ""},
+		{"remote, not booted", &remote{}, tree.New(), pl(inspect.Systemd), nil, false, "no init system runs in this image", ""},
+		{"remote, not booted, asked", &remote{}, tree.New(), pl(inspect.Systemd), true, true, "", ""},
+		{"remote, booted", &remote{}, booted, pl(inspect.Systemd), nil, true, "", ""},
+		{"remote, booted, off", &remote{}, booted, pl(inspect.Systemd), false, false, "", ""},
+		{"remote, Upstart", &remote{}, tree.New(), pl(inspect.Upstart), nil, true, "", ""},
+		{"stub", &stubTransport{}, tree.New(), pl(inspect.Systemd), nil, true, "", ""},
+		{"stub, asked", &stubTransport{}, tree.New(), pl(inspect.Systemd), true, false, "the stub cannot when asked", ""},
 	}
 	for _, c := range cases {
 		raw := map[string]interface{}{}
@@ -376,7 +377,7 @@ func TestVerifyAsTheTransportCan(t *testing.T) {
 		if err := p.Prepare(raw); err != nil {
 			t.Fatal(err)
 		}
-		ok, why, err := p.verifies(c.tr, c.t, c.plan)
+		ok, why, err := p.verifies(c.tr, c.t, c.pl)
 		if ok != c.ok || !strings.Contains(why, c.why) || (c.why == "" && why != "") ||
 			(c.err == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), c.err)) {
 			t.Errorf("%s: verifies = %v, %q, %v; want %v, %q, %q", c.name, ok, why, err, c.ok, c.why, c.err)
@@ -387,7 +388,7 @@ func TestVerifyAsTheTransportCan(t *testing.T) {
 	if err := p.Prepare(map[string]interface{}{"verify": false}); err != nil {
 		t.Fatal(err)
 	}
-	if ok, _, _ := p.verifies(off, tree.New(), plan(initcompat.Systemd)); ok || len(off.asked) != 0 {
+	if ok, _, _ := p.verifies(off, tree.New(), pl(inspect.Systemd)); ok || len(off.asked) != 0 {
 		t.Errorf("verify = false: verified %v, the transport asked %d times", ok, len(off.asked))
 	}
 }

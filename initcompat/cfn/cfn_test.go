@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-func load(t *testing.T, name string) map[string]any {
+func load(t *testing.T, name string) *Template {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {
@@ -24,7 +24,7 @@ func load(t *testing.T, name string) map[string]any {
 func TestYAMLWithConfigSetsAndShortTags(t *testing.T) {
 	tmpl := load(t, "web.yaml")
 	// Tags parse without being evaluated.
-	props := tmpl["Resources"].(map[string]any)["WebServer"].(map[string]any)["Properties"].(map[string]any)
+	props := tmpl.Body["Resources"].(map[string]any)["WebServer"].(map[string]any)["Properties"].(map[string]any)
 	if _, ok := props["ImageId"].(map[string]any)["Fn::FindInMap"]; !ok {
 		t.Errorf("!FindInMap: %#v", props["ImageId"])
 	}
@@ -32,7 +32,7 @@ func TestYAMLWithConfigSetsAndShortTags(t *testing.T) {
 	if !reflect.DeepEqual(tag, map[string]any{"Fn::GetAtt": []any{"Other", "PublicIp"}}) {
 		t.Errorf("!GetAtt: %#v", tag)
 	}
-	svcs, err := FromTemplate("web.yaml", tmpl, "", nil, nil)
+	svcs, _, err := FromTemplate(tmpl, "", nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,26 +49,26 @@ func TestYAMLWithConfigSetsAndShortTags(t *testing.T) {
 		t.Errorf("services:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	// A named set that is not the default reaches only its configs.
-	if svcs, err := FromTemplate("web.yaml", tmpl, "WebServer", []string{"services"}, nil); err != nil || len(svcs) != 3 {
+	if svcs, _, err := FromTemplate(tmpl, "WebServer", []string{"services"}, nil); err != nil || len(svcs) != 3 {
 		t.Errorf("config_sets = [services]: %v %v", svcs, err)
 	}
-	if _, err := FromTemplate("web.yaml", tmpl, "WebServr", nil, nil); err == nil || !strings.Contains(err.Error(), "resources: Bucket WebServer") {
+	if _, _, err := FromTemplate(tmpl, "WebServr", nil, nil); err == nil || !strings.Contains(err.Error(), "resources: Bucket WebServer") {
 		t.Errorf("unknown resource: %v", err)
 	}
-	if _, err := FromTemplate("web.yaml", tmpl, "", []string{"nope"}, nil); err == nil || !strings.Contains(err.Error(), `no configSet "nope"`) {
+	if _, _, err := FromTemplate(tmpl, "", []string{"nope"}, nil); err == nil || !strings.Contains(err.Error(), `no configSet "nope"`) {
 		t.Errorf("unknown config set: %v", err)
 	}
 }
 
 func TestJSONWithoutConfigSets(t *testing.T) {
-	svcs, err := FromTemplate("single.json", load(t, "single.json"), "", nil, nil)
+	svcs, _, err := FromTemplate(load(t, "single.json"), "", nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(svcs) != 1 || svcs[0].Name != "hello-upstart" || svcs[0].Config != "config" || *svcs[0].EnsureRunning {
 		t.Fatalf("services: %+v", svcs)
 	}
-	if w := svcs[0].Where(); w != "single.json resource Legacy config config services.sysvinit.hello-upstart" {
+	if w := svcs[0].Where(); w != "single.json resource Legacy config config services.sysvinit.hello-upstart" || svcs[0].At() != "single.json:10" {
 		t.Errorf("Where: %q", w)
 	}
 }
@@ -83,7 +83,7 @@ func TestMalformedTemplatesSayWhere(t *testing.T) {
 			t.Errorf("%s: got %v, want %q", name, err, want)
 		}
 	}
-	if _, err := FromTemplate("loop.yaml", load(t, "loop.yaml"), "", nil, nil); err == nil || !strings.Contains(err.Error(), "loop") {
+	if _, _, err := FromTemplate(load(t, "loop.yaml"), "", nil, nil); err == nil || !strings.Contains(err.Error(), "loop") {
 		t.Errorf("a configSet loop: %v", err)
 	}
 }

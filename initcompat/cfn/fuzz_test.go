@@ -10,8 +10,8 @@ func FuzzTemplate(f *testing.F) {
 	f.Fuzz(func(t *testing.T, src string) {
 		tmpl, err := ParseTemplate("t", []byte(src))
 		if err == nil {
-			_, _ = FromTemplate("t", tmpl, "", nil, nil)
-			_, _ = FromTemplate("t", tmpl, "", []string{"x", "default"}, map[string]string{"Env": "prod"})
+			_, _, _ = FromTemplate(tmpl, "", nil, nil)
+			_, _, _ = FromTemplate(tmpl, "", []string{"x", "default"}, map[string]string{"Env": "prod"})
 		}
 	})
 }

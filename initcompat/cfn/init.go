@@ -16,6 +16,7 @@ type Service struct {
 	Name          string `json:"service"`
 	Key           string `json:"key"` // "sysvinit" or "systemd"
 	Source        string `json:"source"`
+	Line          int    `json:"line,omitempty"` // of the service's key in the template
 	Resource      string `json:"resource"`
 	Config        string `json:"config"`
 	Enabled       *bool  `json:"enabled,omitempty"`
@@ -25,25 +26,67 @@ type Service struct {
 	When []string `json:"when,omitempty"`
 }
 
-// Where names the place in the template, for messages.
+// Where names the place in the template, for messages: "t.yaml resource
+// Web config install services.sysvinit.nginx" (At adds the line).
 func (s Service) Where() string {
-	return fmt.Sprintf("%s resource %s config %s services.%s.%s", s.Source, s.Resource, s.Config, s.Key, s.Name)
+	return where(s.Source, 0, s.Resource, s.Config, "services."+s.Key+"."+s.Name)
+}
+
+// At is where the service's entry is: "t.yaml:12", or the source alone
+// when the line is not known (a stack's metadata).
+func (s Service) At() string {
+	if s.Line > 0 {
+		return s.Source + ":" + strconv.Itoa(s.Line)
+	}
+	return s.Source
+}
+
+// Note is what cfn-init does with an entry that names no service it
+// manages, said at the entry's line: option keys written where a service
+// name goes, a key beside sysvinit, a value cfn-init reads otherwise than
+// it is written. The planner shows each as a finding.
+type Note struct {
+	Source   string `json:"source"`
+	Line     int    `json:"line,omitempty"`
+	Resource string `json:"resource"`
+	Config   string `json:"config"`
+	Path     string `json:"path"` // "services.sysvinit.enabled"
+	Service  string `json:"service,omitempty"`
+	Message  string `json:"message"` // a sentence that names Path
+}
+
+// Where names the place in the template, as Service.Where does.
+func (n Note) Where() string { return where(n.Source, n.Line, n.Resource, n.Config, n.Path) }
+
+// String is the note as one line: where, then the message (which names
+// the path itself).
+func (n Note) String() string {
+	return where(n.Source, n.Line, n.Resource, n.Config, "") + ": " + n.Message
+}
+
+func where(source string, line int, resource, config, path string) string {
+	if line > 0 {
+		source += ":" + strconv.Itoa(line)
+	}
+	return strings.TrimSuffix(fmt.Sprintf("%s resource %s config %s %s", source, resource, config, path), " ")
 }
 
 // FromTemplate returns the services of every resource with cfn-init
-// metadata, or of the one named. params are the stack's parameter values
-// the user knows (they override the template's Defaults); they decide the
-// template's conditions (see resolver).
-func FromTemplate(source string, tmpl map[string]any, resource string, configSets []string, params map[string]string) ([]Service, error) {
-	resources, _ := tmpl["Resources"].(map[string]any)
-	names, err := InitResources(source, tmpl, resource)
+// metadata, or of the one named, and the notes on entries cfn-init skips.
+// params are the stack's parameter values the user knows (they override
+// the template's Defaults); they decide the template's conditions and
+// functions (see resolver).
+func FromTemplate(t *Template, resource string, configSets []string, params map[string]string) ([]Service, []Note, error) {
+	resources, _ := t.Body["Resources"].(map[string]any)
+	names, err := InitResources(t.Name, t.Body, resource)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	res := newResolver(t, params)
 	var out []Service
+	var notes []Note
 	for _, n := range names {
 		r, _ := resources[n].(map[string]any)
-		res := newResolver(tmpl, params)
 		var when []string
 		if cond, ok := r["Condition"].(string); ok {
 			// A resource whose condition is false is never created, so no
@@ -51,7 +94,7 @@ func FromTemplate(source string, tmpl map[string]any, resource string, configSet
 			switch c, why := res.condition(cond, 0); c {
 			case no:
 				if resource != "" {
-					return nil, fmt.Errorf("%s: resource %s has Condition %s, which is false with these parameters: the stack does not create it", source, n, cond)
+					return nil, nil, fmt.Errorf("%s: resource %s has Condition %s, which is false with these parameters: the stack does not create it", t.Name, n, cond)
 				}
 				continue
 			case unknown:
@@ -59,16 +102,19 @@ func FromTemplate(source string, tmpl map[string]any, resource string, configSet
 			}
 		}
 		md, _ := r["Metadata"].(map[string]any)
-		s, err := fromMetadata(res, source, n, md, configSets)
+		s, ns, err := fromMetadata(res, t.Name, n, md, configSets)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for i := range s {
-			s[i].When = append(append([]string{}, when...), s[i].When...)
+			if len(when) > 0 {
+				s[i].When = append(when[:len(when):len(when)], s[i].When...)
+			}
 		}
 		out = append(out, s...)
+		notes = append(notes, ns...)
 	}
-	return out, nil
+	return out, notes, nil
 }
 
 // InitResources returns the logical IDs whose metadata cfn-init reads: the
@@ -100,72 +146,87 @@ func InitResources(source string, tmpl map[string]any, resource string) ([]strin
 
 // FromMetadata returns the services in one resource's metadata as a stack
 // returns it (CloudFormation resolved its intrinsic functions already).
-func FromMetadata(source, resource string, md map[string]any, configSets []string) ([]Service, error) {
+func FromMetadata(source, resource string, md map[string]any, configSets []string) ([]Service, []Note, error) {
 	return fromMetadata(newResolver(nil, nil), source, resource, md, configSets)
 }
 
-func fromMetadata(res *resolver, source, resource string, md map[string]any, configSets []string) ([]Service, error) {
+// reader reads one resource's Init metadata.
+type reader struct {
+	res      *resolver
+	source   string
+	resource string
+	where    string
+	raw      map[string]any // the Init metadata as written, for lines
+	line     int            // of the Init key
+	notes    noteIndex
+}
+
+func fromMetadata(res *resolver, source, resource string, md map[string]any, configSets []string) ([]Service, []Note, error) {
 	where := fmt.Sprintf("%s: resource %s: %s", source, resource, InitKey)
 	raw, ok := md[InitKey].(map[string]any)
 	if !ok {
-		return nil, fmt.Errorf("%s: missing or not a mapping", where)
+		return nil, nil, fmt.Errorf("%s: missing or not a mapping", where)
 	}
-	init, _ := res.resolve(raw, "", 0).(map[string]any)
+	rd := &reader{res: res, source: source, resource: resource, where: where, raw: raw, line: res.t.line(md, InitKey)}
+	res.notes, res.path = nil, nil
+	init, _ := res.resolve(raw, rd.line, 0).(map[string]any)
+	rd.notes = newNoteIndex(res)
 	configs, err := selectConfigs(where, init, configSets)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var out []Service
+	var notes []Note
 	for _, c := range configs {
 		cfg, ok := init[c].(map[string]any)
 		switch {
 		case !ok && init[c] != nil:
-			return nil, fmt.Errorf("%s: %s", where, describeNot("config "+strconv.Quote(c), init[c], "a mapping"))
+			return nil, nil, fmt.Errorf("%s: %s", where, describeNot("config "+strconv.Quote(c), init[c], "a mapping"))
 		case !ok:
-			return nil, fmt.Errorf("%s: config %q is not in the metadata", where, c)
+			return nil, nil, fmt.Errorf("%s: config %q is not in the metadata", where, c)
 		}
-		svcs, err := configServices(res, where, source, resource, c, cfg)
+		svcs, ns, err := rd.configServices(c, cfg)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		out = append(out, svcs...)
+		notes = append(notes, ns...)
 	}
-	return out, nil
+	return out, notes, nil
 }
 
-// configServices reads one config's services key.
-func configServices(res *resolver, where, source, resource, c string, cfg map[string]any) ([]Service, error) {
-	svcs, ok := cfg["services"].(map[string]any)
-	if !ok && cfg["services"] != nil {
-		return nil, fmt.Errorf("%s: config %s: %s", where, c, describeNot("services", cfg["services"], "a mapping"))
-	}
-	var out []Service
-	for _, key := range slices.Sorted(maps.Keys(svcs)) {
-		if key != "sysvinit" && key != "systemd" {
-			continue // windows
-		}
-		entries, ok := svcs[key].(map[string]any)
+// lineOf is the line of the key at the end of path under the Init
+// metadata as written, or of the deepest key on the way that is there (an
+// entry an Fn::If chose, a mapping the resolver made).
+func (rd *reader) lineOf(path ...string) int {
+	line := rd.line
+	var cur any = rd.raw
+	for _, k := range path {
+		m, ok := cur.(map[string]any)
 		if !ok {
-			return nil, fmt.Errorf("%s: config %s: %s", where, c, describeNot("services."+key, svcs[key], "a mapping"))
+			return line
 		}
-		for _, name := range slices.Sorted(maps.Keys(entries)) {
-			opts, _ := entries[name].(map[string]any)
-			if _, isFn := intrinsicName(entries[name]); isFn {
-				return nil, fmt.Errorf("%s: config %s: %s", where, c, unresolved("services."+key+"."+name, entries[name]))
+		if args, isIf := m["Fn::If"].([]any); isIf && len(m) == 1 && len(args) == 3 {
+			// Either branch may hold the key: the first that does.
+			for _, b := range args[1:] {
+				if bm, ok := b.(map[string]any); ok {
+					if _, has := bm[k]; has {
+						m = bm
+						break
+					}
+				}
 			}
-			s := Service{Name: name, Key: key, Source: source, Resource: resource, Config: c,
-				When: res.notesFor(c + ".services." + key + "." + name)}
-			var err error
-			if s.Enabled, err = boolOpt(opts, "enabled"); err == nil {
-				s.EnsureRunning, err = boolOpt(opts, "ensureRunning")
-			}
-			if err != nil {
-				return nil, fmt.Errorf("%s: config %s: services.%s.%s: %w", where, c, key, name, err)
-			}
-			out = append(out, s)
 		}
+		next, has := m[k]
+		if !has {
+			return line
+		}
+		if l := rd.res.t.line(m, k); l > 0 {
+			line = l
+		}
+		cur = next
 	}
-	return out, nil
+	return line
 }
 
 // describeNot says that a value is not what cfn-init needs there, naming
@@ -224,6 +285,9 @@ func selectConfigs(where string, init map[string]any, configSets []string) ([]st
 			}
 		}
 		for i, it := range items {
+			if _, isFn := intrinsicName(it); isFn {
+				return fmt.Errorf("%s: %s", where, unresolved(fmt.Sprintf("configSets.%s item %d", set, i+1), it))
+			}
 			switch v := it.(type) {
 			case string:
 				if !seen[v] {
@@ -232,10 +296,10 @@ func selectConfigs(where string, init map[string]any, configSets []string) ([]st
 				}
 			case map[string]any:
 				ref, ok := v["ConfigSet"].(string)
-				if _, isFn := intrinsicName(v); isFn {
-					return fmt.Errorf("%s: %s", where, unresolved(fmt.Sprintf("configSets.%s item %d", set, i+1), v))
-				}
 				if !ok {
+					if _, isFn := intrinsicName(v["ConfigSet"]); isFn {
+						return fmt.Errorf("%s: %s", where, unresolved(fmt.Sprintf("configSets.%s item %d's ConfigSet", set, i+1), v["ConfigSet"]))
+					}
 					return fmt.Errorf("%s: configSets.%s item %d: want a config name or {ConfigSet: NAME}", where, set, i+1)
 				}
 				if err := expand(ref, append(path, set)); err != nil {
@@ -255,32 +319,36 @@ func selectConfigs(where string, init map[string]any, configSets []string) ([]st
 	return out, nil
 }
 
-// boolOpt reads cfn-init's "true"/"false" (string or boolean).
-func boolOpt(opts map[string]any, key string) (*bool, error) {
-	v, ok := opts[key]
-	if !ok || v == nil {
-		return nil, nil
+// unresolved says which function is left where cfn-init needs a value,
+// and the ways out: a parameter's value, or the metadata of the stack.
+func unresolved(what string, v any) string {
+	u, ok := v.(Unresolved)
+	if !ok {
+		fn, _ := intrinsicName(v)
+		u = Unresolved{Value: v, Fn: fn, Why: "it is not a value cfn-init can use here"}
 	}
-	var b bool
-	switch x := v.(type) {
-	case Undecided:
-		return nil, nil // both values are possible: the service's When says why
-	case bool:
-		b = x
-	case string:
-		switch strings.ToLower(x) {
-		case "true":
-			b = true
-		case "false":
-			b = false
-		default:
-			return nil, fmt.Errorf("%s: %q is neither true nor false", key, x)
+	msg := fmt.Sprintf("%s is %s: ", what, brief(u.Value))
+	if u.Refused {
+		in := ""
+		if u.In != "" && u.In != u.Fn {
+			in = " (inside " + u.In + ")"
 		}
-	default:
-		if _, isFn := intrinsicName(v); isFn {
-			return nil, fmt.Errorf("%s", unresolved(key, v))
-		}
-		return nil, fmt.Errorf("%s: want true or false, not %v", key, v)
+		return msg + fmt.Sprintf("%s%s is not valid: %s; CloudFormation refuses the template, fix it", u.Fn, in, u.Why)
 	}
-	return &b, nil
+	msg += u.reason()
+	if u.Param != "" {
+		return msg + fmt.Sprintf("; set parameters = { %s = \"...\" } in the cfn_init block, or read the metadata CloudFormation resolved with stack_name", hclKey(u.Param))
+	}
+	return msg + "; read the metadata CloudFormation resolved with stack_name"
+}
+
+// hclKey is a map key as HCL takes it: quoted unless an identifier.
+func hclKey(k string) string {
+	for i, r := range k {
+		letter := r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
+		if !letter && (i == 0 || r != '-' && (r < '0' || r > '9')) {
+			return strconv.Quote(k)
+		}
+	}
+	return k
 }

@@ -1,9 +1,7 @@
 package cfn
 
 import (
-	"encoding/json"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -12,15 +10,24 @@ import (
 // resource's Metadata before cfn-init reads it (DescribeStackResource
 // returns the resolved metadata; cfn-init's construction.py evaluates
 // none). A template file read at build time still holds them, so the
-// resolver decides what the template itself decides: Fn::If on a condition
-// made of Fn::Equals, Fn::And, Fn::Or, Fn::Not and Condition references over
-// parameters whose value is known (given in the cfn_init block's
-// `parameters`, or the parameter's Default), Ref of such a parameter, and
-// Ref AWS::NoValue, which removes the item or key it stands for (the
-// "Conditions" and "Condition functions" chapters of the CloudFormation
-// user guide). Where a condition cannot be decided (a pseudo parameter such
-// as AWS::Region, a parameter without a Default, a function that needs the
-// stack), both branches are taken and the place is noted.
+// resolver decides what the template itself decides:
+//   - conditions made of Fn::Equals, Fn::And, Fn::Or, Fn::Not and Condition
+//     references, and Fn::If on them;
+//   - Ref of a parameter whose value is known (given in the cfn_init
+//     block's `parameters`, or the parameter's Default), and Ref
+//     AWS::NoValue, which removes the item or key it stands for;
+//   - Fn::Join, Fn::Select, Fn::Split, Fn::Sub and Fn::FindInMap over such
+//     values (functions.go).
+//
+// The rules are the "Conditions", "Condition functions", "Parameters" and
+// intrinsic function chapters of the CloudFormation user guide
+// (awsdocs/aws-cloudformation-user-guide doc_source/
+// intrinsic-function-reference-conditions.md @bbededb8e19a4e893729ef6b1b5984d74fbb91c4,
+// parameters-section-structure.md @056fba8462260b407b2400503ebdb63a04cefbdf).
+// Where a condition cannot be decided (a pseudo parameter such as
+// AWS::Region, a parameter without a Default, a function that needs the
+// stack), both branches are taken and the place is noted; a function whose
+// value cannot be known is left as an Unresolved naming what it waits for.
 
 // tri is a condition's value at build time.
 type tri int
@@ -31,37 +38,95 @@ const (
 	no
 )
 
-// resolver holds one template's parameters and conditions.
+// param is a parameter's value: a string, or a list for the list types.
+type param struct {
+	s       string
+	list    []string
+	ok      bool   // the value is known
+	why     string // why it is not
+	depends string // the same, as a condition over it says it
+}
+
+// resolver holds one template's parameters, conditions and mappings, and
+// what it could not decide in the metadata it resolves.
 type resolver struct {
-	params map[string]string
-	conds  map[string]any
-	memo   map[string]tri
-	why    map[string]string // condition -> what it depends on, when unknown
-	notes  []undecided
+	t         *Template
+	params    map[string]param
+	resources map[string]any
+	conds     map[string]any
+	mappings  map[string]any
+	memo      map[string]tri
+	why       map[string]string // condition -> what it depends on, when unknown
+	notes     []undecided
+	path      []string // where resolve is, under the Init metadata
+	budget    int      // bytes the string functions may still make
 }
 
-// undecided is a Fn::If the resolver could not decide, at a path under
-// the Init metadata ("configSets.default", "web.services.sysvinit.nginx").
+// undecided is a Fn::If the resolver could not decide, at a place under
+// the Init metadata ("configSets", "default", "[3]").
 type undecided struct {
-	path, cond, why string
+	path      []string
+	line      int
+	cond, why string
+	text      string
 }
 
-// newResolver reads Parameters (Default values, overridden by params) and
-// Conditions. A nil template gives a resolver that knows only params.
-func newResolver(tmpl map[string]any, params map[string]string) *resolver {
-	r := &resolver{params: map[string]string{}, memo: map[string]tri{}, why: map[string]string{}}
-	decl, _ := tmpl["Parameters"].(map[string]any)
+// maxResolved bounds the bytes Fn::Join and Fn::Sub make in all: a
+// parameter (4,096 bytes at most in a stack) joined to itself a hundred
+// thousand times would be 400 MB of metadata no stack can hold.
+const maxResolved = 8 << 20
+
+// newResolver reads Parameters (Default values, overridden by params),
+// Conditions, Mappings and the resources' logical IDs. A nil template gives
+// a resolver that knows only params.
+func newResolver(t *Template, params map[string]string) *resolver {
+	var body map[string]any
+	if t != nil {
+		body = t.Body
+	}
+	r := &resolver{t: t, params: map[string]param{}, memo: map[string]tri{}, why: map[string]string{}, budget: maxResolved}
+	decl, _ := body["Parameters"].(map[string]any)
 	for name, p := range decl {
 		pm, _ := p.(map[string]any)
-		if d, ok := scalarString(pm["Default"]); ok {
-			r.params[name] = d
+		typ, _ := pm["Type"].(string)
+		d, hasDefault := scalarString(pm["Default"])
+		_, given := params[name]
+		switch {
+		case given:
+			r.params[name] = newParam(typ, params[name])
+		case strings.HasPrefix(typ, "AWS::SSM::Parameter::Value<"):
+			// The Default names a Parameter Store key; the stack reads its value.
+			r.params[name] = param{why: fmt.Sprintf("the parameter %s is read from Parameter Store when the stack is made", name),
+				depends: fmt.Sprintf("it depends on the parameter %s, which the stack reads from Parameter Store", name)}
+		case hasDefault:
+			r.params[name] = newParam(typ, d)
+		default:
+			r.params[name] = param{why: fmt.Sprintf("the parameter %s has no Default", name),
+				depends: fmt.Sprintf("it depends on the parameter %s, which has no Default", name)}
 		}
 	}
 	for k, v := range params {
-		r.params[k] = v
+		if _, declared := r.params[k]; !declared {
+			r.params[k] = newParam("String", v) // pseudo parameters: AWS::Region = "eu-west-1"
+		}
 	}
-	r.conds, _ = tmpl["Conditions"].(map[string]any)
+	r.conds, _ = body["Conditions"].(map[string]any)
+	r.mappings, _ = body["Mappings"].(map[string]any)
+	r.resources, _ = body["Resources"].(map[string]any)
 	return r
+}
+
+// newParam is a value as Ref gives it: CommaDelimitedList and the List<>
+// types are lists, each member space trimmed (parameters-section-structure.md).
+func newParam(typ, v string) param {
+	if typ == "CommaDelimitedList" || strings.HasPrefix(typ, "List<") {
+		parts := strings.Split(v, ",")
+		for i := range parts {
+			parts[i] = strings.TrimSpace(parts[i])
+		}
+		return param{list: parts, ok: true}
+	}
+	return param{s: v, ok: true}
 }
 
 // scalarString is a literal as CloudFormation compares it: a string, or
@@ -114,8 +179,8 @@ func (r *resolver) eval(v any, depth int) (tri, string) {
 			if len(args) != 2 {
 				return unknown, "Fn::Equals takes two values"
 			}
-			a, whyA := r.value(args[0])
-			b, whyB := r.value(args[1])
+			a, whyA := r.value(args[0], depth)
+			b, whyB := r.value(args[1], depth)
 			switch {
 			case whyA != "":
 				return unknown, whyA
@@ -160,58 +225,59 @@ func (r *resolver) junction(and bool, args []any, depth int) (tri, string) {
 }
 
 // value is a string operand of Fn::Equals, or why it is not known.
-func (r *resolver) value(v any) (string, string) {
+func (r *resolver) value(v any, depth int) (string, string) {
 	if s, ok := scalarString(v); ok {
 		return s, ""
 	}
-	if ref, ok := refName(v); ok {
-		if s, known := r.params[ref]; known {
-			return s, ""
-		}
-		if strings.HasPrefix(ref, "AWS::") {
-			return "", fmt.Sprintf("it depends on the pseudo parameter %s", ref)
-		}
-		return "", fmt.Sprintf("it depends on the parameter %s, which has no Default", ref)
+	if depth > maxDepth {
+		return "", "nested deeper than " + strconv.Itoa(maxDepth) + " levels"
 	}
-	return "", fmt.Sprintf("it depends on %s, which only the stack can evaluate", brief(v))
-}
-
-// refName is the target of {"Ref": NAME}.
-func refName(v any) (string, bool) {
-	m, ok := v.(map[string]any)
-	if !ok || len(m) != 1 {
-		return "", false
+	saved := r.path
+	r.path = nil
+	x := r.resolve(v, 0, depth+1)
+	r.path = saved
+	switch y := x.(type) {
+	case Unresolved:
+		if y.depends != "" {
+			return "", y.depends // "it depends on the parameter Env, which has no Default"
+		}
+		return "", "it depends on " + y.reason()
+	case string:
+		return y, ""
 	}
-	s, ok := m["Ref"].(string)
-	return s, ok
+	return "", fmt.Sprintf("it depends on %s, which is not a string", brief(v))
 }
 
 // noValue is what Ref AWS::NoValue resolves to: the item disappears.
 type noValue struct{}
 
 // resolve evaluates the intrinsic functions of a metadata value that the
-// template decides; the rest is left as written.
-func (r *resolver) resolve(v any, path string, depth int) any {
+// template decides; the rest is left as Unresolved. line is the line of
+// the nearest key above v.
+func (r *resolver) resolve(v any, line, depth int) any {
 	if depth > maxDepth {
-		return v
+		return Unresolved{Value: v, Fn: "", Why: fmt.Sprintf("nested deeper than %d levels", maxDepth)}
 	}
 	switch x := v.(type) {
 	case map[string]any:
-		if ref, ok := refName(x); ok {
-			if ref == "AWS::NoValue" {
-				return noValue{}
+		if fn, isFn := intrinsicName(x); isFn {
+			if fn == "Fn::If" {
+				if args, ok := x[fn].([]any); ok && len(args) == 3 {
+					return r.resolveIf(args, line, depth)
+				}
 			}
-			if s, known := r.params[ref]; known {
-				return s
-			}
-			return x
-		}
-		if args, ok := x["Fn::If"].([]any); ok && len(x) == 1 && len(args) == 3 {
-			return r.resolveIf(args, path, depth)
+			return r.function(fn, x, line, depth)
 		}
 		out := make(map[string]any, len(x))
 		for k, e := range x {
-			switch y := r.resolve(e, join(path, k), depth+1).(type) {
+			kl := r.t.line(x, k)
+			if kl == 0 {
+				kl = line
+			}
+			r.path = append(r.path, k)
+			y := r.resolve(e, kl, depth+1)
+			r.path = r.path[:len(r.path)-1]
+			switch y := y.(type) {
 			case noValue:
 			case union:
 				out[k] = y.flatten()
@@ -223,13 +289,15 @@ func (r *resolver) resolve(v any, path string, depth int) any {
 	case []any:
 		out := make([]any, 0, len(x))
 		for i, e := range x {
-			e = r.resolve(e, fmt.Sprintf("%s[%d]", path, i), depth+1)
-			switch y := e.(type) {
+			r.path = append(r.path, "["+strconv.Itoa(i)+"]")
+			y := r.resolve(e, line, depth+1)
+			r.path = r.path[:len(r.path)-1]
+			switch y := y.(type) {
 			case noValue:
 			case union:
 				out = append(out, y.items...)
 			default:
-				out = append(out, e)
+				out = append(out, y)
 			}
 		}
 		return out
@@ -255,17 +323,17 @@ func (u union) flatten() []any {
 	return out
 }
 
-func (r *resolver) resolveIf(args []any, path string, depth int) any {
+func (r *resolver) resolveIf(args []any, line, depth int) any {
 	name, _ := args[0].(string)
 	c, why := r.condition(name, 0)
 	switch c {
 	case yes:
-		return r.resolve(args[1], path, depth+1)
+		return r.resolve(args[1], line, depth+1)
 	case no:
-		return r.resolve(args[2], path, depth+1)
+		return r.resolve(args[2], line, depth+1)
 	}
-	r.notes = append(r.notes, undecided{path, name, why})
-	a, b := r.resolve(args[1], path, depth+1), r.resolve(args[2], path, depth+1)
+	r.notes = append(r.notes, undecided{path: append([]string(nil), r.path...), line: line, cond: name, why: why})
+	a, b := r.resolve(args[1], line, depth+1), r.resolve(args[2], line, depth+1)
 	if m := merge(a, b); m != nil {
 		return m
 	}
@@ -295,7 +363,7 @@ func merge(a, b any) any {
 		if !ok {
 			return nil
 		}
-		out := map[string]any{}
+		out := make(map[string]any, len(x)+len(y))
 		for k, v := range x {
 			out[k] = v
 		}
@@ -327,41 +395,33 @@ func merge(a, b any) any {
 // give differently (enabled "true" in one, "false" in the other).
 type Undecided struct{}
 
-// notesFor are the undecided places that bear on a path: those above it,
-// below it, and every one in configSets (they decide which configs run).
-func (r *resolver) notesFor(path string) []string {
-	var out []string
-	for _, n := range r.notes {
-		if n.path == "configSets" || strings.HasPrefix(n.path, "configSets.") || strings.HasPrefix(n.path, "configSets[") ||
-			n.path == path || strings.HasPrefix(path, n.path+".") || strings.HasPrefix(n.path, path+".") {
-			out = append(out, fmt.Sprintf("Fn::If %s at %s is undecided at build time (%s), so both branches are taken",
-				n.cond, n.path, n.why))
+// showPath writes a place under the Init metadata as the messages say it:
+// "configSets.default[3]".
+func showPath(p []string) string {
+	var b strings.Builder
+	for i, c := range p {
+		if i > 0 && !strings.HasPrefix(c, "[") {
+			b.WriteByte('.')
 		}
+		b.WriteString(c)
 	}
-	sort.Strings(out)
-	return dedupe(out)
+	return b.String()
 }
 
-func dedupe(l []string) []string {
-	var out []string
-	for i, s := range l {
-		if i == 0 || l[i-1] != s {
-			out = append(out, s)
-		}
+// noteText is what an undecided Fn::If says, once.
+func (r *resolver) noteText(n *undecided) string {
+	if n.text == "" {
+		n.text = fmt.Sprintf("Fn::If %s at %s is undecided at build time (%s), so both branches are taken", n.cond, showPath(n.path), n.why)
 	}
-	return out
-}
-
-func join(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
+	return n.text
 }
 
 // brief shows a value in a message, cut short.
 func brief(v any) string {
-	b, err := json.Marshal(v)
+	if u, ok := v.(Unresolved); ok {
+		v = u.Value
+	}
+	b, err := jsonMarshal(v)
 	if err != nil {
 		return fmt.Sprintf("%v", v)
 	}
@@ -373,6 +433,9 @@ func brief(v any) string {
 
 // intrinsicName names the intrinsic function a value is, if it is one.
 func intrinsicName(v any) (string, bool) {
+	if u, ok := v.(Unresolved); ok {
+		return u.Fn, true
+	}
 	m, ok := v.(map[string]any)
 	if !ok || len(m) != 1 {
 		return "", false
@@ -383,17 +446,4 @@ func intrinsicName(v any) (string, bool) {
 		}
 	}
 	return "", false
-}
-
-// unresolved is the way out when an intrinsic stands where cfn-init needs
-// a value.
-func unresolved(what string, v any) string {
-	fn, _ := intrinsicName(v)
-	msg := fmt.Sprintf("%s is %s, an intrinsic function (%s) that initcompat cannot resolve from the template", what, brief(v), fn)
-	if ref, ok := refName(v); ok && !strings.HasPrefix(ref, "AWS::") {
-		msg += fmt.Sprintf(": set parameters = { %s = \"...\" } in the cfn_init block,", ref)
-	} else {
-		msg += ":"
-	}
-	return msg + " or read the metadata CloudFormation resolved with stack_name"
 }

@@ -1,6 +1,7 @@
 package cfn
 
 import (
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,7 +14,8 @@ import (
 // case holds one template member and "want" members: "want" for cfn-init
 // run without --configsets, "want SET" for config_sets = [SET]. A want is
 // the services, one per line (each followed by its "  when: " notes), or
-// "error: " and a part of the message. A "params" member holds the
+// "error: " and a part of the message, then the notes on entries cfn-init
+// skips ("note: line N: ..."). A "params" member holds the
 // cfn_init block's parameters, one KEY=VALUE a line.
 func TestTemplatePatterns(t *testing.T) {
 	files, err := filepath.Glob("testdata/patterns/*.txtar")
@@ -26,7 +28,7 @@ func TestTemplatePatterns(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var tmpl map[string]any
+			var tmpl *Template
 			params := map[string]string{}
 			wants := 0
 			for _, f := range ar.Files {
@@ -52,7 +54,7 @@ func TestTemplatePatterns(t *testing.T) {
 				if set != "" {
 					sets = []string{set}
 				}
-				svcs, err := FromTemplate("template", tmpl, "", sets, params)
+				svcs, notes, err := FromTemplate(tmpl, "", sets, params)
 				want := strings.TrimSpace(string(f.Data))
 				if msg, isErr := strings.CutPrefix(want, "error: "); isErr {
 					if err == nil || !strings.Contains(err.Error(), msg) {
@@ -69,6 +71,9 @@ func TestTemplatePatterns(t *testing.T) {
 					for _, w := range s.When {
 						got = append(got, "  when: "+w)
 					}
+				}
+				for _, n := range notes {
+					got = append(got, fmt.Sprintf("note: line %d: %s", n.Line, n.Message))
 				}
 				if g := strings.Join(got, "\n"); g != want {
 					t.Errorf("%s:\n%s\nwant:\n%s", f.Name, g, want)

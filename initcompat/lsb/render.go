@@ -2,9 +2,12 @@ package lsb
 
 import (
 	"bytes"
-	"fmt"
+	_ "embed"
 	"slices"
+	"strconv"
 	"strings"
+
+	"github.com/initcompat/packer-plugin-initcompat/internal/shellword"
 )
 
 // Redirect describes a redirect script for one systemd service.
@@ -47,80 +50,66 @@ func Render(r Redirect) []byte {
 	return b.Bytes()
 }
 
+// The scripts' actions are shell files of their own; what a script
+// holds of its service is data above them: header comments, and
+// assignments whose values shellword.Quote makes single words.
+var (
+	//go:embed redirect.sh
+	redirectFile string
+	//go:embed initctl.sh
+	initctlFile string
+	// What a script carries of them: the code, after the file's own
+	// opening comment (its shellcheck directives and what it is).
+	redirectSh, initctlSh = code(redirectFile), code(initctlFile)
+)
+
+// code is a shell file without its opening comment, the lines up to the
+// first blank one.
+func code(file string) string {
+	_, body, _ := strings.Cut(file, "\n\n")
+	return "\n" + body
+}
+
 // RenderTo writes the script Render returns to b: a planner comparing
 // 10,000 scripts with those in the image renders each into one buffer.
 func RenderTo(b *bytes.Buffer, r Redirect) {
-	b.WriteString("#!/bin/sh\n")
-	fmt.Fprintf(b, "%s\n", r.Marker)
+	b.WriteString("#!/bin/sh\n" + r.Marker + "\n")
 	desc := OneLine(r.ShortDesc)
 	if desc == "" {
 		desc = r.Unit
 	}
 	if r.Chkconfig {
-		fmt.Fprintf(b, "# chkconfig: %s %02d %02d\n", strings.Join(DefaultStart, ""), ChkconfigStart, ChkconfigStop)
-		fmt.Fprintf(b, "# description: %s (SysV actions redirected to systemd's %s)\n", desc, r.Unit)
+		b.WriteString("# chkconfig: " + strings.Join(DefaultStart, "") + " " + seq(' ', ChkconfigStart)[1:] + " " + seq(' ', ChkconfigStop)[1:] + "\n")
+		b.WriteString("# description: " + desc + " (SysV actions redirected to systemd's " + r.Unit + ")\n")
 	}
 	b.WriteString("### BEGIN INIT INFO\n")
-	field := func(k, v string) {
-		line := strings.TrimRight(fmt.Sprintf("# %-18s %s", k+":", v), " ")
-		b.WriteString(line + "\n")
-	}
-	field("Provides", r.Name)
-	field("Required-Start", strings.Join(r.RequiredStart, " "))
-	field("Required-Stop", strings.Join(r.RequiredStop, " "))
-	field("Default-Start", strings.Join(DefaultStart, " "))
-	field("Default-Stop", strings.Join(DefaultStop, " "))
-	field("Short-Description", desc)
-	field("Description", "SysV init actions for "+r.Name+" go to systemd's "+r.Unit+",")
+	field(b, "Provides", r.Name)
+	field(b, "Required-Start", strings.Join(r.RequiredStart, " "))
+	field(b, "Required-Stop", strings.Join(r.RequiredStop, " "))
+	field(b, "Default-Start", strings.Join(DefaultStart, " "))
+	field(b, "Default-Stop", strings.Join(DefaultStop, " "))
+	field(b, "Short-Description", desc)
+	field(b, "Description", "SysV init actions for "+r.Name+" go to systemd's "+r.Unit+",")
 	b.WriteString("#                    so that update-rc.d, service, invoke-rc.d and\n")
 	b.WriteString("#                    cfn-init can control it. systemd itself ignores\n")
 	b.WriteString("#                    this script: the native unit has the same name.\n")
 	b.WriteString("### END INIT INFO\n\n")
-	fmt.Fprintf(b, "PATH=/usr/sbin:/usr/bin:/sbin:/bin\nunit='%s'\n\n", r.Unit)
-	b.WriteString(`# sd_booted(3): systemd is PID 1 only when this directory exists. In a
-# chroot or an image build there is no systemd to ask, and starting the
-# daemon from here would run it outside its unit.
-if [ ! -d /run/systemd/system ]; then
-	echo "$0: systemd is not running here; not running '${1:-}' for $unit" >&2
-	case "${1:-}" in
-	status) exit 4 ;;
-	stop | try-restart) exit 0 ;;
-	*) exit 1 ;;
-	esac
-fi
-
-case "${1:-}" in
-start | stop | restart | try-restart)
-	systemctl "$1" "$unit"
-	;;
-`)
+	reload := "no"
 	if r.Reload {
-		b.WriteString(`reload)
-	systemctl reload "$unit"
-	;;
-force-reload)
-	systemctl try-reload-or-restart "$unit"
-	;;
-`)
-	} else {
-		b.WriteString(`reload)
-	echo "$0: $unit has no ExecReload=; use restart" >&2
-	exit 3
-	;;
-force-reload)
-	systemctl try-restart "$unit"
-	;;
-`)
+		reload = "yes"
 	}
-	b.WriteString(`status)
-	systemctl --no-pager status "$unit"
-	;;
-*)
-	echo "Usage: $0 {start|stop|restart|try-restart|reload|force-reload|status}" >&2
-	exit 2
-	;;
-esac
-`)
+	b.WriteString("PATH=/usr/sbin:/usr/bin:/sbin:/bin\nunit=" + shellword.Quote(r.Unit) + "\nreload=" + reload + "\n")
+	b.WriteString(redirectSh)
+}
+
+// field writes one LSB header line, its value in the column every
+// field's value starts at (update-rc.d reads "# Key: value").
+func field(b interface{ WriteString(string) (int, error) }, k, v string) {
+	key := k + ":"
+	if n := 18 - len(key); n > 0 {
+		key += strings.Repeat(" ", n)
+	}
+	_, _ = b.WriteString(strings.TrimRight("# "+key+" "+v, " ") + "\n")
 }
 
 // OneLine keeps s to one printable line, so it cannot end the comment or
@@ -164,7 +153,7 @@ func Links(name string, enabled bool, startSeq, stopSeq int) []Link {
 // it, without fmt: Links runs for every service of a 10,000-service plan).
 func seq(kind byte, n int) string {
 	if n < 0 || n > 99 {
-		return fmt.Sprintf("%c%02d", kind, n)
+		return string(kind) + strconv.Itoa(n)
 	}
 	return string([]byte{kind, byte('0' + n/10), byte('0' + n%10)})
 }
@@ -179,46 +168,14 @@ func RenderInitctl(job, marker, desc string) []byte {
 	}
 	var b strings.Builder
 	b.WriteString("#!/bin/sh\n" + marker + "\n### BEGIN INIT INFO\n")
-	fmt.Fprintf(&b, "# %-18s %s\n", "Provides:", job)
+	field(&b, "Provides", job)
 	b.WriteString("# Required-Start:\n# Required-Stop:\n")
-	fmt.Fprintf(&b, "# %-18s %s\n# %-18s %s\n", "Default-Start:", strings.Join(DefaultStart, " "), "Default-Stop:", strings.Join(DefaultStop, " "))
-	fmt.Fprintf(&b, "# %-18s %s\n", "Short-Description:", desc)
-	fmt.Fprintf(&b, "# %-18s SysV actions for %s go to Upstart's initctl.\n### END INIT INFO\n\n", "Description:", job)
-	fmt.Fprintf(&b, "PATH=/sbin:/usr/sbin:/bin:/usr/bin\njob='%s'\n\n", job)
-	b.WriteString(`state() { initctl status "$job" 2>/dev/null | sed -n 's/^[^ ]* \([a-z]*\)\/.*/\1/p'; }
-
-case "${1:-}" in
-start)
-	[ "$(state)" = start ] && exit 0
-	initctl start "$job"
-	;;
-stop)
-	[ "$(state)" = stop ] && exit 0
-	initctl stop "$job"
-	;;
-restart | force-reload)
-	if [ "$(state)" = start ]; then initctl restart "$job"; else initctl start "$job"; fi
-	;;
-try-restart)
-	[ "$(state)" = start ] || exit 0
-	initctl restart "$job"
-	;;
-reload)
-	initctl reload "$job"
-	;;
-status)
-	out=$(initctl status "$job") || exit 4
-	echo "$out"
-	case "$out" in
-	*start/running*) exit 0 ;;
-	*) exit 3 ;;
-	esac
-	;;
-*)
-	echo "Usage: $0 {start|stop|restart|try-restart|reload|force-reload|status}" >&2
-	exit 2
-	;;
-esac
-`)
+	field(&b, "Default-Start", strings.Join(DefaultStart, " "))
+	field(&b, "Default-Stop", strings.Join(DefaultStop, " "))
+	field(&b, "Short-Description", desc)
+	field(&b, "Description", "SysV actions for "+job+" go to Upstart's initctl.")
+	b.WriteString("### END INIT INFO\n\n")
+	b.WriteString("PATH=/sbin:/usr/sbin:/bin:/usr/bin\njob=" + shellword.Quote(job) + "\n")
+	b.WriteString(initctlSh)
 	return []byte(b.String())
 }

@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/plan"
 )
 
 // BenchmarkApply holds both runners to what a user would otherwise reach
@@ -84,7 +86,7 @@ func timed(b *testing.B, apply func(dir string) error) time.Duration {
 	return took
 }
 
-func benchShell(dir string, p *Plan) error {
+func benchShell(dir string, p *plan.Plan) error {
 	var script bytes.Buffer
 	if err := WriteScript(&script, p, Options{}); err != nil {
 		return err
@@ -98,7 +100,7 @@ func benchShell(dir string, p *Plan) error {
 	return nil
 }
 
-func benchRoot(dir string, p *Plan) error {
+func benchRoot(dir string, p *plan.Plan) error {
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return err
@@ -118,15 +120,15 @@ func benchTar(dir string, archive []byte) error {
 
 // tarOf is the plan's directories, files and links as one archive, in the
 // plan's order (a directory before what it holds).
-func tarOf(b *testing.B, p *Plan) []byte {
+func tarOf(b *testing.B, p *plan.Plan) []byte {
 	var buf bytes.Buffer
 	w := tar.NewWriter(&buf)
 	for _, c := range p.Changes {
 		h := &tar.Header{Name: "." + c.Path, Mode: int64(c.Mode)}
 		switch c.Op {
-		case OpMkdir:
+		case plan.OpMkdir:
 			h.Typeflag = tar.TypeDir
-		case OpSymlink:
+		case plan.OpSymlink:
 			h.Typeflag, h.Linkname = tar.TypeSymlink, c.Target
 		default:
 			h.Typeflag, h.Size = tar.TypeReg, int64(len(c.Content))

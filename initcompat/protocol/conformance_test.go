@@ -10,6 +10,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/plan"
 )
 
 // One contract, two runners (as go-containerregistry's validate holds
@@ -23,7 +25,7 @@ import (
 type row struct {
 	name  string
 	image func() map[string]node
-	plan  func() *Plan
+	plan  func() *plan.Plan
 	opts  Options
 	// meddle changes the image after the plan (a build racing this one).
 	meddle func(t *testing.T, dir string)
@@ -67,7 +69,7 @@ func table(t *testing.T) []row {
 	for _, p := range []struct {
 		name  string
 		image func() map[string]node
-		plan  func() *Plan
+		plan  func() *plan.Plan
 	}{{"apply", baseImage, applyPlan}, {"remove", baseImage, removePlan}, {"fresh", freshImage, freshPlan}} {
 		steps, err := Steps(p.plan(), Options{})
 		if err != nil {
@@ -245,10 +247,10 @@ func checkOutcome(t *testing.T, name string, r row, o outcome) {
 }
 
 // bigPlan is applyPlan with a file larger than a full disk's room.
-func bigPlan() *Plan {
+func bigPlan() *plan.Plan {
 	p := applyPlan()
-	big := newFile("/etc/init.d/big", "#!/bin/sh\n# initcompat\n"+strings.Repeat("# padding to fill the disk\n", 10000), 0o755, Prior{Kind: KindAbsent})
-	p.Changes = append([]Change{big}, p.Changes...)
+	big := newFile("/etc/init.d/big", "#!/bin/sh\n# initcompat\n"+strings.Repeat("# padding to fill the disk\n", 10000), 0o755, plan.Prior{Kind: plan.KindAbsent})
+	p.Changes = append([]plan.Change{big}, p.Changes...)
 	return p
 }
 

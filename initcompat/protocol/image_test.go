@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/plan"
+
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree/treetest"
 )
 
@@ -51,7 +53,7 @@ func baseImage() map[string]node {
 		"/etc/systemd/system/gone.service.d/initcompat.conf": file("[Unit]\nAfter=cloud-final.service\n"),
 		"/var/lib":                          dir(),
 		"/var/lib/initcompat":               dir(),
-		"/var/lib/initcompat/manifest.json": file(ManifestHeader + ", \"v\": 1}\n"),
+		"/var/lib/initcompat/manifest.json": file(plan.ManifestHeader + ", \"v\": 1}\n"),
 	}
 }
 
@@ -89,33 +91,33 @@ func sum(s string) string {
 	return hex.EncodeToString(h[:])
 }
 
-func newFile(p, content string, mode fs.FileMode, prior Prior) Change {
-	return Change{Op: OpWrite, Path: p, Content: []byte(content), SHA256: sum(content), Mode: mode, Prior: prior}
+func newFile(p, content string, mode fs.FileMode, prior plan.Prior) plan.Change {
+	return plan.Change{Op: plan.OpWrite, Path: p, Content: []byte(content), SHA256: sum(content), Mode: mode, Prior: prior}
 }
 
 const manifest = "/var/lib/initcompat/manifest.json"
 
-var priorManifest = Prior{Kind: KindFile, SHA256: sum(ManifestHeader + ", \"v\": 1}\n")}
+var priorManifest = plan.Prior{Kind: plan.KindFile, SHA256: sum(plan.ManifestHeader + ", \"v\": 1}\n")}
 
 // applyPlan makes, links, replaces and removes: every kind of step.
-func applyPlan() *Plan {
-	return &Plan{Manifest: manifest, Changes: []Change{
-		{Op: OpMkdir, Path: "/etc/systemd/system/a.service.d", Mode: 0o755, Prior: Prior{Kind: KindAbsent}},
-		newFile("/etc/systemd/system/a.service.d/initcompat.conf", "[Unit]\nAfter=b.service\n", 0o644, Prior{Kind: KindAbsent}),
-		newFile("/etc/init.d/a", "#!/bin/sh\n# initcompat v2\n", 0o755, Prior{Kind: KindAbsent}),
-		{Op: OpSymlink, Path: "/etc/rc2.d/S01a", Target: "../init.d/a", Prior: Prior{Kind: KindAbsent}},
-		newFile("/etc/init.d/old", "#!/bin/sh\n# initcompat v2\n", 0o755, Prior{Kind: KindFile, SHA256: sum(oldScript)}),
-		{Op: OpRemove, Path: "/etc/rc2.d/S01old", Prior: Prior{Kind: KindSymlink, Target: "../init.d/old"}},
-		newFile(manifest, ManifestHeader+", \"v\": 2}\n", 0o644, priorManifest),
+func applyPlan() *plan.Plan {
+	return &plan.Plan{Places: testPlaces, ManifestPath: manifest, Changes: []plan.Change{
+		{Op: plan.OpMkdir, Path: "/etc/systemd/system/a.service.d", Mode: 0o755, Prior: plan.Prior{Kind: plan.KindAbsent}},
+		newFile("/etc/systemd/system/a.service.d/initcompat.conf", "[Unit]\nAfter=b.service\n", 0o644, plan.Prior{Kind: plan.KindAbsent}),
+		newFile("/etc/init.d/a", "#!/bin/sh\n# initcompat v2\n", 0o755, plan.Prior{Kind: plan.KindAbsent}),
+		{Op: plan.OpSymlink, Path: "/etc/rc2.d/S01a", Target: "../init.d/a", Prior: plan.Prior{Kind: plan.KindAbsent}},
+		newFile("/etc/init.d/old", "#!/bin/sh\n# initcompat v2\n", 0o755, plan.Prior{Kind: plan.KindFile, SHA256: sum(oldScript)}),
+		{Op: plan.OpRemove, Path: "/etc/rc2.d/S01old", Prior: plan.Prior{Kind: plan.KindSymlink, Target: "../init.d/old"}},
+		newFile(manifest, plan.ManifestHeader+", \"v\": 2}\n", 0o644, priorManifest),
 	}}
 }
 
 // removePlan takes away a drop-in directory initcompat made, with its file.
-func removePlan() *Plan {
-	return &Plan{Manifest: manifest, Changes: []Change{
-		{Op: OpRemove, Path: "/etc/systemd/system/gone.service.d/initcompat.conf", Prior: Prior{Kind: KindFile, SHA256: sum("[Unit]\nAfter=cloud-final.service\n")}},
-		{Op: OpRemove, Path: "/etc/systemd/system/gone.service.d", Prior: Prior{Kind: KindDir}},
-		newFile(manifest, ManifestHeader+", \"v\": 3}\n", 0o644, priorManifest),
+func removePlan() *plan.Plan {
+	return &plan.Plan{Places: testPlaces, ManifestPath: manifest, Changes: []plan.Change{
+		{Op: plan.OpRemove, Path: "/etc/systemd/system/gone.service.d/initcompat.conf", Prior: plan.Prior{Kind: plan.KindFile, SHA256: sum("[Unit]\nAfter=cloud-final.service\n")}},
+		{Op: plan.OpRemove, Path: "/etc/systemd/system/gone.service.d", Prior: plan.Prior{Kind: plan.KindDir}},
+		newFile(manifest, plan.ManifestHeader+", \"v\": 3}\n", 0o644, priorManifest),
 	}}
 }
 
@@ -132,17 +134,17 @@ func freshImage() map[string]node {
 // freshPlan makes directories, one inside another, and the manifest's:
 // each shallowest one is staged whole and renamed into place, the
 // manifest's last.
-func freshPlan() *Plan {
-	return &Plan{Manifest: manifest, Changes: []Change{
-		{Op: OpMkdir, Path: "/etc/initcompat", Mode: 0o755, Prior: Prior{Kind: KindAbsent}},
-		{Op: OpMkdir, Path: "/etc/initcompat/lib", Mode: 0o700, Prior: Prior{Kind: KindAbsent}},
-		newFile("/etc/initcompat/lib/run.sh", "#!/bin/sh\n# initcompat\n", 0o755, Prior{Kind: KindAbsent}),
-		{Op: OpSymlink, Path: "/etc/initcompat/run", Target: "lib/run.sh", Prior: Prior{Kind: KindAbsent}},
-		{Op: OpMkdir, Path: "/etc/systemd/system/a.service.d", Mode: 0o755, Prior: Prior{Kind: KindAbsent}},
-		newFile("/etc/systemd/system/a.service.d/initcompat.conf", "[Unit]\nAfter=b.service\n", 0o644, Prior{Kind: KindAbsent}),
-		newFile("/etc/init.d/a", "#!/bin/sh\n# initcompat v2\n", 0o755, Prior{Kind: KindAbsent}),
-		{Op: OpMkdir, Path: "/var/lib/initcompat", Mode: 0o755, Prior: Prior{Kind: KindAbsent}},
-		newFile(manifest, ManifestHeader+", \"v\": 1}\n", 0o644, Prior{Kind: KindAbsent}),
+func freshPlan() *plan.Plan {
+	return &plan.Plan{Places: testPlaces, ManifestPath: manifest, Changes: []plan.Change{
+		{Op: plan.OpMkdir, Path: "/etc/initcompat", Mode: 0o755, Prior: plan.Prior{Kind: plan.KindAbsent}},
+		{Op: plan.OpMkdir, Path: "/etc/initcompat/lib", Mode: 0o700, Prior: plan.Prior{Kind: plan.KindAbsent}},
+		newFile("/etc/initcompat/lib/run.sh", "#!/bin/sh\n# initcompat\n", 0o755, plan.Prior{Kind: plan.KindAbsent}),
+		{Op: plan.OpSymlink, Path: "/etc/initcompat/run", Target: "lib/run.sh", Prior: plan.Prior{Kind: plan.KindAbsent}},
+		{Op: plan.OpMkdir, Path: "/etc/systemd/system/a.service.d", Mode: 0o755, Prior: plan.Prior{Kind: plan.KindAbsent}},
+		newFile("/etc/systemd/system/a.service.d/initcompat.conf", "[Unit]\nAfter=b.service\n", 0o644, plan.Prior{Kind: plan.KindAbsent}),
+		newFile("/etc/init.d/a", "#!/bin/sh\n# initcompat v2\n", 0o755, plan.Prior{Kind: plan.KindAbsent}),
+		{Op: plan.OpMkdir, Path: "/var/lib/initcompat", Mode: 0o755, Prior: plan.Prior{Kind: plan.KindAbsent}},
+		newFile(manifest, plan.ManifestHeader+", \"v\": 1}\n", 0o644, plan.Prior{Kind: plan.KindAbsent}),
 	}}
 }
 
@@ -156,7 +158,7 @@ type outcome struct {
 // runner is one of the protocol's two runners, with its recovery.
 type runner struct {
 	name    string
-	apply   func(t *testing.T, dir string, p *Plan, opts Options) outcome
+	apply   func(t *testing.T, dir string, p *plan.Plan, opts Options) outcome
 	recover func(t *testing.T, dir string) outcome
 }
 
@@ -165,7 +167,7 @@ type runner struct {
 // Debian 11.
 var runners = []runner{
 	{"shell", shellApply, shellRecover},
-	{"shell, mv a directory", func(t *testing.T, dir string, p *Plan, opts Options) outcome {
+	{"shell, mv a directory", func(t *testing.T, dir string, p *plan.Plan, opts Options) outcome {
 		t.Setenv("INITCOMPAT_RENAMER", "")
 		return shellApply(t, dir, p, opts)
 	}, shellRecover},
@@ -187,7 +189,7 @@ func runSh(t *testing.T, dir, program string) outcome {
 	return o
 }
 
-func shellApply(t *testing.T, dir string, p *Plan, opts Options) outcome {
+func shellApply(t *testing.T, dir string, p *plan.Plan, opts Options) outcome {
 	t.Helper()
 	var b bytes.Buffer
 	if err := WriteScript(&b, p, opts); err != nil {
@@ -196,9 +198,9 @@ func shellApply(t *testing.T, dir string, p *Plan, opts Options) outcome {
 	return runSh(t, dir, b.String())
 }
 
-func shellRecover(t *testing.T, dir string) outcome { return runSh(t, dir, RecoveryScript()) }
+func shellRecover(t *testing.T, dir string) outcome { return runSh(t, dir, RecoveryScript(testPlaces)) }
 
-func rootApply(t *testing.T, dir string, p *Plan, opts Options) outcome {
+func rootApply(t *testing.T, dir string, p *plan.Plan, opts Options) outcome {
 	t.Helper()
 	root, err := os.OpenRoot(dir)
 	if err != nil {
@@ -229,7 +231,7 @@ func rootRecover(t *testing.T, dir string) outcome {
 		t.Fatal(err)
 	}
 	defer unlock()
-	what, notes, err := Recover(root)
+	what, notes, err := Recover(root, testPlaces)
 	return outcome{err: err, output: what, warnings: notes}
 }
 
@@ -246,3 +248,9 @@ func journalOf(dir string) string {
 	data, _ := os.ReadFile(filepath.Join(dir, JournalPath))
 	return string(data)
 }
+
+// testPlaces are where the test plans write: the table's places, not the
+// registry's (package planner declares those, and TestRegistryPlaces holds
+// them).
+var testPlaces = plan.NewPlaces("/etc/init.d", "/etc/rc.d", "/etc/rcS.d", "/etc/rc0.d", "/etc/rc1.d", "/etc/rc2.d",
+	"/etc/rc3.d", "/etc/rc4.d", "/etc/rc5.d", "/etc/rc6.d", "/etc/systemd/system", "/etc/init", "/etc/initcompat", "/usr/bin/systemctl")

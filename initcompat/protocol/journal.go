@@ -11,6 +11,8 @@ import (
 	"path"
 	"strings"
 
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/plan"
+
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
 )
 
@@ -130,7 +132,7 @@ func (j *Journal) Encode() []byte {
 
 // ParseJournal reads a journal an apply left in the image, and refuses
 // one whose shape is not what an apply writes.
-func ParseJournal(data []byte) (*Journal, error) {
+func ParseJournal(data []byte, places plan.Places) (*Journal, error) {
 	if len(data) > MaxJournalSize {
 		return nil, journalRefused("larger than %d bytes", MaxJournalSize)
 	}
@@ -171,7 +173,7 @@ func ParseJournal(data []byte) (*Journal, error) {
 	case j.State != JournalBegin && j.State != JournalCommit && j.State != JournalDone:
 		return nil, journalRefused("unknown state %.40q", j.State)
 	}
-	if err := j.shape(); err != nil {
+	if err := j.shape(places); err != nil {
 		return nil, err
 	}
 	return j, nil
@@ -208,7 +210,7 @@ func validProof(s string) bool {
 }
 
 // shape checks what a journal says, before anything reads the image.
-func (j *Journal) shape() error {
+func (j *Journal) shape(places plan.Places) error {
 	if j.Manifest != "" && (OwnName(j.Manifest) || !ManifestPlace(j.Manifest)) {
 		return journalRefused("the manifest %s is not a place for one", j.Manifest)
 	}
@@ -230,7 +232,7 @@ func (j *Journal) shape() error {
 	}
 	for _, l := range [][]string{j.New, j.Aside, j.Rmdirs} {
 		for _, p := range l {
-			if p != j.Manifest && p != path.Dir(j.Manifest) && !Places(p) {
+			if p != j.Manifest && p != path.Dir(j.Manifest) && !places.Contain(p) {
 				return journalRefused("%s is not a path initcompat writes", p)
 			}
 		}
@@ -327,7 +329,7 @@ func (j *Journal) mkdirsHold() error {
 // ReadJournal reads the journal from f, opened without following a link
 // and without blocking (a FIFO): only a regular file within
 // MaxJournalSize is read.
-func ReadJournal(f fs.File) (*Journal, error) {
+func ReadJournal(f fs.File, places plan.Places) (*Journal, error) {
 	fi, err := f.Stat()
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", JournalPath, err)
@@ -342,7 +344,7 @@ func ReadJournal(f fs.File) (*Journal, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", JournalPath, err)
 	}
-	return ParseJournal(data)
+	return ParseJournal(data, places)
 }
 
 // RefusedLink is the refusal of a journal that is a symlink.

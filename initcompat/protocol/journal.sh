@@ -1,5 +1,5 @@
 # shellcheck shell=sh
-# shellcheck disable=SC2154 # R (the image's root prefix) is the includer's.
+# shellcheck disable=SC2154 # R (the image's root prefix) and jc_places are the includer's.
 #
 # journal_check FILE refuses (exit status 1, saying why on stderr) a
 # journal that recovery must not act on: the same checks as journal.go's
@@ -106,11 +106,27 @@ jc_shape() {
 	fi
 	jc_stages && jc_twins old asidedir aside 's/^aside //p' || return 1
 	if ! x=$(sed -n -e 's/^new [^ ]* //p' -e 's/^aside //p' -e 's/^rmdir //p' -- "$jf" |
-		LC_ALL=C grep -v -E '^(/etc/(init\.d|rc\.d|rcS\.d|rc[0-6]\.d|systemd/system|init|initcompat)(/|$)|/usr/bin/systemctl$|/bin/systemctl$)' |
+		jc_outside_places |
 		grep -v -x -F -e "$jc_m" -e "${jc_m%/*}" | jc_first); then
 		jc_refuse "$x is not a path initcompat writes"
 		return 1
 	fi
+}
+
+# jc_outside_places passes the paths (one a line) that are not a place
+# initcompat writes nor below one: jc_places (data the script was sent,
+# one place a line) holds them, as plan.Places.Contain decides in Go.
+jc_outside_places() {
+	LC_ALL=C awk -v places="$jc_places" '
+		BEGIN { n = split(places, list, "\n"); for (i = 1; i <= n; i++) if (list[i] != "") place[list[i]] = 1 }
+		{
+			p = $0
+			while (p != "") {
+				if (p in place) next
+				sub(/\/[^\/]*$/, "", p)
+			}
+			print
+		}'
 }
 
 # jc_above_new lists the directories above every new path (not /).

@@ -5,26 +5,14 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
-)
 
-// Kind is what a path is in the image, read without following a link.
-type Kind string
-
-// The kinds of paths (the values of initcompat.PathKind).
-const (
-	KindAbsent  Kind = "absent"
-	KindFile    Kind = "file"
-	KindSymlink Kind = "symlink"
-	KindDir     Kind = "dir"
-	// KindOther is a node that is none of a file, a link and a directory
-	// (a FIFO, a device, a socket).
-	KindOther Kind = "other"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/plan"
 )
 
 // Node is what Check needs to know of a path in the image, read without
 // following a link.
 type Node struct {
-	Kind Kind // KindFile, KindSymlink, KindDir or KindOther
+	Kind plan.PathKind // plan.KindFile, plan.KindSymlink, plan.KindDir or plan.KindOther
 	Dev  uint64
 }
 
@@ -51,7 +39,7 @@ func (j *Journal) Check(im Image) error {
 	devs := map[uint64]bool{root.Dev: true}
 	// /var/lib (the journal's own directory) may be a file system of its
 	// own on a booted machine; nothing else may.
-	if n, err := im.Lstat(path.Dir(JournalPath)); err == nil && n.Kind == KindDir {
+	if n, err := im.Lstat(path.Dir(JournalPath)); err == nil && n.Kind == plan.KindDir {
 		devs[n.Dev] = true
 	}
 	w := &walker{im: im, devs: devs, seen: map[string]bool{"/": true}}
@@ -118,7 +106,7 @@ func (j *Journal) undoable(im Image, p, proof string) (bool, error) {
 		return false, err
 	}
 	if s != nil {
-		if s.Kind != KindFile && s.Kind != KindSymlink {
+		if s.Kind != plan.KindFile && s.Kind != plan.KindSymlink {
 			return false, journalRefused("%s is not a staged file or link", StagedName(p))
 		}
 		return false, nil
@@ -129,13 +117,13 @@ func (j *Journal) undoable(im Image, p, proof string) (bool, error) {
 	}
 	var got string
 	switch {
-	case n.Kind == KindFile && proof[0] == 'f':
+	case n.Kind == plan.KindFile && proof[0] == 'f':
 		sum, err := im.FileSum(p, MaxProofSize)
 		if err != nil {
 			return false, journalRefused("%s: %v", p, err)
 		}
 		got = FileProof(sum)
-	case n.Kind == KindSymlink && proof[0] == 'l':
+	case n.Kind == plan.KindSymlink && proof[0] == 'l':
 		t, err := im.Readlink(p)
 		if err != nil {
 			return false, fmt.Errorf("checking %s: %w", p, err)
@@ -194,7 +182,7 @@ func (w *walker) dir(d string) error {
 }
 
 func (w *walker) node(d string, n *Node) error {
-	if n.Kind != KindDir {
+	if n.Kind != plan.KindDir {
 		return journalRefused("%s is a %s, not a directory; recovery does not follow it", d, n.Kind)
 	}
 	if !w.devs[n.Dev] {

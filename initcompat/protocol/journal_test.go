@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/plan"
 )
 
 // journal.sh states journal.go's bounds and headers as its own variables:
@@ -19,7 +21,7 @@ func TestJournalShellConstants(t *testing.T) {
 		fmt.Sprintf("jc_max_proof=%d\n", MaxProofSize),
 		fmt.Sprintf("jc_depth=%d\n", maxDepth),
 		fmt.Sprintf("jc_header='%s'\n", journalHeader),
-		fmt.Sprintf("jc_manifest_header='%s'\n", ManifestHeader),
+		fmt.Sprintf("jc_manifest_header='%s'\n", plan.ManifestHeader),
 	} {
 		if !strings.Contains(journalSh, want) {
 			t.Errorf("journal.sh lacks %q", want)
@@ -56,7 +58,7 @@ func shapeCases() []struct{ journal, refused string } {
 // would refuse, Steps refuses to journal too.
 func TestJournalShape(t *testing.T) {
 	for _, c := range shapeCases() {
-		_, err := ParseJournal([]byte(journalHeader + "\n" + c.journal))
+		_, err := ParseJournal([]byte(journalHeader+"\n"+c.journal), testPlaces)
 		if c.refused == "" {
 			if err != nil {
 				t.Errorf("%q: an apply's journal refused: %v", c.journal, err)
@@ -81,7 +83,7 @@ func TestJournalShapeShellAgrees(t *testing.T) {
 		if err := os.WriteFile(jf, []byte(journalHeader+"\n"+c.journal), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		cmd := exec.Command("sh", "-c", shellLib+`journal_check "$1"`, "sh", jf)
+		cmd := exec.Command("sh", "-c", ShellLib(testPlaces)+`journal_check "$1"`, "sh", jf)
 		cmd.Env = append(os.Environ(), "INITCOMPAT_ROOT="+dir)
 		out, err := cmd.CombinedOutput()
 		if refused := err != nil; refused != (c.refused != "") {

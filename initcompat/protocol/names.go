@@ -24,9 +24,6 @@ const (
 	BaselinePath = "/var/lib/.initcompat-verify-baseline"
 )
 
-// ManifestHeader starts every manifest initcompat writes.
-const ManifestHeader = `{"generator": "initcompat"`
-
 // StageDir holds the new files for dir until the commit.
 func StageDir(dir string) string { return path.Join(dir, stageDir) }
 
@@ -38,30 +35,6 @@ func StagedName(p string) string { return path.Join(StageDir(path.Dir(p)), path.
 
 // AsideName is where the previous occupant of p waits until the commit.
 func AsideName(p string) string { return path.Join(AsideDir(path.Dir(p)), path.Base(p)) }
-
-// placePrefixes are the directories initcompat's shims write into (each
-// after resolving the image's own links: RHEL's /etc/init.d is
-// /etc/rc.d/init.d).
-var placePrefixes = []string{
-	"/etc/init.d/", "/etc/rc.d/", "/etc/rcS.d/", "/etc/systemd/system/", "/etc/init/", "/etc/initcompat/",
-	"/etc/rc0.d/", "/etc/rc1.d/", "/etc/rc2.d/", "/etc/rc3.d/", "/etc/rc4.d/", "/etc/rc5.d/", "/etc/rc6.d/",
-}
-
-// Places reports whether p is a path initcompat's shims may write, remove
-// or put back, or one of the directories they write into (which remove
-// takes away when initcompat made them); the manifest, which
-// manifest_path names, aside.
-func Places(p string) bool {
-	if p == "/usr/bin/systemctl" || p == "/bin/systemctl" {
-		return true
-	}
-	for _, d := range placePrefixes {
-		if strings.HasPrefix(p+"/", d) {
-			return true
-		}
-	}
-	return false
-}
 
 // OwnName reports whether p is one of the protocol's own files or
 // names (journal, lock, baseline, or a stage or aside name), which no

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path"
 	"strings"
+
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/plan"
 )
 
 // The os.Root runner of the apply protocol: the root_dir transport's.
@@ -16,7 +18,7 @@ import (
 // runner has.
 
 // Apply runs the plan's steps in the image at root, under its lock.
-func Apply(ctx context.Context, root *os.Root, p *Plan, opts Options) (err error) {
+func Apply(ctx context.Context, root *os.Root, p *plan.Plan, opts Options) (err error) {
 	steps, err := Steps(p, opts)
 	if err != nil {
 		return err
@@ -29,13 +31,13 @@ func Apply(ctx context.Context, root *os.Root, p *Plan, opts Options) (err error
 	if _, err := root.Lstat(rel(JournalPath)); err == nil {
 		return fmt.Errorf("an apply interrupted since the snapshot left %s; run the build again (it recovers first)", JournalPath)
 	}
-	r := &rootRun{root: root, opts: opts, dirs: &dirRoots{root: root, open: map[string]*os.Root{}}}
+	r := &rootRun{root: root, opts: opts, places: p.Places, dirs: &dirRoots{root: root, open: map[string]*os.Root{}}}
 	defer r.dirs.close()
 	defer func() {
 		if err == nil || errors.Is(err, ErrKilled) {
 			return
 		}
-		_, notes, rerr := recoverJournal(root, r.own)
+		_, notes, rerr := recoverJournal(root, r.own, p.Places)
 		if rerr != nil {
 			err = fmt.Errorf("%w; undoing it failed too (%w): %s lists what is left, and the next run undoes it first", err, rerr, JournalPath)
 			return
@@ -55,9 +57,10 @@ func noteSuffix(notes []string) string {
 
 // rootRun is one apply of the os.Root runner.
 type rootRun struct {
-	root *os.Root
-	opts Options
-	dirs *dirRoots
+	root   *os.Root
+	opts   Options
+	places plan.Places
+	dirs   *dirRoots
 	// own: the journal in the image is the one this apply wrote.
 	own bool
 }
@@ -139,7 +142,7 @@ func (r *rootRun) run(ctx context.Context, i int, s Step) error {
 	case StepJournal:
 		if s.State == JournalBegin {
 			// What recovery would refuse to undo is not begun.
-			if err := checkJournal(r.root, s.Content); err != nil {
+			if err := checkJournal(r.root, s.Content, r.places); err != nil {
 				return err
 			}
 		}
@@ -162,7 +165,7 @@ func (r *rootRun) run(ctx context.Context, i int, s Step) error {
 		err = renameIn(r.dirs, s.Path, s.Target)
 	case StepFinish:
 		var notes []string
-		if _, notes, err = recoverJournal(r.root, r.own); err == nil && r.opts.Warn != nil {
+		if _, notes, err = recoverJournal(r.root, r.own, r.places); err == nil && r.opts.Warn != nil {
 			for _, n := range notes {
 				r.opts.Warn(n)
 			}

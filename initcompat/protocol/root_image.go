@@ -7,13 +7,15 @@ import (
 	"io"
 	"io/fs"
 	"os"
+
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/plan"
 )
 
 // checkJournal checks a journal an apply is about to begin as recovery
 // would: a path on the way that is a link or a mount point stops the
 // apply before it writes.
-func checkJournal(root *os.Root, content []byte) error {
-	j, err := ParseJournal(content)
+func checkJournal(root *os.Root, content []byte, places plan.Places) error {
+	j, err := ParseJournal(content, places)
 	if err != nil {
 		return err
 	}
@@ -43,16 +45,16 @@ func (r rootImage) Lstat(p string) (Node, error) {
 	return n, nil
 }
 
-func kindOf(m fs.FileMode) Kind {
+func kindOf(m fs.FileMode) plan.PathKind {
 	switch {
 	case m.IsRegular():
-		return KindFile
+		return plan.KindFile
 	case m&fs.ModeSymlink != 0:
-		return KindSymlink
+		return plan.KindSymlink
 	case m.IsDir():
-		return KindDir
+		return plan.KindDir
 	}
-	return KindOther
+	return plan.KindOther
 }
 
 // open opens a regular file of the image without following a link or
@@ -100,9 +102,9 @@ func (r rootImage) HasManifestHeader(p string) (bool, error) {
 		return false, err
 	}
 	defer func() { _ = f.Close() }()
-	b := make([]byte, len(ManifestHeader))
+	b := make([]byte, len(plan.ManifestHeader))
 	if _, err := io.ReadFull(f, b); err != nil {
 		return false, nil
 	}
-	return string(b) == ManifestHeader, nil
+	return string(b) == plan.ManifestHeader, nil
 }

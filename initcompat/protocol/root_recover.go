@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/plan"
 )
 
 // Recover is the shell runner's recover, over os.Root: roll back an
@@ -17,15 +19,17 @@ import (
 // and nothing is done. It says what it did ("" when there was no journal)
 // and what it left in place: a directory it was to remove that holds what
 // the protocol does not know. The caller holds the lock.
-func Recover(root *os.Root) (string, []string, error) { return recoverJournal(root, false) }
+func Recover(root *os.Root, places plan.Places) (string, []string, error) {
+	return recoverJournal(root, false, places)
+}
 
 // recoverJournal is Recover; own is a journal this apply wrote itself,
 // under its lock, once Check passed on it: the finish of its own apply,
 // or the rollback of one that failed, which do not check it again (as the
 // shell's recover does with own=1).
-func recoverJournal(root *os.Root, own bool) (string, []string, error) {
+func recoverJournal(root *os.Root, own bool, places plan.Places) (string, []string, error) {
 	_ = root.Remove(rel(JournalPath) + ".new")
-	j, err := OpenJournal(root)
+	j, err := OpenJournal(root, places)
 	if err != nil || j == nil {
 		return "", nil, err
 	}
@@ -129,7 +133,7 @@ func entryNames(root *os.Root, d string) string {
 // OpenJournal reads the image's journal, nil when there is none: opened
 // without following a link and without blocking, a regular file of a
 // bounded size (ReadJournal).
-func OpenJournal(root *os.Root) (*Journal, error) {
+func OpenJournal(root *os.Root, places plan.Places) (*Journal, error) {
 	// os.Root resolves a link at the end itself (O_NOFOLLOW or not): a
 	// link is refused before it is opened.
 	fi, err := root.Lstat(rel(JournalPath))
@@ -149,7 +153,7 @@ func OpenJournal(root *os.Root) (*Journal, error) {
 		return nil, fmt.Errorf("reading %s: %w", JournalPath, err)
 	}
 	defer func() { _ = f.Close() }()
-	return ReadJournal(f)
+	return ReadJournal(f, places)
 }
 
 // maxTreeDepth bounds the directories below a stage or aside directory:

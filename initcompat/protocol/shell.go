@@ -8,7 +8,10 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"strconv"
 	"strings"
+
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/plan"
 
 	"github.com/initcompat/packer-plugin-initcompat/internal/shellword"
 )
@@ -54,12 +57,15 @@ var (
 )
 
 // ShellLib is the shell's lock and recovery (journal_check first), which
-// the verify script shares.
-func ShellLib() string { return shellLib }
+// the verify script shares, after the places a journal may name, as data
+// (jc_places: one place a line, the rule of plan.Places.Contain).
+func ShellLib(places plan.Places) string {
+	return "jc_places=" + shellword.Quote(places.Lines()) + "\n" + shellLib
+}
 
 // RecoveryScript is run before the snapshot of an apply: it recovers what
 // an interrupted apply left, under the lock, and changes nothing else.
-func RecoveryScript() string { return "set -u\n" + shellLib + recoverSh }
+func RecoveryScript(places plan.Places) string { return "set -u\n" + ShellLib(places) + recoverSh }
 
 // dataEnd closes every here-document; no data line can be it (steps are
 // quoted words, journal lines start with their kind, base64 has no "_").
@@ -71,7 +77,7 @@ const endToken = "initcompat-end"
 // WriteScript writes the apply script to w: apply.sh, then the data
 // (payload, journal, steps), then the call. Its size is that of the code
 // plus the data: the payload, a line or two a step.
-func WriteScript(w io.Writer, p *Plan, opts Options) error {
+func WriteScript(w io.Writer, p *plan.Plan, opts Options) error {
 	steps, err := Steps(p, opts)
 	if err != nil {
 		return err
@@ -83,7 +89,7 @@ func WriteScript(w io.Writer, p *Plan, opts Options) error {
 	b := bufio.NewWriterSize(w, 1<<16)
 	// bufio keeps the first write error and returns it from Flush.
 	_, _ = b.WriteString("# initcompat apply: nothing touches the image before the last line.\nset -u\n")
-	_, _ = b.WriteString(shellLib)
+	_, _ = b.WriteString(ShellLib(p.Places))
 	_, _ = b.WriteString(applySh)
 	c := &chunks{w: b, h: sha256.New()}
 	parts, err := writeArchives(c, steps, p.Gzip != "")
@@ -109,7 +115,7 @@ func WriteScript(w io.Writer, p *Plan, opts Options) error {
 // the steps before them, and which change the image: where a Fault can be
 // put in both runners alike (the shell stages every file in one tar, and
 // renames a directory's files in one mv).
-func Boundaries(p *Plan, opts Options) ([]int, error) {
+func Boundaries(p *plan.Plan, opts Options) ([]int, error) {
 	steps, err := Steps(p, opts)
 	if err != nil {
 		return nil, err
@@ -163,7 +169,14 @@ type renderer struct {
 
 func q(p string) string { return `"$R"` + shellword.Quote(p) }
 
-func (r *renderer) putf(format string, args ...any) { r.put(fmt.Sprintf(format, args...)) }
+// line writes one command: fixed words of lib.sh's vocabulary and data
+// already quoted (q, shellword.Quote, a number), joined by spaces. The
+// plan's data never becomes code: no line is built from a format.
+func (r *renderer) line(words ...string) { r.put(strings.Join(words, " ") + "\n") }
+
+// fail is the words that end a command whose failure stops the apply,
+// saying why.
+func fail(why string) []string { return []string{"||", "fail", shellword.Quote(why)} }
 
 // at is the start of step i's line: an exact boundary of a step that
 // changes the image is marked, and the fault, when it is there, put.
@@ -176,9 +189,9 @@ func (r *renderer) at(i int, s Step) {
 	}
 	if r.fault != nil && r.fault.At == i {
 		if r.fault.Kind == FaultFail {
-			r.putf("fail %s\n", shellword.Quote(fmt.Sprintf("injected fault at step %d (%s)", i, s.Op)))
+			r.line("fail", shellword.Quote("injected fault at step "+strconv.Itoa(i)+" ("+string(s.Op)+")"))
 		} else {
-			r.putf("kill -%s $$\n", r.fault.Kind)
+			r.line("kill", "-"+string(r.fault.Kind), "$$")
 		}
 	}
 }
@@ -215,20 +228,20 @@ func (r *renderer) step(steps []Step, i int, unpacked *bool) int {
 	s := steps[i]
 	switch s.Op {
 	case StepIsDir:
-		r.putf("isdir %s\n", q(s.Path))
+		r.line("isdir", q(s.Path))
 	case StepAbsent:
-		r.putf("absent %s\n", q(s.Path))
+		r.line("absent", q(s.Path))
 	case StepIsFile:
-		r.putf("isfile %s %s\n", q(s.Path), s.SHA256)
+		r.line("isfile", q(s.Path), shellword.Quote(s.SHA256))
 	case StepIsLink:
-		r.putf("islink %s %s\n", q(s.Path), shellword.Quote(s.Target))
+		r.line("islink", q(s.Path), shellword.Quote(s.Target))
 	case StepJournal:
-		r.putf("journal %s\n", s.State)
+		r.line("journal", shellword.Quote(s.State))
 	case StepMkdir:
 		return r.mkdirs(steps, i)
 	case StepWrite, StepSymlink:
 		*unpacked = true
-		r.putf("unpack %d %s || fail 'cannot unpack the staged files'\n", r.parts, shellword.Quote(r.gz))
+		r.line(append([]string{"unpack", strconv.Itoa(r.parts), shellword.Quote(r.gz)}, fail("cannot unpack the staged files")...)...)
 		// The tars made every staged file and directory.
 		for i+1 < len(steps) && (steps[i+1].Op == StepWrite || steps[i+1].Op == StepSymlink) {
 			i++
@@ -241,9 +254,12 @@ func (r *renderer) step(steps []Step, i int, unpacked *bool) int {
 	case StepBaseline:
 		r.put("{ rm -f -- \"$B\" && analyzed >\"$B\" && chmod 600 -- \"$B\"; } || fail 'cannot record what systemd-analyze verify says before the apply'\n")
 	case StepHeld:
-		r.putf("trap '' HUP INT TERM PIPE\nunlock\necho \"initcompat: committed %d change(s); verifying\"\necho %s\n", r.changes, HeldToken)
+		r.put("trap '' HUP INT TERM PIPE\nunlock\n")
+		r.line("echo", shellword.Quote("initcompat: committed "+strconv.Itoa(r.changes)+" change(s); verifying"))
+		r.line("echo", HeldToken)
 	case StepCompleted:
-		r.putf("echo \"initcompat: applied %d change(s)\"\necho %s\n", r.changes, CompletedToken)
+		r.line("echo", shellword.Quote("initcompat: applied "+strconv.Itoa(r.changes)+" change(s)"))
+		r.line("echo", CompletedToken)
 	}
 	return i
 }
@@ -264,18 +280,16 @@ func (r *renderer) mkdirs(steps []Step, i int) int {
 		return k < len(steps) && steps[k].Op == StepMkdir && steps[k].Mode == mode && !archived(steps[k])
 	}
 	first := steps[i].Path
-	var line strings.Builder
-	fmt.Fprintf(&line, "mkdir -m %04o --", mode)
+	words := []string{"mkdir", "-m", "0" + strconv.FormatUint(uint64(mode.Perm()), 8), "--"}
 	n := 0
 	for ; n < perCommand && same(i); n, i = n+1, i+1 {
-		line.WriteString(" " + q(steps[i].Path))
+		words = append(words, q(steps[i].Path))
 	}
 	what := "cannot create " + first
 	if n > 1 {
-		what += fmt.Sprintf(" or one of the %d directories after it", n-1)
+		what += " or one of the " + strconv.Itoa(n-1) + " directories after it"
 	}
-	line.WriteString(" || fail " + shellword.Quote(what) + "\n")
-	r.put(line.String())
+	r.line(append(words, fail(what)...)...)
 	return i - 1
 }
 
@@ -289,28 +303,35 @@ func (r *renderer) mkdirs(steps []Step, i int) int {
 func (r *renderer) renames(steps []Step, i int) int {
 	s := steps[i]
 	if !staged(s) {
-		r.putf("mv -f -T -- %s %s || fail %s\n", q(s.Path), q(s.Target), shellword.Quote("cannot move "+s.Path+" to "+s.Target))
+		r.line(append([]string{"mv", "-f", "-T", "--", q(s.Path), q(s.Target)}, fail("cannot move "+s.Path+" to "+s.Target)...)...)
 		return i
 	}
 	for {
-		var all, byDir strings.Builder
+		// rename(1) replaces /.initcompat-stage/ by / in each name; mv
+		// moves each directory's files with one process.
+		rename := []string{`"$renamer"`, "--", "/" + stageDir + "/", "/"}
+		var mvs []string
 		dir, dirs := "", 0
 		for n := 0; n < perCommand && i < len(steps) && staged(steps[i]); n, i = n+1, i+1 {
-			all.WriteString(" " + q(steps[i].Path))
+			rename = append(rename, q(steps[i].Path))
 			if d := path.Dir(steps[i].Target); d != dir {
 				if dir != "" {
-					byDir.WriteString(" &&")
+					mvs = append(mvs, "&&")
 				}
 				dir, dirs = d, dirs+1
-				byDir.WriteString(" mv -f -t " + q(d) + " --")
+				mvs = append(mvs, "mv", "-f", "-t", q(d), "--")
 			}
-			byDir.WriteString(" " + q(steps[i].Path))
+			mvs = append(mvs, q(steps[i].Path))
 		}
 		what := "cannot rename the staged files into " + dir
 		if dirs > 1 {
-			what = fmt.Sprintf("cannot rename the staged files into %d directories, the last %s", dirs, dir)
+			what = "cannot rename the staged files into " + strconv.Itoa(dirs) + " directories, the last " + dir
 		}
-		r.putf("if [ -n \"$renamer\" ]; then \"$renamer\" -- /%s/ /%s; else%s; fi || fail %s\n", stageDir, all.String(), byDir.String(), shellword.Quote(what))
+		words := append([]string{"if", "[", "-n", `"$renamer"`, "];", "then"}, rename...)
+		words[len(words)-1] += ";"
+		words = append(append(words, "else"), mvs...)
+		words[len(words)-1] += ";"
+		r.line(append(append(words, "fi"), fail(what)...)...)
 		if i >= len(steps) || !staged(steps[i]) {
 			return i - 1
 		}

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/plan"
+
 	"mvdan.cc/sh/v3/syntax"
 
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
@@ -22,22 +24,22 @@ import (
 // manyServices is a plan of n services' worth of changes: a script, its
 // rc links and a drop-in directory each, in the directories a real plan
 // writes.
-func manyServices(n int) *Plan {
-	p := &Plan{Manifest: manifest}
+func manyServices(n int) *plan.Plan {
+	p := &plan.Plan{Places: testPlaces, ManifestPath: manifest}
 	for i := range n {
 		name := fmt.Sprintf("svc%d", i)
 		p.Changes = append(p.Changes,
-			newFile("/etc/init.d/"+name, "#!/bin/sh\n# initcompat\nexec systemctl \"$1\" "+name+".service\n", 0o755, Prior{Kind: KindAbsent}),
-			Change{Op: OpSymlink, Path: "/etc/rc2.d/S01" + name, Target: "../init.d/" + name, Prior: Prior{Kind: KindAbsent}},
-			Change{Op: OpSymlink, Path: "/etc/rc0.d/K01" + name, Target: "../init.d/" + name, Prior: Prior{Kind: KindAbsent}},
-			Change{Op: OpMkdir, Path: "/etc/systemd/system/" + name + ".service.d", Mode: 0o755, Prior: Prior{Kind: KindAbsent}},
-			newFile("/etc/systemd/system/"+name+".service.d/initcompat.conf", "[Unit]\nAfter=cloud-final.service\n", 0o644, Prior{Kind: KindAbsent}))
+			newFile("/etc/init.d/"+name, "#!/bin/sh\n# initcompat\nexec systemctl \"$1\" "+name+".service\n", 0o755, plan.Prior{Kind: plan.KindAbsent}),
+			plan.Change{Op: plan.OpSymlink, Path: "/etc/rc2.d/S01" + name, Target: "../init.d/" + name, Prior: plan.Prior{Kind: plan.KindAbsent}},
+			plan.Change{Op: plan.OpSymlink, Path: "/etc/rc0.d/K01" + name, Target: "../init.d/" + name, Prior: plan.Prior{Kind: plan.KindAbsent}},
+			plan.Change{Op: plan.OpMkdir, Path: "/etc/systemd/system/" + name + ".service.d", Mode: 0o755, Prior: plan.Prior{Kind: plan.KindAbsent}},
+			newFile("/etc/systemd/system/"+name+".service.d/initcompat.conf", "[Unit]\nAfter=cloud-final.service\n", 0o644, plan.Prior{Kind: plan.KindAbsent}))
 	}
-	p.Changes = append(p.Changes, newFile(manifest, ManifestHeader+"}\n", 0o644, Prior{Kind: KindAbsent}))
+	p.Changes = append(p.Changes, newFile(manifest, plan.ManifestHeader+"}\n", 0o644, plan.Prior{Kind: plan.KindAbsent}))
 	return p
 }
 
-func render(t *testing.T, p *Plan, opts Options) string {
+func render(t *testing.T, p *plan.Plan, opts Options) string {
 	t.Helper()
 	var b strings.Builder
 	if err := WriteScript(&b, p, opts); err != nil {

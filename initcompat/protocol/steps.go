@@ -28,7 +28,7 @@
 // Recovery reads the journal: "begin" or "commit" roll back (committed
 // files removed, set-aside paths moved back, made directories removed
 // when nothing else is in them), "done" finishes. The package imports
-// nothing of initcompat: initcompat.Plan.Protocol gives it its input.
+// nothing of initcompat but the plan as data (package plan).
 package protocol
 
 import (
@@ -38,45 +38,9 @@ import (
 	"path"
 	"sort"
 	"strings"
+
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/plan"
 )
-
-// ChangeOp is what a Change does to one path (initcompat.Op's values).
-type ChangeOp string
-
-// The operations of a Change.
-const (
-	OpMkdir   ChangeOp = "mkdir"
-	OpWrite   ChangeOp = "write"
-	OpSymlink ChangeOp = "symlink"
-	OpRemove  ChangeOp = "remove"
-)
-
-// Prior is the state a path must still be in when the change is applied.
-type Prior struct {
-	Kind   Kind
-	SHA256 string
-	Target string
-}
-
-// Change is one path an apply writes, links or removes.
-type Change struct {
-	Op      ChangeOp
-	Path    string
-	Target  string
-	Mode    fs.FileMode
-	Content []byte
-	SHA256  string
-	Prior   Prior
-}
-
-// Plan is what an apply does: the changes, the manifest among them last.
-type Plan struct {
-	Changes  []Change
-	Manifest string
-	// Gzip is the image's gzip: the shell runner's payload is compressed
-	// when it is there.
-	Gzip string
-}
 
 // Options are how one apply runs, passed with the call.
 type Options struct {
@@ -132,23 +96,23 @@ type Step struct {
 // committed together.
 type DirChanges struct {
 	Dir   string
-	New   []*Change // writes and symlinks
-	Aside []*Change // paths that exist now: replaced or removed
+	New   []*plan.Change // writes and symlinks
+	Aside []*plan.Change // paths that exist now: replaced or removed
 }
 
 // removesDir is a change that removes a directory: it is never set aside
 // (that would take along what the snapshot never saw in it), but removed
 // when the apply is done, and only when nothing else is left in it.
-func removesDir(c *Change) bool { return c.Op == OpRemove && c.Prior.Kind == KindDir }
+func removesDir(c *plan.Change) bool { return c.Op == plan.OpRemove && c.Prior.Kind == plan.KindDir }
 
 // ByDir groups the changes by directory, sorted, except that the manifest's
 // directory comes last so that the manifest is the last file in place.
-func (p *Plan) ByDir() []DirChanges {
+func ByDir(p *plan.Plan) []DirChanges {
 	at := map[string]int{} // a directory's place in out
 	var out []DirChanges
 	for i := range p.Changes {
 		c := &p.Changes[i]
-		if c.Op == OpMkdir || removesDir(c) {
+		if c.Op == plan.OpMkdir || removesDir(c) {
 			continue
 		}
 		d := path.Dir(c.Path)
@@ -158,14 +122,14 @@ func (p *Plan) ByDir() []DirChanges {
 			at[d] = k
 			out = append(out, DirChanges{Dir: d})
 		}
-		if c.Op != OpRemove {
+		if c.Op != plan.OpRemove {
 			out[k].New = append(out[k].New, c)
 		}
-		if c.Prior.Kind != KindAbsent {
+		if c.Prior.Kind != plan.KindAbsent {
 			out[k].Aside = append(out[k].Aside, c)
 		}
 	}
-	last := path.Dir(p.Manifest)
+	last := path.Dir(p.ManifestPath)
 	sort.Slice(out, func(i, j int) bool {
 		if (out[i].Dir == last) != (out[j].Dir == last) {
 			return out[j].Dir == last
@@ -177,21 +141,21 @@ func (p *Plan) ByDir() []DirChanges {
 
 // Steps is the plan as the apply protocol: checks, then the journalled
 // stage, commit and finish.
-func Steps(p *Plan, opts Options) ([]Step, error) {
+func Steps(p *plan.Plan, opts Options) ([]Step, error) {
 	for _, c := range p.Changes {
 		if strings.ContainsAny(c.Path, "\n\x00") || strings.ContainsAny(c.Target, "\n\x00") {
 			return nil, fmt.Errorf("%q: a path with a newline cannot be journalled", c.Path)
 		}
 	}
-	gs := p.ByDir()
+	gs := ByDir(p)
 	// A check, a stage and a commit a change, a few steps a directory:
 	// room made once for 240,000 steps of 112 bytes.
 	steps := make([]Step, 0, 3*len(p.Changes)+4*len(gs)+16)
 	made := map[string]bool{}
-	j := &Journal{State: JournalBegin, Manifest: p.Manifest}
+	j := &Journal{State: JournalBegin, Manifest: p.ManifestPath}
 	for i := range p.Changes {
 		switch c := &p.Changes[i]; {
-		case c.Op == OpMkdir:
+		case c.Op == plan.OpMkdir:
 			made[c.Path] = true
 			j.Mkdirs = append(j.Mkdirs, c.Path)
 		case removesDir(c):
@@ -206,7 +170,7 @@ func Steps(p *Plan, opts Options) ([]Step, error) {
 	steps = checkSteps(steps, p, gs, made, tops, j)
 	// The journal recovery will read must pass recovery's checks: a plan
 	// writing where recovery would refuse to undo is refused first.
-	if err := j.shape(); err != nil {
+	if err := j.shape(p.Places); err != nil {
 		return nil, fmt.Errorf("the plan: %w", err)
 	}
 
@@ -236,7 +200,7 @@ func Steps(p *Plan, opts Options) ([]Step, error) {
 // stageSteps are the steps under the "begin" journal: every stage and
 // aside directory, the directories the plan makes (staged), the staged
 // files and links, then the paths set aside.
-func stageSteps(steps []Step, p *Plan, gs []DirChanges, made map[string]bool, j *Journal) []Step {
+func stageSteps(steps []Step, p *plan.Plan, gs []DirChanges, made map[string]bool, j *Journal) []Step {
 	// Every stage and aside directory first, then the staged files: a
 	// runner may make the files of different directories at once.
 	for _, d := range j.StageDirs {
@@ -247,14 +211,14 @@ func stageSteps(steps []Step, p *Plan, gs []DirChanges, made map[string]bool, j 
 	}
 	// A parent before what it holds, as the plan lists them.
 	for _, c := range p.Changes {
-		if c.Op == OpMkdir {
+		if c.Op == plan.OpMkdir {
 			steps = append(steps, Step{Op: StepMkdir, Path: stagedPath(c.Path, made), Mode: c.Mode})
 		}
 	}
 	for _, g := range gs {
 		for _, c := range g.New {
 			name := stagedPath(c.Path, made)
-			if c.Op == OpSymlink {
+			if c.Op == plan.OpSymlink {
 				steps = append(steps, Step{Op: StepSymlink, Path: name, Target: c.Target})
 			} else {
 				steps = append(steps, Step{Op: StepWrite, Path: name, Mode: c.Mode, Content: c.Content, SHA256: c.SHA256})
@@ -277,7 +241,7 @@ func stageSteps(steps []Step, p *Plan, gs []DirChanges, made map[string]bool, j 
 // make: tops) into its parent whole, with what it holds. The manifest is
 // in the last of them (its directory sorts last in ByDir, and a directory
 // made to hold it goes last).
-func commitSteps(steps []Step, p *Plan, gs []DirChanges, made map[string]bool, tops []string) []Step {
+func commitSteps(steps []Step, p *plan.Plan, gs []DirChanges, made map[string]bool, tops []string) []Step {
 	var last []Step
 	for _, g := range gs {
 		if made[g.Dir] {
@@ -289,7 +253,7 @@ func commitSteps(steps []Step, p *Plan, gs []DirChanges, made map[string]bool, t
 	}
 	for _, t := range tops {
 		s := Step{Op: StepRename, Path: StagedName(t), Target: t}
-		if strings.HasPrefix(p.Manifest, t+"/") {
+		if strings.HasPrefix(p.ManifestPath, t+"/") {
 			last = append(last, s)
 			continue
 		}
@@ -300,10 +264,10 @@ func commitSteps(steps []Step, p *Plan, gs []DirChanges, made map[string]bool, t
 
 // madeTops are the directories the plan makes whose parent it does not
 // make, sorted: each is staged whole and renamed into place in one step.
-func madeTops(p *Plan, made map[string]bool) []string {
+func madeTops(p *plan.Plan, made map[string]bool) []string {
 	var tops []string
 	for _, c := range p.Changes {
-		if c.Op == OpMkdir && !made[path.Dir(c.Path)] {
+		if c.Op == plan.OpMkdir && !made[path.Dir(c.Path)] {
 			tops = append(tops, c.Path)
 		}
 	}
@@ -328,7 +292,7 @@ func stagedPath(p string, made map[string]bool) string {
 // checkSteps are the steps that read before anything is written: the
 // directories and every path as the snapshot saw them. It also fills the
 // journal's lists of stage and aside directories and paths.
-func checkSteps(steps []Step, p *Plan, gs []DirChanges, made map[string]bool, tops []string, j *Journal) []Step {
+func checkSteps(steps []Step, p *plan.Plan, gs []DirChanges, made map[string]bool, tops []string, j *Journal) []Step {
 	steps = append(steps, Step{Op: StepIsDir, Path: path.Dir(JournalPath)})
 	// The directories the stage writes into that the plan does not make:
 	// those of new files, and the parents of the directories it makes.
@@ -357,7 +321,7 @@ func checkSteps(steps []Step, p *Plan, gs []DirChanges, made map[string]bool, to
 		}
 		for _, c := range g.New {
 			j.New = append(j.New, c.Path)
-			if c.Op == OpSymlink {
+			if c.Op == plan.OpSymlink {
 				j.Proofs = append(j.Proofs, LinkProof(c.Target))
 			} else {
 				j.Proofs = append(j.Proofs, FileProof(c.SHA256))
@@ -377,13 +341,13 @@ func checkSteps(steps []Step, p *Plan, gs []DirChanges, made map[string]bool, to
 	}
 	for _, c := range p.Changes {
 		switch c.Prior.Kind {
-		case KindAbsent:
+		case plan.KindAbsent:
 			steps = append(steps, Step{Op: StepAbsent, Path: c.Path})
-		case KindFile:
+		case plan.KindFile:
 			steps = append(steps, Step{Op: StepIsFile, Path: c.Path, SHA256: c.Prior.SHA256})
-		case KindSymlink:
+		case plan.KindSymlink:
 			steps = append(steps, Step{Op: StepIsLink, Path: c.Path, Target: c.Prior.Target})
-		case KindDir:
+		case plan.KindDir:
 			steps = append(steps, Step{Op: StepIsDir, Path: c.Path})
 		}
 	}

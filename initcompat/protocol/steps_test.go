@@ -51,7 +51,7 @@ func TestMadeDirectoriesStagedWhole(t *testing.T) {
 	var j *Journal
 	for _, s := range steps {
 		if s.Op == StepJournal && s.State == JournalBegin {
-			j, err = ParseJournal(s.Content)
+			j, err = ParseJournal(s.Content, testPlaces)
 		}
 	}
 	if j == nil || err != nil {

@@ -100,7 +100,7 @@ func TestFromDirDeepChain(t *testing.T) {
 	dir := t.TempDir()
 	mkChain(t, dir, "etc/systemd/system", 10000)
 	lowFiles(t, 256)
-	_, err := FromDir(dir, DefaultWatches, 0)
+	_, err := FromDir(dir, depthWatches, 0)
 	checkTooDeep(t, err, "/etc/systemd/system/a/a/a")
 	if !chainWhole(t, dir, "etc/systemd/system", 10000) {
 		t.Fatal("the snapshot changed the chain")
@@ -114,7 +114,7 @@ func TestDepthBoundBothSources(t *testing.T) {
 	for _, n := range []int{MaxDepth - 4, MaxDepth - 3} { // the chain, then "bottom" below it
 		dir := t.TempDir()
 		deepest := mkChain(t, dir, base, n) + "/bottom"
-		fromDir, derr := FromDir(dir, DefaultWatches, 0)
+		fromDir, derr := FromDir(dir, depthWatches, 0)
 		fromTar, terr := snapshotBySh(t, dir)
 		if depth(deepest) > MaxDepth {
 			checkTooDeep(t, derr, "/"+base+"/a")
@@ -160,7 +160,7 @@ func snapshotBySh(t *testing.T, dir string) (*Tree, error) {
 func snapshotStream(t *testing.T, dir string) *bytes.Buffer {
 	t.Helper()
 	var out bytes.Buffer
-	cmd := exec.Command("sh", "-c", SnapshotScript(DefaultWatches))
+	cmd := exec.Command("sh", "-c", SnapshotScript(depthWatches))
 	cmd.Env = append(os.Environ(), "INITCOMPAT_ROOT="+dir)
 	cmd.Stdout, cmd.Stderr = &out, os.Stderr
 	if err := cmd.Run(); err != nil {
@@ -194,4 +194,32 @@ func TestSnapshotScriptWithoutGNUTar(t *testing.T) {
 	}
 	_, err = FromTar(out, 0)
 	checkTooDeep(t, err, "/usr/lib/systemd/system/a/a/a")
+}
+
+// depthWatches are what these tests snapshot: a unit directory with
+// content, and paths stat'ed only, as the real lists have (package
+// inspect's and the planner's).
+var depthWatches = []Watch{
+	{Path: "etc/systemd/system", Content: true},
+	{Path: "usr/lib/systemd/system", Content: true},
+	{Path: "etc/init.d", Content: true},
+	{Path: "usr/local/bin", Pattern: "*.sh", Content: true},
+	{Path: "etc"}, {Path: "usr/bin"}, {Path: "sbin/init"},
+}
+
+// An image holding none of the content paths still gives a snapshot (the
+// stat list alone): GNU tar refused the -C that no name followed, and the
+// build failed with tar's message.
+func TestSnapshotScriptWithoutContentPaths(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(path.Join(dir, "usr/bin"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tr, err := FromTar(snapshotStream(t, dir), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e, ok := tr.Lstat("/usr/bin"); !ok || e.Kind != Dir {
+		t.Fatalf("/usr/bin, a stat path of the image, is not in the snapshot: %+v", e)
+	}
 }

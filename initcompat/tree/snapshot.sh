@@ -39,7 +39,13 @@ content() {
 		linked "$p" && continue
 		set -- "$@" "$p"
 	done
-	set -- -cf - -C "$tmp" .initcompat-stat -C "${INITCOMPAT_ROOT:-/}" "$@"
+	# GNU tar refuses a -C that no name follows: an image holding none of
+	# the content paths gets the stat list alone.
+	if [ "$#" -gt 0 ]; then
+		set -- -cf - -C "$tmp" .initcompat-stat -C "${INITCOMPAT_ROOT:-/}" "$@"
+	else
+		set -- -cf - -C "$tmp" .initcompat-stat
+	fi
 	if [ -n "$prune" ]; then
 		set -- --anchored --no-wildcards-match-slash --exclude="$deep" "$@"
 	fi

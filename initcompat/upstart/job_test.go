@@ -1,6 +1,7 @@
 package upstart
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -47,19 +48,23 @@ limit nofile 64000 64000
 	}
 }
 
+// Upstart's own line and words for each (checked against init --user's
+// log: TestParseMatchesUpstart holds hundreds more to the real Upstart).
 func TestParseErrorsSayWhere(t *testing.T) {
 	for src, want := range map[string]string{
-		"start on runlevel [2345]\nscript\n  echo x\n": "/j.conf:2: script block without \"end script\"",
-		"respawnn\n":             "/j.conf:1: unknown stanza \"respawnn\"",
-		"start on (filesystem\n": "/j.conf:1: unbalanced parentheses in start on",
-		"exec\n":                 "/j.conf:1: exec needs a command",
-		"env A=\"unterminated\n": "/j.conf:1: unterminated \" quote",
-		"respawn limit 10\n":     "/j.conf:1: respawn limit takes COUNT INTERVAL or unlimited",
-		"limit nofile 1\n":       "/j.conf:1: limit takes 3 arguments",
-		"description\n":          "/j.conf:1: description takes at least one word",
+		"start on runlevel [2345]\nscript\n  echo x\n": "/j.conf:4: Unterminated block",
+		"respawnn\n":              "/j.conf:1: Unknown stanza (at \"respawnn\")",
+		"start on (filesystem\n":  "/j.conf:2: Mismatched parentheses",
+		"exec\n":                  "/j.conf:1: Expected token",
+		"env A=\"unterminated\n":  "/j.conf:2: Unterminated quoted string",
+		"respawn limit 10\n":      "/j.conf:1: Expected token",
+		"limit nofile 1\n":        "/j.conf:1: Expected token",
+		"description\n":           "/j.conf:1: Expected token",
+		"expect forking\n":        "/j.conf:1: Unknown stanza (at \"expect forking\")",
+		"description two words\n": "/j.conf:1: Unexpected token (at \"words\")",
 	} {
 		_, err := Parse("/j.conf", []byte(src))
-		if err == nil || !strings.HasPrefix(err.Error(), want) {
+		if err == nil || err.Error() != want {
 			t.Errorf("%q: got %v, want %q", src, err, want)
 		}
 	}
@@ -83,4 +88,29 @@ func names(j *Job) []string {
 		out = append(out, s.Name)
 	}
 	return out
+}
+
+// The expression as Upstart builds it: "and" and "or" group to the left
+// at one precedence, parentheses group, arguments dequoted; the matches
+// as event_operator_match reads them.
+func TestOnExpression(t *testing.T) {
+	st, err := Parse("/j.conf", []byte("start on a or b and (c X=\"1 2\" or d IFACE!=lo K=v!=w)\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, n := range st[0].On.Nodes {
+		if n.Op != "" {
+			got = append(got, n.Op)
+		} else {
+			got = append(got, n.Name+fmt.Sprint(n.Env))
+		}
+	}
+	if want := "a[] b[] or c[X=1 2] d[IFACE!=lo K=v!=w] or and"; strings.Join(got, " ") != want {
+		t.Errorf("postfix: %s, want %s", strings.Join(got, " "), want)
+	}
+	d := st[0].On.Events()[3].Matches()
+	if len(d) != 2 || d[0] != (Match{Key: "IFACE", Value: "lo", Negate: true}) || d[1] != (Match{Key: "K=v", Value: "w", Negate: true}) {
+		t.Errorf("matches: %+v", d)
+	}
 }

@@ -1,7 +1,23 @@
 # initcompat apply: nothing touches the image before the last line.
 set -u
+jc_places='/bin/systemctl
+/etc/init
+/etc/init.d
+/etc/initcompat
+/etc/rc.d
+/etc/rc0.d
+/etc/rc1.d
+/etc/rc2.d
+/etc/rc3.d
+/etc/rc4.d
+/etc/rc5.d
+/etc/rc6.d
+/etc/rcS.d
+/etc/systemd/system
+/etc/systemd/system-preset
+/usr/bin/systemctl'
 # shellcheck shell=sh
-# shellcheck disable=SC2154 # R (the image's root prefix) is the includer's.
+# shellcheck disable=SC2154 # R (the image's root prefix) and jc_places are the includer's.
 #
 # journal_check FILE refuses (exit status 1, saying why on stderr) a
 # journal that recovery must not act on: the same checks as journal.go's
@@ -108,11 +124,27 @@ jc_shape() {
 	fi
 	jc_stages && jc_twins old asidedir aside 's/^aside //p' || return 1
 	if ! x=$(sed -n -e 's/^new [^ ]* //p' -e 's/^aside //p' -e 's/^rmdir //p' -- "$jf" |
-		LC_ALL=C grep -v -E '^(/etc/(init\.d|rc\.d|rcS\.d|rc[0-6]\.d|systemd/system|init|initcompat)(/|$)|/usr/bin/systemctl$|/bin/systemctl$)' |
+		jc_outside_places |
 		grep -v -x -F -e "$jc_m" -e "${jc_m%/*}" | jc_first); then
 		jc_refuse "$x is not a path initcompat writes"
 		return 1
 	fi
+}
+
+# jc_outside_places passes the paths (one a line) that are not a place
+# initcompat writes nor below one: jc_places (data the script was sent,
+# one place a line) holds them, as plan.Places.Contain decides in Go.
+jc_outside_places() {
+	LC_ALL=C awk -v places="$jc_places" '
+		BEGIN { n = split(places, list, "\n"); for (i = 1; i <= n; i++) if (list[i] != "") place[list[i]] = 1 }
+		{
+			p = $0
+			while (p != "") {
+				if (p in place) next
+				sub(/\/[^\/]*$/, "", p)
+			}
+			print
+		}'
 }
 
 # jc_above_new lists the directories above every new path (not /).
@@ -607,34 +639,40 @@ initcompat_apply() {
 	. "$T/ops"
 }
 put payload.0 <<'INITCOMPAT_DATA'
-H4sIAAAAAAAA/+xbbW/bthbO1+hXnNrGzW0R26ReYwe9wB3SbcGwrGi6fSmKgpYom4tNZiTtNIjz
-3wdKsuPITpu2sdlhpD9I4svh4fPw0ZFEmuq022Gc6VRMLoluK02GtCtT1Mm6e0+UEEIoiaI9VKb6
-cf0cx8gP9yBaGNhmmipN5B5CUgi9yNuUPle+dL46LvK/8/QQ/9g2/5Hj3yb/vm3+Y8e/Tf4D2/wn
-jn+b/IeW+Q+Q498m/5Ft/rHj3yb/sW3+fcf/Lvhf535G5JMx/7X8RzgIHP/2+B+zQdcq/wnCjn+7
-/N8VdHfNv49Q5J7/dvb8Z5juZBseA9QsfYrBfIZ/Pw6Cmv6TEKM9QI7/rfPffNYdMN5VI68JvxJO
-hjSDwTXcTQUYinFG+THoEQVOP2oYTNk4A0mvJNNUgR4xBTkb00PIBHChgWZMd7xmswk/vPrp9AxO
-z07fwunZj795TXgtxYxlVPVhmRazzGvCG/rXlEmatc81kbqo0+JUXwl5AS1JJ0LTD7m6X1FcFvUe
-qHhCczId6xWD4EMAIUT3ChdGAAGG2GvC+UhI3T6hKpXsUjPB+6ConLGUAiparhQUDeH8Wv1R4AYk
-NQ0U5EIuBwdDAVqAulaaTrIDtSzoVGYPveYCkNWkBOgR0TC9zIimbZl2ssOFJ4fA+ExclLlAeLbZ
-RJrzduFXSjikgmspxsB0Z+EMMK3oOAc25EJStdlIwXI55n45FYhmMwpTY3hEzDSgoMiEAicTWrL/
-6uxkhXvv9f/f/vyyO1WyqwaM94uz4qS8HDDuGWsvD+rQHHheE1T2YSCEptl/g+f9O9cVvD49AQyC
-j6/hakR5OR8zJmmqhbwG+pEprTpwyoF4TUhHUggNQgLhwCZkSKv5rEdUUmOPL1kyhBF1cWigBXOb
-0IwPzUC9JmSETgSHXIoJFC2vxNSoYsqBaRBTrVhGDbIFQh2P5fAOnkE7g66c8m7VQ3WE94W8uLdP
-05GARgvdG6HRlJxybno3fR3fyzlo3eB++/agmG4t01sD/vcf39tPiaLQKEsbwLi3rzTRU/XcYKIh
-hONjkyUuYQ5aXrclLcZYFaOi+EV1hYsrqkjq5czz1kwXLWEOlbnKVM2wt18OKtVjaLRwAxqlu97+
-8bEn6ViQ7PkqBK3l5OICXn2k6ZuizstjmCoKldVqsIWXQWEpFzKl7aW9uz5XfLnXdQXLatV2m4v2
-JRlSaYjXU3WvwYulm78rMqR9aCG4KezODQDzqpP5Sofz0p/5qnPz0vTt6hD8ooMC6OoObT/+40Xl
-XcZ/7OL/vyv+439K/MdfEf/xQ/Efu/j/UPzHLv67+O/i//bj/3rgL/f//IJwJcVvC2fGQJIkayGy
-Oq6f+z5K8B74nc7i2eRJ/HDxfz3+P45/vHv+g038f+uTqOP/sfzje/yj3fPvO/3b1D+2rf/Q6d+m
-/s3+v3N7+sdo4/0fOf6t8L9z/WMUOf3b1H9gW/8b7//I8W+Ffwv6j53+beo/tK3/jfd/5Pi3wr8F
-/SdO/zb1H9nW/8b7P3L8W+F/9/rHaBP/Tv+70n9s+/vfxvs/cvxb4X/3+kfY6X8X+n/U/u8J4Syn
-Snf+VIIvWj4+GUDiMFyDqDpGSRLX+Y8St/93J/t/bxpDyqkkWshGHxp3pDcOoTGjUjHBTUG5C8hk
-Uq4lo6rRh3feTeOS6JEp765sJKvEikztC8YzU242CJtrNSJ+FJucpJf4aY+kQY79IEnTo97R0VGC
-EzrAJOz5sX+UR1mWhWEvGES9PEEoTIIYhzhKIhIOSGGt3DtjzK12qkZsYvLGatCWtNwL2rg9/LS7
-+NPuRjGOUITSkPYGOI6zIKM9H/VI4KMjlPphlKdJ2MM4RRFCeS+ggyxLe700yEKSHuW9ze7iL3C3
-WJRddTJj8ttBWFvqX+1BXU/GjF+YLE3kkGqTuR6Vn94L/OVe4KdAGG8F4dpiqiWEa0t6lhD2t4Jw
-bbnKEsK1RRNLCAdbQbi2IGAJ4dpnaUsIh1tBuPbJ1RLCtQ9/lhCOtoJw7aOWJYRrn1YsIRxvBeHa
-ZwNLCNdeXneO8IzITdhWDRdvU+uNzP9uv7rhygvbo2x472+9Xb5puJ/7ud/39vt7AGXBmvEAUgAA
+H4sIAAAAAAAA/+xcbW/buhXO1+hXnNrB2lzENqlXO0YHbGi3BcO64rbbl4uLC1o6srnYpEfSabOm
+/32gJCeO7DS5bWKuu2Q+yOLL4eHz8JGPpaOgyQd9LrjJ5WLJTE8bNsWBykm/GBw8UiGEkCxJDkhd
+2sftzzQlYXwAydrAU5aVNkwdEKKkNOu6XeW+9mvnm+O6/n+83MU/dc1/4vl3yX/omv/U8++S/8g1
+/5nn3yX/sWP+I+L5d8l/4pp/6vl3yX/qmv/Q878v/vWlNrgoduyDuqW3VKjRDPbGf0hjz/9++N/m
+/IKpR1P+V/JPExpFnn93/M/5ZOCU/4xQz79b/m8aBvvmPyQk8fH/3uJ/y3R/59f/Rf4Yi7mH/4ik
+WUv/WUzDAyCe/yfnv/tsMOFioGdBF/7GBJtiAZNLuNkKMJXzAsUYzAxB4EcDkxWfF6Dwg+IGNZgZ
+11DyOZ5AIUFIA1hw0w+63S788fWfz97A2Zuz93D25k9/D7rwVskLXqA+heuy3mVBF37Ef6+4wqL3
+zjBlqj5HAs0Hqc7hSOFCGvyl1Lc7ymXV746Or7Bkq7nZMAghRBBDcqtxbQQIUEiDLrybSWV6r1Dn
+ii8Nl+IUNKoLniOQauRGQzUQ3l3qf1a4AcvtAA2lVNeLg6kEI6EJtZ/r64Z+Y/Yk6K4B2Sxagpkx
+A6tlwQz2VN4vTtaenAAXF/K8rgUmit0m8lL0Kr9yJiCXwig5B276a2eAG43zEvhUSIV6t5GK5XrN
+p/VWYIZfIKys4Rmz2wBBswWCYAus2X/95tUG98HbP7z/y8vBSquBnnBxWn2qPtSnEy4Ca+3l8zY0
+zwOFc8mKl0IGQRd08ctESoPFi+j49GYRGt6evQIKUswv4cMMRb0zC64wN1JdAn7k2ug+nAlgQRfy
+mZLSgFTABPAFm2Kzs80MFVp74povSx3T5ycWZLAXDMPF1C456ELBcCEFlEouoBr5Qa6sPlYCuAG5
+MpoXaDGusOoHvISf4Bn0Chiolbj+8VUf4edKaCI4xHwmoXNEbq3QqkuthLCz27nGt2qeH32ip73P
+z6uNd2Rn68DvfxcGhznTCJ26tQNcBIfaMLPSxxYTAzGMx7ZKLuEKjLrsKazW2DSTqvmH5oxWZ6hZ
+HpQ8CLZMVyPhChpzjamW4eCwXlRu5tA5oh3o1O4Gh+NxQ/ZxcFgh1Tmqzzvw7CVcor5BaAOio+tt
+KCS8/oj5j9WYl2NYaYRm1gaMw2oZUXBY8k036lluOVJKlWPvLnfa3tyYqiG0vXpSrdd8YxnnGnf0
+b/Wy3o3HQUPUpqe9npC9JZuislvRrPTNoPE4+OF4vXf+odkUT+GIwKfK9pWl5KqZ6Gpj0qva2avN
+9V7Vpj83oFWYhdUEFfXNt4f/+97/HhL/0XXnfcZ/kY//flvxH/1e4j/6FfEfvSv+oz7+uyv+oz7+
+8/Gfj/98/Ofjv6eN/7YDvzr/86+ENpfibwtnrIEsy7ZCpOa4/TkMSUYPIOz317Hpo/jh47/t+O9h
+/NP98x/t4v9bf4l4/h/KP73FP9k//6HXv0v9U9f6j73+Xerf5n+/c6d/SnZe/4nn3wn/e9c/JYnX
+v0v9R671v/P6Tzz/Tvh3oP/U69+l/mPX+t95/Seefyf8O9B/5vXvUv+Ja/3vvP4Tz78T/vevf0q8
+/l3qP3V9/2/n9Z94/p3wv3/9E+r1vy/9r1MQ7nv/j/RuOvTrdwLXZr5YLCBpHG9B1BxJEiUt/hOa
+Jj7/ay/5X4+d9QXvZwgo2GSOCxSm7lgPLjDnBRYnsORCYFHlR9m0oZIrbcDmdMOLZi822+tFcnx8
+GnSBwYLlMy6wx60PGo3NyO6shPWYszn/DxYdkApsjtgFFrBg56ivM2fYcjm/rJZSm7U5TjZro87n
+uXHBrscatinswKp8ncZpbROmgnpZ0M5Pb9Vf5y19D1kSD3r/a8EEL1Gb/r+0FOuRDy/36D+N0qil
+/zBJqdf/PvT/qTNFgYoZqTqn0LkhvXMCnQtUmkthG+osUFuJwiiOunMKPwWfOktmZrZ9sJFIvNaH
+7X3ORWHbrbTsuZ6xMEltTRKOclYkLGZxOspGUTTMSZnSOBwlCR0xRiimbDKKohCTMs7yEsOYhBnB
+4ZCFk3hYWatzJ625zUn1jC9s3VxPegrrDMDO55Mvu0u/7O4QaUZoHEZFFk0oTQjLoyyP45TQUTSJ
+h4SNsiQtwmE6pOlkwkiWIqbDrBjFLEknbLe79Fe4WyVlbDpZcPXtIGyl+mzOoC8Xcy7ObZVhaorG
+Vm5H5Y/vBf31XtDHQJg+CcKtZApHCLce6TtCOHwShFuPqx0h3Hpo6gjh6EkQbj0QdIRw67GUI4Tj
+J0G49cjFEcKtG/+OEE6eBOHWTW1HCLdurTpCOH0ShFu3DR0h3Lp55QTh2+91NLdQdiHemGs6PNDQ
+rnsx98WvUTHBCKOSklHGwrQYEiyiNCVDMsmGDFNKstEwLONhNIpKpHlYFjROhpNwGGFa3OvrBVNf
+WN76J+T2IPvPRr564Mav1AfZCH7+7N9d+H95d8EXX3z5tvLfAQDMaipOAF4AAA==
 INITCOMPAT_DATA
 put journal <<'INITCOMPAT_DATA'
 manifest /var/lib/initcompat/manifest.json
@@ -645,14 +683,16 @@ mkdir /etc/rc3.d
 mkdir /etc/rc4.d
 mkdir /etc/rc5.d
 mkdir /etc/rc6.d
+mkdir /etc/systemd/system-preset
 mkdir /var
 mkdir /var/lib
 mkdir /var/lib/initcompat
 stagedir /etc/init.d/.initcompat-stage
 stagedir /etc/.initcompat-stage
+stagedir /etc/systemd/.initcompat-stage
 stagedir /.initcompat-stage
-new f:7972c9ac3f1237cc89888717eb1a492628f5ddd4493b59f7004736141575a4ba /etc/init.d/svc00000
-new f:5615050c4e9b166d3de9209a32080c245fc74911c0500f93ebddc99c3d4ac8f9 /etc/init.d/svc00001
+new f:529cad5a4a46979338c0f614295519aa01e6ab9332e5f47cfe240270e88a2b48 /etc/init.d/svc00000
+new f:8e1701423d73b1150ac37c4460193b480a9756d286816bba076ee687d94a56ba /etc/init.d/svc00001
 new l:5f65e430a35c9e97a7b25d5c2cfb0664b70316dbb5d92550f412b3b1f36895ae /etc/rc0.d/K01svc00000
 new l:9f26fc42a4e927d64e35c7426a02b3ed0a9e17066d0b7b352f01ef622c6472ef /etc/rc0.d/K01svc00001
 new l:5f65e430a35c9e97a7b25d5c2cfb0664b70316dbb5d92550f412b3b1f36895ae /etc/rc1.d/K01svc00000
@@ -667,7 +707,8 @@ new l:5f65e430a35c9e97a7b25d5c2cfb0664b70316dbb5d92550f412b3b1f36895ae /etc/rc5.
 new l:9f26fc42a4e927d64e35c7426a02b3ed0a9e17066d0b7b352f01ef622c6472ef /etc/rc5.d/S01svc00001
 new l:5f65e430a35c9e97a7b25d5c2cfb0664b70316dbb5d92550f412b3b1f36895ae /etc/rc6.d/K01svc00000
 new l:9f26fc42a4e927d64e35c7426a02b3ed0a9e17066d0b7b352f01ef622c6472ef /etc/rc6.d/K01svc00001
-new f:0168f0671627bf2c944b463c4efe5ccea25ffd38b4deb836be565a04990c2e4f /var/lib/initcompat/manifest.json
+new f:8e3dbe3e3f1097a26d80ed366080b78ae6107982f48393fe1c2fd1458b283e6d /etc/systemd/system-preset/0-initcompat.preset
+new f:10c0ff22e3013b4a4967534cd236db38ce306686d1955513c21d461a1d1fa3b6 /var/lib/initcompat/manifest.json
 INITCOMPAT_DATA
 put ops <<'INITCOMPAT_DATA'
 isdir "$R"'/var/lib'
@@ -675,6 +716,8 @@ isdir "$R"'/etc/init.d'
 absent "$R"'/etc/init.d/.initcompat-stage'
 isdir "$R"'/etc'
 absent "$R"'/etc/.initcompat-stage'
+isdir "$R"'/etc/systemd'
+absent "$R"'/etc/systemd/.initcompat-stage'
 isdir "$R"'/'
 absent "$R"'/.initcompat-stage'
 absent "$R"'/etc/rc0.d'
@@ -684,6 +727,7 @@ absent "$R"'/etc/rc3.d'
 absent "$R"'/etc/rc4.d'
 absent "$R"'/etc/rc5.d'
 absent "$R"'/etc/rc6.d'
+absent "$R"'/etc/systemd/system-preset'
 absent "$R"'/var'
 absent "$R"'/var/lib'
 absent "$R"'/var/lib/initcompat'
@@ -703,17 +747,18 @@ absent "$R"'/etc/rc5.d/S01svc00000'
 absent "$R"'/etc/rc5.d/S01svc00001'
 absent "$R"'/etc/rc6.d/K01svc00000'
 absent "$R"'/etc/rc6.d/K01svc00001'
+absent "$R"'/etc/systemd/system-preset/0-initcompat.preset'
 absent "$R"'/var/lib/initcompat/manifest.json'
 checked
-journal begin
-mkdir -m 0700 -- "$R"'/etc/init.d/.initcompat-stage' "$R"'/etc/.initcompat-stage' "$R"'/.initcompat-stage' || fail 'cannot create /etc/init.d/.initcompat-stage or one of the 2 directories after it'
+journal 'begin'
+mkdir -m 0700 -- "$R"'/etc/init.d/.initcompat-stage' "$R"'/etc/.initcompat-stage' "$R"'/etc/systemd/.initcompat-stage' "$R"'/.initcompat-stage' || fail 'cannot create /etc/init.d/.initcompat-stage or one of the 3 directories after it'
 unpack 1 '/usr/bin/gzip' || fail 'cannot unpack the staged files'
-journal commit
-if [ -n "$renamer" ]; then "$renamer" -- /.initcompat-stage/ / "$R"'/etc/init.d/.initcompat-stage/svc00000' "$R"'/etc/init.d/.initcompat-stage/svc00001' "$R"'/etc/.initcompat-stage/rc0.d' "$R"'/etc/.initcompat-stage/rc1.d' "$R"'/etc/.initcompat-stage/rc2.d' "$R"'/etc/.initcompat-stage/rc3.d' "$R"'/etc/.initcompat-stage/rc4.d' "$R"'/etc/.initcompat-stage/rc5.d' "$R"'/etc/.initcompat-stage/rc6.d' "$R"'/.initcompat-stage/var'; else mv -f -t "$R"'/etc/init.d' -- "$R"'/etc/init.d/.initcompat-stage/svc00000' "$R"'/etc/init.d/.initcompat-stage/svc00001' && mv -f -t "$R"'/etc' -- "$R"'/etc/.initcompat-stage/rc0.d' "$R"'/etc/.initcompat-stage/rc1.d' "$R"'/etc/.initcompat-stage/rc2.d' "$R"'/etc/.initcompat-stage/rc3.d' "$R"'/etc/.initcompat-stage/rc4.d' "$R"'/etc/.initcompat-stage/rc5.d' "$R"'/etc/.initcompat-stage/rc6.d' && mv -f -t "$R"'/' -- "$R"'/.initcompat-stage/var'; fi || fail 'cannot rename the staged files into 3 directories, the last /'
-journal done
+journal 'commit'
+if [ -n "$renamer" ]; then "$renamer" -- /.initcompat-stage/ / "$R"'/etc/init.d/.initcompat-stage/svc00000' "$R"'/etc/init.d/.initcompat-stage/svc00001' "$R"'/etc/.initcompat-stage/rc0.d' "$R"'/etc/.initcompat-stage/rc1.d' "$R"'/etc/.initcompat-stage/rc2.d' "$R"'/etc/.initcompat-stage/rc3.d' "$R"'/etc/.initcompat-stage/rc4.d' "$R"'/etc/.initcompat-stage/rc5.d' "$R"'/etc/.initcompat-stage/rc6.d' "$R"'/etc/systemd/.initcompat-stage/system-preset' "$R"'/.initcompat-stage/var'; else mv -f -t "$R"'/etc/init.d' -- "$R"'/etc/init.d/.initcompat-stage/svc00000' "$R"'/etc/init.d/.initcompat-stage/svc00001' && mv -f -t "$R"'/etc' -- "$R"'/etc/.initcompat-stage/rc0.d' "$R"'/etc/.initcompat-stage/rc1.d' "$R"'/etc/.initcompat-stage/rc2.d' "$R"'/etc/.initcompat-stage/rc3.d' "$R"'/etc/.initcompat-stage/rc4.d' "$R"'/etc/.initcompat-stage/rc5.d' "$R"'/etc/.initcompat-stage/rc6.d' && mv -f -t "$R"'/etc/systemd' -- "$R"'/etc/systemd/.initcompat-stage/system-preset' && mv -f -t "$R"'/' -- "$R"'/.initcompat-stage/var'; fi || fail 'cannot rename the staged files into 4 directories, the last /'
+journal 'done'
 trap '' HUP INT TERM PIPE
 finish
-echo "initcompat: applied 27 change(s)"
+echo 'initcompat: applied 29 change(s)'
 echo initcompat-apply-complete
 INITCOMPAT_DATA
-initcompat_apply c72f056b60fabc21420d978740d1c38a1125fc9b5739ebcbdf169622dd70c216 initcompat-end
+initcompat_apply 3630e6929654731b4f072510c6756a624bd904896985092196e0915c5877413e initcompat-end

@@ -1,9 +1,24 @@
 # initcompat verify: nothing runs before the last line.
-# shellcheck disable=SC2016 # each check's command is quoted data that check runs
 initcompat_verify() {
 set -u
+jc_places='/bin/systemctl
+/etc/init
+/etc/init.d
+/etc/initcompat
+/etc/rc.d
+/etc/rc0.d
+/etc/rc1.d
+/etc/rc2.d
+/etc/rc3.d
+/etc/rc4.d
+/etc/rc5.d
+/etc/rc6.d
+/etc/rcS.d
+/etc/systemd/system
+/etc/systemd/system-preset
+/usr/bin/systemctl'
 # shellcheck shell=sh
-# shellcheck disable=SC2154 # R (the image's root prefix) is the includer's.
+# shellcheck disable=SC2154 # R (the image's root prefix) and jc_places are the includer's.
 #
 # journal_check FILE refuses (exit status 1, saying why on stderr) a
 # journal that recovery must not act on: the same checks as journal.go's
@@ -110,11 +125,27 @@ jc_shape() {
 	fi
 	jc_stages && jc_twins old asidedir aside 's/^aside //p' || return 1
 	if ! x=$(sed -n -e 's/^new [^ ]* //p' -e 's/^aside //p' -e 's/^rmdir //p' -- "$jf" |
-		LC_ALL=C grep -v -E '^(/etc/(init\.d|rc\.d|rcS\.d|rc[0-6]\.d|systemd/system|init|initcompat)(/|$)|/usr/bin/systemctl$|/bin/systemctl$)' |
+		jc_outside_places |
 		grep -v -x -F -e "$jc_m" -e "${jc_m%/*}" | jc_first); then
 		jc_refuse "$x is not a path initcompat writes"
 		return 1
 	fi
+}
+
+# jc_outside_places passes the paths (one a line) that are not a place
+# initcompat writes nor below one: jc_places (data the script was sent,
+# one place a line) holds them, as plan.Places.Contain decides in Go.
+jc_outside_places() {
+	LC_ALL=C awk -v places="$jc_places" '
+		BEGIN { n = split(places, list, "\n"); for (i = 1; i <= n; i++) if (list[i] != "") place[list[i]] = 1 }
+		{
+			p = $0
+			while (p != "") {
+				if (p in place) next
+				sub(/\/[^\/]*$/, "", p)
+			}
+			print
+		}'
 }
 
 # jc_above_new lists the directories above every new path (not /).
@@ -492,20 +523,27 @@ INITCOMPAT_AWK
 )
 export INITCOMPAT_NEWLINES
 # shellcheck shell=sh
-# The verify script's runtime (see VerifyScript): the apply's shell library
-# (shellLib) comes before it, and after it the plan's own part: the
-# patterns of the touched units, verify_begin, one `check` line per
-# question, verify_end.
+# The verify script's runtime (see Script): the apply's shell library
+# comes before it, and after it the plan's own part: verify_begin, the
+# patterns of the touched units, one `check` line per question (the
+# function of checks.sh that asks it, and its arguments, quoted words of
+# data), verify_end.
 
 # Every question gets at most INITCOMPAT_CHECK_TIMEOUT seconds: a hung
 # systemctl or initctl must not hold the build. coreutils' timeout where
 # the image has it (TERM, then KILL 5 s later); without it the check runs
 # unbounded, and says so.
 T=${INITCOMPAT_CHECK_TIMEOUT:-60}
+# asked runs a check of checks.sh by name, in a shell of its own that the
+# timeout can end.
+# shellcheck disable=SC2016 # the inner shell expands them
+ask='. "$L/checks.sh" && "$@"'
 if command -v timeout >/dev/null 2>&1; then
 	bounded() { timeout -k 5 "$T" sh -c "$1"; }
+	asked() { timeout -k 5 "$T" sh -c "$ask" sh "$@"; }
 else
 	bounded() { sh -c "$1"; }
+	asked() { sh -c "$ask" sh "$@"; }
 fi
 export R B L
 reload() {
@@ -518,16 +556,19 @@ reload() {
 failed=0
 booted=no
 if sd_booted || bounded 'initctl version' >/dev/null 2>&1; then booted=yes; fi
-# check LEVEL NAME COMMAND: COMMAND exits 0 when the init system agrees,
-# 100 when what initcompat wrote is accepted and takes effect later
-# (pending), anything else when it disagrees; 124 is the timeout's.
+# check LEVEL NAME FUNCTION ARG...: FUNCTION (checks.sh) exits 0 when the
+# init system agrees, 100 when what initcompat wrote is accepted and takes
+# effect later (pending), anything else when it disagrees; 124 is the
+# timeout's.
 check() {
-	printf '@@check %s %s\n' "$1" "$2"
+	level=$1 name=$2
+	shift 2
+	printf '@@check %s %s\n' "$level" "$name"
 	if [ "$booted" != yes ]; then
 		out="not asked: neither systemd nor Upstart runs this machine"
 		r=skipped
 	else
-		out=$(bounded "$3" 2>&1)
+		out=$(asked "$@" 2>&1)
 		rc=$?
 		case $rc in
 		0) r=pass ;;
@@ -535,7 +576,7 @@ check() {
 		*)
 			[ "$rc" -ne 124 ] || out="$out${out:+
 }no answer in ${T}s"
-			if [ "$1" = error ]; then
+			if [ "$level" = error ]; then
 				r=fail
 				failed=1
 			else
@@ -588,19 +629,119 @@ verify_end() {
 	echo "$2"
 }
 verify_begin
+cat >"$L"/checks.sh <<'INITCOMPAT_CHECKS'
+# shellcheck shell=sh
+# shellcheck disable=SC2154 # R (the root prefix), B (the baseline), L (the lock directory) and INITCOMPAT_NEWLINES are the verify script's.
+# The questions verify puts to the image's init system, one function each
+# (plan.Check names them: check_NAME). A check's arguments come from the
+# plan as data, quoted words on its `check` line; none is ever part of the
+# code. Each exits 0 when the init system agrees, 100 when what initcompat
+# wrote is accepted and takes effect later, anything else when it
+# disagrees, and prints what it saw.
+
+# check_loaded UNIT STATE: systemctl show says LoadState=STATE (loaded,
+# or masked).
+check_loaded() {
+	v=$(systemctl show -p LoadState --value "$1")
+	echo "LoadState=$v"
+	[ "$v" = "$2" ]
+}
+
+# check_dropin UNIT PATH: PATH is among the unit's DropInPaths.
+check_dropin() {
+	systemctl show -p DropInPaths --value "$1" | tr ' ' '\n' | grep -Fx -- "$2"
+}
+
+# check_depends UNIT KEY VALUE: systemctl show -p KEY lists VALUE (After,
+# Before, Wants, RequiresMountsFor).
+check_depends() {
+	systemctl show -p "$2" --value "$1" | tr ' ' '\n' | grep -Fx -- "$3"
+}
+
+# check_not_enabled UNIT: systemctl is-enabled does not say enabled.
+check_not_enabled() {
+	v=$(systemctl is-enabled "$1" 2>&1)
+	echo "is-enabled: $v"
+	[ "$v" != enabled ]
+}
+
+# check_lsb_status NAME: /etc/init.d/NAME status agrees with systemctl
+# is-active. LSB status codes (LSB 3.0, 20.2): 0 running, 1-3 not running.
+check_lsb_status() {
+	a=$(systemctl is-active "$1.service")
+	"$R/etc/init.d/$1" status >/dev/null 2>&1
+	s=$?
+	echo "systemctl is-active: $a; /etc/init.d/$1 status: exit $s"
+	case $a in
+	active | reloading) [ "$s" -eq 0 ] ;;
+	*) [ "$s" -ge 1 ] && [ "$s" -le 3 ] ;;
+	esac
+}
+
+# check_rc_links NAME: the rc links of NAME (an S link in runlevel 2, and
+# chkconfig's runlevel 3 where the image has chkconfig) agree with
+# systemctl is-enabled.
+check_rc_links() {
+	e=$(systemctl is-enabled "$1.service" 2>&1)
+	l=
+	for f in "$R"/etc/rc2.d/S[0-9][0-9]"$1"; do
+		if [ -e "$f" ] || [ -L "$f" ]; then l=${f##*/}; fi
+	done
+	echo "is-enabled: $e; /etc/rc2.d: ${l:-no S link}"
+	c=
+	if command -v chkconfig >/dev/null 2>&1; then
+		c=$(chkconfig --list "$1" 2>&1)
+		echo "$c"
+	fi
+	case $e in
+	enabled) [ -n "$l" ] && { [ -z "$c" ] || echo "$c" | grep -q '3:on'; } ;;
+	*) [ -z "$l" ] && { [ -z "$c" ] || ! echo "$c" | grep -q '3:on'; } ;;
+	esac
+}
+
+# check_preset UNIT=STATE...: the preset policy (systemd.preset(5), every
+# file, the first match) says STATE (enabled or disabled) for each UNIT, as
+# systemctl list-unit-files shows it in its last column. One systemctl and
+# one awk, however many pins.
+check_preset() {
+	systemctl list-unit-files --no-legend --no-pager | awk '{ print $1 "=" $NF }' >"$L/presets" || return 1
+	printf '%s\n' "$@" | awk -v have="$L/presets" '
+		BEGIN { while ((getline l < have) > 0) seen[l] = 1 }
+		!($0 in seen) { print "the presets do not say " $0; bad = 1 }
+		END { exit bad }'
+}
+
+# check_analyze WANT: systemd-analyze verify's new lines (newlines.awk)
+# that are (WANT ours) or are not initcompat's.
+check_analyze() {
+	awk -v want="$1" -v base="$B" -v units="$B.units" "$INITCOMPAT_NEWLINES" "$B.after"
+}
+
+# check_upstart_override JOB: Upstart takes the job's override
+# (upstart_override.sh, written beside this file).
+check_upstart_override() {
+	sh "$L/upstart-override.sh" "$1"
+}
+
+# check_upstart_known JOB: initctl knows the job.
+check_upstart_known() {
+	initctl status "$1"
+}
+INITCOMPAT_CHECKS
 cat >"$B.units" <<'INITCOMPAT_UNITS'
 (^|[^-A-Za-z0-9:_.@])svc00000\.service
 (^|[^-A-Za-z0-9:_.@])svc00001\.service
 INITCOMPAT_UNITS
 verify_reload
-check error 'svc00000.service is loaded' 'v=$(systemctl show -p LoadState --value '\''svc00000.service'\''); echo "LoadState=$v"; [ "$v" = loaded ]'
-check error 'svc00001.service is loaded' 'v=$(systemctl show -p LoadState --value '\''svc00001.service'\''); echo "LoadState=$v"; [ "$v" = loaded ]'
-check error '/etc/init.d/svc00000 status agrees with systemctl is-active' 'a=$(systemctl is-active svc00000.service); "$R"/etc/init.d/svc00000 status >/dev/null 2>&1; s=$?; echo "systemctl is-active: $a; /etc/init.d/svc00000 status: exit $s"; case $a in active | reloading) [ "$s" -eq 0 ] ;; *) [ "$s" -ge 1 ] && [ "$s" -le 3 ] ;; esac'
-check error 'the rc links of svc00000 match systemctl is-enabled' 'e=$(systemctl is-enabled svc00000.service 2>&1); l=$(ls "$R"/etc/rc2.d 2>/dev/null | grep -E '\''^S[0-9][0-9]svc00000$'\''); echo "is-enabled: $e; /etc/rc2.d: ${l:-no S link}"; if command -v chkconfig >/dev/null 2>&1; then c=$(chkconfig --list svc00000 2>&1); echo "$c"; fi; case $e in enabled) [ -n "$l" ] && { [ -z "${c:-}" ] || echo "$c" | grep -q '\''3:on'\''; } ;; *) [ -z "$l" ] && { [ -z "${c:-}" ] || ! echo "$c" | grep -q '\''3:on'\''; } ;; esac'
-check error '/etc/init.d/svc00001 status agrees with systemctl is-active' 'a=$(systemctl is-active svc00001.service); "$R"/etc/init.d/svc00001 status >/dev/null 2>&1; s=$?; echo "systemctl is-active: $a; /etc/init.d/svc00001 status: exit $s"; case $a in active | reloading) [ "$s" -eq 0 ] ;; *) [ "$s" -ge 1 ] && [ "$s" -le 3 ] ;; esac'
-check error 'the rc links of svc00001 match systemctl is-enabled' 'e=$(systemctl is-enabled svc00001.service 2>&1); l=$(ls "$R"/etc/rc2.d 2>/dev/null | grep -E '\''^S[0-9][0-9]svc00001$'\''); echo "is-enabled: $e; /etc/rc2.d: ${l:-no S link}"; if command -v chkconfig >/dev/null 2>&1; then c=$(chkconfig --list svc00001 2>&1); echo "$c"; fi; case $e in enabled) [ -n "$l" ] && { [ -z "${c:-}" ] || echo "$c" | grep -q '\''3:on'\''; } ;; *) [ -z "$l" ] && { [ -z "${c:-}" ] || ! echo "$c" | grep -q '\''3:on'\''; } ;; esac'
-check error 'systemd-analyze verify finds nothing new that involves the units initcompat touched' 'awk -v want=ours -v base="$B" -v units="$B.units" "$INITCOMPAT_NEWLINES" "$B.after"'
-check warning 'systemd-analyze verify finds nothing else new' 'awk -v want=others -v base="$B" -v units="$B.units" "$INITCOMPAT_NEWLINES" "$B.after"'
+check error 'svc00000.service is loaded' check_loaded 'svc00000.service' 'loaded'
+check error 'svc00001.service is loaded' check_loaded 'svc00001.service' 'loaded'
+check error '/etc/init.d/svc00000 status agrees with systemctl is-active' check_lsb_status 'svc00000'
+check error '/etc/init.d/svc00001 status agrees with systemctl is-active' check_lsb_status 'svc00001'
+check error 'the rc links of svc00000 match systemctl is-enabled' check_rc_links 'svc00000'
+check error 'the rc links of svc00001 match systemctl is-enabled' check_rc_links 'svc00001'
+check error 'the preset policy (systemctl list-unit-files) says what the 2 pins of 0-initcompat.preset say' check_preset 'svc00000.service=enabled' 'svc00001.service=enabled'
+check error 'systemd-analyze verify finds nothing new that involves the units initcompat touched' check_analyze 'ours'
+check warning 'systemd-analyze verify finds nothing else new' check_analyze 'others'
 verify_end initcompat-verify-rolled-back initcompat-verify-passed
 }
 initcompat_verify

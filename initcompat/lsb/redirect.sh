@@ -1,0 +1,44 @@
+# shellcheck shell=sh
+# shellcheck disable=SC2154 # unit and reload are the data above, one line each.
+# The LSB redirect's actions (Render): the header and the data (unit, the
+# systemd unit every action goes to; reload, whether it has ExecReload=)
+# come before this.
+
+# sd_booted(3): systemd is PID 1 only when this directory exists. In a
+# chroot or an image build there is no systemd to ask, and starting the
+# daemon from here would run it outside its unit.
+if [ ! -d /run/systemd/system ]; then
+	echo "$0: systemd is not running here; not running '${1:-}' for $unit" >&2
+	case "${1:-}" in
+	status) exit 4 ;;
+	stop | try-restart) exit 0 ;;
+	*) exit 1 ;;
+	esac
+fi
+
+case "${1:-}" in
+start | stop | restart | try-restart)
+	systemctl "$1" "$unit"
+	;;
+reload)
+	if [ "$reload" != yes ]; then
+		echo "$0: $unit has no ExecReload=; use restart" >&2
+		exit 3
+	fi
+	systemctl reload "$unit"
+	;;
+force-reload)
+	if [ "$reload" = yes ]; then
+		systemctl try-reload-or-restart "$unit"
+	else
+		systemctl try-restart "$unit"
+	fi
+	;;
+status)
+	systemctl --no-pager status "$unit"
+	;;
+*)
+	echo "Usage: $0 {start|stop|restart|try-restart|reload|force-reload|status}" >&2
+	exit 2
+	;;
+esac

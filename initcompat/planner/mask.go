@@ -1,0 +1,163 @@
+package planner
+
+import (
+	"fmt"
+	"path"
+
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/inspect"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/plan"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/systemd"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
+)
+
+// The names of the mask and disable shims.
+const (
+	shimMask    plan.Shim = "mask"
+	shimDisable plan.Shim = "disable"
+)
+
+// shimMasks masks units from /etc, the one place that works when the unit
+// and its enablement live in a read-only /usr (CoreOS, Flatcar). On
+// Upstart it asks for "manual" in the job's override.
+var shimMasks = &shim{
+	name:      shimMask,
+	footprint: footprint{dirs: []string{"/etc/systemd/system", "/etc/init"}},
+	step: func(in *input, col *collector) decided {
+		over := overrides{}
+		masked := planMasks(in, col, over)
+		return decided{masked: masked, overrides: over, pins: pinned(masked, false)}
+	},
+}
+
+// shimDisables unhooks units from the boot as systemctl disable does; on
+// Upstart, "manual" in the job's override.
+var shimDisables = &shim{
+	name:      shimDisable,
+	footprint: footprint{dirs: []string{"/etc/systemd/system", "/etc/init"}},
+	step: func(in *input, col *collector) decided {
+		over := overrides{}
+		disabled := planDisables(in, col, over)
+		return decided{disabled: disabled, overrides: over, pins: pinned(disabled, false)}
+	},
+}
+
+// planMasks plans the masks and returns the units that will be masked.
+func planMasks(in *input, col *collector, over overrides) map[string]bool {
+	inv := in.inv
+	masked := map[string]bool{}
+	eachUnit(in, col, over, shimMask, in.pol.Mask, func(name, svc string) {
+		if _, _, ok := inv.Units.Entry(name); !ok {
+			col.find(plan.Error, svc, shimMask, "", missingUnit(inv, "mask", name))
+			return
+		}
+		p := path.Join(inspect.RealPath(inv.Tree, "/etc/systemd/system"), name)
+		e, ok := inv.Tree.Lstat(p)
+		switch {
+		case ok && e.Kind == tree.Symlink && path.Clean(e.Target) == "/dev/null":
+			col.keep(svc, shimMask, p)
+			masked[name] = true
+			return
+		case ok && (e.Kind != tree.Symlink || !col.ours(p)):
+			col.conflict(svc, shimMask, p, "a unit file of that name is in /etc/systemd/system, so there is no room for the mask (systemctl mask refuses too)")
+			return
+		}
+		reason := name + " masked from /etc: it cannot start, whatever links pull it in"
+		if en := inv.Units.Enablement(name); en.VendorOnly() {
+			reason += fmt.Sprintf(" (its enablement is a link under /usr: %s)", en.Wants[0].Link)
+		}
+		if col.symlink(svc, shimMask, p, "/dev/null", reason, plan.Expect{Check: plan.CheckLoaded, Unit: name, Args: []string{name, "masked"}}) {
+			masked[name] = true
+		}
+	})
+	return masked
+}
+
+// planDisables plans the disables: the links in /etc go (the manifest
+// records them, to put back by hand). It returns the units disabled.
+func planDisables(in *input, col *collector, over overrides) map[string]bool {
+	inv := in.inv
+	disabled := map[string]bool{}
+	eachUnit(in, col, over, shimDisable, in.pol.Disable, func(name, svc string) {
+		u := inv.Units.Load(name)
+		if u == nil {
+			col.find(plan.Error, svc, shimDisable, "", missingUnit(inv, "disable", name))
+			return
+		}
+		disabled[name] = true
+		removed := 0
+		for _, w := range inv.Units.WantedBy(name) {
+			if w.Vendor {
+				col.find(plan.Warning, svc, shimDisable, w.Link, fmt.Sprintf(
+					"%s is pulled into %s by this link under /usr, which disable cannot remove (and /usr may be read-only); mask it instead (mask = [%q])", name, w.Target, svc))
+				continue
+			}
+			col.remove(svc, shimDisable, w.Link, fmt.Sprintf("disable: %s no longer starts with %s (as systemctl disable does)", name, w.Target), disabledExpect(name)...)
+			removed++
+		}
+		etc := inspect.RealPath(inv.Tree, "/etc/systemd/system")
+		for _, alias := range u.Values("Install", "Alias") {
+			if !systemd.ValidName(alias) {
+				// Alias=../../x would lead out of /etc/systemd/system.
+				col.find(plan.Warning, svc, shimDisable, u.Fragment, fmt.Sprintf("Alias=%q is not a unit name; not followed", alias))
+				continue
+			}
+			p := path.Join(etc, alias)
+			if e, ok := inv.Tree.Lstat(p); ok && e.Kind == tree.Symlink && path.Base(e.Target) == name {
+				col.remove(svc, shimDisable, p, "disable: the alias "+alias+" goes with the enablement, as systemctl disable does", disabledExpect(name)...)
+				removed++
+			}
+		}
+		if removed == 0 && !inv.Units.Enablement(name).VendorOnly() {
+			col.find(plan.Info, svc, shimDisable, "", name+" is not enabled from /etc; nothing to remove")
+		}
+	})
+	return disabled
+}
+
+// eachUnit calls f with each unit the mask or disable list names (and its
+// service name), once the name is known valid. On Upstart each name is a
+// job, which both keep from starting the one way Upstart has: "manual" in
+// its override.
+func eachUnit(in *input, col *collector, over overrides, shim plan.Shim, list []string, f func(name, svc string)) {
+	for _, raw := range list {
+		name := plan.UnitName(raw)
+		svc := systemd.Prefix(name)
+		if !col.checkUnitName(shim, string(shim), name) {
+			continue
+		}
+		if in.inv.Init == inspect.Upstart {
+			over.disableJob(in.inv, col, svc, shim)
+			continue
+		}
+		f(name, svc)
+	}
+}
+
+// disableJob stops an Upstart job from starting by itself: a "manual"
+// line in its override file.
+func (over overrides) disableJob(inv *inspect.Inventory, col *collector, job string, shim plan.Shim) {
+	j := inv.Job(job)
+	if j == nil {
+		col.find(plan.Error, job, shim, "", fmt.Sprintf("%s: Upstart job %q is not in the image (no /etc/init/%s.conf)", shim, job, job))
+		return
+	}
+	over.add(j, shim, "manual", "the job starts only when asked (initctl start "+job+")")
+}
+
+// disabledExpect is what verify asks of a unit a disable unhooked.
+func disabledExpect(name string) []plan.Expect {
+	return []plan.Expect{
+		{Check: plan.CheckLoaded, Unit: name, Args: []string{name, "loaded"}},
+		{Check: plan.CheckNotEnabled, Unit: name, Args: []string{name}},
+	}
+}
+
+// pinned pins each unit of set as on says (enabled or disabled), for the
+// first boot's presets.
+func pinned(set map[string]bool, on bool) map[string]bool {
+	out := make(map[string]bool, len(set))
+	for u := range set {
+		out[u] = on
+	}
+	return out
+}

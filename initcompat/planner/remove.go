@@ -1,0 +1,105 @@
+package planner
+
+import (
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/inspect"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/plan"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
+)
+
+// RemovePlan undoes what the manifest records: the files and links
+// initcompat wrote are removed, the links it removed for disable are put
+// back, the directories it made are removed when nothing else is in them,
+// and the manifest goes last. It goes through the same apply protocol as
+// any plan. A path a person changed since is kept, with a conflict
+// (dpkg's conffile rule again), and so is the directory holding it.
+func RemovePlan(inv *inspect.Inventory, pol plan.Policy) *plan.Plan {
+	t := inv.Tree
+	mp := pol.ManifestFile()
+	col := newCollector(inv, pol)
+	places := Places()
+	col.plan.Summary.Init = string(inv.Init)
+	col.plan.Summary.Distro = strings.TrimSpace(inv.Distro.ID + " " + inv.Distro.VersionID)
+	col.plan.Gzip = inv.Tools.Gzip
+	if inv.Manifest == nil {
+		if _, ok := t.Lstat(mp); !ok {
+			col.find(plan.Info, "", plan.ShimRemove, mp, "no manifest: initcompat has written nothing here, so there is nothing to remove")
+		} else {
+			col.plan.Findings = append(col.plan.Findings, inv.Problems...)
+		}
+		col.plan.Sort(mp)
+		return col.plan
+	}
+	entries := append([]plan.ManifestEntry(nil), inv.Manifest.Entries...)
+	// Deepest first: what is in a directory goes before the directory.
+	sort.Slice(entries, func(i, j int) bool { return entries[i].Path > entries[j].Path })
+	kept := map[string]bool{} // directories that keep something
+	keep := func(p string) {
+		for d := path.Dir(p); d != "/"; d = path.Dir(d) {
+			kept[d] = true
+		}
+	}
+	removed := map[string]bool{mp: true} // the manifest goes last
+	for _, m := range entries {
+		e, exists := t.Lstat(m.Path)
+		if why := notUndoable(inv, places, m, mp); why != "" && (exists || m.Kind == plan.KindRemoved) {
+			col.conflict(m.Service, plan.ShimRemove, m.Path, why)
+			keep(m.Path)
+			continue
+		}
+		switch m.Kind {
+		case plan.KindFile, plan.KindSymlink:
+			switch {
+			case !exists:
+				// Gone already: nothing to undo.
+			case stillOurs(m, e):
+				col.remove(m.Service, plan.ShimRemove, m.Path, "written by initcompat ("+string(m.Shim)+"): removed")
+				removed[m.Path] = true
+			case m.Kind == plan.KindFile && e.Kind == tree.File && !e.Omitted && plan.Sum(e.Data) == m.SHA256:
+				col.conflict(m.Service, plan.ShimRemove, m.Path, "the manifest's hash matches, but the file lacks initcompat's marker line, which every file it writes carries: not initcompat's, it is kept")
+				keep(m.Path)
+			default:
+				col.conflict(m.Service, plan.ShimRemove, m.Path, col.notOurs(m.Path, e))
+				keep(m.Path)
+			}
+		case plan.KindRemoved:
+			if exists {
+				col.conflict(m.Service, plan.ShimRemove, m.Path, "initcompat removed this link for disable and something is there now; it is not put back")
+				keep(m.Path)
+				continue
+			}
+			col.add(plan.Change{Op: plan.OpSymlink, Path: m.Path, Target: m.Target, Prior: plan.Absent, Service: m.Service, Shim: plan.ShimRemove,
+				Reason: "initcompat removed this link for disable (" + string(m.Shim) + "): put back"})
+			keep(m.Path)
+		case plan.KindDir:
+			if !exists || e.Kind != tree.Dir || kept[m.Path] {
+				continue
+			}
+			empty := true
+			for _, c := range t.ReadDir(m.Path) {
+				if !removed[c.Path] {
+					empty = false
+					break
+				}
+			}
+			if !empty {
+				keep(m.Path)
+				continue
+			}
+			col.add(plan.Change{Op: plan.OpRemove, Path: m.Path, Prior: plan.Prior{Kind: plan.KindDir}, Service: m.Service, Shim: plan.ShimRemove,
+				Reason: "made by initcompat, empty once its files are gone: removed"})
+			removed[m.Path] = true
+		}
+	}
+	// The manifest last, and its directory when initcompat made it.
+	if e, ok := t.Lstat(mp); ok && e.Kind == tree.File {
+		col.add(plan.Change{Op: plan.OpRemove, Path: mp, Prior: plan.Prior{Kind: plan.KindFile, SHA256: plan.Sum(e.Data)}, Shim: plan.ShimRemove,
+			Reason: fmt.Sprintf("the manifest: everything it listed is undone (%d entries)", len(entries))})
+	}
+	col.plan.Sort(mp)
+	return col.plan
+}

@@ -1,0 +1,153 @@
+package upstartunit
+
+import (
+	"strings"
+
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/upstart"
+)
+
+// The main process: which systemd service type keeps what Upstart kept.
+//
+// Upstart (init/job_process.c job_process_trace_fork, init/job.c
+// job_change_state): with `expect fork|daemon` it follows the forks and
+// tracks the daemon as the job's main process; a task's event is held until
+// that process ends (job_finished is called for a task only when it
+// stops). Without `expect` it tracks the process it started; when that
+// exits the job ends, and whatever it left behind runs on, unknown to it.
+//
+// systemd (systemd.service(5) Type=, GuessMainPID=; systemd.kill(5)
+// KillMode=): a Type=simple or Type=oneshot service whose main process has
+// exited is stopped, and KillMode=control-group (the default) kills every
+// process left in its cgroup. Booted on bookworm: a main process that
+// forks a daemon and exits leaves `Deactivated successfully` and no daemon
+// under Type=simple and Type=oneshot; under Type=forking the daemon is the
+// unit's MainPID and the unit stays active.
+
+func ruleMain(u *jobUnit) {
+	typ := "simple"
+	expect := u.job.Get("expect")
+	forks := false
+	if expect != nil {
+		switch expect.Args[0] {
+		case "fork", "daemon":
+			typ, forks = "forking", true
+		case "stop":
+			u.block(expect, "expect stop (readiness by SIGSTOP) has no systemd equivalent; the unit runs as Type=simple. Make the daemon use sd_notify (Type=notify) or stay in the foreground")
+		default:
+			u.block(expect, "unknown expect %q; Upstart would not load the job", expect.Args[0])
+		}
+	}
+	main := mainProcess(u.job)
+	if task := u.job.Get("task"); task != nil {
+		if forks {
+			u.info(task, "task with expect %s: Upstart tracked the daemon the task forks and held the event that started the task (start on starting ..., start %s) until that daemon ended; the unit is Type=forking, so systemd keeps and tracks the daemon (Type=oneshot would kill it when the parent exits), and units ordered after %s.service start once the parent has exited, not when the daemon ends",
+				expect.Args[0], u.name, u.name)
+		} else {
+			typ = "oneshot"
+		}
+	}
+	u.hasMain = main != nil
+	if main == nil {
+		mainWithout(u)
+		return
+	}
+	if expect == nil && !u.job.Has("task") {
+		typ = daemonizing(u, main, typ)
+	}
+	u.add("Service", "Type", typ)
+	u.add("Service", "ExecStart", u.process("main", main))
+}
+
+// mainWithout translates a job without a main process: it runs its
+// pre-start, stays "running" with no process, and runs its post-stop when
+// stopped, a oneshot that remains active. systemd refuses a service without
+// ExecStart=, so the pre-start takes that place.
+func mainWithout(u *jobUnit) {
+	u.add("Service", "Type", "oneshot")
+	u.add("Service", "RemainAfterExit", "yes")
+	if pre := hookStanza(u.job, "pre-start"); pre != nil {
+		u.add("Service", "ExecStart", u.process("pre-start", pre))
+	} else {
+		u.add("Service", "ExecStart", "/bin/true")
+	}
+}
+
+// daemonizing looks at the last command of a main process without
+// `expect`: when it puts itself in the background, the type that keeps the
+// daemon is forking. An option that may or may not mean "daemonize" (-d)
+// is reported, the type left as it is.
+func daemonizing(u *jobUnit, main *upstart.Stanza, typ string) string {
+	line, at := lastCommand(main)
+	if line == "" {
+		return typ
+	}
+	where := &upstart.Stanza{File: main.File, Line: at}
+	sure, maybe := backgroundMarker(line)
+	respawn := ""
+	if u.job.Has("respawn") {
+		respawn = " (with respawn, Upstart also ran it again each time the parent exited)"
+	}
+	switch {
+	case sure != "":
+		u.info(where, "the main process puts itself in the background (%s) and has no expect stanza: Upstart lost track of the daemon when the parent exited and the job ended%s; under Type=simple systemd would stop the unit then and kill the daemon with its control group, so the unit is Type=forking and systemd tracks the daemon (GuessMainPID=yes). If the command stays in the foreground after all, set Type=simple in a drop-in",
+			sure, respawn)
+		return "forking"
+	case maybe != "":
+		u.info(where, "the main process passes %s and has no expect stanza: if that makes it fork into the background, systemd kills the daemon when the parent exits (Type=simple stops the unit and its control group); set Type=forking in a drop-in then, or make it stay in the foreground", maybe)
+	}
+	return typ
+}
+
+// lastCommand is the last line of code of an exec line or script block,
+// and its line in the job file.
+func lastCommand(s *upstart.Stanza) (string, int) {
+	if !strings.HasSuffix(s.Name, "script") {
+		return s.Raw, s.Line
+	}
+	lines := strings.Split(s.Body, "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		if code := strings.TrimSpace(stripShellComment(lines[i])); code != "" {
+			return lines[i], s.Line + 1 + i
+		}
+	}
+	return "", 0
+}
+
+// daemonOptions are options by which daemons fork into the background
+// (mongod --fork, bitmonerod --detach, uwsgi --daemonize). maybeDaemon are
+// options that do in some programs and not in others: the old `docker -d`
+// and WALinuxAgent's `waagent -daemon` (Azure/WALinuxAgent init/waagent.service
+// runs it as Type=simple) stay in the foreground.
+var (
+	daemonOptions = map[string]bool{"--daemonize": true, "--daemonize=yes": true, "--detach": true, "--fork": true}
+	maybeDaemon   = map[string]bool{"-d": true, "-daemon": true, "--daemon": true}
+)
+
+// backgroundMarker names what in a command line puts it in the
+// background for certain, or what may (a -d option).
+func backgroundMarker(line string) (sure, maybe string) {
+	code := strings.TrimSpace(stripShellComment(line))
+	if strings.HasSuffix(code, "&") && !strings.HasSuffix(code, "&&") {
+		return "a trailing &", ""
+	}
+	// Quoted commands (su -c '...') count: the shell they go to runs them.
+	words := strings.Fields(strings.NewReplacer("'", " ", `"`, " ", ";", " ").Replace(line))
+	ssd := false
+	for i, w := range words {
+		switch {
+		case w == "#":
+			return sure, maybe
+		case w == "start-stop-daemon":
+			ssd = true
+		case ssd && (w == "--background" || w == "-b"):
+			return "start-stop-daemon " + w, ""
+		case w == "daemon" && (i == 0 || words[i-1] == "exec" || words[i-1] == "-c"):
+			return "the daemon command", ""
+		case daemonOptions[w]:
+			return w, ""
+		case maybeDaemon[w] && maybe == "":
+			maybe = w
+		}
+	}
+	return "", maybe
+}

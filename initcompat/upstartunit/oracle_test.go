@@ -1,0 +1,337 @@
+//go:build linux
+
+package upstartunit
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/tools/txtar"
+
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/upstart"
+)
+
+// The real Upstart as the parser's oracle: every Upstart job of the golden
+// cases, as the case's tree has it and again with the overrides the plan
+// writes, is read by a session-mode Upstart 1.13.2 (init --user
+// --no-startup-event: init/parse_job.c as PID 1 runs it, starting nothing)
+// and by initcompat; they must agree on whether the job loads and on the
+// events of its start on and stop on (initctl show-config -e). Upstart's
+// initctl says nothing of task, respawn, expect or instance, so those are
+// not compared here; the booted e2e tests see respawn and task at work.
+//
+// It needs the Upstart that e2e builds (make e2e runs this test through
+// TestUpstartParserOracle): INITCOMPAT_UPSTART_ROOT, or the e2e cache.
+func TestUpstartOracle(t *testing.T) {
+	built := oracleUpstart(t)
+	cases, _ := filepath.Glob(filepath.Join("..", "testdata", "*", "*.txtar"))
+	bases := map[string][]txtar.File{}
+	for _, b := range []string{"trusty", "debian", "rhel", "bookworm-cloud"} {
+		ar, err := txtar.ParseFile(filepath.Join("..", "testdata", "base", b+".txtar"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		bases[b] = ar.Files
+	}
+	jobs := 0
+	for _, file := range cases {
+		ar, err := txtar.ParseFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, stage := range []string{"tree", "out"} {
+			dir := jobDir(t, bases, ar, stage == "out")
+			if dir == "" {
+				continue
+			}
+			jobs += compareJobs(t, built, file+" ("+stage+")", dir)
+		}
+	}
+	jobs += compareValues(t, built)
+	if jobs < 60 {
+		t.Fatalf("only %d jobs compared", jobs)
+	}
+	t.Logf("%d jobs: initcompat and Upstart %s agree", jobs, "1.13.2")
+}
+
+// jobDir writes the case's /etc/init (its base's, then its tree's, then,
+// with out, the files the plan writes there) into a directory; "" when the
+// case has no job.
+func jobDir(t *testing.T, bases map[string][]txtar.File, ar *txtar.Archive, out bool) string {
+	t.Helper()
+	files := map[string][]byte{}
+	take := func(fs []txtar.File, prefix string) {
+		for _, f := range fs {
+			name := strings.TrimPrefix(f.Name, prefix)
+			if !strings.HasPrefix(f.Name, prefix) || strings.Contains(name, " -> ") {
+				continue
+			}
+			del := strings.HasPrefix(name, "!")
+			name = strings.TrimSuffix(strings.TrimPrefix(name, "!"), " [x]")
+			if dir, base := filepath.Split(name); dir == "etc/init/" && (strings.HasSuffix(base, ".conf") || strings.HasSuffix(base, ".override")) {
+				if del {
+					delete(files, base)
+				} else {
+					files[base] = f.Data
+				}
+			}
+		}
+	}
+	for _, f := range ar.Files {
+		if f.Name == "base" {
+			take(bases[strings.TrimSpace(string(f.Data))], "")
+		}
+	}
+	take(ar.Files, "tree/")
+	if out {
+		n := len(files)
+		take(ar.Files, "out/")
+		if len(files) == n && !slices.ContainsFunc(ar.Files, func(f txtar.File) bool { return strings.HasPrefix(f.Name, "out/etc/init/") }) {
+			return "" // the plan writes nothing there: the tree stage said it all
+		}
+	}
+	if len(files) == 0 {
+		return ""
+	}
+	dir := t.TempDir()
+	for name, data := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// upstartEvent is "  start on NAME (job: JOB, env: ARGS)" of show-config -e.
+var upstartEvent = regexp.MustCompile(`^  (start|stop) on (\S+) \(job:(.*), env:(.*)\)$`)
+
+// compareJobs asks Upstart and initcompat about every job of dir.
+func compareJobs(t *testing.T, built, what, dir string) int {
+	t.Helper()
+	s := startOracle(t, built, dir)
+	defer s.stop()
+	confs, _ := filepath.Glob(filepath.Join(dir, "*.conf"))
+	for _, conf := range confs {
+		name := strings.TrimSuffix(filepath.Base(conf), ".conf")
+		out, err := s.initctl("show-config", "-e", name)
+		ours, perr := pluginReading(conf)
+		switch {
+		case err != nil && perr == nil:
+			t.Errorf("%s: %s: Upstart rejects the job (%s; %s), initcompat reads it", what, name, strings.TrimSpace(out), s.log(name))
+			continue
+		case err == nil && perr != nil:
+			t.Errorf("%s: %s: initcompat rejects the job (%v), Upstart reads it:\n%s", what, name, perr, out)
+			continue
+		case err != nil:
+			continue // both reject it
+		}
+		var theirs []string
+		for _, l := range strings.Split(out, "\n") {
+			if m := upstartEvent.FindStringSubmatch(l); m != nil {
+				theirs = append(theirs, m[1]+" "+m[2]+" "+words(m[3]+" "+m[4]))
+			}
+		}
+		if !slices.Equal(ours, theirs) {
+			t.Errorf("%s: %s: initcompat reads\n  %s\nUpstart (show-config -e):\n  %s", what, name, strings.Join(ours, "\n  "), strings.Join(theirs, "\n  "))
+		}
+	}
+	return len(confs)
+}
+
+// pluginReading is initcompat's reading of a job with its override: the
+// events of start on and stop on with their arguments, as show-config -e
+// lists them.
+func pluginReading(conf string) ([]string, error) {
+	read := func(p string) ([]*upstart.Stanza, error) {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		return upstart.Parse(p, data)
+	}
+	c, err := read(conf)
+	if err != nil {
+		return nil, err
+	}
+	over := strings.TrimSuffix(conf, ".conf") + ".override"
+	var o []*upstart.Stanza
+	if _, serr := os.Stat(over); serr == nil {
+		if o, err = read(over); err != nil {
+			return nil, err
+		}
+		if o == nil {
+			o = []*upstart.Stanza{}
+		}
+	}
+	j := upstart.Merge(strings.TrimSuffix(filepath.Base(conf), ".conf"), c, o)
+	var out []string
+	for _, kind := range []string{"start", "stop"} {
+		s := j.Get(kind + " on")
+		if s == nil || (kind == "start" && j.Has("manual")) {
+			// manual: the start on is not Upstart's to act on (init(5));
+			// ruleStartOn reads it so too.
+			continue
+		}
+		evs, _ := parseEvents(s.Raw)
+		for _, e := range evs {
+			args := slices.Clone(e.pos)
+			for k, v := range e.match {
+				if strings.HasSuffix(k, "!") {
+					args = append(args, strings.TrimSuffix(k, "!")+"!="+v)
+				} else {
+					args = append(args, k+"="+v)
+				}
+			}
+			out = append(out, kind+" "+e.name+" "+words(strings.Join(args, " ")))
+		}
+	}
+	return out, nil
+}
+
+// words sorts the words of s: Upstart prints a job event's first argument
+// as "job:", initcompat keeps it positional; the set is what both mean.
+func words(s string) string {
+	f := strings.Fields(s)
+	slices.Sort(f)
+	return strings.Join(f, " ")
+}
+
+// oracleUpstart finds the built Upstart, skipping (failing under
+// INITCOMPAT_E2E=1 / PACKER_ACC=1) when there is none.
+func oracleUpstart(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("INITCOMPAT_UPSTART_ROOT")
+	if dir == "" {
+		dir = "/var/cache/initcompat-e2e/upstart-1.13.2"
+		if _, err := os.Stat(dir + ".ok"); err != nil {
+			dir = ""
+		}
+	}
+	if dir != "" {
+		if _, err := os.Stat(filepath.Join(dir, "usr/sbin/init")); err == nil {
+			return dir
+		}
+	}
+	msg := "no built Upstart (e2e's TestUpstartParserOracle builds it; or set INITCOMPAT_UPSTART_ROOT)"
+	if os.Getenv("INITCOMPAT_E2E") == "1" || os.Getenv("PACKER_ACC") == "1" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+	return ""
+}
+
+type oracle struct {
+	built, logFile string
+	env            []string
+	cmd            *exec.Cmd
+	done           chan struct{}
+}
+
+// startOracle runs a session-mode init over dir until initctl answers.
+func startOracle(t *testing.T, built, dir string) *oracle {
+	t.Helper()
+	runtime := t.TempDir()
+	s := &oracle{built: built, logFile: filepath.Join(runtime, "init.log"), done: make(chan struct{})}
+	base := []string{"LD_LIBRARY_PATH=" + filepath.Join(built, "usr/lib"), "XDG_RUNTIME_DIR=" + runtime, "HOME=" + runtime, "LANG=C", "PATH=/usr/bin:/bin"}
+	logf, err := os.Create(s.logFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = logf.Close() }()
+	s.cmd = exec.Command(filepath.Join(built, "usr/sbin/init"), "--user", "--confdir", dir, "--logdir", runtime, "--no-startup-event")
+	s.cmd.Env, s.cmd.Stdout, s.cmd.Stderr = base, logf, logf
+	if err := s.cmd.Start(); err != nil {
+		t.Fatalf("init --user: %v", err)
+	}
+	go func() { _ = s.cmd.Wait(); close(s.done) }()
+	session := filepath.Join(runtime, "upstart", "sessions", strconv.Itoa(s.cmd.Process.Pid)+".session")
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		data, _ := os.ReadFile(session)
+		for _, l := range strings.Split(string(data), "\n") {
+			if strings.HasPrefix(l, "UPSTART_SESSION=") {
+				s.env = append(slices.Clone(base), l)
+				if _, err := s.initctl("version"); err == nil {
+					return s
+				}
+			}
+		}
+	}
+	s.stop()
+	t.Fatalf("init --user over %s did not answer in 20s: %s", dir, s.log(""))
+	return nil
+}
+
+func (s *oracle) initctl(args ...string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c := exec.CommandContext(ctx, filepath.Join(s.built, "usr/sbin/initctl"), args...)
+	c.Env = s.env
+	var out bytes.Buffer
+	c.Stdout, c.Stderr = &out, &out
+	err := c.Run()
+	var ee *exec.ExitError
+	if err != nil && !errors.As(err, &ee) {
+		return out.String(), err
+	}
+	return out.String(), err
+}
+
+// log is what init said about the job (its parse errors), or all of it.
+func (s *oracle) log(job string) string {
+	data, _ := os.ReadFile(s.logFile)
+	var lines []string
+	for _, l := range strings.Split(string(data), "\n") {
+		if l != "" && (job == "" || strings.Contains(l, "/"+job+".")) {
+			lines = append(lines, l)
+		}
+	}
+	return strings.Join(lines, "; ")
+}
+
+func (s *oracle) stop() {
+	_ = s.cmd.Process.Kill()
+	<-s.done
+}
+
+// compareValues reads each line of upstart/testdata/values.txt as a job:
+// Upstart and initcompat must agree on whether it loads, and the file's
+// verdict must be Upstart's.
+func compareValues(t *testing.T, built string) int {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "upstart", "testdata", "values.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	verdicts := map[string]string{}
+	for i, l := range strings.Split(string(data), "\n") {
+		verdict, line, ok := strings.Cut(l, " ")
+		if !ok || (verdict != "ok" && verdict != "refused") {
+			continue
+		}
+		name := "v" + strconv.Itoa(i)
+		verdicts[name] = l
+		if err := os.WriteFile(filepath.Join(dir, name+".conf"), []byte("exec /bin/true\n"+line+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := startOracle(t, built, dir)
+	defer s.stop()
+	for name, l := range verdicts {
+		_, err := s.initctl("status", name)
+		if upstartTakes := err == nil; upstartTakes != strings.HasPrefix(l, "ok ") {
+			t.Errorf("values.txt says %q; Upstart says %v (%s)", l, map[bool]string{true: "ok", false: "refused"}[upstartTakes], s.log(name))
+		}
+	}
+	return compareJobs(t, built, "upstart/testdata/values.txt", dir)
+}

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"log"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -74,18 +73,6 @@ func (c CfnInitConfig) check(i int) error {
 		return fmt.Errorf("cfn_init block %d: parameters go with template_file: the metadata of stack %s is read as CloudFormation resolved it", i+1, c.StackName)
 	}
 	return nil
-}
-
-// cfnServices reads every cfn_init block; it runs before the image is read,
-// so that a template that cannot be read changes nothing. The notes on
-// entries cfn-init skips go to the log here; cfnInit returns them for the
-// plan's findings.
-func (p *Provisioner) cfnServices(ctx context.Context) ([]cfn.Service, error) {
-	svcs, notes, err := p.cfnInit(ctx)
-	for _, n := range notes {
-		log.Printf("initcompat: cfn_init: %s", n)
-	}
-	return svcs, err
 }
 
 // cfnInit reads every cfn_init block: the services cfn-init will manage,

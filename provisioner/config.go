@@ -246,8 +246,10 @@ func (p *Provisioner) Policy(ctx context.Context) (plan.Policy, error) {
 		pol.Ordering = append(pol.Ordering, plan.OrderingRule{Source: plan.SourceOrdering,
 			Unit: o.Unit, After: o.After, Before: o.Before, Wants: o.Wants, RequiresMountsFor: o.RequiresMountsFor})
 	}
+	// Read before the image is: a template that cannot be read changes
+	// nothing.
 	var err error
-	pol.CfnInit, err = p.cfnServices(ctx)
+	pol.CfnInit, pol.CfnInitNotes, err = p.cfnInit(ctx)
 	return pol, err
 }
 

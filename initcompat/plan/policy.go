@@ -31,6 +31,9 @@ type Policy struct {
 	// CfnInit holds the services AWS::CloudFormation::Init metadata names;
 	// they join the scope like Services.
 	CfnInit []cfn.Service
+	// CfnInitNotes are what cfn-init does with the entries of that
+	// metadata that name no service it manages, each at its template line.
+	CfnInitNotes []cfn.Note
 	// ReplaceUpstartLinks lets the LSB shim replace leftover
 	// "/etc/init.d/NAME -> /lib/init/upstart-job" links on systemd images.
 	ReplaceUpstartLinks bool

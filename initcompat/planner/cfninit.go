@@ -30,6 +30,11 @@ func planCfnInit(in *input, col *collector) {
 	inv := in.inv
 	col.plan.Summary.CfnInit = in.pol.CfnInit
 	systemdKey, upstartRunning := "", map[string]string{}
+	for _, n := range in.pol.CfnInitNotes {
+		// What cfn-init does with an entry that names no service it
+		// manages (an option key under sysvinit:, a manager beside it).
+		col.find(plan.Warning, strings.TrimSuffix(n.Service, ".service"), plan.ShimCfnInit, "", n.String())
+	}
 	for _, c := range in.pol.CfnInit {
 		for _, w := range c.When {
 			col.find(plan.Info, strings.TrimSuffix(c.Name, ".service"), plan.ShimCfnInit, "", "cfn-init may manage it ("+c.Where()+"): "+w+

@@ -1,9 +1,11 @@
 package planner
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/inspect"
@@ -20,8 +22,14 @@ import (
 // stages that read jobs; none of them is planned on several cores.
 type jobMemo map[string]*upstart.Job
 
-// load parses a job with its override; a job that cannot be read is a
-// warning naming file and line, and is left out.
+// load parses a job with its override, as Upstart's own parser
+// (init/parse_job.c, ported in package upstart) does. A .conf Upstart
+// refuses is no job to initcompat: a warning at Upstart's line with its
+// words, and the job is left out of every shim (Upstart would load a job
+// of the override alone, which is not the job its author wrote). An
+// override Upstart refuses leaves the job with the override's stanzas
+// before the refused line applied, as Upstart does; a warning says which
+// line it stopped at.
 func (jobs jobMemo) load(col *collector, j *inspect.JobFiles) *upstart.Job {
 	key := j.Conf + "\x00" + j.Override
 	if parsed, ok := jobs[key]; ok {
@@ -35,9 +43,20 @@ func (jobs jobMemo) load(col *collector, j *inspect.JobFiles) *upstart.Job {
 			return nil, false
 		}
 		st, err := upstart.Parse(p, data)
-		if err != nil {
-			col.find(plan.Warning, j.Name, plan.ShimInspect, "", err.Error()+"; Upstart would not load it either, fix the file; the job is left out of every shim")
+		var big *upstart.TooLargeError
+		switch {
+		case errors.As(err, &big):
+			col.find(plan.Warning, j.Name, plan.ShimInspect, p, big.Error()+"; the job is left out of every shim")
 			return nil, false
+		case err != nil:
+			for _, pe := range upstart.ParseErrors(err) {
+				what := "Upstart refuses this .conf and loads no job of it: fix the file; the job is left out of every shim"
+				if p != j.Conf {
+					what = "Upstart stops reading this override here and keeps the stanzas before it; so does initcompat: fix the file"
+				}
+				col.find(plan.Warning, j.Name, plan.ShimInspect, pe.File+":"+strconv.Itoa(pe.Line), pe.Msg+nearWord(pe)+"; "+what)
+			}
+			return st, p != j.Conf
 		}
 		return st, true
 	}
@@ -57,6 +76,14 @@ func (jobs jobMemo) load(col *collector, j *inspect.JobFiles) *upstart.Job {
 	parsed := upstart.Merge(j.Name, conf, over)
 	jobs[key] = parsed
 	return parsed
+}
+
+// nearWord is where Upstart stopped, for a person: " (at \"WORD\")".
+func nearWord(pe *upstart.ParseError) string {
+	if pe.Near == "" {
+		return ""
+	}
+	return " (at " + strconv.Quote(pe.Near) + ")"
 }
 
 // The Upstart shims' names.

@@ -88,31 +88,28 @@ func eventRuleFor(name string) *eventRule {
 	return nil
 }
 
-var matchRE = regexp.MustCompile(`^([A-Za-z_][A-Za-z0-9_]*)(!?)=(.*)$`)
-
-// parseEvents splits an event expression into its events, and says
-// whether "or" joins any of them.
-func parseEvents(expr string) ([]event, bool) {
+// eventsOf is the events of a start on / stop on stanza as Upstart's
+// parse_on builds the expression (upstart.On), and whether "or" joins any
+// of them. A KEY=VALUE match is read by its key (KEY! for !=), the first
+// "!=" or "=" naming it as event_operator_match does; any other argument
+// is positional.
+func eventsOf(s *upstart.Stanza) ([]event, bool) {
 	var out []event
-	var cur *event
-	ors := false
-	for _, w := range strings.Fields(strings.NewReplacer("(", " ", ")", " ").Replace(expr)) {
-		switch {
-		case w == "and" || w == "or":
-			ors = ors || w == "or"
-			cur = nil
-		case cur == nil:
-			out = append(out, event{name: w, match: map[string]string{}})
-			cur = &out[len(out)-1]
-		default:
-			if m := matchRE.FindStringSubmatch(w); m != nil {
-				cur.match[m[1]+m[2]] = m[3]
-			} else {
-				cur.pos = append(cur.pos, w)
+	for _, ev := range s.On.Events() {
+		e := event{name: ev.Name, match: map[string]string{}}
+		for _, m := range ev.Matches() {
+			switch {
+			case m.Key == "":
+				e.pos = append(e.pos, m.Value)
+			case m.Negate:
+				e.match[m.Key+"!"] = m.Value
+			default:
+				e.match[m.Key] = m.Value
 			}
 		}
+		out = append(out, e)
 	}
-	return out, ors
+	return out, s.On.HasOr()
 }
 
 func ruleStartOn(u *jobUnit) {
@@ -123,7 +120,7 @@ func ruleStartOn(u *jobUnit) {
 		}
 		return
 	}
-	events, ors := parseEvents(s.Raw)
+	events, ors := eventsOf(s)
 	ok := true
 	for _, e := range events {
 		r := eventRuleFor(e.name)
@@ -144,7 +141,7 @@ func ruleStopOn(u *jobUnit) {
 	if s == nil {
 		return
 	}
-	events, _ := parseEvents(s.Raw)
+	events, _ := eventsOf(s)
 	for _, e := range events {
 		r := eventRuleFor(e.name)
 		if r == nil || r.stop == nil || !r.stop(u, e, s) {

@@ -148,9 +148,10 @@ func compareJobs(t *testing.T, built, what, dir string) int {
 	return len(confs)
 }
 
-// pluginReading is initcompat's reading of a job with its override: the
-// events of start on and stop on with their arguments, as show-config -e
-// lists them.
+// pluginReading is initcompat's reading of a job with its override (as the
+// planner's jobMemo.load reads it: a refused .conf is no job, a refused
+// override keeps its stanzas before the refused line): the events of start
+// on and stop on with their arguments, as show-config -e lists them.
 func pluginReading(conf string) ([]string, error) {
 	read := func(p string) ([]*upstart.Stanza, error) {
 		data, err := os.ReadFile(p)
@@ -166,7 +167,8 @@ func pluginReading(conf string) ([]string, error) {
 	over := strings.TrimSuffix(conf, ".conf") + ".override"
 	var o []*upstart.Stanza
 	if _, serr := os.Stat(over); serr == nil {
-		if o, err = read(over); err != nil {
+		o, err = read(over)
+		if len(upstart.ParseErrors(err)) == 0 && err != nil {
 			return nil, err
 		}
 		if o == nil {
@@ -182,7 +184,7 @@ func pluginReading(conf string) ([]string, error) {
 			// ruleStartOn reads it so too.
 			continue
 		}
-		evs, _ := parseEvents(s.Raw)
+		evs, _ := eventsOf(s)
 		for _, e := range evs {
 			args := slices.Clone(e.pos)
 			for k, v := range e.match {

@@ -104,7 +104,7 @@ func EarlyBoot(j *upstart.Job) bool {
 	if s == nil {
 		return false
 	}
-	events, _ := parseEvents(s.Raw)
+	events, _ := eventsOf(s)
 	for _, e := range events {
 		job, _ := e.get("JOB", 0)
 		level, _ := e.get("RUNLEVEL", 0)

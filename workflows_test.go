@@ -1,7 +1,10 @@
 package main
 
 import (
+	"go/build"
+	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -138,6 +141,227 @@ func TestUnpinnedCaught(t *testing.T) {
 			t.Errorf("%q: flagged %v", c.yaml, bad)
 		case c.want != "" && (len(bad) != 1 || !strings.Contains(bad[0], c.want)):
 			t.Errorf("%q: got %v, want one finding about %q", c.yaml, bad, c.want)
+		}
+	}
+}
+
+// The unit tests run on Linux, macOS and Windows (the OSes Packer and the
+// plugin are released for), as hashicorp/packer-plugin-amazon's and
+// packer-plugin-ansible's do: test.yml has a job whose matrix names the
+// three runners, runs on the matrix's OS, sets Go up from go.mod and runs
+// go test.
+func TestUnitTestsOnEveryOS(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(".github", "workflows", "test.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wf struct {
+		Jobs map[string]struct {
+			RunsOn   string `yaml:"runs-on"`
+			Strategy struct {
+				Matrix struct {
+					OS []string `yaml:"os"`
+				} `yaml:"matrix"`
+			} `yaml:"strategy"`
+			Steps []struct {
+				Uses string            `yaml:"uses"`
+				With map[string]string `yaml:"with"`
+				Run  string            `yaml:"run"`
+			} `yaml:"steps"`
+		} `yaml:"jobs"`
+	}
+	if err := yaml.Unmarshal(data, &wf); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for name, job := range wf.Jobs {
+		oses := strings.Join(job.Strategy.Matrix.OS, " ")
+		if !strings.Contains(oses, "ubuntu-") || !strings.Contains(oses, "macos-") || !strings.Contains(oses, "windows-") {
+			continue
+		}
+		found = true
+		if job.RunsOn != "${{ matrix.os }}" {
+			t.Errorf("job %s: runs-on %q, not the matrix's OS", name, job.RunsOn)
+		}
+		goFromMod, tests := false, false
+		for _, s := range job.Steps {
+			goFromMod = goFromMod || (strings.HasPrefix(s.Uses, "actions/setup-go@") && s.With["go-version-file"] == "go.mod")
+			tests = tests || strings.Contains(s.Run, "go test")
+		}
+		if !goFromMod || !tests {
+			t.Errorf("job %s: setup-go from go.mod %v, go test %v", name, goFromMod, tests)
+		}
+	}
+	if !found {
+		t.Error("test.yml has no job whose matrix runs on ubuntu, macos and windows")
+	}
+}
+
+// runsHostPrograms is how a test plays the image's userland with this
+// host's: a shell, the shell runner's stand-in communicator, a host tool.
+var runsHostPrograms = regexp.MustCompile(`exec\.Command\(|exec\.LookPath\(|shellComm\{|shellcomm\.Comm\{`)
+
+// On macOS and Windows the unit tests leave out, by build tags, every test
+// file that runs this host's programs as the image's (not by letting
+// them fail or skip there), and every package still builds its tests.
+func TestLinuxOnlyTestsTagged(t *testing.T) {
+	for _, goos := range []string{"darwin", "windows"} {
+		ctx := build.Default
+		ctx.GOOS, ctx.GOARCH, ctx.CgoEnabled = goos, "amd64", false
+		err := filepath.WalkDir(".", func(dir string, d fs.DirEntry, err error) error {
+			if err != nil || !d.IsDir() {
+				return err
+			}
+			switch dir {
+			case "e2e", "third_party", "tools", ".git", "bin":
+				return filepath.SkipDir
+			}
+			pkg, err := ctx.ImportDir(dir, 0)
+			if err != nil {
+				return nil // no Go files for goos here
+			}
+			for _, f := range append(pkg.TestGoFiles, pkg.XTestGoFiles...) {
+				p := filepath.ToSlash(filepath.Join(dir, f))
+				src, err := os.ReadFile(filepath.Join(dir, f))
+				if err != nil {
+					return err
+				}
+				if hit := runsHostPrograms.Find(src); hit != nil {
+					t.Errorf("%s: %s builds for %s and runs this host's programs (%s): give it //go:build linux", goos, p, goos, hit)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// The Go version is go.mod's everywhere a person or a machine reads it:
+// the GNUmakefile, CI, the workflows, GoReleaser, the README and the docs.
+func TestGoVersionIsGoMods(t *testing.T) {
+	mod, err := os.ReadFile("go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^go ([0-9.]+)$`).FindSubmatch(mod)
+	if m == nil {
+		t.Fatal("go.mod has no go line")
+	}
+	v := string(m[1])
+	for file, want := range map[string]string{
+		"GNUmakefile":                   "GOTOOLCHAIN := go" + v,
+		".ci/run":                       "GOTOOLCHAIN=go" + v,
+		".goreleaser.yml":               "GOTOOLCHAIN=go" + v,
+		".github/workflows/test.yml":    "GOTOOLCHAIN: go" + v,
+		".github/workflows/docs.yml":    "GOTOOLCHAIN: go" + v,
+		".github/workflows/release.yml": "GOTOOLCHAIN: go" + v,
+		"README.md":                     "export GOTOOLCHAIN=go" + v,
+		"docs/README.md":                "You need Go\n" + v,
+		".web-docs/README.md":           "You need Go\n" + v,
+	} {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Error(err)
+			continue
+		}
+		if !strings.Contains(string(data), want) {
+			t.Errorf("%s does not say %q (go.mod: go %s)", file, want, v)
+		}
+		for _, other := range regexp.MustCompile(`(?i)go ?1\.[0-9]+(\.[0-9]+)?\b`).FindAllString(string(data), -1) {
+			if n := strings.TrimPrefix(strings.ToLower(strings.ReplaceAll(other, " ", "")), "go"); n != v && file != "README.md" {
+				t.Errorf("%s names Go %s, go.mod %s", file, n, v)
+			}
+		}
+	}
+}
+
+// Dependabot watches every Go module of the repository and the pinned
+// actions, and leaves alone what is carried or replaced on purpose.
+func TestDependabotCoversEveryModule(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(".github", "dependabot.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg struct {
+		Updates []struct {
+			Ecosystem   string   `yaml:"package-ecosystem"`
+			Directory   string   `yaml:"directory"`
+			Directories []string `yaml:"directories"`
+			Ignore      []struct {
+				Name string `yaml:"dependency-name"`
+			} `yaml:"ignore"`
+		} `yaml:"updates"`
+	}
+	if err := yaml.Unmarshal(data, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	var gomod []string
+	actions, sdkIgnored := false, false
+	for _, u := range cfg.Updates {
+		switch u.Ecosystem {
+		case "gomod":
+			gomod = append(append(gomod, u.Directories...), u.Directory)
+			for _, i := range u.Ignore {
+				sdkIgnored = sdkIgnored || i.Name == "github.com/hashicorp/packer-plugin-sdk"
+			}
+		case "github-actions":
+			actions = true
+		}
+	}
+	if !actions || !sdkIgnored {
+		t.Errorf("github-actions watched %v; the carried packer-plugin-sdk ignored %v", actions, sdkIgnored)
+	}
+	mods, _ := filepath.Glob("go.mod")
+	for _, pattern := range []string{"*/go.mod", "*/*/go.mod"} {
+		more, _ := filepath.Glob(pattern)
+		mods = append(mods, more...)
+	}
+	for _, m := range mods {
+		dir := "/" + filepath.ToSlash(filepath.Dir(m))
+		if dir == "/." {
+			dir = "/"
+		}
+		if strings.HasPrefix(dir, "/third_party") {
+			continue
+		}
+		covered := false
+		for _, g := range gomod {
+			if ok, _ := path.Match(g, dir); ok {
+				covered = true
+			}
+		}
+		if !covered {
+			t.Errorf("dependabot does not watch the module at %s", dir)
+		}
+	}
+	if len(mods) < 8 {
+		t.Errorf("found only %d go.mod files: %v", len(mods), mods)
+	}
+}
+
+// What a maintainer looks for first: owners and issue forms that parse.
+func TestRepositoryFiles(t *testing.T) {
+	owners, err := os.ReadFile(filepath.Join(".github", "CODEOWNERS"))
+	if err != nil || !regexp.MustCompile(`(?m)^\*\s+@\S+`).Match(owners) {
+		t.Errorf("CODEOWNERS has no owner for every path: %v", err)
+	}
+	for _, f := range []string{"bug_report.yml", "feature_request.yml"} {
+		data, err := os.ReadFile(filepath.Join(".github", "ISSUE_TEMPLATE", f))
+		if err != nil {
+			t.Error(err)
+			continue
+		}
+		var form struct {
+			Name, Description string
+			Body              []struct {
+				Type       string
+				Validation map[string]bool `yaml:"validations"`
+			}
+		}
+		if err := yaml.Unmarshal(data, &form); err != nil || form.Name == "" || form.Description == "" || len(form.Body) == 0 {
+			t.Errorf("%s: not an issue form (%v): %+v", f, err, form)
 		}
 	}
 }

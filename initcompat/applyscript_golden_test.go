@@ -1,6 +1,7 @@
 package initcompat
 
 import (
+	"flag"
 	"os"
 	"path/filepath"
 	"testing"
@@ -44,3 +45,9 @@ func TestScriptGoldens(t *testing.T) {
 		}
 	}
 }
+
+// Shared by the package's tests on every OS (scripts_test.go runs sh,
+// Linux only).
+var update = flag.Bool("update", false, "rewrite the expected scripts in testdata/scripts")
+
+const testVersion = "0.0.0-test"

@@ -1,7 +1,8 @@
+//go:build linux
+
 package initcompat
 
 import (
-	"flag"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -40,7 +41,3 @@ func TestGoldenScriptsParse(t *testing.T) {
 		t.Fatalf("only %d scripts in the golden cases", checked)
 	}
 }
-
-var update = flag.Bool("update", false, "rewrite the expected scripts in testdata/scripts")
-
-const testVersion = "0.0.0-test"

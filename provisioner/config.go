@@ -156,13 +156,14 @@ type Config struct {
 type OrderingConfig struct {
 	// The unit to order; a bare name means `NAME.service`.
 	Unit string `mapstructure:"unit" required:"true"`
-	// Units this one starts after (`After=`).
+	// Units this one starts after (`After=`), each with its type
+	// (`db.service`, `remote-fs.target`).
 	After []string `mapstructure:"after"`
-	// Units this one starts before (`Before=`).
+	// Units this one starts before (`Before=`), each with its type.
 	Before []string `mapstructure:"before"`
-	// Units this one pulls in (`Wants=`).
+	// Units this one pulls in (`Wants=`), each with its type.
 	Wants []string `mapstructure:"wants"`
-	// Paths whose mounts this one needs (`RequiresMountsFor=`).
+	// Absolute paths whose mounts this one needs (`RequiresMountsFor=`).
 	RequiresMountsFor []string `mapstructure:"requires_mounts_for"`
 }
 
@@ -203,26 +204,8 @@ func (p *Provisioner) Prepare(raws ...interface{}) error {
 	if err := notHostRoot(c.RootDir); err != nil {
 		errs = packersdk.MultiErrorAppend(errs, err)
 	}
-	for key, list := range map[string][]string{"services": c.Services, "start_after_user_data": c.StartAfterUserData, "mask": c.Mask, "disable": c.Disable} {
-		for _, s := range list {
-			if strings.TrimSpace(s) == "" {
-				errs = packersdk.MultiErrorAppend(errs, fmt.Errorf("%s: an empty name; remove it", key))
-			}
-		}
-	}
-	for i, ci := range c.CfnInit {
-		if err := ci.check(i); err != nil {
-			errs = packersdk.MultiErrorAppend(errs, err)
-		}
-	}
-	for i, o := range c.Ordering {
-		if strings.TrimSpace(o.Unit) == "" {
-			errs = packersdk.MultiErrorAppend(errs, fmt.Errorf("ordering block %d: unit is required", i+1))
-		}
-		if len(o.After)+len(o.Before)+len(o.Wants)+len(o.RequiresMountsFor) == 0 {
-			errs = packersdk.MultiErrorAppend(errs, fmt.Errorf("ordering block %d (%s): set after, before, wants or requires_mounts_for", i+1, o.Unit))
-		}
-	}
+	// Names, paths and the cfn_init blocks: validate.go.
+	errs = packersdk.MultiErrorAppend(errs, c.validate()...)
 	if c.ExecuteCommand != "" && !strings.Contains(c.ExecuteCommand, "{{.Command}}") && !strings.Contains(c.ExecuteCommand, "{{ .Command }}") {
 		errs = packersdk.MultiErrorAppend(errs, errors.New("execute_command must contain {{.Command}}: the shell that reads initcompat's script"))
 	}

@@ -7,7 +7,11 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hcldec"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
+	"github.com/zclconf/go-cty/cty"
 	"golang.org/x/tools/txtar"
 
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/plan"
@@ -68,3 +72,18 @@ func applyScript(p *plan.Plan) (string, error) {
 
 // alive says whether a process exists, as the lock's takeover asks.
 var alive = protocol.Alive
+
+// hclConfig decodes an HCL body against the provisioner's spec, as Packer
+// core does before it calls Prepare over RPC.
+func hclConfig(t *testing.T, src string) cty.Value {
+	t.Helper()
+	f, diags := hclsyntax.ParseConfig([]byte(src), "test.pkr.hcl", hcl.InitialPos)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	v, diags := hcldec.Decode(f.Body, new(Provisioner).ConfigSpec(), nil)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	return v
+}

@@ -49,7 +49,11 @@ type transport interface {
 }
 
 // Provision reads the image once, plans, and (in apply mode) writes once.
-func (p *Provisioner) Provision(ctx context.Context, ui packersdk.Ui, comm packersdk.Communicator, generated map[string]interface{}) error {
+func (p *Provisioner) Provision(ctx context.Context, ui packersdk.Ui, comm packersdk.Communicator, generated map[string]interface{}) (err error) {
+	// The one boundary where image- and template-derived text leaves the
+	// plugin: every UI line and the build's error are escaped (ui.go).
+	ui = safeUI{ui}
+	defer func() { err = escapeError(err) }()
 	// The plugin process is ours alone. Collecting at half the usual heap
 	// growth keeps a 10,000-service build under 256 MiB and scales with
 	// the image (a fixed soft limit made the collector thrash at 30,000
@@ -78,14 +82,14 @@ func (p *Provisioner) Provision(ctx context.Context, ui packersdk.Ui, comm packe
 	}
 	switch {
 	case p.config.Mode == modePlan:
-		ui.Say("mode = \"plan\": nothing written; " + p.details())
+		detail(ui, "mode = \"plan\": nothing written; "+p.details())
 		return p.writeReport(rep, false)
 	case p.config.Mode == modeCheck && !pl.Empty():
 		return fail(fmt.Errorf("initcompat: mode = \"check\": the image lacks %d change(s)%s; build it with mode = \"apply\"", len(pl.Changes), driftNote(pl)))
 	case p.config.Mode == modeCheck && driftNote(pl) != "":
 		return fail(fmt.Errorf("initcompat: mode = \"check\": nothing is missing, but%s (the drift findings above say which)", driftNote(pl)))
 	case pl.Empty():
-		ui.Say("nothing to change")
+		detail(ui, "nothing to change")
 		return p.writeReport(rep, false)
 	}
 	if err := p.write(ctx, ui, tr, t, pl, rep); err != nil {
@@ -107,7 +111,7 @@ func (p *Provisioner) readAndPlan(ctx context.Context, ui packersdk.Ui, tr trans
 	start := time.Now()
 	t, recovered, err := tr.Snapshot(ctx, ws, writes)
 	if recovered != "" {
-		ui.Say("recovered the image first: " + recovered)
+		detail(ui, "recovered the image first: "+recovered)
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("initcompat: reading the image: %w", err)
@@ -134,11 +138,14 @@ func (p *Provisioner) write(ctx context.Context, ui packersdk.Ui, tr transport, 
 			return err
 		}
 		if why != "" && len(pl.Changes) > 0 {
-			ui.Say("verify: skipped: " + why)
+			detail(ui, "verify: skipped: "+why)
 		}
 	}
-	warn := func(w string) { ui.Say("warning: " + w) }
+	warn := func(w string) { detail(ui, "warning: "+w) }
 	if err := tr.Apply(ctx, pl, protocol.Options{Hold: hold, Warn: warn}); err != nil {
+		if ctx.Err() != nil {
+			sayCancelled(ui, ctx.Err(), t, pl, err)
+		}
 		return fmt.Errorf("initcompat: writing the image: %w", err)
 	}
 	if hold {
@@ -150,9 +157,9 @@ func (p *Provisioner) write(ctx context.Context, ui packersdk.Ui, tr transport, 
 		}
 	}
 	if p.config.Mode == modeRemove {
-		ui.Say(fmt.Sprintf("removed what initcompat had written (%s); the manifest is gone", count(len(pl.Changes), "change")))
+		detail(ui, fmt.Sprintf("removed what initcompat had written (%s); the manifest is gone", count(len(pl.Changes), "change")))
 	} else {
-		ui.Say(fmt.Sprintf("applied %s; manifest at %s", count(len(pl.Changes), "change"), p.config.ManifestPath))
+		detail(ui, fmt.Sprintf("applied %s; manifest at %s", count(len(pl.Changes), "change"), p.config.ManifestPath))
 	}
 	return nil
 }

@@ -1,3 +1,5 @@
+//go:build linux
+
 package provisioner
 
 import (
@@ -11,12 +13,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hcldec"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
 	"github.com/hashicorp/packer-plugin-sdk/rpc"
-	"github.com/zclconf/go-cty/cty"
 )
 
 func TestMain(m *testing.M) {
@@ -69,21 +67,6 @@ func rpcProvisioner(t *testing.T) packersdk.Provisioner {
 	}
 	t.Cleanup(func() { _ = client.Close(); _ = server.Close() })
 	return client.Provisioner()
-}
-
-// hclConfig decodes an HCL body against the provisioner's spec, as Packer
-// core does before it calls Prepare over RPC.
-func hclConfig(t *testing.T, src string) cty.Value {
-	t.Helper()
-	f, diags := hclsyntax.ParseConfig([]byte(src), "test.pkr.hcl", hcl.InitialPos)
-	if diags.HasErrors() {
-		t.Fatal(diags)
-	}
-	v, diags := hcldec.Decode(f.Body, new(Provisioner).ConfigSpec(), nil)
-	if diags.HasErrors() {
-		t.Fatal(diags)
-	}
-	return v
 }
 
 // addServices puts n enabled custom units into the image.

@@ -173,7 +173,7 @@ func (w *walker) stmt(s *syntax.Stmt, f frame) flow {
 // redirectsStdout reports a redirection that gives fd 1 a new file.
 func redirectsStdout(r *syntax.Redirect) bool {
 	switch r.Op {
-	case syntax.RdrOut, syntax.AppOut, syntax.ClbOut, syntax.DplOut:
+	case syntax.RdrOut, syntax.AppOut, syntax.RdrClob, syntax.DplOut:
 		return r.N == nil || r.N.Value == "1"
 	case syntax.RdrAll, syntax.AppAll:
 		return true

@@ -31,6 +31,14 @@ func Inspect(t *tree.Tree, pol plan.Policy) *inspect.Inventory {
 	return inspect.Inspect(t, inspect.Options{Manifest: pol.ManifestFile(), DropIns: planner.DropIns(), Places: planner.Places()})
 }
 
+// UnreadPrograms lists the programs init scripts run that the snapshot did
+// not hold and that would decide how systemd must run them: what a build
+// reads in one more command (tree.RefScript, or tree.RefsFromDir for
+// root_dir) and adds to the snapshot (Tree.AddRefs) before it plans.
+func UnreadPrograms(t *tree.Tree, pol plan.Policy) []string {
+	return planner.UnreadPrograms(Inspect(t, pol), pol)
+}
+
 // BuildPlan inspects the snapshot and plans every shim pol asks for
 // (mode = "apply", "plan" and "check"). The same tree and policy always give
 // the same plan, byte for byte.

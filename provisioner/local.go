@@ -95,6 +95,16 @@ func (l *local) Apply(ctx context.Context, pl *plan.Plan, opts protocol.Options)
 	return protocol.Apply(ctx, root, pl, opts)
 }
 
+// Programs reads the programs init scripts run through os.Root, as the
+// snapshot's kept files are read.
+func (l *local) Programs(_ context.Context, paths []string) ([]*tree.Ref, error) {
+	refs, err := tree.RefsFromDir(l.dir, paths)
+	if err != nil {
+		return nil, fmt.Errorf("reading programs under %s: %w", l.dir, err)
+	}
+	return refs, nil
+}
+
 func rel(p string) string { return strings.TrimPrefix(p, "/") }
 
 // recoverRoot recovers and says what it did. What it left in place goes

@@ -42,6 +42,9 @@ type transport interface {
 	// finishes it or rolls it back (errRolledBack); what finishing it left
 	// in place goes to warn, as the apply's warnings do.
 	Verify(ctx context.Context, pl *plan.Plan, warn func(string)) ([]verify.Check, error)
+	// Programs reads, in one command, the programs init scripts run that
+	// the snapshot did not hold (tree.RefScript's files).
+	Programs(ctx context.Context, paths []string) ([]*tree.Ref, error)
 	// canVerify says whether Verify can check this plan on this image,
 	// and when not, why (for the build log); asked is verify = true, for
 	// which a verify the transport cannot do here may be an error.
@@ -115,6 +118,17 @@ func (p *Provisioner) readAndPlan(ctx context.Context, ui packersdk.Ui, tr trans
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("initcompat: reading the image: %w", err)
+	}
+	if unread := initcompat.UnreadPrograms(t, pol); len(unread) > 0 && p.config.Mode != modeRemove {
+		// What an init script starts decides how systemd must run it: the
+		// programs it names outside the watched paths, one more command
+		// for all of them.
+		refs, err := tr.Programs(ctx, unread)
+		if err != nil {
+			return nil, nil, fmt.Errorf("initcompat: reading the programs init scripts run: %w", err)
+		}
+		t.AddRefs(refs)
+		log.Printf("initcompat: read %d of the %d programs init scripts run that the snapshot did not hold", len(refs), len(unread))
 	}
 	read := time.Now()
 	build := initcompat.BuildPlan

@@ -105,6 +105,32 @@ func (r *remote) Snapshot(ctx context.Context, ws []tree.Watch, recover bool) (*
 	return res.t, recovered, nil
 }
 
+// Programs reads the programs init scripts run, bounded as the
+// snapshot's kept files are (tree.RefScript), in one command.
+func (r *remote) Programs(ctx context.Context, paths []string) ([]*tree.Ref, error) {
+	pr, pw := io.Pipe()
+	type parsed struct {
+		refs []*tree.Ref
+		err  error
+	}
+	done := make(chan parsed, 1)
+	go func() {
+		refs, err := tree.ReadRefs(pr)
+		_, _ = io.Copy(io.Discard, pr)
+		done <- parsed{refs, err}
+	}()
+	stderr, status, err := r.run(ctx, strings.NewReader(tree.RefScript(paths)), pw)
+	_ = pw.Close()
+	res := <-done
+	if err != nil {
+		return nil, err
+	}
+	if status != 0 {
+		return nil, commandError("reading programs", status, stderr)
+	}
+	return res.refs, res.err
+}
+
 type countingReader struct {
 	r io.Reader
 	n int64

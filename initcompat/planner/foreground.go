@@ -5,6 +5,7 @@ import (
 	"maps"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/inspect"
@@ -18,9 +19,13 @@ import (
 // script whose daemon stays in the foreground a Type=simple one.
 const shimForeground plan.Shim = "sysv-foreground"
 
-// foregroundDropIn is the drop-in file name the foreground shim owns in
-// /etc/systemd/system/NAME.service.d/.
-const foregroundDropIn = "initcompat-foreground.conf"
+// The drop-in file names the foreground shim owns in
+// /etc/systemd/system/NAME.service.d/: Type=simple for a daemon that stays
+// in the foreground; PIDFile= for a script whose stop stops nothing.
+const (
+	foregroundDropIn = "initcompat-foreground.conf"
+	stopDropIn       = "initcompat-stop.conf"
+)
 
 // shimForegrounds makes the unit systemd-sysv-generator writes for an init
 // script whose daemon stays in the foreground a Type=simple one. It reads
@@ -34,7 +39,7 @@ var shimForegrounds = &shim{
 			{Path: "usr/local/bin", Pattern: "*.sh", Content: true},
 			{Path: "usr/local/sbin", Pattern: "*.sh", Content: true},
 		},
-		dropIns: []string{foregroundDropIn},
+		dropIns: []string{foregroundDropIn, stopDropIn},
 		dirs:    []string{"/etc/systemd/system"},
 	},
 	step: func(in *input, col *collector) decided {
@@ -47,8 +52,13 @@ var shimForegrounds = &shim{
 type foregroundScript struct {
 	svc   *inspect.Service
 	start lsb.Start
+	// judge is what reading says of the start action: foreground,
+	// detaches, or unknown, with the evidence (lsb.Judge).
+	judge lsb.Judgement
 	why   string // why its daemon stays in the foreground; "" when unknown
 	named bool   // in foreground_init_scripts
+	// stop is a stop action that stops nothing of the daemon (lsb.CheckStop).
+	stop *lsb.StopMiss
 }
 
 // planForeground reads the start action of every hand-installed script
@@ -112,8 +122,22 @@ func readForeground(inv *inspect.Inventory, s *inspect.Service, named bool) (for
 		// unit or a script that works (the dpkg conffile rule).
 		return f, false
 	}
-	t := inv.Tree
-	f.start = lsb.ReadStart(e.Data, func(p string) []byte {
+	defaults := sourced(inv.Tree)
+	f.start = lsb.ReadStart(e.Data, defaults)
+	f.judge = lsb.Judge(f.start, Programs(inv.Tree))
+	if f.judge.Verdict == lsb.VerdictForeground {
+		f.why = evidence(f.judge)
+	}
+	if miss, ok := lsb.CheckStop(e.Data, defaults); ok {
+		f.stop = &miss
+	}
+	return f, true
+}
+
+// sourced gives an init script the files it sources from /etc/default,
+// read as data (assignments only: lsb.ReadStart never runs them).
+func sourced(t *tree.Tree) lsb.Defaults {
+	return func(p string) []byte {
 		if !strings.HasPrefix(p, "/etc/default/") {
 			return nil
 		}
@@ -122,83 +146,117 @@ func readForeground(inv *inspect.Inventory, s *inspect.Service, named bool) (for
 			return nil
 		}
 		return data
-	})
-	f.why = foregroundWhy(inv, f.start)
-	return f, true
+	}
 }
 
-// foregroundWhy says why the daemon stays in the foreground, from what
-// the call executes: a script that puts nothing in the background runs as
-// long as its daemon does (execve(2) runs its interpreter in the process
-// start-stop-daemon made). "" when initcompat cannot tell.
-func foregroundWhy(inv *inspect.Inventory, st lsb.Start) string {
-	if st.Detach != lsb.RunsProgram || st.Program == "" || !strings.HasPrefix(st.Program, "/") {
-		return ""
-	}
-	if lsb.Interpreters[path.Base(st.Program)] {
-		return st.Program + " is an interpreter: it runs its script in the foreground"
-	}
-	data, err := inv.Tree.ReadFile(st.Program)
-	if err != nil || lsb.KindOf(data) != lsb.ScriptProgram || lsb.ScriptForks(data) {
-		return ""
-	}
-	first, _, _ := strings.Cut(string(data), "\n")
-	return st.Program + " is a script (" + first + ") that puts nothing in the background"
-}
-
-// decideForeground writes the drop-in or says why not.
-func decideForeground(inv *inspect.Inventory, col *collector, f foregroundScript) {
-	s, st := f.svc, f.start
-	at := fmt.Sprintf("%s:%d", s.ScriptPath, st.Line)
-	switch {
-	case st.Detach == lsb.Detaches:
-		if f.named {
-			col.find(plan.Warning, s.Name, shimForeground, at, "named in foreground_init_scripts, but its start action detaches ("+st.Seen+"): the generated Type=forking unit fits it, so no drop-in is written; drop it from foreground_init_scripts")
+// Programs looks up what the snapshot holds of a program an init script
+// runs: a file it kept because a script names it (tree.Ref: the head, the
+// tail, the markers of a large file), or a watched file read whole.
+func Programs(t *tree.Tree) lsb.Lookup {
+	return func(p string) (lsb.Program, bool) {
+		if r, ok := t.Ref(p); ok {
+			return lsb.Program{Path: r.Path, Head: r.Head, Whole: r.Whole(), Tail: r.Tail, Size: r.Size, Markers: r.Markers, Probed: r.Searched}, true
 		}
-		return
-	case f.why != "" || f.named:
+		if e, ok := t.Stat(p); ok && e.Kind == tree.File && !e.Omitted {
+			return lsb.Program{Path: p, Head: e.Data, Whole: true, Size: int64(len(e.Data))}, true
+		}
+		return lsb.Program{}, false
+	}
+}
+
+// evidence is a judgement's evidence in one sentence, for a reason or a
+// finding.
+func evidence(j lsb.Judgement) string {
+	const most = 6 // a line of the build log, not the whole reading
+	ev := j.Evidence
+	more := ""
+	if len(ev) > most {
+		ev, more = ev[:most], "; ..."
+	}
+	return strings.Join(ev, "; ") + more
+}
+
+// decideForeground writes the drop-in or says why not, from what reading
+// the script and the programs it runs showed (lsb.Judge): the drop-in only
+// where the start action waits for a daemon that stays in the foreground
+// (or the user names the script); nothing where every start call returns;
+// where reading cannot tell, a plain note of what is and is not known,
+// never advice the evidence does not support.
+func decideForeground(inv *inspect.Inventory, col *collector, f foregroundScript) {
+	s, j := f.svc, f.judge
+	line := j.Line
+	if line == 0 {
+		line = f.start.Line
+	}
+	at := s.ScriptPath + ":" + strconv.Itoa(line)
+	switch {
+	case j.Verdict == lsb.VerdictDetaches:
+		if f.named {
+			col.find(plan.Warning, s.Name, shimForeground, at, "named in foreground_init_scripts, but its start action returns while its daemon runs on ("+
+				systemd.Line(evidence(j))+"): the generated Type=forking unit fits it, so no drop-in is written; drop it from foreground_init_scripts")
+		}
+	case j.Verdict == lsb.VerdictForeground || f.named:
 		why := f.why
 		if why == "" {
 			why = "foreground_init_scripts names it"
 		}
-		writeForeground(inv, col, s, st, at, why)
+		writeForeground(inv, col, s, at, why)
 		return
-	case st.Detach == lsb.NoStart:
-		return
+	case f.start.Detach == lsb.NoStart && len(f.start.Calls) == 0:
+	default:
+		col.find(plan.Info, s.Name, shimForeground, at, "whether the start action returns (systemd-sysv-generator's Type=forking unit becomes active only then) cannot be told from the image: "+
+			systemd.Line(evidence(j))+". Nothing is changed")
 	}
-	prog, kind := st.Program, "is not in the snapshot (initcompat reads the init directories and /usr/local/bin/*.sh, /usr/local/sbin/*.sh, not the rest of the image)"
-	if prog == "" {
-		prog, kind = "the program", "is not known from the script's text"
-	} else if data, err := inv.Tree.ReadFile(prog); err == nil {
-		kind = map[lsb.ProgramKind]string{lsb.ELFProgram: "is a compiled (ELF) program", lsb.ScriptProgram: "is a script that puts work in the background itself", lsb.OtherProgram: "is neither ELF nor a #! script"}[lsb.KindOf(data)]
+	if f.stop != nil {
+		writeStop(inv, col, s, *f.stop)
 	}
-	level := plan.Warning
-	if strings.HasPrefix(kind, "is a compiled") {
-		level = plan.Info // the classic daemons the skeleton was written for fork
-	}
-	col.find(level, s.Name, shimForeground, at, st.Seen+": the script returns, and systemd's Type=forking unit for it becomes active, only if "+prog+" forks itself; initcompat cannot tell, since "+prog+" "+kind+
-		". If it stays in the foreground, `systemctl start "+s.Name+"` waits 5 minutes and fails, `service "+s.Name+" status` says not running and stop leaves the daemon: set foreground_init_scripts = [\""+s.Name+"\"] (a drop-in makes the unit Type=simple), or add --background --make-pidfile to that call")
 }
 
-func writeForeground(inv *inspect.Inventory, col *collector, s *inspect.Service, st lsb.Start, at, why string) {
+func writeForeground(inv *inspect.Inventory, col *collector, s *inspect.Service, at, why string) {
 	etc := inspect.RealPath(inv.Tree, "/etc/systemd/system")
 	unit := s.Name + ".service"
 	p := path.Join(etc, unit+".d", foregroundDropIn)
-	seen := st.Seen
-	if seen == "" {
-		seen = "no start call initcompat recognises"
-	}
 	var b strings.Builder
 	b.WriteString(col.marker() + "\n")
-	fmt.Fprintf(&b, "# %s runs its daemon in the foreground (%s; %s).\n", at, seen, why)
+	// Image text reaches the comment through systemd.Line only: a CR in a
+	// program's first line would end the comment and start a directive.
+	b.WriteString("# " + systemd.Line(at+" runs its daemon in the foreground: "+why) + "\n")
 	b.WriteString("# systemd-sysv-generator makes it a Type=forking unit, which stays \"activating\"\n")
 	b.WriteString("# until the script exits: it never does. As Type=simple the script is the main\n")
 	b.WriteString("# process: start returns, status follows the daemon, stop ends the whole group.\n")
 	b.WriteString("[Service]\nType=simple\nRemainAfterExit=no\nKillMode=control-group\nPIDFile=\n")
 	col.writeFile(s.Name, shimForeground, p, 0o644, []byte(b.String()),
-		"the generated unit of "+s.ScriptPath+" is Type=forking, and its start action waits for its daemon ("+at+": "+why+"): systemctl start would hang for 5 minutes and stop would leave the daemon",
+		"the generated unit of "+s.ScriptPath+" is Type=forking, and its start action waits for its daemon ("+systemd.Line(at+": "+why)+"): systemctl start would hang for 5 minutes and stop would leave the daemon",
 		plan.Expect{Check: plan.CheckLoaded, Unit: unit, Args: []string{unit, "loaded"}},
 		plan.Expect{Check: plan.CheckDropIn, Unit: unit, Args: []string{unit, p}})
+}
+
+// writeStop gives the generated unit of a script whose stop action stops
+// nothing the pid file its daemon writes, so that systemd tracks the
+// daemon as the unit's main process and `systemctl stop` ends it (booted on
+// bookworm: Sick Beard's init.ubuntu with a daemon that writes its pid
+// file as its own user). The script's own stop still fails, and the unit
+// ends "failed" after a stop: the warning says so, at the stop line.
+func writeStop(inv *inspect.Inventory, col *collector, s *inspect.Service, miss lsb.StopMiss) {
+	at := s.ScriptPath + ":" + strconv.Itoa(miss.Line)
+	pidfile := miss.Pidfile
+	if rest, ok := strings.CutPrefix(pidfile, "/var/run/"); ok {
+		pidfile = "/run/" + rest // systemd warns about /var/run in PIDFile=
+	}
+	if !tree.IsClean(pidfile) || systemd.Value(pidfile) != pidfile || strings.ContainsAny(pidfile, " \t\"'") {
+		col.find(plan.Warning, s.Name, shimForeground, at, systemd.Line(miss.Why)+"; its pid file is not a path a unit can name, so nothing is written")
+		return
+	}
+	unit := s.Name + ".service"
+	p := path.Join(inspect.RealPath(inv.Tree, "/etc/systemd/system"), unit+".d", stopDropIn)
+	content := col.marker() + "\n# " + systemd.Line(miss.Why) + "\n" +
+		"# With the daemon's pid file, systemd tracks it as the main process, and stop ends it.\n[Service]\nPIDFile=" + pidfile + "\n"
+	if col.writeFile(s.Name, shimForeground, p, 0o644, []byte(content),
+		"the script's stop action stops nothing of its daemon ("+at+"): with PIDFile=, systemctl stop ends it",
+		plan.Expect{Check: plan.CheckLoaded, Unit: unit, Args: []string{unit, "loaded"}},
+		plan.Expect{Check: plan.CheckDropIn, Unit: unit, Args: []string{unit, p}}) {
+		col.find(plan.Warning, s.Name, shimForeground, at, systemd.Line(miss.Why)+". The drop-in makes systemctl stop end the daemon; the script's own stop still fails, so the unit ends \"failed\" after a stop")
+	}
 }
 
 // missingScript words the error for a named script the image lacks.
@@ -210,4 +268,34 @@ func missingScript(inv *inspect.Inventory, name string) string {
 		}
 	}
 	return fmt.Sprintf("%q has no script /etc/init.d/%s", name, name) + suggest(name, have, "Init scripts in the image")
+}
+
+// UnreadPrograms lists the programs the init scripts run whose start action
+// the foreground decision reads, and which the snapshot does not hold
+// (lsb.Judgement.Missing): a build reads them in one more command, for
+// all scripts at once, before it plans.
+func UnreadPrograms(inv *inspect.Inventory, pol plan.Policy) []string {
+	if inv.Init != inspect.Systemd {
+		return nil
+	}
+	named := map[string]bool{}
+	for _, n := range pol.Foreground {
+		named[strings.TrimSuffix(strings.TrimSpace(n), ".service")] = true
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range inv.Services {
+		f, ok := readForeground(inv, s, named[s.Name])
+		if !ok {
+			continue
+		}
+		for _, p := range f.judge.Missing {
+			if !seen[p] {
+				seen[p] = true
+				out = append(out, p)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
 }

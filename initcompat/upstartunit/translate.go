@@ -7,7 +7,7 @@ import (
 
 	"github.com/coreos/go-systemd/v22/unit"
 
-	"github.com/initcompat/packer-plugin-initcompat/initcompat/lsb"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/systemd"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/upstart"
 )
 
@@ -106,8 +106,10 @@ func translate(j *upstart.Job, conf string, known Lookup) *jobUnit {
 func (u *jobUnit) target() string { return u.triggers[0] }
 
 // sdEscape keeps a value literal in a unit file setting that takes the
-// rest of the line: one line, no specifiers.
-func sdEscape(s string) string { return strings.ReplaceAll(lsb.OneLine(s), "%", "%%") }
+// rest of the line: one line as systemd reads lines (no CR or NUL, no
+// trailing backslash joining the next line, a bounded length), no
+// specifiers (systemd.Value).
+func sdEscape(s string) string { return systemd.Value(s) }
 
 // sdQuote writes one word in systemd's command-line quoting, literal: no
 // specifiers, no variable expansion, control characters as C escapes

@@ -21,7 +21,7 @@ ic_ready=$ic_run/$ic_name.ready
 ic_sidfile=$ic_run/$ic_name.sid
 ic_activefile=$ic_run/$ic_name.active
 
-ic_say() { printf '%s\n' "$ic_name: $*" >&2; }
+ic_say() { printf '%s\n' "$ic_name ($ic_unit): $*" >&2; }
 
 # ic_quote WORD sets ic_s to WORD as one single-quoted shell word
 # (POSIX XCU 2.2.2), each ' written '\''.
@@ -94,8 +94,8 @@ function envchar(c) {
 		if (c == "\n" || c == "\r") st = "PRE_KEY"; else st = "COMMENT"
 	}
 }
-function splitword(s,   i, c, w, inw, qt, bs, out) {
-	out = ""; w = ""; inw = 0; qt = ""; bs = 0
+function splitword(s,   i, c, w, inw, qt, bs) {
+	w = ""; inw = 0; qt = ""; bs = 0
 	for (i = 1; i <= length(s); i++) {
 		c = substr(s, i, 1)
 		if (bs) { w = w c; bs = 0; continue }
@@ -279,22 +279,27 @@ ic_setpriv_words() {
 }
 
 # ic_context: what systemd applies to every command of the unit, in the
-# subshell that runs it: limits, umask, working directory.
+# subshell that runs it: umask, working directory. (The limits are set
+# once on the script's shell, ic_limits, so prlimit can name it by $$.)
 ic_context() {
-	ic_limits || return 1
 	[ -z "$ic_umask" ] || umask "$ic_umask"
+	ic_workdir_resolve || return 1
+	cd "$ic_wd" || return 1
+}
+
+# ic_workdir_resolve sets ic_wd: WorkingDirectory= ("~" the user's home;
+# with "-", / when it is missing), or /.
+ic_workdir_resolve() {
 	ic_wd=$ic_workdir
 	[ "$ic_wd" = "~" ] && ic_wd=${ic_home:-/}
-	if [ -n "$ic_wd" ]; then
-		if ! cd "$ic_wd" 2>/dev/null; then
-			[ "$ic_workdir_optional" = yes ] || {
-				ic_say "working directory $ic_wd: cannot change into it"
-				return 1
-			}
-			cd / || return 1
+	[ -n "$ic_wd" ] || ic_wd=/
+	if [ ! -d "$ic_wd" ]; then
+		if [ "$ic_workdir_optional" = yes ]; then
+			ic_wd=/
+		else
+			ic_say "working directory $ic_wd: not a directory"
+			return 1
 		fi
-	else
-		cd / || return 1
 	fi
 }
 
@@ -302,6 +307,10 @@ ic_context() {
 # (dash src/miscbltin.c, limits[]: -t seconds, -f and -c 512-byte blocks,
 # -d -s -m -l -v KiB, -n files); bash, as sh, reads these letters alike.
 ic_limit() {
+	# The soft limit first, in case the hard one goes below the current
+	# soft one; again after the hard one, in case it goes above the old.
+	# shellcheck disable=SC3045
+	ulimit -S "-$1" "$2" 2>/dev/null
 	# shellcheck disable=SC3045
 	if ! ulimit -H "-$1" "$3" || ! ulimit -S "-$1" "$2"; then
 		ic_say "cannot set ulimit -$1 $2:$3"
@@ -365,6 +374,11 @@ ic_ssd_words() {
 		ic_ssd="$ic_ssd --group $ic_s"
 	fi
 	[ -z "$ic_nice" ] || ic_ssd="$ic_ssd --nicelevel $((ic_nice - $(nice)))"
+	[ -z "$ic_umask" ] || ic_ssd="$ic_ssd --umask $ic_umask"
+	# start-stop-daemon changes to / unless told (start-stop-daemon(8), --chdir).
+	ic_workdir_resolve || return 1
+	ic_quote "$ic_wd"
+	ic_ssd="$ic_ssd --chdir $ic_s"
 }
 
 # ic_launch_words sets ic_line: the main process's start-stop-daemon line.
@@ -376,7 +390,7 @@ ic_ssd_words() {
 # chown it to the --chuid user; without --chuid it stays root's, mode 0700,
 # and a daemon running as another user cannot send READY=1).
 ic_launch_words() {
-	ic_ssd_words
+	ic_ssd_words || return 1
 	ic_line="$ic_ssd $1 --startas /usr/bin/env -- -i $ic_envq $ic_argv"
 	if [ -n "$ic_caps" ] && ic_asuser; then
 		ic_quote "$ic_caps"
@@ -396,12 +410,19 @@ ic_readpid() {
 	esac
 }
 
+ic_has_reload() { [ "$ic_reload" = yes ]; }
+
+# ic_mainpid PID: $MAINPID for ExecStartPost=, ExecReload=, ExecStop=.
+ic_mainpid() {
+	ic_env "MAINPID=$1"
+}
+
 ic_alive() { [ -n "$1" ] && kill -0 "$1" 2>/dev/null; }
 
 # ic_session PID prints the session of PID (/proc/PID/stat, proc(5)).
 ic_session() {
 	ic_sess=
-	read -r ic_stat <"/proc/$1/stat" 2>/dev/null || return 1
+	{ read -r ic_stat <"/proc/$1/stat"; } 2>/dev/null || return 1
 	ic_stat=${ic_stat##*) }
 	# shellcheck disable=SC2086
 	set -- $ic_stat
@@ -475,7 +496,7 @@ ic_should_restart() {
 # ExecStartPost=, and ExecStopPost= when it ends.
 ic_supervise() {
 	trap 'exit 0' TERM INT
-	trap '' HUP
+	ic_limits || exit 1
 	ic_times=
 	ic_first=yes
 	while :; do
@@ -486,14 +507,13 @@ ic_supervise() {
 		}
 		ic_phase=main
 		ic_exec_start || exit 1
-		ic_launch_words --make-pidfile
+		ic_launch_words --make-pidfile || exit 1
 		(
 			ic_context || exit 1
 			eval "exec $ic_line"
 		) &
 		ic_child=$!
-		MAINPID=$ic_child
-		export MAINPID
+		ic_mainpid "$ic_child"
 		ic_phase=post
 		ic_exec_start_post
 		: >"$ic_ready"
@@ -542,6 +562,7 @@ ic_do_start() {
 		return 0
 	fi
 	ic_make_dirs || return 1
+	ic_limits || return 1
 	if [ "$ic_restart" != no ] && [ "$ic_type" != oneshot ] && [ "$ic_type" != forking ]; then
 		rm -f "$ic_ready"
 		start-stop-daemon --start --quiet --background --make-pidfile --pidfile "$ic_pidfile_sup" \
@@ -584,7 +605,7 @@ ic_do_start() {
 		ic_exec_start || return 1
 		ic_opts="--background --make-pidfile"
 		[ "$ic_type" = notify ] && ic_opts="$ic_opts --notify-await --notify-timeout $ic_timeout_start"
-		ic_launch_words "$ic_opts"
+		ic_launch_words "$ic_opts" || return 1
 		(
 			ic_context || exit 1
 			eval "exec $ic_line"
@@ -594,8 +615,7 @@ ic_do_start() {
 	esac
 	if [ "$ic_type" != oneshot ]; then
 		ic_readpid "$ic_pidfile_main"
-		MAINPID=$ic_pid
-		export MAINPID
+		ic_mainpid "$ic_pid"
 	fi
 	ic_phase=post
 	ic_exec_start_post || return 1
@@ -622,9 +642,9 @@ ic_do_stop() {
 	fi
 	ic_readpid "$ic_pidfile_main" || true
 	if ic_alive "$ic_pid"; then
-		MAINPID=$ic_pid
-		export MAINPID
+		ic_limits || true
 		ic_build_env || true
+		ic_mainpid "$ic_pid"
 		ic_phase=stop
 		ic_exec_stop || true
 		ic_retry="$ic_kill_signal/$ic_timeout_stop"
@@ -662,9 +682,9 @@ ic_remove_runtime() {
 ic_do_reload() {
 	ic_running || return 7
 	ic_has_reload || return 3
+	ic_limits || return 1
 	ic_build_env || return 1
-	MAINPID=$ic_pid
-	export MAINPID
+	ic_mainpid "$ic_pid"
 	ic_phase=reload
 	ic_exec_reload || return 1
 }

@@ -1,6 +1,7 @@
 package systemd
 
 import (
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -94,13 +95,13 @@ func ParseEnvFile(data []byte) []Assignment {
 			val = val[:lastValueWS]
 		}
 		if ValidEnvName(name) && ValidEnvValue(val) {
-			for i := range out {
-				if out[i].Name == name {
-					out = append(out[:i], out[i+1:]...)
-					break
-				}
+			// strv_env_replace_consume: a name set again keeps its place.
+			i := slices.IndexFunc(out, func(a Assignment) bool { return a.Name == name })
+			if i >= 0 {
+				out[i].Value = val
+			} else {
+				out = append(out, Assignment{name, val})
 			}
-			out = append(out, Assignment{name, val})
 		}
 		k.Reset()
 		v.Reset()

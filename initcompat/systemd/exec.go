@@ -208,6 +208,10 @@ func (w *Word) add(p Part) {
 	if p.Kind == Literal && p.Text == "" {
 		return
 	}
+	if n := len(w.Parts); n > 0 && p.Kind == Literal && w.Parts[n-1].Kind == Literal {
+		w.Parts[n-1].Text += p.Text
+		return
+	}
 	w.Parts = append(w.Parts, p)
 }
 

@@ -453,8 +453,14 @@ func (c *conv) command(o opt, fn string, cmd systemd.Command) {
 			c.call(fn, "ic_ws", w.Split)
 			continue
 		}
-		c.call(fn, "ic_w", "")
-		for _, p := range w.Parts {
+		parts := w.Parts
+		if len(parts) > 0 && parts[0].Kind == systemd.Literal {
+			c.call(fn, "ic_w", parts[0].Text)
+			parts = parts[1:]
+		} else {
+			c.call(fn, "ic_w", "")
+		}
+		for _, p := range parts {
 			switch p.Kind {
 			case systemd.Literal:
 				c.call(fn, "ic_pl", p.Text)
@@ -808,7 +814,7 @@ func (c *conv) statusList(key string) string {
 				out = append(out, strconv.Itoa(n))
 				continue
 			}
-			if n := signalNumber(w); n > 0 && !strings.ContainsAny(w, "0123456789") {
+			if n := signalNumber(w); n > 0 && strings.TrimLeft(w, "0123456789") != "" {
 				out = append(out, strconv.Itoa(128+n))
 				continue
 			}

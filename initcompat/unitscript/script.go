@@ -67,7 +67,8 @@ func (c *conv) script() []byte {
 	b.WriteString(lsb.OneLine(c.in.Marker) + "\n")
 	b.WriteString("# Written from the systemd unit " + lsb.OneLine(c.in.Unit.Fragment) + " for SysV init.\n")
 	writeHeader(&b, c.header)
-	b.WriteString("\n# --- the unit, as data (every value one quoted word) ---\n")
+	b.WriteString("\n# --- the unit, as data (every value one quoted word, never expanded) ---\n")
+	b.WriteString("# shellcheck disable=SC2016\n")
 	for _, v := range dataVars {
 		val, ok := c.vars[v.name]
 		if !ok {

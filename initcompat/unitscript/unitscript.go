@@ -240,6 +240,12 @@ func Render(in Input) (res Result) {
 		}
 	}
 	c.unread()
+	slices.SortStableFunc(c.findings, func(a, b Finding) int {
+		if a.Source.File != b.Source.File {
+			return strings.Compare(a.Source.File, b.Source.File)
+		}
+		return a.Source.Line - b.Source.Line
+	})
 	res.Header = c.header
 	res.Links = Links(in.Name, c.header, in.Enabled)
 	res.Findings = c.findings

@@ -85,7 +85,7 @@ func helloLog(m *machine) string {
 // insserv, and cfn-init 1.x's SysVInitTool commands replayed.
 func TestSysvUnitScripts(t *testing.T) {
 	requireBoot(t)
-	img := copyImage(t, sysvDerived(t, "caddy"))
+	img := sysvCopy(t, sysvDerived(t, "caddy"))
 	setupHello(t, img)
 
 	m := bootSysv(t, img)
@@ -97,7 +97,7 @@ func TestSysvUnitScripts(t *testing.T) {
 		m.sysvFail("negative control: update-rc.d said %q", out)
 	}
 	m.expect(1, "pgrep -x caddy")
-	m.expect(1, "pgrep -f /opt/daemon_test/hello.sh")
+	m.expect(1, "pgrep -f /opt/daemon_test/hello[.]sh")
 	m.sysvShutdown()
 
 	// The pure renderer's output alone (script and S01/K01 links, no
@@ -108,7 +108,7 @@ func TestSysvUnitScripts(t *testing.T) {
 		t.Logf("findings: %s", out)
 	}
 	m = bootSysv(t, img)
-	m.expect(1, "pgrep -f /opt/daemon_test/hello.sh")
+	m.expect(1, "pgrep -f /opt/daemon_test/hello[.]sh")
 	m.sysvShutdown()
 
 	insserv(t, img)
@@ -135,7 +135,7 @@ func TestSysvUnitScripts(t *testing.T) {
 	// service start|stop|status, with LSB exit codes.
 	m.must("service hello stop")
 	m.expect(3, "service hello status")
-	m.expect(1, "pgrep -f /opt/daemon_test/hello.sh")
+	m.expect(1, "pgrep -f /opt/daemon_test/hello[.]sh")
 	m.must("test ! -e /run/hello")
 	m.must("service hello start")
 	m.must("service hello status")
@@ -160,8 +160,8 @@ func TestSysvUnitScripts(t *testing.T) {
 	// stop stops the supervisor with the daemon: nothing comes back.
 	m.must("service hello stop")
 	time.Sleep(300 * time.Millisecond)
-	m.expect(1, "pgrep -f /opt/daemon_test/hello.sh")
-	m.expect(1, "pgrep -f 'init.d/hello __supervise'")
+	m.expect(1, "pgrep -f /opt/daemon_test/hello[.]sh")
+	m.expect(1, "pgrep -f 'init[.]d/hello __supervise'")
 
 	// cfn-init 1.4's SysVInitTool for {enabled: false, ensureRunning: false}
 	// (its commands replayed: update-rc.d NAME disable, service NAME status,
@@ -171,7 +171,7 @@ func TestSysvUnitScripts(t *testing.T) {
 	m.expect(3, "service hello status")
 	m = m.sysvReboot()
 	m.expect(3, "service hello status")
-	m.expect(1, "pgrep -f /opt/daemon_test/hello.sh")
+	m.expect(1, "pgrep -f /opt/daemon_test/hello[.]sh")
 	m.must("service caddy status")
 	cfnInitService(m, "hello", true, true)
 	m.must("service hello status")
@@ -205,7 +205,7 @@ func installUnitScriptsNoInsserv(t *testing.T, root string, names ...string) str
 // script through rc-service and rc-update.
 func TestSysvOpenRC(t *testing.T) {
 	requireBoot(t)
-	img := copyImage(t, sysvDerived(t, "openrc"))
+	img := sysvCopy(t, sysvDerived(t, "openrc"))
 	setupHello(t, img)
 	installScripts(t, img, false, "hello")
 	m := bootSysv(t, img)
@@ -215,13 +215,13 @@ func TestSysvOpenRC(t *testing.T) {
 	m.must("rc-service hello status")
 	m.must("rc-status default | grep -w hello")
 	m.must("rc-service hello stop")
-	m.expect(1, "pgrep -f /opt/daemon_test/hello.sh")
+	m.expect(1, "pgrep -f /opt/daemon_test/hello[.]sh")
 	m = m.sysvReboot()
 	m.waitFor("hello started by OpenRC at boot", "test -e /run/hello/ready", 10*time.Second)
 	m.must("rc-service hello status")
 	m.must("rc-update del hello default")
 	m = m.sysvReboot()
-	m.expect(1, "pgrep -f /opt/daemon_test/hello.sh")
+	m.expect(1, "pgrep -f /opt/daemon_test/hello[.]sh")
 }
 
 // installScripts runs unitscript-dev, and insserv when asked.

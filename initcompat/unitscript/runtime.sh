@@ -26,13 +26,18 @@ ic_say() { printf '%s\n' "$ic_name ($ic_unit): $*" >&2; }
 # ic_quote WORD sets ic_s to WORD as one single-quoted shell word
 # (POSIX XCU 2.2.2), each ' written '\''.
 ic_quote() {
-	case $1 in
-	*\'*)
-		ic_s=$(printf '%s.' "$1" | sed "s/'/'\\\\''/g")
-		ic_s="'${ic_s%.}'"
-		;;
-	*) ic_s="'$1'" ;;
-	esac
+	ic_r=$1
+	ic_s=
+	while :; do
+		case $ic_r in
+		*\'*)
+			ic_s="$ic_s${ic_r%%\'*}'\\''"
+			ic_r=${ic_r#*\'}
+			;;
+		*) break ;;
+		esac
+	done
+	ic_s="'$ic_s$ic_r'"
 }
 
 # The awk program that reads what systemd reads at run time, and writes it
@@ -159,6 +164,8 @@ ic_lookup() {
 # build_environment and exec_context_load_environment, in that order).
 ic_build_env() {
 	ic_envq=
+	# Without User=, "~" is root's home (systemd.exec(5), WorkingDirectory=).
+	ic_home=/root
 	ic_env "PATH=$ic_daemon_path"
 	if [ -r /etc/default/locale ]; then
 		ic_save=$ic_envq
@@ -307,24 +314,39 @@ ic_workdir_resolve() {
 # (dash src/miscbltin.c, limits[]: -t seconds, -f and -c 512-byte blocks,
 # -d -s -m -l -v KiB, -n files); bash, as sh, reads these letters alike.
 ic_limit() {
-	# The soft limit first, in case the hard one goes below the current
-	# soft one; again after the hard one, in case it goes above the old.
 	# shellcheck disable=SC3045
 	ulimit -S "-$1" "$2" 2>/dev/null
 	# shellcheck disable=SC3045
-	if ! ulimit -H "-$1" "$3" || ! ulimit -S "-$1" "$2"; then
+	if ulimit -H "-$1" "$3" 2>/dev/null && ulimit -S "-$1" "$2" 2>/dev/null; then
+		return 0
+	fi
+	# A hard limit this shell may not raise (no CAP_SYS_RESOURCE, as in a
+	# container) stays as high as it is, and the soft one comes as close
+	# as it allows: systemd's setrlimit_closest (src/basic/rlimit-util.c).
+	# shellcheck disable=SC3045
+	ic_h=$(ulimit -H "-$1")
+	ic_sl=$2
+	if [ "$ic_h" != unlimited ] && { [ "$ic_sl" = unlimited ] || [ "$ic_sl" -gt "$ic_h" ]; }; then
+		ic_sl=$ic_h
+	fi
+	# shellcheck disable=SC3045
+	if ! ulimit -S "-$1" "$ic_sl"; then
 		ic_say "cannot set ulimit -$1 $2:$3"
 		return 1
 	fi
+	ic_say "ulimit -$1: the hard limit stays $ic_h (it cannot be raised to $3 here); soft $ic_sl"
 }
 
 # ic_prlimit RESOURCE SOFT:HARD: a Limit*= dash's ulimit lacks, set on this
 # shell by prlimit(1) so that what it starts inherits it.
 ic_prlimit() {
-	prlimit --pid $$ "--$1=$2" || {
-		ic_say "cannot set the $1 limit $2 (prlimit)"
-		return 1
-	}
+	prlimit --pid $$ "--$1=$2" 2>/dev/null && return 0
+	# As ic_limit: the soft limit alone when the hard one cannot be raised.
+	if prlimit --pid $$ "--$1=${2%%:*}:" 2>/dev/null; then
+		ic_say "the $1 hard limit cannot be raised here; soft ${2%%:*}"
+		return 0
+	fi
+	ic_say "cannot set the $1 limit $2 (prlimit); it stays as it is"
 }
 
 # ic_run ends a command: the main process of a simple, exec, idle or notify

@@ -1,0 +1,215 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Hand-written LSB scripts for the same two units, as a person who knows
+// Debian's tools would write them (start-stop-daemon, nothing else): the
+// yardstick initcompat's scripts are held to. They do less than the
+// unit says (no Restart=, the environment file sourced as shell): what a
+// careful hand does in an afternoon.
+const helloHand = `#!/bin/sh
+### BEGIN INIT INFO
+# Provides:          hello-hand
+# Required-Start:    $network $remote_fs
+# Required-Stop:     $network $remote_fs
+# Default-Start:     2 3 4 5
+# Default-Stop:      0 1 6
+# Short-Description: hello, by hand
+### END INIT INFO
+PIDFILE=/run/hello-hand.pid
+HELLO_OPTS=
+[ -r /etc/default/hello ] && . /etc/default/hello
+case "$1" in
+start)
+	mkdir -p /run/hello /var/log/hello && chown hello:hello /run/hello /var/log/hello
+	ulimit -n 4096
+	exec start-stop-daemon --start --quiet --background --make-pidfile --pidfile $PIDFILE \
+		--chuid hello:hello --chdir /opt/daemon_test --startas /usr/bin/env -- -i \
+		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/var/lib/hello USER=hello \
+		"GREETING=hello world" "QUOTE=it's \$(id)" /opt/daemon_test/hello.sh --greeting "hello world" $HELLO_OPTS
+	;;
+stop)
+	start-stop-daemon --stop --quiet --pidfile $PIDFILE --retry TERM/90/KILL/5 --remove-pidfile
+	rm -rf /run/hello
+	;;
+status)
+	start-stop-daemon --status --pidfile $PIDFILE
+	;;
+reload)
+	start-stop-daemon --stop --signal HUP --quiet --pidfile $PIDFILE
+	;;
+restart)
+	$0 stop; $0 start
+	;;
+*)
+	echo "Usage: $0 {start|stop|status|reload|restart}" >&2
+	exit 2
+	;;
+esac
+`
+
+const caddyHand = `#!/bin/sh
+### BEGIN INIT INFO
+# Provides:          caddy-hand
+# Required-Start:    $network $remote_fs
+# Required-Stop:     $network $remote_fs
+# Default-Start:     2 3 4 5
+# Default-Stop:      0 1 6
+# Short-Description: caddy, by hand
+### END INIT INFO
+PIDFILE=/run/caddy-hand.pid
+case "$1" in
+start)
+	ulimit -n 1048576
+	exec setpriv --securebits=+no_setuid_fixup --inh-caps=+net_admin,+net_bind_service --ambient-caps=+net_admin,+net_bind_service -- \
+		start-stop-daemon --start --quiet --background --make-pidfile --pidfile $PIDFILE --notify-await \
+		--chuid caddy:caddy --startas /usr/bin/env -- -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/var/lib/caddy USER=caddy \
+		/usr/bin/caddy run --environ --config /etc/caddy/Caddyfile
+	;;
+stop)
+	start-stop-daemon --stop --quiet --pidfile $PIDFILE --retry TERM/5/KILL/5 --remove-pidfile
+	;;
+status)
+	start-stop-daemon --status --pidfile $PIDFILE
+	;;
+*)
+	echo "Usage: $0 {start|stop|status}" >&2
+	exit 2
+	;;
+esac
+`
+
+// sysd2v converts a unit with sysvinit's contrib/sysd2v.sh (on the host:
+// it only reads the unit) into /etc/init.d/NAME.
+func sysd2v(t *testing.T, root, unit, name string) {
+	t.Helper()
+	out, err := exec.Command("sh", filepath.Join(repo, "e2e/testdata/sysd2v/sysd2v.sh"), "-n", name, filepath.Join(root, unit)).Output()
+	if err != nil {
+		t.Fatalf("sysd2v.sh %s: %v", unit, err)
+	}
+	writeFiles(t, root, 0o755, map[string]string{"etc/init.d/" + name: string(out)})
+}
+
+// TestSysvTimings measures, in one run, `service NAME start` until the
+// daemon is ready and the whole boot until it is, for initcompat's
+// scripts, hand-written ones and sysd2v.sh's, on the same units. The
+// bound: at most 1.1 times the hand-written script, and no timeout waited
+// out (a start that waits one would take seconds).
+func TestSysvTimings(t *testing.T) {
+	requireBoot(t)
+	img := sysvCopy(t, sysvDerived(t, "caddy"))
+	setupHello(t, img)
+	installScripts(t, img, false, "hello", "caddy")
+	writeFiles(t, img, 0o755, map[string]string{"etc/init.d/hello-hand": helloHand, "etc/init.d/caddy-hand": caddyHand})
+	sysd2v(t, img, "etc/systemd/system/hello.service", "hello-sysd2v")
+	sysd2v(t, img, "lib/systemd/system/caddy.service", "caddy-sysd2v")
+	for _, s := range []string{"hello", "caddy", "hello-hand", "caddy-hand", "hello-sysd2v", "caddy-sysd2v"} {
+		writeLink(t, img, "etc/rc2.d/K01"+s, "../init.d/"+s)
+	}
+	insserv(t, img)
+	// Nothing at boot yet: each variant is enabled alone for its boots.
+	m := bootSysv(t, img)
+	for _, s := range []string{"hello", "caddy", "hello-hand", "caddy-hand", "hello-sysd2v", "caddy-sysd2v"} {
+		m.must("update-rc.d " + s + " disable >/dev/null 2>&1; service " + s + " stop >/dev/null 2>&1; true")
+	}
+
+	// service start until ready, alternating, 9 rounds.
+	const rounds = 9
+	times := map[string][]time.Duration{}
+	helloReady := "/run/hello/ready"
+	for i := 0; i < rounds; i++ {
+		for _, s := range []string{"hello", "hello-hand", "hello-sysd2v"} {
+			times[s] = append(times[s], startToReady(m, s, helloReady))
+			m.must("service " + s + " stop >/dev/null 2>&1; sleep 0.2")
+		}
+		for _, s := range []string{"caddy", "caddy-hand"} {
+			// Type=notify: start returns when caddy sent READY=1.
+			times[s] = append(times[s], startToReady(m, s, "/proc/self"))
+			m.must("ss -ltnH 'sport = :80' | grep -q .")
+			m.must("service " + s + " stop >/dev/null 2>&1; sleep 0.2")
+		}
+	}
+	// sysd2v's caddy once: it cannot bind :80 (no capability), and its
+	// start-stop-daemon waits out the notify timeout.
+	start := time.Now()
+	_, code := m.run("timeout 120 service caddy-sysd2v start")
+	sysd2vCaddy := time.Since(start)
+	listening, _ := m.runQuiet("ss -ltnH 'sport = :80' | grep -c .")
+	m.run("service caddy-sysd2v stop; true")
+
+	var report strings.Builder
+	fmt.Fprintf(&report, "service NAME start until ready (median of %d):\n", rounds)
+	for _, s := range []string{"hello", "hello-hand", "hello-sysd2v", "caddy", "caddy-hand"} {
+		fmt.Fprintf(&report, "  %-13s %8v  %v\n", s, median(times[s]).Round(100*time.Microsecond), times[s])
+	}
+	fmt.Fprintf(&report, "  %-13s %8v  exit %d, listening on :80: %s\n", "caddy-sysd2v", sysd2vCaddy.Round(time.Millisecond), code, strings.TrimSpace(listening))
+
+	// Whole boots, each variant enabled alone, 3 boots each: from nspawn's
+	// start until runlevel 2 is done and the daemon is ready.
+	m.sysvShutdown()
+	boots := map[string][]time.Duration{}
+	variants := [][]string{{"hello", "caddy"}, {"hello-hand", "caddy-hand"}, {"hello-sysd2v"}}
+	for round := 0; round < 3; round++ {
+		for _, v := range variants {
+			enableOnly(t, img, v)
+			start := time.Now()
+			m, _ = bootSysvTimed(t, img)
+			m.waitFor("hello ready", "test -e /run/hello/ready", 30*time.Second)
+			if len(v) > 1 {
+				m.waitFor("caddy listening", "ss -ltnH 'sport = :80' | grep -q .", 30*time.Second)
+			}
+			boots[v[0]] = append(boots[v[0]], time.Since(start))
+			m.sysvShutdown()
+		}
+	}
+	report.WriteString("boot until the daemons are ready (median of 3):\n")
+	for _, v := range variants {
+		fmt.Fprintf(&report, "  %-28s %8v  %v\n", strings.Join(v, "+"), median(boots[v[0]]).Round(time.Millisecond), boots[v[0]])
+	}
+	t.Log("\n" + report.String())
+	if out := os.Getenv("INITCOMPAT_SYSV_TIMINGS"); out != "" {
+		_ = os.WriteFile(out, []byte(report.String()), 0o644)
+	}
+
+	for _, p := range [][2]string{{"hello", "hello-hand"}, {"caddy", "caddy-hand"}} {
+		ours, hand := median(times[p[0]]), median(times[p[1]])
+		if float64(ours) > 1.1*float64(hand) {
+			t.Errorf("service %s start: %v, more than 1.1 times the hand-written script's %v", p[0], ours, hand)
+		}
+	}
+	if ours, hand := median(boots["hello"]), median(boots["hello-hand"]); float64(ours) > 1.1*float64(hand) {
+		t.Errorf("boot with initcompat's scripts: %v, more than 1.1 times the hand-written scripts' %v", ours, hand)
+	}
+	for _, s := range []string{"hello", "caddy"} {
+		for _, d := range times[s] {
+			if d > 3*time.Second {
+				t.Errorf("service %s start took %v: a timeout was waited out", s, d)
+			}
+		}
+	}
+}
+
+// enableOnly leaves exactly these scripts' start links (insserv makes
+// them from the header; the others keep kill links only).
+func enableOnly(t *testing.T, root string, names []string) {
+	t.Helper()
+	for _, s := range []string{"hello", "caddy", "hello-hand", "caddy-hand", "hello-sysd2v", "caddy-sysd2v"} {
+		action := "disable"
+		for _, n := range names {
+			if n == s {
+				action = "enable"
+			}
+		}
+		if out, err := exec.Command("chroot", root, "update-rc.d", s, action).CombinedOutput(); err != nil {
+			t.Fatalf("update-rc.d %s %s: %v\n%s", s, action, err, out)
+		}
+	}
+}

@@ -384,6 +384,9 @@ func ruleExec(c *conv) {
 		if k.key == "ExecReload" && n > 0 {
 			c.set("ic_reload", "yes")
 		}
+		if k.key == "ExecStartPost" && n > 0 {
+			c.set("ic_post", "yes")
+		}
 	}
 	if o, ok := c.last("Service", "Type"); ok && o.Value == "notify-reload" && c.vars["ic_reload"] != "yes" {
 		sig := "HUP"

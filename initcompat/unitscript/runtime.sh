@@ -181,24 +181,54 @@ ic_build_env() {
 		done
 	fi
 	if [ -n "$ic_user" ]; then
-		ic_pw=$(getent passwd "$ic_user") || {
+		ic_passwd "$ic_user" || {
 			ic_say "user $ic_user does not exist"
 			return 1
 		}
-		ic_ifs=$IFS
-		IFS=:
-		set -f
-		# shellcheck disable=SC2086
-		set -- $ic_pw
-		set +f
-		IFS=$ic_ifs
-		ic_uname=$1 ic_ugid=$4 ic_home=$6 ic_shell=${7:-}
+		ic_user_fields
 		ic_env "HOME=$ic_home"
 		ic_env "LOGNAME=$ic_uname"
 		ic_env "USER=$ic_uname"
 		ic_env "SHELL=${ic_shell:-/bin/sh}"
 	fi
 	ic_environment
+}
+
+# ic_passwd USER sets ic_pw to the user's passwd line: /etc/passwd read
+# by the shell (no process), then getent for users NSS knows elsewhere.
+ic_passwd() {
+	ic_pw=
+	case $1 in
+	*[!0-9]*) ic_field=1 ;;
+	*) ic_field=3 ;;
+	esac
+	if [ -r /etc/passwd ]; then
+		while IFS= read -r ic_line; do
+			case $ic_field in
+			1) [ "${ic_line%%:*}" = "$1" ] || continue ;;
+			3)
+				ic_rest=${ic_line#*:*:}
+				[ "${ic_rest%%:*}" = "$1" ] || continue
+				;;
+			esac
+			ic_pw=$ic_line
+			return 0
+		done </etc/passwd
+	fi
+	ic_pw=$(getent passwd "$1")
+}
+
+# ic_user_fields reads ic_pw (a passwd line) into ic_uname, ic_ugid,
+# ic_home and ic_shell.
+ic_user_fields() {
+	ic_ifs=$IFS
+	IFS=:
+	set -f
+	# shellcheck disable=SC2086
+	set -- $ic_pw
+	set +f
+	IFS=$ic_ifs
+	ic_uname=$1 ic_ugid=$4 ic_home=$6 ic_shell=${7:-}
 }
 
 # The words of one command, collected as quoted shell words in ic_argv.
@@ -413,7 +443,16 @@ ic_ssd_words() {
 # and a daemon running as another user cannot send READY=1).
 ic_launch_words() {
 	ic_ssd_words || return 1
-	ic_line="$ic_ssd $1 --startas /usr/bin/env -- -i $ic_envq $ic_argv"
+	if [ "$ic_type" = notify ]; then
+		# env -i would drop the NOTIFY_SOCKET start-stop-daemon sets
+		# (setup_socket_name): a fixed sh passes it on, the data stays
+		# its positional words.
+		# shellcheck disable=SC2016
+		ic_quote 'exec /usr/bin/env -i ${NOTIFY_SOCKET:+"NOTIFY_SOCKET=$NOTIFY_SOCKET"} "$@"'
+		ic_line="$ic_ssd $1 --startas /bin/sh -- -c $ic_s sh $ic_envq $ic_argv"
+	else
+		ic_line="$ic_ssd $1 --startas /usr/bin/env -- -i $ic_envq $ic_argv"
+	fi
 	if [ -n "$ic_caps" ] && ic_asuser; then
 		ic_quote "$ic_caps"
 		ic_line="setpriv --securebits=+no_setuid_fixup --inh-caps=$ic_s --ambient-caps=$ic_s -- $ic_line"
@@ -468,7 +507,7 @@ ic_kill_session() {
 }
 
 ic_make_dirs() {
-	mkdir -p "$ic_run" || return 1
+	[ -d "$ic_run" ] || mkdir -p "$ic_run" || return 1
 	ic_dirs
 }
 
@@ -476,10 +515,13 @@ ic_make_dirs() {
 # (systemd.exec(5)): BASE/NAME made, the innermost directory owned by
 # User=/Group= when OWNED.
 ic_dir() {
-	mkdir -p "$1/$2" || return 1
-	chmod "$3" "$1/$2" || return 1
+	case $2 in
+	*/*) mkdir -p "$1/${2%/*}" || return 1 ;;
+	esac
 	if [ "$4" = yes ] && [ -n "$ic_user$ic_group" ]; then
-		chown "${ic_user:-root}:${ic_group:-${ic_ugid:-0}}" "$1/$2" || return 1
+		install -d -m "$3" -o "${ic_user:-root}" -g "${ic_group:-${ic_ugid:-0}}" "$1/$2"
+	else
+		install -d -m "$3" "$1/$2"
 	fi
 }
 
@@ -520,13 +562,21 @@ ic_supervise() {
 	trap 'exit 0' TERM INT
 	ic_limits || exit 1
 	ic_times=
-	ic_first=yes
 	while :; do
-		ic_build_env || exit 1
-		ic_phase=pre
-		ic_exec_start_pre || {
-			[ "$ic_first" = yes ] && exit 1
-		}
+		if [ -n "${IC_ENVQ+set}" ]; then
+			# The first run: start built the environment and ran
+			# ExecStartPre= already (and failed there if they did).
+			ic_envq=$IC_ENVQ
+			unset IC_ENVQ
+			ic_home=/root
+			if [ -n "$ic_user" ] && ic_passwd "$ic_user"; then
+				ic_user_fields
+			fi
+		else
+			ic_build_env || exit 1
+			ic_phase=pre
+			ic_exec_start_pre || exit 1
+		fi
 		ic_phase=main
 		ic_exec_start || exit 1
 		ic_launch_words --make-pidfile || exit 1
@@ -539,7 +589,6 @@ ic_supervise() {
 		ic_phase=post
 		ic_exec_start_post
 		: >"$ic_ready"
-		ic_first=no
 		wait "$ic_child"
 		ic_status=$?
 		rm -f "$ic_pidfile_main"
@@ -565,6 +614,8 @@ ic_supervise() {
 	done
 }
 
+# ic_running: the service is up: its daemon runs, or, under Restart=, its
+# supervisor does (starting it or restarting it).
 ic_running() {
 	case $ic_type in
 	oneshot)
@@ -572,6 +623,7 @@ ic_running() {
 		return
 		;;
 	esac
+	ic_supervisor_alive && return 0
 	ic_readpid "$ic_pidfile_main" && ic_alive "$ic_pid"
 }
 
@@ -580,17 +632,28 @@ ic_supervisor_alive() {
 }
 
 ic_do_start() {
-	if ic_running || ic_supervisor_alive; then
+	if ic_running; then
 		return 0
 	fi
+	ic_build_env || return 6
 	ic_make_dirs || return 1
 	ic_limits || return 1
+	ic_phase=pre
+	ic_exec_start_pre || return 1
 	if [ "$ic_restart" != no ] && [ "$ic_type" != oneshot ] && [ "$ic_type" != forking ]; then
+		# Restart=: the supervisor starts the daemon as its child, with
+		# the environment built here. start returns once the supervisor
+		# runs, as systemd's start of a simple service returns at the
+		# fork, unless ExecStartPost= must have run first.
 		rm -f "$ic_ready"
+		IC_ENVQ=$ic_envq
+		export IC_ENVQ
 		start-stop-daemon --start --quiet --background --make-pidfile --pidfile "$ic_pidfile_sup" \
 			--startas /bin/sh -- "$ic_script" __supervise || return 1
+		unset IC_ENVQ
 		ic_readpid "$ic_pidfile_sup"
 		echo "$ic_pid" >"$ic_sidfile"
+		[ "$ic_post" = yes ] || return 0
 		ic_waited=0
 		while [ ! -e "$ic_ready" ]; do
 			ic_supervisor_alive || return 1
@@ -600,9 +663,6 @@ ic_do_start() {
 		done
 		return 0
 	fi
-	ic_build_env || return 6
-	ic_phase=pre
-	ic_exec_start_pre || return 1
 	ic_phase=main
 	case $ic_type in
 	oneshot)
@@ -704,6 +764,7 @@ ic_remove_runtime() {
 ic_do_reload() {
 	ic_running || return 7
 	ic_has_reload || return 3
+	ic_readpid "$ic_pidfile_main" || return 7
 	ic_limits || return 1
 	ic_build_env || return 1
 	ic_mainpid "$ic_pid"
@@ -720,18 +781,20 @@ ic_do_status() {
 		echo "$ic_name is not running"
 		return 3
 	fi
+	if ic_supervisor_alive; then
+		if ic_readpid "$ic_pidfile_main" && ic_alive "$ic_pid"; then
+			echo "$ic_name is running (pid $ic_pid, supervised for Restart=$ic_restart)"
+		else
+			echo "$ic_name is restarting (Restart=$ic_restart)"
+		fi
+		return 0
+	fi
 	start-stop-daemon --status --pidfile "$ic_pidfile_main"
 	ic_rc=$?
 	case $ic_rc in
 	0) echo "$ic_name is running" ;;
 	1) echo "$ic_name is not running, but its pid file exists" ;;
-	3)
-		if ic_supervisor_alive; then
-			echo "$ic_name is restarting"
-		else
-			echo "$ic_name is not running"
-		fi
-		;;
+	3) echo "$ic_name is not running" ;;
 	*) echo "$ic_name: status unknown" ;;
 	esac
 	return $ic_rc

@@ -31,7 +31,7 @@ var dataVars = []struct{ name, def string }{
 	{"ic_success_status", ""}, {"ic_prevent_status", ""}, {"ic_force_status", ""},
 	{"ic_timeout_start", "90"}, {"ic_timeout_stop", "90"},
 	{"ic_kill_signal", "TERM"}, {"ic_kill_mode", "control-group"}, {"ic_send_sigkill", "yes"},
-	{"ic_runtime_preserve", "no"}, {"ic_reload", "no"},
+	{"ic_runtime_preserve", "no"}, {"ic_reload", "no"}, {"ic_post", "no"},
 }
 
 // dataFns are the runtime's lists, each a function of runtime verbs.

@@ -403,7 +403,7 @@ ic_run_aux() {
 	fi
 	(
 		ic_context || exit 1
-		eval "exec $ic_pre /usr/bin/env -i $ic_envq $ic_argv"
+		eval "exec $ic_pre /usr/bin/env --default-signal -i $ic_envq $ic_argv"
 	)
 	ic_rc=$?
 	case $ic_flags in
@@ -434,6 +434,9 @@ ic_ssd_words() {
 }
 
 # ic_launch_words sets ic_line: the main process's start-stop-daemon line.
+# env(1) --default-signal gives every signal its default action, as
+# systemd does before it executes a command (a script started by startpar
+# at boot has SIGINT ignored, which a shell daemon could not undo).
 # AmbientCapabilities= for a User= service: setpriv gives the capability
 # to start-stop-daemon's ambient set and asks the kernel to keep it over
 # the user change (SECBIT_NO_SETUID_FIXUP, capabilities(7)); --chuid still
@@ -448,10 +451,10 @@ ic_launch_words() {
 		# (setup_socket_name): a fixed sh passes it on, the data stays
 		# its positional words.
 		# shellcheck disable=SC2016
-		ic_quote 'exec /usr/bin/env -i ${NOTIFY_SOCKET:+"NOTIFY_SOCKET=$NOTIFY_SOCKET"} "$@"'
+		ic_quote 'exec /usr/bin/env --default-signal -i ${NOTIFY_SOCKET:+"NOTIFY_SOCKET=$NOTIFY_SOCKET"} "$@"'
 		ic_line="$ic_ssd $1 --startas /bin/sh -- -c $ic_s sh $ic_envq $ic_argv"
 	else
-		ic_line="$ic_ssd $1 --startas /usr/bin/env -- -i $ic_envq $ic_argv"
+		ic_line="$ic_ssd $1 --startas /usr/bin/env -- --default-signal -i $ic_envq $ic_argv"
 	fi
 	if [ -n "$ic_caps" ] && ic_asuser; then
 		ic_quote "$ic_caps"
@@ -493,7 +496,7 @@ ic_session() {
 # ic_kill_session SID SIGNAL: what is left of the service (KillMode=
 # control-group): every process in the daemon's session.
 ic_kill_session() {
-	[ -n "$1" ] && [ "$1" -gt 1 ] || return 0
+	[ -n "$1" ] && [ "$1" -gt 1 ] || return 1
 	ic_left=
 	for ic_f in /proc/[0-9]*/stat; do
 		ic_p=${ic_f#/proc/}

@@ -111,14 +111,6 @@ var sysvSeq struct {
 // is reached and its rc scripts are done.
 func bootSysv(t *testing.T, root string) *machine {
 	t.Helper()
-	m, _ := bootSysvTimed(t, root)
-	return m
-}
-
-// bootSysvTimed is bootSysv, also returning the time from nspawn's start
-// until the machine was ready.
-func bootSysvTimed(t *testing.T, root string) (*machine, time.Duration) {
-	t.Helper()
 	sysvSeq.Lock()
 	sysvSeq.n++
 	name := fmt.Sprintf("%s-sysv%d-%d", envOr("INITCOMPAT_E2E_MACHINE_PREFIX", "icompat"), os.Getpid()%10000, sysvSeq.n)
@@ -135,9 +127,8 @@ func bootSysvTimed(t *testing.T, root string) (*machine, time.Duration) {
 		busy, _ := m.runQuiet(rcBusy)
 		return strings.TrimSpace(busy) == "0"
 	})
-	d := time.Since(start)
-	t.Logf("%s: SysV init at runlevel 2 in %v", name, d.Round(10*time.Millisecond))
-	return m, d
+	t.Logf("%s: SysV init at runlevel 2 in %v", name, time.Since(start).Round(10*time.Millisecond))
+	return m
 }
 
 // rcBusy counts the processes of /etc/init.d/rc and startpar still running.
@@ -162,17 +153,15 @@ func sysvOff(m *machine) {
 	}
 }
 
-// sysvShutdown halts through init and returns how long until nspawn ended.
-func (m *machine) sysvShutdown() time.Duration {
+// sysvShutdown halts through init and waits until nspawn ended.
+func (m *machine) sysvShutdown() {
 	m.t.Helper()
-	start := time.Now()
 	m.must("/sbin/shutdown -h now")
 	select {
 	case <-m.done:
 	case <-time.After(90 * time.Second):
-		m.fail("shutdown: the machine is still up after 90s")
+		m.sysvFail("shutdown: the machine is still up after 90s")
 	}
-	return time.Since(start)
 }
 
 // sysvReboot halts the machine and boots the same image again.

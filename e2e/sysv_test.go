@@ -253,7 +253,7 @@ func buildUnitscriptDev() {
 	cmd := exec.Command("go", "build", "-o", unitscriptBin, "./tools/unitscript-dev")
 	cmd.Dir = repo
 	if out, err := cmd.CombinedOutput(); err != nil {
-		unitscriptErr = fmt.Errorf("%v\n%s", err, out)
+		unitscriptErr = fmt.Errorf("%w\n%s", err, out)
 	}
 }
 

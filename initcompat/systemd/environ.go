@@ -15,7 +15,7 @@ func ValidEnvName(s string) bool {
 	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+		if ok := c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'; !ok {
 			return false
 		}
 	}
@@ -181,11 +181,12 @@ func ParseEnvFile(data []byte) []Assignment {
 				v.WriteByte(c)
 			}
 		case double:
-			if c == '"' {
+			switch c {
+			case '"':
 				state = preValue
-			} else if c == '\\' {
+			case '\\':
 				state = doubleEscape
-			} else {
+			default:
 				v.WriteByte(c)
 			}
 		case doubleEscape:

@@ -46,10 +46,7 @@ func (c Command) Prefixes() string {
 // would warn about and go on.
 func ParseExec(value string, sp Specifiers) (cmds []Command, warnings []string, err error) {
 	r := &wordReader{s: value, cunesc: true}
-	for {
-		if !r.skipSpace() {
-			return cmds, warnings, nil
-		}
+	for r.skipSpace() {
 		first, _, err := r.next()
 		if err != nil {
 			return nil, warnings, err
@@ -85,10 +82,7 @@ func ParseExec(value string, sp Specifiers) (cmds []Command, warnings []string, 
 		if c.Path, err = sp.Expand(f); err != nil {
 			return nil, warnings, err
 		}
-		for {
-			if !r.skipSpace() {
-				break
-			}
+		for r.skipSpace() {
 			rest := r.s[r.i:]
 			if rest[0] == ';' && (len(rest) == 1 || strings.IndexByte(whitespace, rest[1]) >= 0) {
 				r.i++
@@ -118,6 +112,7 @@ func ParseExec(value string, sp Specifiers) (cmds []Command, warnings []string, 
 		r.Unknown = nil
 		cmds = append(cmds, c)
 	}
+	return cmds, warnings, nil
 }
 
 // PartKind says what a piece of a word is when the command runs.

@@ -56,7 +56,7 @@ func ParseTimespan(s string) (time.Duration, error) {
 		}
 		n, err := strconv.ParseFloat(rest[:i], 64)
 		if err != nil {
-			return 0, fmt.Errorf("time span %q: %v", s, err)
+			return 0, fmt.Errorf("time span %q: %w", s, err)
 		}
 		rest = strings.TrimLeft(rest[i:], " \t")
 		unit := time.Second
@@ -69,7 +69,7 @@ func ParseTimespan(s string) (time.Duration, error) {
 				}
 			}
 		}
-		if rest != "" && !(rest[0] == ' ' || rest[0] == '\t' || rest[0] >= '0' && rest[0] <= '9') {
+		if rest != "" && rest[0] != ' ' && rest[0] != '\t' && (rest[0] < '0' || rest[0] > '9') {
 			return 0, fmt.Errorf("time span %q: unknown unit at %q", s, rest)
 		}
 		total += time.Duration(n * float64(unit))

@@ -327,7 +327,7 @@ func ruleType(c *conv) {
 		}
 	}
 	if typ == "forking" && c.vars["ic_pidfile"] == "" {
-		c.findUnit(Skip, "Type=forking without PIDFile=: systemd guesses the main process from its cgroup, which SysV has not; add PIDFile=")
+		c.skipUnit("Type=forking without PIDFile=: systemd guesses the main process from its cgroup, which SysV has not; add PIDFile=")
 	}
 }
 
@@ -376,9 +376,9 @@ func ruleExec(c *conv) {
 		if k.key == "ExecStart" {
 			switch {
 			case n == 0 && c.typ != "oneshot":
-				c.findUnit(Skip, "no ExecStart= (systemd refuses such a Type=%s service)", c.typ)
+				c.skipUnit("no ExecStart= (systemd refuses such a Type=%s service)", c.typ)
 			case n > 1 && c.typ != "oneshot":
-				c.findUnit(Skip, "more than one ExecStart= for Type=%s (systemd refuses it)", c.typ)
+				c.skipUnit("more than one ExecStart= for Type=%s (systemd refuses it)", c.typ)
 			}
 		}
 		if k.key == "ExecReload" && n > 0 {
@@ -575,7 +575,7 @@ func ruleWorkDir(c *conv) {
 		v = v[1:]
 	}
 	x, err := c.spec.Expand(v)
-	if err != nil || !(x == "~" || strings.HasPrefix(x, "/")) || strings.ContainsAny(x, "\x00\n") {
+	if err != nil || x != "~" && !strings.HasPrefix(x, "/") || strings.ContainsAny(x, "\x00\n") {
 		c.find(o, Skip, "WorkingDirectory=%s is neither absolute nor ~", v)
 		return
 	}

@@ -141,8 +141,10 @@ func (c *conv) find(o opt, level Level, format string, args ...any) {
 	c.findings = append(c.findings, Finding{Source: o.src, Key: o.Name, Level: level, Message: fmt.Sprintf(format, args...)})
 }
 
-func (c *conv) findUnit(level Level, format string, args ...any) {
-	c.findings = append(c.findings, Finding{Source: systemd.Source{File: c.in.Unit.Fragment}, Level: level, Message: fmt.Sprintf(format, args...)})
+// skipUnit is a finding about the unit as a whole that keeps it from
+// becoming a script.
+func (c *conv) skipUnit(format string, args ...any) {
+	c.findings = append(c.findings, Finding{Source: systemd.Source{File: c.in.Unit.Fragment}, Level: Skip, Message: fmt.Sprintf(format, args...)})
 }
 
 // all returns the assignments of section/key in order, marking them read.
@@ -199,7 +201,7 @@ func Render(in Input) (res Result) {
 		// a finding, and nothing is written.
 		if r := recover(); r != nil {
 			res.Script = nil
-			res.Findings = append(c.findings, Finding{Source: systemd.Source{File: in.Unit.Fragment}, Level: Skip,
+			res.Findings = append(slices.Clip(c.findings), Finding{Source: systemd.Source{File: in.Unit.Fragment}, Level: Skip,
 				Message: fmt.Sprintf("initcompat could not read this unit (%v)", r)})
 		}
 	}()
@@ -219,13 +221,13 @@ func Render(in Input) (res Result) {
 	c.spec = systemd.Specifiers{Unit: in.Unit.Name, Fragment: in.Unit.Fragment}
 	switch {
 	case !ValidScriptName(in.Name):
-		c.findUnit(Skip, "%q cannot be an /etc/init.d name (update-rc.d takes letters, digits and ._+-)", in.Name)
+		c.skipUnit("%q cannot be an /etc/init.d name (update-rc.d takes letters, digits and ._+-)", in.Name)
 	case in.Unit.Masked:
-		c.findUnit(Skip, "the unit is masked")
+		c.skipUnit("the unit is masked")
 	case in.Unit.Template():
-		c.findUnit(Skip, "a template unit has no instance to run; name its instances")
+		c.skipUnit("a template unit has no instance to run; name its instances")
 	case systemd.Suffix(in.Unit.Name) != "service":
-		c.findUnit(Skip, "only service units become init scripts")
+		c.skipUnit("only service units become init scripts")
 	}
 	if skipped(c.findings) {
 		res.Findings = c.findings

@@ -5,8 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -255,24 +253,4 @@ func buildUnitscriptDev() {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		unitscriptErr = fmt.Errorf("%w\n%s", err, out)
 	}
-}
-
-// median of durations.
-func median(ds []time.Duration) time.Duration {
-	s := append([]time.Duration(nil), ds...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	return s[len(s)/2]
-}
-
-// startToReady times `service NAME start` until the daemon's ready file
-// exists, inside the machine (no nsenter in the timing): milliseconds.
-func startToReady(m *machine, name, ready string) time.Duration {
-	m.t.Helper()
-	out := m.must(fmt.Sprintf(`rm -f %[2]s; t0=$(date +%%s%%N); service %[1]s start >/dev/null 2>&1 || exit 7; `+
-		`i=0; until [ -e %[2]s ]; do i=$((i+1)); [ $i -lt 200000 ] || exit 8; done; t1=$(date +%%s%%N); echo $(( (t1-t0)/1000 ))`, name, ready))
-	us, err := strconv.Atoi(strings.TrimSpace(out))
-	if err != nil {
-		m.sysvFail("timing %s: %q", name, out)
-	}
-	return time.Duration(us) * time.Microsecond
 }

@@ -13,9 +13,9 @@ const docsPath = "../../docs/unit-to-lsb.md"
 func MappingTable() string {
 	var b strings.Builder
 	cell := func(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
-	b.WriteString("\n| unit settings | systemd | the init script |\n|---|---|---|\n")
+	b.WriteString("\n| unit settings | systemd | the init script | sources |\n|---|---|---|---|\n")
 	for _, r := range Rules {
-		b.WriteString("| " + cell(r.Settings) + " | " + cell(r.Systemd) + " | " + cell(r.SysV) + " |\n")
+		b.WriteString("| " + cell(r.Settings) + " | " + cell(r.Systemd) + " | " + cell(r.SysV) + " | " + cell(r.Sources) + " |\n")
 	}
 	b.WriteString("\n")
 	return b.String()

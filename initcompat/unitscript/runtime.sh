@@ -14,6 +14,15 @@ export PATH
 # systemd's PATH for services (src/basic/path-util.h, DEFAULT_PATH with
 # split /usr), which the daemon gets as systemd would give it.
 ic_daemon_path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+# The tools, by their paths here: the daemon's environment may set a PATH
+# of its own (bookworm's dpkg has /sbin/start-stop-daemon, later ones
+# /usr/sbin).
+ic_ssdbin=/sbin/start-stop-daemon
+[ -x "$ic_ssdbin" ] || ic_ssdbin=/usr/sbin/start-stop-daemon
+ic_setprivbin=/usr/bin/setpriv
+[ -x "$ic_setprivbin" ] || ic_setprivbin=/bin/setpriv
+ic_setsidbin=/usr/bin/setsid
+[ -x "$ic_setsidbin" ] || ic_setsidbin=/bin/setsid
 ic_run=/run/initcompat
 ic_pidfile_main=${ic_pidfile:-$ic_run/$ic_name.pid}
 ic_pidfile_sup=$ic_run/$ic_name.supervisor.pid
@@ -232,9 +241,13 @@ ic_user_fields() {
 }
 
 # The words of one command, collected as quoted shell words in ic_argv.
+# ic_prog is the first word as it is, ic_rest the others quoted.
 ic_cmd() {
 	ic_flags=$1
 	ic_argv=
+	ic_prog=
+	ic_rest=
+	ic_nwords=0
 	ic_word=
 	ic_inword=no
 }
@@ -242,6 +255,12 @@ ic_endword() {
 	if [ "$ic_inword" = yes ]; then
 		ic_quote "$ic_word"
 		ic_argv="$ic_argv $ic_s"
+		if [ "$ic_nwords" = 0 ]; then
+			ic_prog=$ic_word
+		else
+			ic_rest="$ic_rest $ic_s"
+		fi
+		ic_nwords=$((ic_nwords + 1))
 	fi
 	ic_word=
 	ic_inword=no
@@ -276,8 +295,10 @@ ic_ws() {
 	[ "$ic_has" = yes ] || return 0
 	ic_value=$ic_found
 	export ic_value
-	ic_argv="$ic_argv $(awk -v mode=split "$ic_awk" </dev/null)"
+	ic_split=$(awk -v mode=split "$ic_awk" </dev/null)
 	unset ic_value
+	ic_argv="$ic_argv $ic_split"
+	ic_rest="$ic_rest $ic_split"
 }
 
 # ic_asuser: the command runs as User=/Group= unless "+" or "!" says not.
@@ -409,13 +430,13 @@ ic_run_aux() {
 	case $ic_flags in
 	*-*) return 0 ;;
 	esac
-	return $ic_rc
+	return "$ic_rc"
 }
 
 # ic_ssd_words: start-stop-daemon's options for the main process
 # (start-stop-daemon(8)); the command follows --startas.
 ic_ssd_words() {
-	ic_ssd="start-stop-daemon --start --quiet"
+	ic_ssd="--start --quiet"
 	ic_quote "$ic_pidfile_main"
 	ic_ssd="$ic_ssd --pidfile $ic_s"
 	if [ -n "$ic_user" ] && ic_asuser; then
@@ -446,20 +467,32 @@ ic_ssd_words() {
 # and a daemon running as another user cannot send READY=1).
 ic_launch_words() {
 	ic_ssd_words || return 1
-	if [ "$ic_type" = notify ]; then
-		# env -i would drop the NOTIFY_SOCKET start-stop-daemon sets
-		# (setup_socket_name): a fixed sh passes it on, the data stays
-		# its positional words.
-		# shellcheck disable=SC2016
-		ic_quote 'exec /usr/bin/env --default-signal -i ${NOTIFY_SOCKET:+"NOTIFY_SOCKET=$NOTIFY_SOCKET"} "$@"'
-		ic_line="$ic_ssd $1 --startas /bin/sh -- -c $ic_s sh $ic_envq $ic_argv"
-	else
-		ic_line="$ic_ssd $1 --startas /usr/bin/env -- --default-signal -i $ic_envq $ic_argv"
-	fi
+	ic_progabs=$ic_prog
+	case $ic_prog in
+	*/*) ;;
+	*)
+		# A name without a slash: systemd's fixed search path (systemd 239
+		# and later), as the daemon's PATH has it.
+		ic_ifs=$IFS
+		IFS=:
+		for ic_d in $ic_daemon_path; do
+			if [ -x "$ic_d/$ic_prog" ]; then
+				ic_progabs=$ic_d/$ic_prog
+				break
+			fi
+		done
+		IFS=$ic_ifs
+		;;
+	esac
+	ic_quote "$ic_progabs"
+	ic_line="$ic_ssdbin $ic_ssd $1 --startas $ic_s -- $ic_rest"
 	if [ -n "$ic_caps" ] && ic_asuser; then
 		ic_quote "$ic_caps"
-		ic_line="setpriv --securebits=+no_setuid_fixup --inh-caps=$ic_s --ambient-caps=$ic_s -- $ic_line"
+		ic_line="$ic_setprivbin --securebits=+no_setuid_fixup --inh-caps=$ic_s --ambient-caps=$ic_s -- $ic_line"
 	fi
+	# env first: start-stop-daemon adds NOTIFY_SOCKET (setup_socket_name)
+	# to the environment env(1) made.
+	ic_line="/usr/bin/env --default-signal -i $ic_envq $2 $ic_line"
 }
 
 ic_readpid() {
@@ -556,25 +589,21 @@ ic_should_restart() {
 	esac
 }
 
-# ic_supervise: Restart= by a loop in this script, started in the
-# background by start-stop-daemon. The daemon is its child; TERM (stop, or
-# sendsigs at shutdown) ends the loop without a restart. Each run is a
+# ic_supervise: Restart= by a loop of this script, run in the background
+# by start: the daemon is its child, in a session of its own (setsid(1)),
+# with every signal at its default (env --default-signal). TERM (stop, or
+# sendsigs at shutdown) ends the loop without a restart; SIGHUP is ignored
+# (startpar's pty at boot hangs up when the script ends). Each run is a
 # full start, as systemd's auto-restart is: ExecStartPre=, the daemon,
-# ExecStartPost=, and ExecStopPost= when it ends.
+# ExecStartPost=, and ExecStopPost= when it ends. The first run's
+# environment and ExecStartPre= were start's own.
 ic_supervise() {
 	trap 'exit 0' TERM INT
-	ic_limits || exit 1
+	trap '' HUP
 	ic_times=
 	while :; do
-		if [ -n "${IC_ENVQ+set}" ]; then
-			# The first run: start built the environment and ran
-			# ExecStartPre= already (and failed there if they did).
-			ic_envq=$IC_ENVQ
-			unset IC_ENVQ
-			ic_home=/root
-			if [ -n "$ic_user" ] && ic_passwd "$ic_user"; then
-				ic_user_fields
-			fi
+		if [ "$ic_first" = yes ]; then
+			ic_first=no
 		else
 			ic_build_env || exit 1
 			ic_phase=pre
@@ -582,12 +611,13 @@ ic_supervise() {
 		fi
 		ic_phase=main
 		ic_exec_start || exit 1
-		ic_launch_words --make-pidfile || exit 1
+		ic_launch_words --make-pidfile "$ic_setsidbin" || exit 1
 		(
 			ic_context || exit 1
 			eval "exec $ic_line"
 		) &
 		ic_child=$!
+		echo "$ic_child" >"$ic_sidfile"
 		ic_mainpid "$ic_child"
 		ic_phase=post
 		ic_exec_start_post
@@ -617,8 +647,6 @@ ic_supervise() {
 	done
 }
 
-# ic_running: the service is up: its daemon runs, or, under Restart=, its
-# supervisor does (starting it or restarting it).
 ic_running() {
 	case $ic_type in
 	oneshot)
@@ -649,13 +677,12 @@ ic_do_start() {
 		# runs, as systemd's start of a simple service returns at the
 		# fork, unless ExecStartPost= must have run first.
 		rm -f "$ic_ready"
-		IC_ENVQ=$ic_envq
-		export IC_ENVQ
-		start-stop-daemon --start --quiet --background --make-pidfile --pidfile "$ic_pidfile_sup" \
-			--startas /bin/sh -- "$ic_script" __supervise || return 1
-		unset IC_ENVQ
-		ic_readpid "$ic_pidfile_sup"
-		echo "$ic_pid" >"$ic_sidfile"
+		ic_first=yes
+		(
+			exec </dev/null >/dev/null 2>&1
+			ic_supervise
+		) &
+		echo "$!" >"$ic_pidfile_sup"
 		[ "$ic_post" = yes ] || return 0
 		ic_waited=0
 		while [ ! -e "$ic_ready" ]; do
@@ -726,6 +753,7 @@ ic_do_stop() {
 		return 0
 	fi
 	ic_readpid "$ic_pidfile_main" || true
+	[ -n "$ic_sid" ] || ic_sid=$ic_pid
 	if ic_alive "$ic_pid"; then
 		ic_limits || true
 		ic_build_env || true
@@ -787,8 +815,10 @@ ic_do_status() {
 	if ic_supervisor_alive; then
 		if ic_readpid "$ic_pidfile_main" && ic_alive "$ic_pid"; then
 			echo "$ic_name is running (pid $ic_pid, supervised for Restart=$ic_restart)"
-		else
+		elif [ -e "$ic_ready" ]; then
 			echo "$ic_name is restarting (Restart=$ic_restart)"
+		else
+			echo "$ic_name is starting"
 		fi
 		return 0
 	fi
@@ -800,7 +830,7 @@ ic_do_status() {
 	3) echo "$ic_name is not running" ;;
 	*) echo "$ic_name: status unknown" ;;
 	esac
-	return $ic_rc
+	return "$ic_rc"
 }
 
 # LSB actions and exit codes (LSB Core 5.0, "Init Script Actions").
@@ -844,9 +874,6 @@ ic_main() {
 	status)
 		ic_do_status
 		exit $?
-		;;
-	__supervise)
-		ic_supervise
 		;;
 	*)
 		echo "Usage: $ic_script {start|stop|restart|try-restart|reload|force-reload|status}" >&2

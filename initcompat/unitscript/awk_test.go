@@ -166,3 +166,55 @@ ic_exec_start
 		t.Error("something ran")
 	}
 }
+
+// TestRuntimeSplitAgreesWithGo runs the runtime's own ic_ws (the shell's
+// split for plain values, the awk port for the rest) in dash on random
+// values, against SplitVariable.
+func TestRuntimeSplitAgreesWithGo(t *testing.T) {
+	rt := strings.TrimSuffix(runtime, "ic_main \"$@\"\n")
+	if rt == runtime {
+		t.Fatal("the runtime no longer ends with ic_main \"$@\"")
+	}
+	cases := []string{"a b  c", "x'y z", "tab\there", "glob * ?", `back\slash w`, "", "   ", "a\nb", "*"}
+	r := rand.New(rand.NewPCG(31, 9))
+	alphabet := []string{"a", " ", "  ", "\t", "'", "\"", "\\", "*", "$x", "b c"}
+	for range 200 {
+		var b strings.Builder
+		for range r.IntN(12) {
+			b.WriteString(alphabet[r.IntN(len(alphabet))])
+		}
+		cases = append(cases, b.String())
+	}
+	script := rt + `
+for v; do
+	ic_quote "V=$v"; ic_envq=$ic_s
+	ic_cmd ""; ic_w /bin/x; ic_ws V; ic_endword
+	eval "set -- $ic_rest"
+	for a; do printf '%s\001' "$a"; done
+	printf '\002'
+done`
+	// The positional parameters carry the values; the loop reads "$@"
+	// before each eval replaces them, so each value runs in a subshell.
+	var out strings.Builder
+	for _, c := range cases {
+		b, err := exec.Command("dash", "-c", script, "sh", c).Output()
+		if err != nil {
+			t.Fatalf("%q: %v", c, err)
+		}
+		out.Write(b)
+	}
+	results := strings.Split(strings.TrimSuffix(out.String(), "\x02"), "\x02")
+	for i, c := range cases {
+		var got []string
+		if results[i] != "" {
+			got = strings.Split(strings.TrimSuffix(results[i], "\x01"), "\x01")
+		}
+		want := systemd.SplitVariable(c)
+		if len(want) == 0 {
+			want = nil
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%q: the runtime split it %q, systemd's grammar %q", c, got, want)
+		}
+	}
+}

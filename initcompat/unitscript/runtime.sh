@@ -294,9 +294,29 @@ ic_ws() {
 	ic_lookup "$1"
 	[ "$ic_has" = yes ] || return 0
 	ic_value=$ic_found
-	export ic_value
-	ic_split=$(awk -v mode=split "$ic_awk" </dev/null)
-	unset ic_value
+	case $ic_value in
+	*[\'\"\\[:cntrl:]]*)
+		# Quotes, backslashes or control characters: systemd's grammar,
+		# by the awk port.
+		export ic_value
+		ic_split=$(awk -v mode=split "$ic_awk" </dev/null)
+		unset ic_value
+		;;
+	*)
+		# Words between spaces only: the shell splits them alike, with
+		# no process (set -f: no pathname expansion).
+		ic_split=
+		ic_ifs=$IFS
+		IFS=' '
+		set -f
+		for ic_a in $ic_value; do
+			ic_quote "$ic_a"
+			ic_split="$ic_split $ic_s"
+		done
+		set +f
+		IFS=$ic_ifs
+		;;
+	esac
 	ic_argv="$ic_argv $ic_split"
 	ic_rest="$ic_rest $ic_split"
 }
@@ -676,7 +696,7 @@ ic_do_start() {
 		# the environment built here. start returns once the supervisor
 		# runs, as systemd's start of a simple service returns at the
 		# fork, unless ExecStartPost= must have run first.
-		rm -f "$ic_ready"
+		[ ! -e "$ic_ready" ] || rm -f "$ic_ready"
 		ic_first=yes
 		(
 			exec </dev/null >/dev/null 2>&1

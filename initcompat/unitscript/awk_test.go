@@ -218,3 +218,51 @@ done`
 		}
 	}
 }
+
+// TestRuntimeEnvFileAgreesWithGo runs the runtime's own ic_envfile (the
+// shell's reader for plain files, the awk port for the rest) in dash on the
+// env file cases and random files, against ParseEnvFile: the environment
+// env(1) ends up with (the last assignment of a name wins) must be equal.
+func TestRuntimeEnvFileAgreesWithGo(t *testing.T) {
+	rt := strings.TrimSuffix(runtime, "ic_main \"$@\"\n")
+	dir := t.TempDir()
+	cases := append([]string(nil), envFileCases...)
+	r := rand.New(rand.NewPCG(31, 10))
+	alphabet := []string{"A", "b", "_", "1", "=", " ", "\n", "'", "\"", "\\", "#", ";", "$", "`", "x=", "\t"}
+	for range 200 {
+		var b strings.Builder
+		for range r.IntN(40) {
+			b.WriteString(alphabet[r.IntN(len(alphabet))])
+		}
+		cases = append(cases, b.String())
+	}
+	script := rt + `
+ic_envq=''
+ic_envfile "$1" no || exit 9
+eval "set -- $ic_envq"
+for a; do printf '%s\001' "$a"; done`
+	for i, c := range cases {
+		p := filepath.Join(dir, "env")
+		if err := os.WriteFile(p, []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command("dash", "-c", script, "sh", p).Output()
+		if err != nil {
+			t.Fatalf("case %d %q: %v", i, c, err)
+		}
+		got := map[string]string{}
+		if len(out) > 0 {
+			for _, kv := range strings.Split(strings.TrimSuffix(string(out), "\x01"), "\x01") {
+				k, v, _ := strings.Cut(kv, "=")
+				got[k] = v
+			}
+		}
+		want := map[string]string{}
+		for _, a := range systemd.ParseEnvFile([]byte(c)) {
+			want[a.Name] = a.Value
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("case %d %q:\nruntime %q\nGo      %q", i, c, got, want)
+		}
+	}
+}

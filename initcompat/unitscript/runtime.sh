@@ -141,8 +141,131 @@ ic_envfile() {
 		ic_say "environment file $1 is missing"
 		return 1
 	fi
+	if ic_envfile_sh "$1"; then
+		ic_envq="$ic_envq $ic_fq"
+		return 0
+	fi
 	ic_w=$(awk -v mode=envfile "$ic_awk" "$1") || return 1
 	ic_envq="$ic_envq $ic_w"
+}
+
+# ic_envfile_sh FILE reads an environment file with the shell alone, by the
+# same states as the awk port (env-file.c), into ic_fq; it gives up
+# (status 1) on a line with a control character (tab, CR...), which the awk
+# port reads instead. No process: most files are a few plain lines.
+ic_envfile_sh() {
+	ic_fq='' ic_st=PK ic_key='' ic_val='' ic_kw=no ic_vw=no ic_kpre='' ic_vpre=''
+	while :; do
+		if IFS= read -r ic_l; then
+			ic_eol=yes
+		else
+			ic_eol=no
+			[ -n "$ic_l" ] || break
+		fi
+		case $ic_l in
+		*[[:cntrl:]]*) return 1 ;;
+		esac
+		while [ -n "$ic_l" ]; do
+			ic_r=${ic_l#?}
+			ic_c=${ic_l%"$ic_r"}
+			ic_l=$ic_r
+			case $ic_st in
+			PK)
+				case $ic_c in
+				'#' | ';') ic_st=C ;;
+				' ') ;;
+				*) ic_st=K ic_key=$ic_c ic_kw=no ;;
+				esac
+				;;
+			K)
+				case $ic_c in
+				=) ic_st=PV ic_vw=no ;;
+				' ')
+					[ "$ic_kw" = yes ] || ic_kpre=$ic_key ic_kw=yes
+					ic_key=$ic_key$ic_c
+					;;
+				*) ic_key=$ic_key$ic_c ic_kw=no ;;
+				esac
+				;;
+			PV)
+				case $ic_c in
+				\') ic_st=SQ ;;
+				\") ic_st=DQ ;;
+				\\) ic_st=VE ;;
+				' ') ;;
+				*) ic_st=V ic_val=$ic_val$ic_c ;;
+				esac
+				;;
+			V)
+				case $ic_c in
+				\\) ic_st=VE ic_vw=no ;;
+				' ')
+					[ "$ic_vw" = yes ] || ic_vpre=$ic_val ic_vw=yes
+					ic_val=$ic_val$ic_c
+					;;
+				*) ic_val=$ic_val$ic_c ic_vw=no ;;
+				esac
+				;;
+			VE) ic_st=V ic_val=$ic_val$ic_c ;;
+			SQ)
+				case $ic_c in
+				\') ic_st=PV ;;
+				*) ic_val=$ic_val$ic_c ;;
+				esac
+				;;
+			DQ)
+				case $ic_c in
+				\") ic_st=PV ;;
+				\\) ic_st=DQE ;;
+				*) ic_val=$ic_val$ic_c ;;
+				esac
+				;;
+			DQE)
+				ic_st=DQ
+				case $ic_c in
+				\" | \\ | \` | \$) ic_val=$ic_val$ic_c ;;
+				*) ic_val=$ic_val\\$ic_c ;;
+				esac
+				;;
+			C) [ "$ic_c" != \\ ] || ic_st=CE ;;
+			CE) ic_st=C ;;
+			esac
+		done
+		[ "$ic_eol" = yes ] || break
+		# The newline.
+		case $ic_st in
+		K) ic_st=PK ic_key='' ;;
+		PV | V)
+			ic_push
+			ic_st=PK
+			;;
+		VE) ic_st=V ;;
+		SQ | DQ) ic_val="$ic_val
+" ;;
+		DQE) ic_st=DQ ;;
+		C | CE) ic_st=PK ;;
+		esac
+	done <"$1"
+	case $ic_st in
+	PV | V | VE | SQ | DQ | DQE) ic_push ;;
+	esac
+	return 0
+}
+
+# ic_push ends one assignment of ic_envfile_sh: the key less its trailing
+# spaces, an unquoted value less its trailing spaces; a name systemd would
+# not take is dropped (env_assignment_is_valid).
+ic_push() {
+	[ "$ic_kw" = yes ] && ic_key=$ic_kpre
+	[ "$ic_st" = V ] && [ "$ic_vw" = yes ] && ic_val=$ic_vpre
+	case $ic_key in
+	'' | [0-9]* | *[!A-Za-z0-9_]*) ;;
+	*)
+		ic_quote "$ic_key=$ic_val"
+		ic_fq="$ic_fq $ic_s"
+		;;
+	esac
+	ic_key='' ic_val='' ic_kw=no ic_vw=no
 }
 
 # ic_env NAME=VALUE appends one assignment (Environment=, already quoted).
@@ -285,7 +408,7 @@ ic_ps() {
 	m) ic_v=$(cat /etc/machine-id 2>/dev/null) ;;
 	b) ic_v=$(tr -d - </proc/sys/kernel/random/boot_id) ;;
 	v) ic_v=$(uname -r) ;;
-	*) ic_v= ;;
+	*) ic_v='' ;;
 	esac
 	ic_word=$ic_word$ic_v
 }
@@ -295,26 +418,51 @@ ic_ws() {
 	[ "$ic_has" = yes ] || return 0
 	ic_value=$ic_found
 	case $ic_value in
-	*[\'\"\\[:cntrl:]]*)
-		# Quotes, backslashes or control characters: systemd's grammar,
-		# by the awk port.
+	*[[:cntrl:]]*)
+		# Control characters (tab, newline...): systemd's grammar, by the
+		# awk port.
 		export ic_value
 		ic_split=$(awk -v mode=split "$ic_awk" </dev/null)
 		unset ic_value
 		;;
 	*)
-		# Words between spaces only: the shell splits them alike, with
-		# no process (set -f: no pathname expansion).
-		ic_split=
-		ic_ifs=$IFS
-		IFS=' '
-		set -f
-		for ic_a in $ic_value; do
-			ic_quote "$ic_a"
-			ic_split="$ic_split $ic_s"
+		# No control characters: spaces end words; quotes and backslashes
+		# as extract_first_word(EXTRACT_RELAX|EXTRACT_UNQUOTE) reads them,
+		# by the shell alone.
+		ic_split='' ic_wd='' ic_in=no ic_qt='' ic_bs=no ic_l=$ic_value
+		while [ -n "$ic_l" ]; do
+			ic_r=${ic_l#?}
+			ic_c=${ic_l%"$ic_r"}
+			ic_l=$ic_r
+			if [ "$ic_bs" = yes ]; then
+				ic_wd=$ic_wd$ic_c ic_bs=no
+			elif [ -n "$ic_qt" ]; then
+				if [ "$ic_c" = "$ic_qt" ]; then
+					ic_qt=
+				elif [ "$ic_c" = \\ ]; then
+					ic_bs=yes
+				else
+					ic_wd=$ic_wd$ic_c
+				fi
+			else
+				case $ic_c in
+				\\) ic_bs=yes ic_in=yes ;;
+				\' | \") ic_qt=$ic_c ic_in=yes ;;
+				' ')
+					if [ "$ic_in" = yes ]; then
+						ic_quote "$ic_wd"
+						ic_split="$ic_split $ic_s"
+					fi
+					ic_wd='' ic_in=no
+					;;
+				*) ic_wd=$ic_wd$ic_c ic_in=yes ;;
+				esac
+			fi
 		done
-		set +f
-		IFS=$ic_ifs
+		if [ "$ic_in" = yes ]; then
+			ic_quote "$ic_wd"
+			ic_split="$ic_split $ic_s"
+		fi
 		;;
 	esac
 	ic_argv="$ic_argv $ic_split"

@@ -47,7 +47,8 @@ log=/var/log/hello/hello.log
 } >>"$log"
 trap 'echo "hup $$" >>"$log"' HUP
 trap 'echo "term $$" >>"$log"; exit 0' TERM
-: >/run/hello/ready
+# Ready: the kernel's uptime at this moment, for the boot timings.
+cat /proc/uptime >/run/hello/ready
 while :; do sleep 1 & wait $!; done
 `
 

@@ -1,5 +1,6 @@
 # shellcheck shell=sh
-# shellcheck disable=SC2154 # unit and reload are the data above, one line each.
+# shellcheck disable=SC2154 # unit, reload and sockets are the data above, one line each.
+# shellcheck disable=SC2086 # sockets holds unit names, split into words on purpose.
 # The LSB redirect's actions (Render): the header and the data (unit, the
 # systemd unit every action goes to; reload, whether it has ExecReload=)
 # come before this.
@@ -17,7 +18,18 @@ if [ ! -d /run/systemd/system ]; then
 fi
 
 case "${1:-}" in
-start | stop | restart | try-restart)
+start)
+	# A socket-activated service starts listening with its sockets.
+	if [ -n "${sockets:-}" ]; then systemctl start $sockets || exit 1; fi
+	systemctl start "$unit"
+	;;
+stop)
+	# Its sockets stop first: one left listening would start the service
+	# again at the next connection.
+	if [ -n "${sockets:-}" ]; then systemctl stop $sockets || exit 1; fi
+	systemctl stop "$unit"
+	;;
+restart | try-restart)
 	systemctl "$1" "$unit"
 	;;
 reload)

@@ -19,6 +19,10 @@ type Redirect struct {
 	RequiredStop  []string
 	ShortDesc     string
 	Reload        bool // the unit has ExecReload=; otherwise reload exits 3
+	// Sockets are the socket units that activate the unit (validated
+	// names): start starts them too, and stop stops them first, or the next
+	// connection would start the service again.
+	Sockets []string
 	Chkconfig     bool // add the Red Hat header
 }
 
@@ -99,6 +103,9 @@ func RenderTo(b *bytes.Buffer, r Redirect) {
 		reload = "yes"
 	}
 	b.WriteString("PATH=/usr/sbin:/usr/bin:/sbin:/bin\nunit=" + shellword.Quote(r.Unit) + "\nreload=" + reload + "\n")
+	if len(r.Sockets) > 0 {
+		b.WriteString("sockets=" + shellword.Quote(strings.Join(r.Sockets, " ")) + "\n")
+	}
 	b.WriteString(redirectSh)
 }
 

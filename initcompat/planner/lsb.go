@@ -36,7 +36,7 @@ var shimRedirects = &shim{
 		for i, sc := range in.scope {
 			if i < len(mirrored) && mirrored[i] {
 				u := sc.svc.Name + ".service"
-				pins[u] = sc.svc.UnitState.State == systemd.Enabled && !in.disabled[u]
+				pins[u] = redirectEnabled(in.inv, sc.svc) && !in.disabled[u]
 			}
 		}
 		return decided{pins: pins}
@@ -157,6 +157,7 @@ func planLSB(in *input, col *collector, sc inScope, rc rcIndex) (mirrored bool) 
 		ShortDesc:     s.Unit.Last("Unit", "Description"),
 		Reload:        len(s.Unit.Values("Service", "ExecReload")) > 0,
 		Chkconfig:     chk,
+		Sockets:       socketsOf(inv, s),
 	})
 	const mode = 0o755
 	script := col.scratch.Bytes()
@@ -174,7 +175,7 @@ func planLSB(in *input, col *collector, sc inScope, rc rcIndex) (mirrored bool) 
 	if !col.writeFileOver(s.Name, shimLSB, s.ScriptPath, mode, script, reason, overLink, expect...) {
 		return false
 	}
-	planRCLinks(inv, col, s, chk, in.disabled[unitName], rc)
+	planRCLinks(inv, col, s, chk, redirectEnabled(inv, s) && !in.disabled[unitName], rc)
 	return true
 }
 
@@ -239,8 +240,8 @@ var rcLinkName = regexp.MustCompile(`^[SK][0-9][0-9]`)
 // planRCLinks makes the rc links match the unit's enablement, because
 // update-rc.d enable|disable only flips links that exist ("no runlevel
 // symlinks to modify, aborting!").
-func planRCLinks(inv *inspect.Inventory, col *collector, s *inspect.Service, chk, disabled bool, rc rcIndex) {
-	enabled := s.UnitState.State == systemd.Enabled && !disabled
+func planRCLinks(inv *inspect.Inventory, col *collector, s *inspect.Service, chk, enabled bool, rc rcIndex) {
+	disabled := !enabled && redirectEnabled(inv, s)
 	startSeq, stopSeq := 1, 1
 	if chk {
 		startSeq, stopSeq = lsb.ChkconfigStart, lsb.ChkconfigStop
@@ -349,4 +350,44 @@ func allOurs(col *collector, es []*tree.Entry) bool {
 		}
 	}
 	return true
+}
+
+// socketsOf lists the socket units that activate the service: those its
+// [Install] Also= names, and NAME.socket when it starts NAME.service (its
+// Service= unset or naming it; systemd.socket(5)).
+func socketsOf(inv *inspect.Inventory, s *inspect.Service) []string {
+	var out []string
+	add := func(n string) {
+		if systemd.ValidName(n) && systemd.Suffix(n) == "socket" && !slices.Contains(out, n) && inv.Units.Load(n) != nil {
+			out = append(out, n)
+		}
+	}
+	for _, a := range s.Unit.Values("Install", "Also") {
+		add(a)
+	}
+	own := s.Name + ".socket"
+	if u := inv.Units.Load(own); u != nil {
+		if svc := u.Last("Socket", "Service"); svc == "" || svc == s.Name+".service" {
+			add(own)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// redirectEnabled is whether the service starts at boot as the rc links
+// say it: enabled itself, or, for a service whose [Install] holds only
+// Also= (systemctl is-enabled: indirect), through a socket that is.
+func redirectEnabled(inv *inspect.Inventory, s *inspect.Service) bool {
+	switch s.UnitState.State {
+	case systemd.Enabled:
+		return true
+	case systemd.Indirect:
+		for _, so := range socketsOf(inv, s) {
+			if inv.Units.Enablement(so).State == systemd.Enabled {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -85,6 +85,31 @@ func (s *Store) wantIndex() map[string][]Want {
 	return s.wants
 }
 
+// aliasIndex maps a unit name to the alias links of it in the
+// configuration directories (/etc, /run): links of another unit name that
+// lead to it, as systemctl enable makes them for Alias=.
+func (s *Store) aliasIndex() map[string][]string {
+	if s.aliases != nil {
+		return s.aliases
+	}
+	s.aliases = map[string][]string{}
+	for _, d := range s.dirs {
+		if VendorDir(d.Path) {
+			continue
+		}
+		for _, e := range s.t.ReadDir(d.Real) {
+			if e.Kind != tree.Symlink || isNull(e.Target) {
+				continue
+			}
+			n, t := path.Base(e.Path), path.Base(e.Target)
+			if n != t && ValidName(n) && ValidName(t) && Suffix(n) == Suffix(t) {
+				s.aliases[t] = append(s.aliases[t], e.Path)
+			}
+		}
+	}
+	return s.aliases
+}
+
 // WantedBy lists the links that pull name in at boot, sorted by target.
 func (s *Store) WantedBy(name string) []Want {
 	ws := append([]Want(nil), s.wantIndex()[name]...)
@@ -115,12 +140,20 @@ func (s *Store) Enablement(name string) Enablement {
 			return en
 		}
 	}
+	if len(s.aliasIndex()[name]) > 0 {
+		// systemctl is-enabled says enabled for any link in the
+		// configuration directories that leads to the unit (install.c,
+		// find_symlinks_in_scope): a display manager's whole [Install]
+		// is Alias=display-manager.service.
+		en.State = Enabled
+		return en
+	}
 	u := s.Load(name)
 	if u == nil {
 		en.State = Disabled
 		return en
 	}
-	if !u.HasInstall() {
+	if !u.HasInstall() || !hasInstallRules(u) {
 		en.State = Static
 		return en
 	}
@@ -131,4 +164,17 @@ func (s *Store) Enablement(name string) Enablement {
 	}
 	en.State = Disabled
 	return en
+}
+
+// hasInstallRules says whether the unit's [Install] holds what systemctl
+// counts as installation rules (install.c, unit_file_install_info_has_rules
+// in systemd 252: Alias=, WantedBy=, RequiredBy=, Also=): one with UpheldBy=
+// alone is static to systemctl is-enabled there.
+func hasInstallRules(u *Unit) bool {
+	for _, k := range []string{"Alias", "WantedBy", "RequiredBy", "Also"} {
+		if len(u.Values("Install", k)) > 0 {
+			return true
+		}
+	}
+	return false
 }

@@ -51,6 +51,7 @@ type Store struct {
 	names    map[string][]int
 	units    map[string]*Unit
 	wants    map[string][]Want
+	aliases  map[string][]string
 	skip     map[string]bool
 	parsed   map[string]parsedFile // by Preparse; read-only after it
 	Problems []Problem

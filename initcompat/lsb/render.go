@@ -22,8 +22,8 @@ type Redirect struct {
 	// Sockets are the socket units that activate the unit (validated
 	// names): start starts them too, and stop stops them first, or the next
 	// connection would start the service again.
-	Sockets []string
-	Chkconfig     bool // add the Red Hat header
+	Sockets   []string
+	Chkconfig bool // add the Red Hat header
 }
 
 // The runlevels every redirect declares: update-rc.d aborts on an empty

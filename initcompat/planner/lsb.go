@@ -56,8 +56,15 @@ func planRedirects(in *input, col *collector) (mirrored []bool) {
 	scope := in.scope
 	mirrored = make([]bool, len(scope))
 	// Read here, before any fork: the tree builds its directory index
-	// on first use, which goroutines must not race to do.
+	// on first use, and the unit store caches what it loads, which
+	// goroutines must not race to do.
 	rc := indexRCLinks(in.inv)
+	for _, sc := range scope {
+		if sc.svc.Unit != nil {
+			socketsOf(in.inv, sc.svc)
+			redirectEnabled(in.inv, sc.svc)
+		}
+	}
 	runs := parallel.Runs(len(scope))
 	// An LSB redirect with its rc links is up to eight changes.
 	const perService = 8

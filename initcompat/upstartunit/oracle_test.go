@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -177,10 +179,8 @@ func pluginReading(conf string) ([]string, error) {
 	var out []string
 	for _, kind := range []string{"start", "stop"} {
 		s := j.Get(kind + " on")
-		if s == nil || (kind == "start" && j.Has("manual")) {
-			// manual: the start on is not Upstart's to act on (init(5));
-			// ruleStartOn reads it so too.
-			continue
+		if s == nil {
+			continue // or a manual after it undid it: Merge holds the job as Upstart does
 		}
 		evs, _ := eventsOf(s)
 		for _, e := range evs {
@@ -334,4 +334,80 @@ func compareValues(t *testing.T, built string) int {
 		}
 	}
 	return compareJobs(t, built, "upstart/testdata/values.txt", dir)
+}
+
+// What Respawns and BootStep say of a job is what the real Upstart 1.13.2
+// does with it: each job is started in a session-mode init, its main
+// process (if it has one) is sent the SIGTERM the shutdown sweep sends,
+// and Upstart's log says whether it respawned it. A task is respawned
+// when that signal ends it, a job with only post-start and post-stop has
+// no process to respawn, and a daemon started on startup is a service.
+func TestUpstartRespawns(t *testing.T) {
+	built := oracleUpstart(t)
+	jobs := map[string]string{
+		"daemon":      "start on startup\nrespawn\nexec sleep 1000\n",
+		"task":        "task\nrespawn\nexec sleep 1000\n",
+		"nomain":      "respawn\npost-start exec /bin/true\npost-stop exec /bin/true\n",
+		"prestart":    "respawn\nrespawn limit unlimited\npre-start exec /bin/true\npost-stop exec /bin/true\n",
+		"plain":       "start on startup\nexec sleep 1000\n",
+		"overridden":  "exec sleep 1000\n",
+		"taskdefault": "task\nexec sleep 1000\n",
+	}
+	overrides := map[string]string{"overridden": "respawn\n"}
+	dir := t.TempDir()
+	for name, conf := range jobs {
+		if err := os.WriteFile(filepath.Join(dir, name+".conf"), []byte(conf), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if o, ok := overrides[name]; ok {
+			if err := os.WriteFile(filepath.Join(dir, name+".override"), []byte(o), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	s := startOracle(t, built, dir)
+	defer s.stop()
+	pidOf := regexp.MustCompile(`process (\d+)`)
+	for _, name := range slices.Sorted(maps.Keys(jobs)) {
+		conf, err := upstart.Parse(name+".conf", []byte(jobs[name]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var over []*upstart.Stanza
+		if o, ok := overrides[name]; ok {
+			over, _ = upstart.Parse(name+".override", []byte(o))
+		}
+		j := upstart.Merge(name, conf, over)
+		if out, err := s.initctl("start", "--no-wait", name); err != nil {
+			t.Fatalf("start %s: %v %s", name, err, out)
+		}
+		var status string
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			status, _ = s.initctl("status", name)
+			if strings.Contains(status, "start/running") {
+				break
+			}
+		}
+		respawned := false
+		if m := pidOf.FindStringSubmatch(status); m != nil {
+			pid, _ := strconv.Atoi(m[1])
+			if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+				t.Fatalf("%s: kill %d: %v", name, pid, err)
+			}
+			for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline) && !respawned; time.Sleep(50 * time.Millisecond) {
+				respawned = strings.Contains(s.log(name)+s.log(""), name+" main process ended, respawning")
+				if after, _ := s.initctl("status", name); strings.Contains(after, "stop/waiting") {
+					break
+				}
+			}
+		}
+		if Respawns(j) != respawned {
+			t.Errorf("%s: Respawns says %v; Upstart %s: %s", name, Respawns(j), map[bool]string{true: "respawned it", false: "did not respawn it"}[respawned], strings.TrimSpace(status))
+		}
+		if task := strings.Contains(jobs[name], "task\n"); BootStep(j) != task {
+			t.Errorf("%s: BootStep says %v", name, BootStep(j))
+		}
+		_, _ = s.initctl("stop", "--no-wait", name)
+	}
+	t.Logf("%d jobs: Respawns agrees with what Upstart 1.13.2 did after SIGTERM", len(jobs))
 }

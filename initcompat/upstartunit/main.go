@@ -103,7 +103,7 @@ func lastCommand(s *upstart.Stanza) (string, int) {
 	if !strings.HasSuffix(s.Name, "script") {
 		return s.Raw, s.Line
 	}
-	lines := strings.Split(s.Body, "\n")
+	lines := strings.Split(s.Block, "\n")
 	for i := len(lines) - 1; i >= 0; i-- {
 		if code := strings.TrimSpace(stripShellComment(lines[i])); code != "" {
 			return lines[i], s.Line + 1 + i

@@ -28,6 +28,8 @@ func upstartJobs(t *testing.T, root string) {
 			"chdir /opt/daemon_test\nexec ./hello.sh upstart\nrespawn\n",
 		"etc/init/mongod.conf": "description \"keeps mongod running between boots\"\nstart on runlevel [2345]\nrespawn\nexec /opt/seed003/daemon.sh\n",
 		"etc/init/spare.conf":  "start on runlevel [2345]\nstop on runlevel [016]\nexec /bin/sleep infinity\n",
+		// Issue 33: a daemon started on startup is a service like the others.
+		"etc/init/logd.conf": "start on startup\nstop on runlevel [016]\nrespawn\nexec /bin/sleep infinity\n",
 	})
 }
 
@@ -67,7 +69,8 @@ func rebootMeasured(t *testing.T, m *machine) (time.Duration, int, int) {
 	return d, starts, terms
 }
 
-// Seed 000's 14.04 half, seed 003, disable and verify, with the real
+// Seed 000's 14.04 half, seed 003, disable and verify, and issue 33's
+// daemon started on startup (services = ["*"]), with the real
 // Upstart as PID 1, through a real packer build over SSH. The image
 // without initcompat is the negative control of each: no service command
 // for the Upstart-only job, the respawning job killed and respawned
@@ -80,6 +83,8 @@ func TestUpstartBooted(t *testing.T) {
 	upstartJobs(t, raw)
 	m := bootUpstart(t, raw)
 	m.expect(1, "service hello-upstart status")
+	m.expect(1, "service logd status")
+	m.must("initctl status logd | grep -F start/running")
 	m.must("initctl status spare | grep -F start/running")
 	m.must("initctl status mongod | grep -F start/running")
 	// Debian 12's sendsigs, like Ubuntu's, leaves the processes of
@@ -97,13 +102,14 @@ func TestUpstartBooted(t *testing.T) {
 	m = bootUpstart(t, img)
 	m.must("initctl status mongod | grep -F start/running")
 	out, ok := packerBuildIn(t, m, "ssh-upstart.pkr.hcl", map[string]string{
-		"port": "2240", "key": key, "services": `["hello-upstart","mongod","spare"]`, "disable": `["spare"]`,
+		"port": "2240", "key": key, "services": `["*"]`, "disable": `["spare"]`,
 	})
 	if !ok {
 		m.fail("packer build against the booted Upstart failed")
 	}
 	for _, want := range []string{
 		"symlink /etc/init.d/hello-upstart -> /lib/init/upstart-job",
+		"symlink /etc/init.d/logd -> /lib/init/upstart-job",
 		"write /etc/init/mongod.override",
 		"pending Upstart takes the override of mongod",
 		"mongod start/running, process",
@@ -117,6 +123,11 @@ func TestUpstartBooted(t *testing.T) {
 	// The question the old verify asked fails while the job runs: the
 	// running Upstart keeps the class it had (what rolled the fix back).
 	m.expect(1, "initctl show-config -e mongod | grep -q '^  stop on'")
+
+	// Issue 33: the daemon Upstart started on startup has its link, with
+	// services = ["*"]; the boot steps (rc-sysinit, rc: tasks) have none.
+	m.must("service logd status | grep -F start/running")
+	m.expect(1, "test -e /etc/init.d/rc-sysinit")
 
 	// Seed 000: service and invoke-rc.d drive the job through upstart-job.
 	m.must("service hello-upstart status | grep -F start/running")
@@ -144,7 +155,7 @@ func TestUpstartBooted(t *testing.T) {
 	// override is accepted and pending; the same override with a value
 	// Upstart refuses fails, though PID 1 still shows the old class's
 	// stop on (the negative control of verify's judge).
-	check, err := os.ReadFile(filepath.Join(repo, "initcompat", "verify_upstart.sh"))
+	check, err := os.ReadFile(filepath.Join(repo, "initcompat", "verify", "upstart_override.sh"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -149,6 +149,12 @@ func TestUpstartPatternsBooted(t *testing.T) {
 			"pre-stop script\n  echo \"stop RUNLEVEL=$RUNLEVEL\" >> /var/lib/t/prestop\nend script\n",
 		// An event systemd has no counterpart for.
 		"etc/init/custom.conf": "start on my-app-ready\nexec /opt/t/daemon.sh custom\n",
+		// Issue 33: an env value with a $ is the process's as written; a
+		// daemon started on startup starts at boot; respawn on a job with
+		// no main process has nothing to respawn, and the unit loads.
+		"etc/init/envlit.conf": "start on startup\nrespawn\nenv USER=notes\nenv HOME=/home/$USER\n" +
+			"script\n  echo \"$HOME\" > /run/envlit.out\n  exec sleep infinity\nend script\n",
+		"etc/init/nomain.conf": "start on runlevel [2345]\nrespawn\npost-start exec touch /run/nomain.up\npost-stop exec rm -f /run/nomain.up\n",
 	})
 
 	out, ok := packerBuild(t, "local.pkr.hcl", map[string]string{"root_dir": img})
@@ -184,6 +190,18 @@ func TestUpstartPatternsBooted(t *testing.T) {
 	// stop on stopping web: stopping web stops after too.
 	m.must("systemctl stop web")
 	m.expect(3, "systemctl is-active after")
+
+	// Issue 33: the literal env value; the startup daemon running; the
+	// job with no main process active, its post-start run.
+	if got := strings.TrimSpace(m.must("cat /run/envlit.out")); got != "/home/$USER" {
+		m.fail("env HOME=/home/$USER: the process saw %q", got)
+	}
+	m.must("systemctl is-active envlit")
+	m.must("systemctl is-active nomain && test -e /run/nomain.up")
+	// systemctl show quotes what it prints: a literal $ shows as \$.
+	if got := strings.TrimSpace(m.must("systemctl show -p Environment --value envlit")); !strings.Contains(got, `"HOME=/home/\$USER"`) {
+		m.fail("systemctl show -p Environment envlit: %q", got)
+	}
 
 	// $UPSTART_JOB names the job, as Upstart set it.
 	if got := strings.TrimSpace(m.must("cat /run/reader.out")); got != "reader hi" {

@@ -59,15 +59,23 @@ func TestInitctlRecord(t *testing.T) {
 
 // The parser's oracle (initcompat's TestUpstartOracle) with the Upstart
 // built here: every Upstart job of the golden cases, read by a
-// session-mode Upstart 1.13.2 and by initcompat, must agree.
+// session-mode Upstart 1.13.2 and by initcompat, must agree; and so must
+// what initcompat says Upstart respawns (TestUpstartRespawns) and the
+// script files it writes for job blocks (TestScriptsRunAsUpstartRan).
 func TestUpstartParserOracle(t *testing.T) {
 	built := requireUpstart(t)
-	cmd := exec.Command("go", "test", "-count=1", "-run", "^TestUpstartOracle$", "-v", "./initcompat/upstartunit")
+	tests := []string{"TestUpstartOracle", "TestUpstartRespawns", "TestScriptsRunAsUpstartRan"}
+	cmd := exec.Command("go", "test", "-count=1", "-run", "^("+strings.Join(tests, "|")+")$", "-v", "./initcompat/upstartunit")
 	cmd.Dir = repo
 	cmd.Env = append(os.Environ(), "INITCOMPAT_UPSTART_ROOT="+built, "INITCOMPAT_E2E=1")
 	out, err := cmd.CombinedOutput()
-	t.Logf("$ INITCOMPAT_UPSTART_ROOT=%s go test -run TestUpstartOracle ./initcompat/upstartunit\n%s", built, indent(string(out)))
-	if err != nil || !strings.Contains(string(out), "--- PASS: TestUpstartOracle") {
-		t.Fatalf("initcompat and the real Upstart disagree (or the oracle did not run): %v", err)
+	t.Logf("$ INITCOMPAT_UPSTART_ROOT=%s go test -run %s ./initcompat/upstartunit\n%s", built, strings.Join(tests, "|"), indent(string(out)))
+	if err != nil {
+		t.Fatalf("initcompat and the real Upstart disagree: %v", err)
+	}
+	for _, name := range tests {
+		if !strings.Contains(string(out), "--- PASS: "+name) {
+			t.Errorf("%s did not run", name)
+		}
 	}
 }

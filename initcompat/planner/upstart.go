@@ -23,7 +23,9 @@ import (
 type jobMemo map[string]*upstart.Job
 
 // load parses a job with its override, as Upstart's own parser
-// (init/parse_job.c, ported in package upstart) does. A .conf Upstart
+// (init/parse_job.c, ported in package upstart) does, and holds it as
+// Upstart does (upstart.Merge: the override applied on top, stanza by
+// stanza; its Class is what Upstart's job class holds). A .conf Upstart
 // refuses is no job to initcompat: a warning at Upstart's line with its
 // words, and the job is left out of every shim (Upstart would load a job
 // of the override alone, which is not the job its author wrote). An
@@ -142,7 +144,7 @@ func planUpstartLink(in *input, col *collector, sc inScope) {
 	if j == nil {
 		return
 	}
-	linked := !upstartunit.EarlyBoot(j) || slices.Contains(in.pol.Named(), s.Name)
+	linked := !upstartunit.BootStep(j) || slices.Contains(in.pol.Named(), s.Name)
 	if s.Script != nil {
 		if sc.explicit {
 			col.find(plan.Info, s.Name, shimUpstartLink, s.ScriptPath, "already has an /etc/init.d entry; left as it is")
@@ -154,7 +156,7 @@ func planUpstartLink(in *input, col *collector, sc inScope) {
 	}
 	if !linked {
 		if sc.explicit {
-			col.find(plan.Info, s.Name, shimUpstartLink, s.Job.Conf, "a boot step (a task, or started by startup or the rcS chain): not a service for SysV tools; name it in services to link it anyway")
+			col.find(plan.Info, s.Name, shimUpstartLink, s.Job.Conf, "a task, a step of the boot that runs and ends (init(5) task): not a service for SysV tools; name it in services to link it anyway")
 		}
 		return
 	}
@@ -176,6 +178,9 @@ func planUpstartLink(in *input, col *collector, sc inScope) {
 // planStopOn makes a respawning job without a "stop on" stop itself at
 // shutdown: otherwise the runlevel-6 kill sweep ends it, Upstart respawns it
 // at once, and the final SIGKILL catches it mid-start (MongoDB's stale lock).
+// A task is respawned too when the sweep's signal ends it (seen with Upstart
+// 1.13.2: "rtask main process (PID) killed by TERM signal", "respawning");
+// a job with no main process has nothing to respawn.
 func planStopOn(in *input, col *collector, sc inScope, over overrides) {
 	s, inv, jobs := sc.svc, in.inv, in.jobs
 	if inv.Init != inspect.Upstart || s.Job == nil {
@@ -188,7 +193,7 @@ func planStopOn(in *input, col *collector, sc inScope, over overrides) {
 		// for again, to stay there.
 		j = jobs.load(col, &inspect.JobFiles{Name: s.Job.Name, Conf: s.Job.Conf})
 	}
-	if j == nil || !j.Has("respawn") || j.Has("stop on") || j.Has("task") {
+	if j == nil || !upstartunit.Respawns(j) || j.Has("stop on") {
 		return
 	}
 	over.add(s.Job, shimStopOn, "stop on runlevel [016]",

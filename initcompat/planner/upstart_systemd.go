@@ -158,11 +158,8 @@ func jobKind(inv *inspect.Inventory, col *collector, jobs jobMemo, name string) 
 		if j := jobs.load(col, s.Job); j != nil {
 			// A task that expects a fork is a forking unit: active while its
 			// daemon runs, so After= it is not after the task's end.
-			forks := false
-			if e := j.Get("expect"); e != nil {
-				forks = e.Args[0] == "fork" || e.Args[0] == "daemon"
-			}
-			return true, j.Has("task") && !forks
+			c := j.Class()
+			return true, c.Task && c.Expect != "fork" && c.Expect != "daemon"
 		}
 	}
 	return true, false

@@ -60,6 +60,14 @@ func NewClass(name string) *Class {
 		RespawnLimit: 10, RespawnInterval: 5, Console: "log", Umask: 0o22, Nice: -21}
 }
 
+// Class is the job class the job's stanzas make: job_class_new's
+// defaults, then each stanza as parse_job's handler sets it.
+func (j *Job) Class() *Class {
+	c := NewClass(j.Name)
+	c.Apply(j.Stanzas)
+	return c
+}
+
 // Apply sets what the stanzas set, in order, as parse_job's handlers do.
 // The stanzas are Parse's: their values were held to Upstart's tests.
 func (c *Class) Apply(stanzas []*Stanza) {
@@ -202,27 +210,24 @@ func (c *Class) apply(s *Stanza) {
 // *ParseError of each file it refused (ParseErrors lists them).
 func Load(name, confFile string, conf []byte, overrideFile string, override []byte) (*Class, error) {
 	st, confErr := Parse(confFile, conf)
-	var c *Class
-	if confErr == nil {
-		c = NewClass(name)
-		c.Apply(st)
-	}
 	if override == nil {
-		return c, confErr
+		if confErr != nil {
+			return nil, confErr
+		}
+		return Merge(name, st, nil).Class(), nil
 	}
 	var pe *ParseError
 	if errors.As(confErr, &pe) && pe.Msg == errIllegalSignal {
 		return nil, confErr
 	}
 	ost, overErr := Parse(overrideFile, override)
-	if c == nil {
+	if confErr != nil {
 		if overErr != nil {
 			return nil, errors.Join(confErr, overErr)
 		}
-		c = NewClass(name)
+		st = nil
 	}
-	c.Apply(ost)
-	return c, errors.Join(confErr, overErr)
+	return Merge(name, st, ost).Class(), errors.Join(confErr, overErr)
 }
 
 // ParseErrors lists the files Upstart refused in an error of Parse or

@@ -61,49 +61,76 @@ func (j *Job) All(name string) []*Stanza {
 // Has reports whether a stanza of that name is present.
 func (j *Job) Has(name string) bool { return j.Get(name) != nil }
 
-// Merge applies an override: each stanza name it sets replaces every
-// stanza of that name in the job (process stanzas by their process).
+// Process is the stanza of a process ("main", "pre-start", "post-start",
+// "pre-stop", "post-stop"): its exec or its script form, whichever the
+// job holds; nil when it has none.
+func (j *Job) Process(name string) *Stanza {
+	exec, script := name+" exec", name+" script"
+	if name == "main" {
+		exec, script = "exec", "script"
+	}
+	if s := j.Get(exec); s != nil {
+		return s
+	}
+	return j.Get(script)
+}
+
+// Merge is the job Upstart holds from a .conf's stanzas and its
+// override's (override nil: there is none): conf_load_path_with_override
+// (init/conf.c) parses the override into the class the .conf made, and
+// parse_job's handlers (init/parse_job.c) set each value in turn. So the
+// job keeps, in order:
+//   - every env, export, emits, normal exit and cgroup stanza: their
+//     handlers add to a list (env A=1 in the .conf and env B=2 in the
+//     override give both);
+//   - of every other stanza only the last of either file: its handler
+//     replaces the value. exec and script set one process, as do
+//     "pre-start exec" and "pre-start script"; oom and oom score one
+//     score; limit one resource; manual and start on one start on
+//     ("manual simply disregards any start on events seen previously",
+//     and a start on after it sets one again).
 //
-// Upstart does not replace by name: it parses the override into the job
-// class the .conf made, stanza after stanza (see Load and Class), so env,
-// export, emits and normal exit accumulate (a .conf's env A=1 and an
-// override's env B=2 give both; Merge keeps B=2 alone), a .conf's manual
-// is undone by an override's start on, and a refused override keeps the
-// stanzas before the refused line. Merge stays for the readers of
-// []*Stanza; Load gives what Upstart holds.
+// Get, All and Has then read the job as Upstart holds it; Class gives its
+// values. A refused override keeps the stanzas before the refused line,
+// as Upstart does: pass them (Parse returns them with its error).
 func Merge(name string, conf, override []*Stanza) *Job {
-	j := &Job{Name: name}
-	if override == nil {
-		j.Stanzas = conf
-		return j
+	j := &Job{Name: name, Override: override != nil}
+	all := append(append([]*Stanza(nil), conf...), override...)
+	last := map[string]int{}
+	for i, s := range all {
+		last[slot(s)] = i
 	}
-	j.Override = true
-	replaced := map[string]bool{}
-	for _, s := range override {
-		replaced[key(s.Name)] = true
-	}
-	for _, s := range conf {
-		if !replaced[key(s.Name)] {
+	for i, s := range all {
+		if k := slot(s); k == "" || last[k] == i {
 			j.Stanzas = append(j.Stanzas, s)
 		}
 	}
-	j.Stanzas = append(j.Stanzas, override...)
 	return j
 }
+
+// accumulate are the stanzas whose handlers add to a list.
+var accumulate = map[string]bool{"env": true, "export": true, "emits": true, "normal exit": true, "cgroup": true}
 
 // processes are the stanzas that take "exec ..." or "script ... end script".
 var processes = map[string]bool{"pre-start": true, "post-start": true, "pre-stop": true, "post-stop": true}
 
-// key groups stanzas that replace each other: "exec" and "script" are
-// both the main process; "pre-start exec" and "pre-start script" both
-// pre-start.
-func key(name string) string {
-	switch name {
-	case "exec", "script":
+// slot names the value of the job class a stanza sets, "" for those that
+// add to a list: a later stanza of the same slot replaces it.
+func slot(s *Stanza) string {
+	switch {
+	case accumulate[s.Name]:
+		return ""
+	case s.Name == "exec" || s.Name == "script":
 		return "main"
+	case s.Name == "manual":
+		return "start on"
+	case s.Name == "oom score":
+		return "oom"
+	case s.Name == "limit" && len(s.Args) > 0:
+		return "limit " + s.Args[0]
 	}
-	if p, _, ok := strings.Cut(name, " "); ok && processes[p] {
+	if p, _, ok := strings.Cut(s.Name, " "); ok && processes[p] {
 		return p
 	}
-	return name
+	return s.Name
 }

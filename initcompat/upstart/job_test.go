@@ -70,15 +70,66 @@ func TestParseErrorsSayWhere(t *testing.T) {
 	}
 }
 
-func TestOverrideReplacesStanzas(t *testing.T) {
-	conf, _ := Parse("/j.conf", []byte("start on runlevel [2345]\nexec /a\npre-start exec /p\nrespawn\n"))
-	over, _ := Parse("/j.override", []byte("manual\nscript\n  /b\nend script\npre-start script\n  true\nend script\n"))
+// An override as Upstart applies it (TestParseMatchesUpstart holds the
+// class to the real Upstart's, TestJobReadsAsClass the readers to the
+// class): a process replaces the other form of the same process, manual
+// undoes the start on, env adds to the list.
+func TestOverrideAsUpstartApplies(t *testing.T) {
+	conf, _ := Parse("/j.conf", []byte("start on runlevel [2345]\nexec /a\npre-start exec /p\nrespawn\nenv A=1\n"))
+	over, _ := Parse("/j.override", []byte("manual\nscript\n  /b\nend script\npre-start script\n  true\nend script\nenv B=2\n"))
 	j := Merge("j", conf, over)
 	if !j.Override || !j.Has("manual") || j.Has("exec") || !j.Has("script") || j.Has("pre-start exec") || !j.Has("pre-start script") {
 		t.Errorf("merged: %+v", names(j))
 	}
-	if !j.Has("start on") || !j.Has("respawn") {
-		t.Errorf("stanzas the override does not set must stay: %v", names(j))
+	if j.Has("start on") || !j.Has("respawn") || len(j.All("env")) != 2 {
+		t.Errorf("manual undoes the start on, respawn stays, env adds: %v", names(j))
+	}
+	back, _ := Parse("/j.override", []byte("start on started b\n"))
+	if j := Merge("j", append(conf, &Stanza{Name: "manual"}), back); j.Has("manual") || j.Get("start on").Raw != "started b" {
+		t.Errorf("a start on after manual is the job's: %v", names(j))
+	}
+}
+
+// The job's readers say what its class holds, for every case of the
+// matrix Upstart loads: one stanza for each value (the last set), the
+// lists whole, manual only while it stands.
+func TestJobReadsAsClass(t *testing.T) {
+	for _, mc := range matrix() {
+		conf, err := Parse("c.conf", []byte(mc.Conf))
+		if err != nil {
+			continue
+		}
+		var over []*Stanza
+		if mc.HasOverride {
+			over, _ = Parse("c.override", []byte(mc.Override))
+		}
+		j := Merge(mc.Name, conf, over)
+		c := j.Class()
+		seen := map[string]bool{}
+		for _, s := range j.Stanzas {
+			if k := slot(s); k != "" && seen[k] {
+				t.Errorf("%s: two stanzas set %s: %v", mc.Name, k, names(j))
+			} else {
+				seen[k] = true
+			}
+		}
+		if j.Has("start on") != (c.StartOn != nil) || (j.Has("manual") && c.StartOn != nil) {
+			t.Errorf("%s: start on %v manual %v, class start on %v", mc.Name, j.Has("start on"), j.Has("manual"), c.StartOn)
+		}
+		var env []string
+		for _, s := range j.All("env") {
+			env = append(env, s.Args[0])
+		}
+		if fmt.Sprint(env) != fmt.Sprint(c.Env) {
+			t.Errorf("%s: env %q, class %q", mc.Name, env, c.Env)
+		}
+		main := j.Get("exec")
+		if main == nil {
+			main = j.Get("script")
+		}
+		if (main == nil) != (c.Process[0].Command == nil) {
+			t.Errorf("%s: main process %v, class %v", mc.Name, main, c.Process[0].Command)
+		}
 	}
 }
 

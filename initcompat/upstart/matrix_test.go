@@ -147,6 +147,40 @@ func matrix() []matrixCase {
 	// An unquoted multi-word description, the first line of many
 	// hand-written jobs: Upstart refuses the job ("Unexpected token").
 	add("description My Web App\nstart on filesystem\nexec /opt/app/run\n")
+	// What an override does to each kind of stanza (issue 33): the lists
+	// grow (env, export, emits, normal exit), every other value is the
+	// last one set in either file, a manual and a start on undo each
+	// other whichever file they are in, a process replaces the other
+	// form of the same process, a limit replaces that resource's only,
+	// and oom and oom score set one value.
+	over("manual\nexec /bin/a\n", "start on b\n")
+	over("start on a\nexec /bin/a\n", "manual\nstart on b\n")
+	over("start on a\nstop on x\nexec /bin/a\n", "manual\n")
+	over("exec /bin/a\nexport A\nemits x\nnormal exit 0 1\n", "export B C\nemits y\nnormal exit 2 TERM\n")
+	over("exec /bin/a\nenv A=1\nenv A=2\n", "env A=3\nenv B\n")
+	over("exec /bin/a\nlimit nofile 1 2\nlimit core 3 4\n", "limit nofile 5 6\n")
+	over("exec /bin/a\noom score 5\n", "oom 10\n")
+	over("exec /bin/a\noom 10\n", "oom score 5\n")
+	over("script\n  a\nend script\n", "exec /bin/b\n")
+	over("pre-start exec /bin/a\npost-stop script\n  c\nend script\nexec /bin/x\n", "pre-start script\n  b\nend script\npost-stop exec /bin/d\n")
+	over("respawn\nrespawn limit 3 4\nexec /bin/a\n", "respawn limit unlimited\n")
+	over("task\nexec /bin/a\n", "respawn\n")
+	over("exec /bin/a\ndescription a\ninstance $X\nconsole output\nkill signal INT\nkill timeout 9\nreload signal USR1\nexpect fork\n",
+		"description b\ninstance $Y\nconsole none\nkill signal QUIT\nkill timeout 3\nreload signal USR2\nexpect daemon\n")
+	over("exec /bin/a\nnice 5\numask 077\nchdir /a\nchroot /r\nsetuid u\nsetgid g\n", "nice -5\numask 022\nchdir /b\nchroot /s\nsetuid v\nsetgid h\n")
+	over("exec /bin/a\napparmor load /p/a\napparmor switch x\n", "apparmor load /p/b\napparmor switch y\ndebug\n")
+	add("exec /bin/a\nscript\n  b\nend script\nexec /bin/c\n")
+	add("start on a\nmanual\nstart on b\nmanual\nexec /bin/a\n")
+	add("pre-start script\n  a\nend script\npre-start exec /bin/b\nexec /bin/c\n")
+	add("exec /bin/a\nnormal exit 0\nnormal exit 1 HUP\nenv A=1\nexport A\nexport A\n")
+	// Jobs without a main process, and a daemon started on startup.
+	add("respawn\npost-start exec /bin/a\npost-stop exec /bin/b\n")
+	add("start on startup\nrespawn\nexpect fork\nexec /bin/a\n")
+	over("start on runlevel [2345]\nrespawn\nexec /bin/a\n", "start on startup\n")
+	// env values as written, $ and % and quotes kept (the translation's
+	// Environment= must give the processes these bytes).
+	add("exec /bin/a\nenv USER=notes\nenv HOME=/home/$USER\nenv XDG_CONFIG_HOME=$HOME/.config\n" +
+		"env GREETING=\"it's 100% \\\"ready\\\" \\\\ ok\"\nenv P='50%'\nenv T=\"a\tb\"\n")
 	for i := range out {
 		out[i].Name = fmt.Sprintf("m%03d", i)
 	}

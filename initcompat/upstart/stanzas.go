@@ -492,6 +492,28 @@ var signals = map[string]int{
 	"XFSZ": 25, "VTALRM": 26, "PROF": 27, "WINCH": 28, "IO": 29, "POLL": 29, "PWR": 30, "SYS": 31,
 }
 
+// SignalName is the name of signal n without "SIG" (the first name
+// glibc gives it: ABRT, not IOT), "" for a number that has none.
+func SignalName(n int) string {
+	for _, name := range []string{"HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE", "KILL", "USR1", "SEGV", "USR2",
+		"PIPE", "ALRM", "TERM", "STKFLT", "CHLD", "CONT", "STOP", "TSTP", "TTIN", "TTOU", "URG", "XCPU", "XFSZ", "VTALRM",
+		"PROF", "WINCH", "IO", "PWR", "SYS"} {
+		if signals[name] == n {
+			return name
+		}
+	}
+	return ""
+}
+
+// LimitIndex is a limit stanza's resource as Class.Limits holds it
+// (RLIMIT_ on Linux), -1 for a name Upstart does not know.
+func LimitIndex(resource string) int {
+	if n, ok := limits[resource]; ok {
+		return n
+	}
+	return -1
+}
+
 // signalNumber is stanza_kill's reading of a signal: a name, or a number
 // up to INT_MAX.
 func signalNumber(s string) (int, bool) {

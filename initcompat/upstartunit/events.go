@@ -58,10 +58,10 @@ type eventRule struct {
 }
 
 var eventRules = []eventRule{
-	{"runlevel", "the runlevel changed: `RUNLEVEL` the new one, `PREVLEVEL` the old",
-		"start: `WantedBy=multi-user.target` for 2-4, `graphical.target` for 5; stop on 0, 1, 6, S: nothing, systemd stops services at shutdown and on isolate", startRunlevel, stopRunlevel},
-	{"startup", "the first event, before any file system is mounted",
-		"no counterpart for a service: reported", nil, nil},
+	{"runlevel", "the runlevel changed: `RUNLEVEL` the new one, `PREVLEVEL` the old; S (and 1, which goes on to S) is single-user mode",
+		"start: `WantedBy=multi-user.target` for 2-4, `graphical.target` for 5, `rescue.target` for S and 1 (systemd's runlevel1.target); stop on 0, 1, 6, S: nothing, systemd stops services at shutdown and on isolate", startRunlevel, stopRunlevel},
+	{"startup", "the first event of every boot (init/main.c), before any file system is mounted",
+		"started in multi-user.target, after sysinit.target: systemd's early boot takes the place of what ran before the file systems", startAfter(""), nil},
 	{"filesystem, local-filesystems", "mountall mounted every local file system (before the runlevel)",
 		"`After=local-fs.target`, started in multi-user.target", startAfter("local-fs.target"), stopAtShutdown},
 	{"virtual-filesystems", "/proc, /sys, /dev, /run are mounted", "nothing: systemd mounts them before any service; started in multi-user.target", startAfter(""), stopAtShutdown},
@@ -73,7 +73,7 @@ var eventRules = []eventRule{
 		"`IFACE=lo`: nothing (lo is up before services); `IFACE!=lo` or a named interface: `After=`/`Wants=network-online.target`; no `IFACE`: nothing, it fired for lo (reported)", startNetDevice, stopAtShutdown},
 	{"static-network-up", "every interface in /etc/network/interfaces marked auto is up", "`After=`/`Wants=network-online.target`", startNetworkOnline, nil},
 	{"started, starting, stopped, stopping", "another job `JOB` started; is starting (and waits for this one); stopped; is stopping",
-		"start on `starting X`: `Before=X.service` and `WantedBy=X.service`; `started X`: `After=X.service` and `WantedBy=X.service`; `stopped X` for a task X: the same as `started`; `stopped rc RUNLEVEL=[2345]`, the end of the runlevel's scripts: `After=multi-user.target`. stop on `stopping X`: `PartOf=X.service` + `After=`; `stopped X`: `PartOf=X.service` + `Before=`. None of them pulls X in", startJobEvent, stopJobEvent},
+		"start on `starting X`: `Before=X.service` and `WantedBy=X.service`; `started X`: `After=X.service` and `WantedBy=X.service`; `stopped X` for a task X: the same as `started`; `stopped rc RUNLEVEL=[2345]`, the end of the runlevel's scripts: `After=multi-user.target`; `starting`, `started`, `stopped` of `rc-sysinit` or `rcS`, the system's initialisation that runs /etc/init.d/rcS once the file systems are mounted (rcS on Upstart before 1.0 and RHEL 6): `After=local-fs.target`, started in multi-user.target. stop on `stopping X`: `PartOf=X.service` + `After=`; `stopped X`: `PartOf=X.service` + `Before=`. None of them pulls X in", startJobEvent, stopJobEvent},
 }
 
 // eventRuleFor finds the rule of an event by name.
@@ -199,16 +199,27 @@ func runlevelTarget(set map[rune]bool) string {
 	return ""
 }
 
+// rescue says whether the runlevels take in single-user mode: S, or 1,
+// whose rc scripts end by switching to S (Debian's /etc/init.d/single);
+// systemd's runlevel1.target is rescue.target.
+func rescue(set map[rune]bool) bool { return set['S'] || set['1'] }
+
 func startRunlevel(u *jobUnit, e event, _ *upstart.Stanza) bool {
 	v, ok := e.get("RUNLEVEL", 0)
 	if !ok || !e.only("RUNLEVEL") {
 		return false // PREVLEVEL alone fires on leaving a runlevel
 	}
-	target := runlevelTarget(runlevels(v))
-	if target == "" {
+	set := runlevels(v)
+	target := runlevelTarget(set)
+	if target == "" && !rescue(set) {
 		return false
 	}
-	u.trigger(target)
+	if target != "" {
+		u.trigger(target)
+	}
+	if rescue(set) {
+		u.trigger("rescue.target")
+	}
 	return true
 }
 
@@ -221,7 +232,8 @@ func stopRunlevel(u *jobUnit, e event, s *upstart.Stanza) bool {
 	if set == nil {
 		return false
 	}
-	if set['2'] || set['3'] || set['4'] || set['5'] {
+	multiUser := slices.Contains(u.triggers, "multi-user.target") || slices.Contains(u.triggers, "graphical.target")
+	if multiUser && (set['2'] || set['3'] || set['4'] || set['5']) {
 		u.info(s, "stop on %s: also stops on a switch between the multi-user runlevels, which systemd does not have", s.Raw)
 	}
 	return true
@@ -337,8 +349,20 @@ func startJobEvent(u *jobUnit, e event, s *upstart.Stanza) bool {
 		}
 	}
 	job, ok := jobOf(e)
-	if !ok || job == "rc" || job == "rcS" || job == "rc-sysinit" {
+	switch {
+	case !ok || job == "rc":
 		return false
+	case job == "rcS" || job == "rc-sysinit":
+		if e.name != "starting" && e.name != "started" && e.name != "stopped" {
+			return false
+		}
+		// The system's initialisation: rc-sysinit starts on (filesystem and
+		// static-network-up) or failsafe-boot and runs /etc/init.d/rcS
+		// (conf/rc-sysinit.conf); rcS did so on Upstart before 1.0 and on
+		// RHEL 6. Once a boot, after the file systems.
+		u.relate("After", "local-fs.target")
+		u.trigger("multi-user.target")
+		return true
 	}
 	svc := job + ".service"
 	switch e.name {

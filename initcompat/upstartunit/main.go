@@ -28,30 +28,29 @@ func ruleMain(u *jobUnit) {
 	expect := u.job.Get("expect")
 	forks := false
 	if expect != nil {
-		switch expect.Args[0] {
+		switch u.class.Expect {
 		case "fork", "daemon":
 			typ, forks = "forking", true
 		case "stop":
 			u.block(expect, "expect stop (readiness by SIGSTOP) has no systemd equivalent; the unit runs as Type=simple. Make the daemon use sd_notify (Type=notify) or stay in the foreground")
-		default:
-			u.block(expect, "unknown expect %q; Upstart would not load the job", expect.Args[0])
+		case "none":
+			expect = nil // Upstart's default: the process it started is the main one
 		}
 	}
-	main := mainProcess(u.job)
+	main := u.job.Process("main")
 	if task := u.job.Get("task"); task != nil {
 		if forks {
 			u.info(task, "task with expect %s: Upstart tracked the daemon the task forks and held the event that started the task (start on starting ..., start %s) until that daemon ended; the unit is Type=forking, so systemd keeps and tracks the daemon (Type=oneshot would kill it when the parent exits), and units ordered after %s.service start once the parent has exited, not when the daemon ends",
-				expect.Args[0], u.name, u.name)
+				u.class.Expect, u.name, u.name)
 		} else {
 			typ = "oneshot"
 		}
 	}
-	u.hasMain = main != nil
 	if main == nil {
 		mainWithout(u)
 		return
 	}
-	if expect == nil && !u.job.Has("task") {
+	if expect == nil && !u.class.Task {
 		typ = daemonizing(u, main, typ)
 	}
 	u.add("Service", "Type", typ)
@@ -65,7 +64,7 @@ func ruleMain(u *jobUnit) {
 func mainWithout(u *jobUnit) {
 	u.add("Service", "Type", "oneshot")
 	u.add("Service", "RemainAfterExit", "yes")
-	if pre := hookStanza(u.job, "pre-start"); pre != nil {
+	if pre := u.job.Process("pre-start"); pre != nil {
 		u.add("Service", "ExecStart", u.process("pre-start", pre))
 	} else {
 		u.add("Service", "ExecStart", "/bin/true")
@@ -104,7 +103,7 @@ func lastCommand(s *upstart.Stanza) (string, int) {
 	if !strings.HasSuffix(s.Name, "script") {
 		return s.Raw, s.Line
 	}
-	lines := strings.Split(s.Body, "\n")
+	lines := strings.Split(s.Block, "\n")
 	for i := len(lines) - 1; i >= 0; i-- {
 		if code := strings.TrimSpace(stripShellComment(lines[i])); code != "" {
 			return lines[i], s.Line + 1 + i

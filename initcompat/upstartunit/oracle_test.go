@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -179,10 +181,8 @@ func pluginReading(conf string) ([]string, error) {
 	var out []string
 	for _, kind := range []string{"start", "stop"} {
 		s := j.Get(kind + " on")
-		if s == nil || (kind == "start" && j.Has("manual")) {
-			// manual: the start on is not Upstart's to act on (init(5));
-			// ruleStartOn reads it so too.
-			continue
+		if s == nil {
+			continue // or a manual after it undid it: Merge holds the job as Upstart does
 		}
 		evs, _ := eventsOf(s)
 		for _, e := range evs {
@@ -336,4 +336,142 @@ func compareValues(t *testing.T, built string) int {
 		}
 	}
 	return compareJobs(t, built, "upstart/testdata/values.txt", dir)
+}
+
+// What Respawns and BootStep say of a job is what the real Upstart 1.13.2
+// does with it: each job is started in a session-mode init, its main
+// process (if it has one) is sent the SIGTERM the shutdown sweep sends,
+// and Upstart's log says whether it respawned it. A task is respawned
+// when that signal ends it, a job with only post-start and post-stop has
+// no process to respawn, and a daemon started on startup is a service.
+func TestUpstartRespawns(t *testing.T) {
+	built := oracleUpstart(t)
+	jobs := map[string]string{
+		"daemon":      "start on startup\nrespawn\nexec sleep 1000\n",
+		"task":        "task\nrespawn\nexec sleep 1000\n",
+		"nomain":      "respawn\npost-start exec /bin/true\npost-stop exec /bin/true\n",
+		"prestart":    "respawn\nrespawn limit unlimited\npre-start exec /bin/true\npost-stop exec /bin/true\n",
+		"plain":       "start on startup\nexec sleep 1000\n",
+		"overridden":  "exec sleep 1000\n",
+		"taskdefault": "task\nexec sleep 1000\n",
+	}
+	overrides := map[string]string{"overridden": "respawn\n"}
+	dir := t.TempDir()
+	for name, conf := range jobs {
+		if err := os.WriteFile(filepath.Join(dir, name+".conf"), []byte(conf), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if o, ok := overrides[name]; ok {
+			if err := os.WriteFile(filepath.Join(dir, name+".override"), []byte(o), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	s := startOracle(t, built, dir)
+	defer s.stop()
+	agree := 0
+	pidOf := regexp.MustCompile(`process (\d+)`)
+	for _, name := range slices.Sorted(maps.Keys(jobs)) {
+		conf, err := upstart.Parse(name+".conf", []byte(jobs[name]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var over []*upstart.Stanza
+		if o, ok := overrides[name]; ok {
+			over, _ = upstart.Parse(name+".override", []byte(o))
+		}
+		j := upstart.Merge(name, conf, over)
+		if out, err := s.initctl("start", "--no-wait", name); err != nil {
+			t.Fatalf("start %s: %v %s", name, err, out)
+		}
+		var status string
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			status, _ = s.initctl("status", name)
+			if strings.Contains(status, "start/running") {
+				break
+			}
+		}
+		respawned := false
+		if m := pidOf.FindStringSubmatch(status); m != nil {
+			pid, _ := strconv.Atoi(m[1])
+			if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+				t.Fatalf("%s: kill %d: %v", name, pid, err)
+			}
+			for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline) && !respawned; time.Sleep(50 * time.Millisecond) {
+				respawned = strings.Contains(s.log(name)+s.log(""), name+" main process ended, respawning")
+				if after, _ := s.initctl("status", name); strings.Contains(after, "stop/waiting") {
+					break
+				}
+			}
+		}
+		if Respawns(j) == respawned {
+			agree++
+		} else {
+			t.Errorf("%s: Respawns says %v; Upstart %s: %s", name, Respawns(j), map[bool]string{true: "respawned it", false: "did not respawn it"}[respawned], strings.TrimSpace(status))
+		}
+		if task := strings.Contains(jobs[name], "task\n"); BootStep(j) != task {
+			t.Errorf("%s: BootStep says %v", name, BootStep(j))
+		}
+		_, _ = s.initctl("stop", "--no-wait", name)
+	}
+	t.Logf("%d of %d jobs: Respawns agrees with what Upstart 1.13.2 did after SIGTERM", agree, len(jobs))
+}
+
+// The translation's script files run as Upstart ran the blocks: each job
+// below runs in a session-mode Upstart 1.13.2 and writes what its block
+// made of itself, and the script file the translation writes for the same
+// block is run by /bin/sh -e (as its #! line says) writing beside it. An
+// indented here-document ends under Upstart because nih_config_parse_block
+// strips the whitespace the block's lines share; so must it in the file.
+func TestScriptsRunAsUpstartRan(t *testing.T) {
+	built := oracleUpstart(t)
+	out := t.TempDir()
+	blocks := map[string]string{
+		"heredoc":  "  cat <<EOF > \"$OUT\"\n  hello\n    world\n  EOF\n",
+		"tabs":     "\tcat <<-EOF > \"$OUT\"\n\t\tindented\n\tEOF\n\techo done >> \"$OUT\"\n",
+		"blank":    "  x=1\n\n  echo \"x=$x\" > \"$OUT\"\n",
+		"mixed":    "    a=1\n  b=2\n    echo \"$a $b\" > \"$OUT\"\n",
+		"continue": "  echo one \\\n    two > \"$OUT\"\n",
+	}
+	dir := t.TempDir()
+	for name, body := range blocks {
+		conf := "env OUT=" + filepath.Join(out, name+".upstart") + "\ntask\nscript\n" + body + "end script\n"
+		if err := os.WriteFile(filepath.Join(dir, name+".conf"), []byte(conf), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := startOracle(t, built, dir)
+	defer s.stop()
+	agree := 0
+	for _, name := range slices.Sorted(maps.Keys(blocks)) {
+		if o, err := s.initctl("start", name); err != nil {
+			t.Fatalf("start %s: %v %s", name, err, o)
+		}
+		want, err := os.ReadFile(filepath.Join(out, name+".upstart"))
+		if err != nil {
+			t.Fatalf("%s: Upstart's run wrote nothing: %v (%s)", name, err, s.log(name))
+		}
+		st, err := upstart.Parse("/etc/init/"+name+".conf", []byte("task\nscript\n"+blocks[name]+"end script\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		u := Translate(upstart.Merge(name, st, nil), "/etc/init/"+name+".conf", func(string) (bool, bool) { return false, false })
+		file := filepath.Join(out, name+".sh")
+		if err := os.WriteFile(file, []byte("#!/bin/sh -e\n# The main block.\n"+u.Scripts["main"]), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		run := exec.Command("/bin/sh", "-e", file)
+		run.Env = []string{"OUT=" + filepath.Join(out, name+".unit"), "PATH=/usr/bin:/bin"}
+		if o, err := run.CombinedOutput(); err != nil {
+			t.Errorf("%s: the translated script failed: %v %s", name, err, o)
+			continue
+		}
+		got, _ := os.ReadFile(filepath.Join(out, name+".unit"))
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s: the translated script wrote %q, Upstart's run %q", name, got, want)
+			continue
+		}
+		agree++
+	}
+	t.Logf("%d of %d script blocks: the translated files do what Upstart 1.13.2 did", agree, len(blocks))
 }

@@ -23,9 +23,14 @@ const shellChars = "~`!$^&*()=|\\{}[];\"'<>?"
 // script, or a line that needs a prologue, becomes a file under
 // ScriptDir, since a unit file cannot carry a multi-line script.
 func (u *jobUnit) process(block string, s *upstart.Stanza) string {
-	script := strings.HasSuffix(s.Name, "script")
-	body := s.Body
-	if !script {
+	isScript := script(s)
+	// The script as Upstart runs it (init/job_process.c feeds the class's
+	// command to /bin/sh): the whitespace its lines share with the first
+	// removed (nih_config_parse_block), so that an indented here-document
+	// ends where it ended under Upstart. Its lines are the block's, one
+	// for one.
+	body := s.Block
+	if !isScript {
 		body = "exec " + s.Raw + "\n"
 	}
 	u.checkCommands(block, s, body)
@@ -37,7 +42,7 @@ func (u *jobUnit) process(block string, s *upstart.Stanza) string {
 	if levels {
 		prologue.WriteString(runlevelPrologue)
 	}
-	if !script && prologue.Len() == 0 {
+	if !isScript && prologue.Len() == 0 {
 		return u.execLine(s.Raw)
 	}
 	u.scripts[block] = prologue.String() + body
@@ -98,6 +103,10 @@ esac
 export RUNLEVEL PREVLEVEL
 `
 
+// script says whether a process stanza is a script block, whose lines
+// start on the line after the stanza's.
+func script(s *upstart.Stanza) bool { return strings.HasSuffix(s.Name, "script") }
+
 // commandWords are Upstart's job-control commands as a script calls them.
 var commandWords = map[string]bool{"stop": true, "start": true, "restart": true, "initctl": true}
 
@@ -157,7 +166,7 @@ func (u *jobUnit) checkCommands(block string, s *upstart.Stanza, body string) {
 				arg = rest[0]
 			}
 			line := s.Line + i
-			if s.Body != "" {
+			if script(s) {
 				line++ // a script body starts on the line after its stanza
 			}
 			found := false
@@ -320,7 +329,7 @@ func (u *jobUnit) checkVariables(block string, s *upstart.Stanza, body string) (
 			continue
 		}
 		line := s.Line + first
-		if s.Body != "" {
+		if script(s) {
 			line++
 		}
 		at := &upstart.Stanza{File: s.File, Line: line}

@@ -20,6 +20,7 @@ import (
 // jobUnit is a job on its way to becoming a unit.
 type jobUnit struct {
 	job   *upstart.Job
+	class *upstart.Class // the values Upstart holds (the job's stanzas say where each was set)
 	name  string
 	conf  string // the job file
 	chdir string // the job's working directory, "/" unless chdir says otherwise
@@ -83,10 +84,11 @@ func (u *jobUnit) trigger(unitName string) {
 
 // translate maps a job, stanza by stanza, to a unit.
 func translate(j *upstart.Job, conf string, known Lookup) *jobUnit {
-	u := &jobUnit{job: j, name: j.Name, conf: conf, chdir: "/", known: known, scripts: map[string]string{}}
-	if s := j.Get("chdir"); s != nil && validPath(s.Args[0]) {
-		u.chdir = s.Args[0]
+	u := &jobUnit{job: j, class: j.Class(), name: j.Name, conf: conf, chdir: "/", known: known, scripts: map[string]string{}}
+	if c := u.class.Chdir; c != nil && validPath(*c) {
+		u.chdir = *c
 	}
+	u.hasMain = u.class.Process[0].Command != nil
 	for _, r := range stanzaRules {
 		r.apply(u)
 	}
@@ -111,10 +113,22 @@ func (u *jobUnit) target() string { return u.triggers[0] }
 // specifiers (systemd.Value).
 func sdEscape(s string) string { return systemd.Value(s) }
 
+// sdEnv writes one Environment= assignment, literal: quoted as
+// systemd.syntax(7) "Quoting" reads it (C escapes inside double quotes),
+// % as %% (specifiers are expanded), and $ as it is: systemd.exec(5)
+// Environment= "Variable expansion is not performed inside the strings
+// ... The "$" character has no special meaning", and Upstart passes the
+// value as it is too.
+func sdEnv(s string) string { return quote(s, false) }
+
 // sdQuote writes one word in systemd's command-line quoting, literal: no
 // specifiers, no variable expansion, control characters as C escapes
 // (systemd.syntax(7) "Quoting").
-func sdQuote(s string) string {
+func sdQuote(s string) string { return quote(s, true) }
+
+// quote is sdQuote and sdEnv: dollar says whether $ is doubled (command
+// lines expand $VAR, Environment= does not).
+func quote(s string, dollar bool) string {
 	var b strings.Builder
 	b.WriteByte('"')
 	for _, r := range s {
@@ -124,7 +138,7 @@ func sdQuote(s string) string {
 			b.WriteRune(r)
 		case r == '%':
 			b.WriteString("%%")
-		case r == '$':
+		case r == '$' && dollar:
 			b.WriteString("$$")
 		case r == '\n':
 			b.WriteString(`\n`)

@@ -90,32 +90,20 @@ func StartOn(j *upstart.Job) string {
 	return ""
 }
 
-// EarlyBoot reports jobs that are steps of the boot rather than services:
-// tasks, and jobs started by startup or by the rcS chain, which run before
-// the runlevel machinery. A daemon that waits for file systems or the
-// network (start on local-filesystems, net-device-up, mounted ...) is a
-// service like any other: Ubuntu's own ssh and cron start on filesystem and
-// have /etc/init.d links.
-func EarlyBoot(j *upstart.Job) bool {
-	if j.Has("task") {
-		return true
-	}
-	s := j.Get("start on")
-	if s == nil {
-		return false
-	}
-	events, _ := eventsOf(s)
-	for _, e := range events {
-		job, _ := e.get("JOB", 0)
-		level, _ := e.get("RUNLEVEL", 0)
-		switch {
-		case e.name == "startup":
-			return true
-		case e.name == "runlevel" && strings.EqualFold(strings.Trim(level, "[]"), "S"):
-			return true
-		case (e.name == "starting" || e.name == "started" || e.name == "stopped") && (job == "rcS" || job == "rc-sysinit"):
-			return true
-		}
-	}
-	return false
+// BootStep reports jobs that are steps of the boot rather than services:
+// Upstart's tasks. init(5) "Services, tasks and respawning": "Jobs are
+// services by default", started once running; with task, starting "is not
+// considered to be finished until the job itself has been run and stopped
+// again" (init/job.c job_finished). No event makes a job one or the other. So a daemon started on startup, by the rcS chain or on
+// runlevel S is a service like one started on runlevel [2345], and a job
+// that only starts and stops something (pre-start, post-stop) is one too.
+func BootStep(j *upstart.Job) bool { return j.Class().Task }
+
+// Respawns says whether Upstart respawns the job when it ends by itself:
+// respawn, and a main process to respawn (init/job_process.c
+// job_process_terminated respawns only the main process; a task when it
+// failed, killed by a signal too).
+func Respawns(j *upstart.Job) bool {
+	c := j.Class()
+	return c.Respawn && c.Process[0].Command != nil
 }

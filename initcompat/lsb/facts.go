@@ -32,6 +32,18 @@ type Facts struct {
 	Commands []Command
 	Uses     []ParamUse
 	Assigns  []ParamUse
+	// Last is the text's last top-level statement: what an Upstart
+	// process ends running, and whether it puts it in the background (a
+	// trailing &). Nil for a text of comments alone.
+	Last *Statement
+}
+
+// Statement is a top-level statement: its line, the words of its command
+// (none for a compound one) and whether it runs in the background.
+type Statement struct {
+	Line       int
+	Words      []Word
+	Background bool
 }
 
 // ReadFacts parses text (at most MaxScript bytes, brackets nested at
@@ -43,6 +55,15 @@ func ReadFacts(text []byte, firstLine int) (Facts, error) {
 	}
 	var out Facts
 	at := func(n syntax.Node) int { return int(n.Pos().Line()) + firstLine - 1 }
+	if len(f.Stmts) > 0 {
+		st := f.Stmts[len(f.Stmts)-1]
+		out.Last = &Statement{Line: at(st), Background: st.Background}
+		if call, ok := st.Cmd.(*syntax.CallExpr); ok {
+			for _, w := range call.Args {
+				out.Last.Words = append(out.Last.Words, literal(w))
+			}
+		}
+	}
 	syntax.Walk(f, func(n syntax.Node) bool {
 		switch n := n.(type) {
 		case *syntax.CallExpr:

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"path"
 	"strings"
 
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/cfn"
@@ -52,6 +53,13 @@ func scopeOf(inv *inspect.Inventory, pol plan.Policy) (out []inScope, errs []pla
 
 // missing words the error for a named service the image lacks.
 func missing(inv *inspect.Inventory, name string) string {
+	// A unit the image holds and systemd would not load either (a line
+	// past its LONG_LINE_MAX, a dangling link) is said as it is.
+	for _, p := range inv.Units.Problems {
+		if path.Base(p.Path) == name+".service" {
+			return fmt.Sprintf("%s.service is in the image but cannot be read (%v), and systemd would refuse it too; fix the unit", name, p.Err)
+		}
+	}
 	var have []string
 	for _, s := range inv.Services {
 		if s.Exists() && s.Alias == "" {

@@ -1,8 +1,7 @@
 package upstartunit
 
 import (
-	"strings"
-
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/lsb"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/upstart"
 )
 
@@ -76,12 +75,12 @@ func mainWithout(u *jobUnit) {
 // daemon is forking. An option that may or may not mean "daemonize" (-d)
 // is reported, the type left as it is.
 func daemonizing(u *jobUnit, main *upstart.Stanza, typ string) string {
-	line, at := lastCommand(main)
-	if line == "" {
+	last, at := lastCommand(main)
+	if last == nil {
 		return typ
 	}
 	where := &upstart.Stanza{File: main.File, Line: at}
-	sure, maybe := backgroundMarker(line)
+	sure, maybe := backgroundMarker(last)
 	respawn := ""
 	if u.job.Has("respawn") {
 		respawn = " (with respawn, Upstart also ran it again each time the parent exited)"
@@ -97,19 +96,18 @@ func daemonizing(u *jobUnit, main *upstart.Stanza, typ string) string {
 	return typ
 }
 
-// lastCommand is the last line of code of an exec line or script block,
-// and its line in the job file.
-func lastCommand(s *upstart.Stanza) (string, int) {
-	if !strings.HasSuffix(s.Name, "script") {
-		return s.Raw, s.Line
+// lastCommand is the last statement of an exec line or script block, as
+// the shell reads it, and its line in the job file.
+func lastCommand(s *upstart.Stanza) (*lsb.Statement, int) {
+	body := s.Block
+	if !script(s) {
+		body = s.Raw
 	}
-	lines := strings.Split(s.Block, "\n")
-	for i := len(lines) - 1; i >= 0; i-- {
-		if code := strings.TrimSpace(stripShellComment(lines[i])); code != "" {
-			return lines[i], s.Line + 1 + i
-		}
+	f, err := lsb.ReadFacts([]byte(body), firstLine(s))
+	if err != nil || f.Last == nil {
+		return nil, 0
 	}
-	return "", 0
+	return f.Last, f.Last.Line
 }
 
 // daemonOptions are options by which daemons fork into the background
@@ -122,30 +120,43 @@ var (
 	maybeDaemon   = map[string]bool{"-d": true, "-daemon": true, "--daemon": true}
 )
 
-// backgroundMarker names what in a command line puts it in the
-// background for certain, or what may (a -d option).
-func backgroundMarker(line string) (sure, maybe string) {
-	code := strings.TrimSpace(stripShellComment(line))
-	if strings.HasSuffix(code, "&") && !strings.HasSuffix(code, "&&") {
+// backgroundMarker names what in a statement puts it in the background for
+// certain, or what may (a -d option). A command string given to su -c or
+// sh -c counts: the shell it goes to runs it, read as shell in turn.
+func backgroundMarker(st *lsb.Statement) (sure, maybe string) {
+	return marker(st, 0)
+}
+
+func marker(st *lsb.Statement, depth int) (sure, maybe string) {
+	if st.Background {
 		return "a trailing &", ""
 	}
-	// Quoted commands (su -c '...') count: the shell they go to runs them.
-	words := strings.Fields(strings.NewReplacer("'", " ", `"`, " ", ";", " ").Replace(line))
 	ssd := false
-	for i, w := range words {
-		switch {
-		case w == "#":
-			return sure, maybe
-		case w == "start-stop-daemon":
+	for i, w := range st.Words {
+		if !w.Known {
+			continue
+		}
+		prev := ""
+		if i > 0 && st.Words[i-1].Known {
+			prev = st.Words[i-1].Text
+		}
+		switch t := w.Text; {
+		case prev == "-c" && depth < 2:
+			if f, err := lsb.ReadFacts([]byte(t), st.Line); err == nil && f.Last != nil {
+				if s, m := marker(f.Last, depth+1); s != "" || m != "" {
+					return s, m
+				}
+			}
+		case t == "start-stop-daemon":
 			ssd = true
-		case ssd && (w == "--background" || w == "-b"):
-			return "start-stop-daemon " + w, ""
-		case w == "daemon" && (i == 0 || words[i-1] == "exec" || words[i-1] == "-c"):
+		case ssd && (t == "--background" || t == "-b"):
+			return "start-stop-daemon " + t, ""
+		case t == "daemon" && (i == 0 || prev == "exec"):
 			return "the daemon command", ""
-		case daemonOptions[w]:
-			return w, ""
-		case maybeDaemon[w] && maybe == "":
-			maybe = w
+		case daemonOptions[t]:
+			return t, ""
+		case maybeDaemon[t] && maybe == "":
+			maybe = t
 		}
 	}
 	return "", maybe

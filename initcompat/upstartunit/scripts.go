@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"maps"
 	"path"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/lsb"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/upstart"
 )
 
@@ -33,8 +33,9 @@ func (u *jobUnit) process(block string, s *upstart.Stanza) string {
 	if !isScript {
 		body = "exec " + s.Raw + "\n"
 	}
-	u.checkCommands(block, s, body)
-	levels := u.checkVariables(block, s, body)
+	facts := u.readShell(block, s, body)
+	u.checkCommands(block, s, facts)
+	levels := u.checkVariables(block, s, facts)
 	var prologue strings.Builder
 	if block == "pre-stop" && u.hasMain {
 		prologue.WriteString(mainPIDGuard)
@@ -110,18 +111,40 @@ func script(s *upstart.Stanza) bool { return strings.HasSuffix(s.Name, "script")
 // commandWords are Upstart's job-control commands as a script calls them.
 var commandWords = map[string]bool{"stop": true, "start": true, "restart": true, "initctl": true}
 
-// commands lists the job-control calls on one line of shell: the first
-// word of each simple command (the line split at ; & | ( ) { } !, after
-// the keywords and the exec that may lead it) with its arguments.
-func commands(code string) [][]string {
-	var out [][]string
-	for _, seg := range strings.FieldsFunc(code, func(r rune) bool { return strings.ContainsRune(";&|(){}!", r) }) {
-		words := strings.Fields(seg)
-		for len(words) > 0 && (words[0] == "then" || words[0] == "do" || words[0] == "else" || words[0] == "exec") {
+// firstLine is the line of the job file a process's text starts on: a
+// script body starts on the line after its stanza.
+func firstLine(s *upstart.Stanza) int {
+	if script(s) {
+		return s.Line + 1
+	}
+	return s.Line
+}
+
+// readShell reads a process's text as the shell Upstart hands it to
+// (/bin/sh -e) reads it, with a shell parser (lsb.ReadFacts: here-documents
+// and comments are data, quotes are quotes): the commands it runs, the
+// parameters it reads and assigns, its last statement. Text the parser
+// refuses gets a note; sh would refuse it too.
+func (u *jobUnit) readShell(block string, s *upstart.Stanza, body string) lsb.Facts {
+	f, err := lsb.ReadFacts([]byte(body), firstLine(s))
+	if err != nil {
+		u.info(s, "the %s does not read as shell (%v): nothing in it is checked for Upstart's commands and variables; /bin/sh -e would refuse it too", blockWord(block), err)
+	}
+	return f
+}
+
+// commands lists the job-control calls of a process: each simple command
+// whose first word (after an exec that leads it) is one of Upstart's,
+// with its literal arguments.
+func commands(f lsb.Facts) []lsb.Command {
+	var out []lsb.Command
+	for _, c := range f.Commands {
+		words := c.Words
+		for len(words) > 0 && words[0].Known && words[0].Text == "exec" {
 			words = words[1:]
 		}
-		if len(words) > 0 && commandWords[words[0]] {
-			out = append(out, words)
+		if len(words) > 0 && words[0].Known && commandWords[words[0].Text] {
+			out = append(out, lsb.Command{Line: c.Line, Words: words})
 		}
 	}
 	return out
@@ -139,12 +162,11 @@ type commandUse struct {
 // checkCommands reports calls of Upstart's start, stop, restart and initctl
 // in a process: they do not exist under systemd. One finding per kind and
 // block, citing every line; comments and quoted strings do not count.
-func (u *jobUnit) checkCommands(block string, s *upstart.Stanza, body string) {
+func (u *jobUnit) checkCommands(block string, s *upstart.Stanza, f lsb.Facts) {
 	var uses []*commandUse
-	for i, line := range strings.Split(body, "\n") {
-		code := stripShellComment(line)
-		for _, words := range commands(code) {
-			cmd, rest := words[0], withoutOptions(words[1:])
+	for _, c := range commands(f) {
+		{
+			cmd, rest := c.Words[0].Text, withoutOptions(texts(c.Words[1:]))
 			kind, arg := "control", ""
 			switch {
 			case cmd == "initctl" && len(rest) > 0 && rest[0] == "emit":
@@ -165,10 +187,7 @@ func (u *jobUnit) checkCommands(block string, s *upstart.Stanza, body string) {
 			default:
 				arg = rest[0]
 			}
-			line := s.Line + i
-			if script(s) {
-				line++ // a script body starts on the line after its stanza
-			}
+			line := c.Line
 			found := false
 			for _, c := range uses {
 				if c.kind == kind && c.arg == arg && c.cmd == cmd {
@@ -196,6 +215,17 @@ func withoutOptions(args []string) []string {
 	for _, a := range args {
 		if !strings.HasPrefix(a, "-") {
 			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// texts are the words' texts, "" for one that is not literal.
+func texts(ws []lsb.Word) []string {
+	out := make([]string, len(ws))
+	for i, w := range ws {
+		if w.Known {
+			out[i] = w.Text
 		}
 	}
 	return out
@@ -237,42 +267,6 @@ func (c *commandUse) argOr() string {
 	return c.arg
 }
 
-// stripShellComment removes a # comment and the contents of quoted
-// strings, so that neither is taken for a command.
-func stripShellComment(line string) string { return stripShell(line, false) }
-
-// stripShell removes a # comment and the contents of single-quoted strings,
-// and of double-quoted ones unless keepDouble: $VAR inside double quotes is
-// still expanded by the shell.
-func stripShell(line string, keepDouble bool) string {
-	var b strings.Builder
-	var q rune
-	prev := ' '
-	for _, r := range line {
-		switch {
-		case q != 0:
-			if r == q {
-				q = 0
-				b.WriteRune(r)
-			} else if q == '"' && keepDouble {
-				b.WriteRune(r)
-			}
-		case r == '\'' || r == '"':
-			q = r
-			b.WriteRune(r)
-		case r == '#' && (prev == ' ' || prev == '\t' || prev == ';'):
-			return b.String()
-		default:
-			b.WriteRune(r)
-		}
-		prev = r
-	}
-	if strings.HasPrefix(strings.TrimSpace(line), "#") {
-		return ""
-	}
-	return b.String()
-}
-
 // eventVariables are what Upstart's events put in a job's environment
 // (init(5) "Job environment", upstart-events(7)) that no systemd setting
 // reproduces. RUNLEVEL and PREVLEVEL are reproduced by runlevelPrologue;
@@ -297,40 +291,31 @@ var eventVariables = map[string]string{
 
 // checkVariables reports uses of event variables systemd does not set,
 // and says whether the process reads RUNLEVEL or PREVLEVEL.
-func (u *jobUnit) checkVariables(block string, s *upstart.Stanza, body string) (levels bool) {
+func (u *jobUnit) checkVariables(block string, s *upstart.Stanza, f lsb.Facts) (levels bool) {
 	defined := map[string]bool{}
 	for _, e := range u.job.All("env") {
 		k, _, _ := strings.Cut(e.Args[0], "=")
 		defined[k] = true
 	}
-	lines := strings.Split(body, "\n")
+	assigned := map[string]bool{}
+	for _, a := range f.Assigns {
+		assigned[a.Name] = true
+	}
+	used := map[string]int{}
+	for _, p := range f.Uses {
+		if _, seen := used[p.Name]; !seen {
+			used[p.Name] = p.Line
+		}
+	}
 	for _, name := range append(slices.Sorted(maps.Keys(eventVariables)), "RUNLEVEL", "PREVLEVEL") {
-		if defined[name] {
-			continue
-		}
-		use := regexp.MustCompile(`\$\{?` + name + `\b`)
-		assign := regexp.MustCompile(`(?:^|[\s;&|(])` + name + `=`)
-		first := -1
-		for i, line := range lines {
-			// An assignment is code; a use may sit inside double quotes.
-			if assign.MatchString(stripShellComment(line)) {
-				first = -1
-				break
-			}
-			if first < 0 && use.MatchString(stripShell(line, true)) {
-				first = i
-			}
-		}
-		if first < 0 {
+		line, reads := used[name]
+		// An assignment anywhere in the text is the process's own.
+		if defined[name] || assigned[name] || !reads {
 			continue
 		}
 		if name == "RUNLEVEL" || name == "PREVLEVEL" {
 			levels = true
 			continue
-		}
-		line := s.Line + first
-		if script(s) {
-			line++
 		}
 		at := &upstart.Stanza{File: s.File, Line: line}
 		u.notes = append(u.notes, note{at.Where(), fmt.Sprintf("the %s reads $%s (%s), which Upstart set from its events and systemd does not: it is empty under systemd. Decide what the process should do without it", blockWord(block), name, eventVariables[name]), true})

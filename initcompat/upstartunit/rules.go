@@ -188,7 +188,7 @@ func ruleChdir(u *jobUnit) {
 		return
 	}
 	if !validPath(*u.class.Chdir) {
-		u.block(s, "chdir %q is not an absolute path; left out", *u.class.Chdir)
+		u.block(s, "chdir %q is not an absolute path a unit can hold as it is; left out", *u.class.Chdir)
 		return
 	}
 	u.add("Service", "WorkingDirectory", strings.ReplaceAll(*u.class.Chdir, "%", "%%"))
@@ -235,7 +235,7 @@ func ruleAttributes(u *jobUnit) {
 		value           *string
 		ok              func(string) bool
 	}{
-		{"chroot", "RootDirectory", "an absolute path", c.Chroot, validPath},
+		{"chroot", "RootDirectory", "an absolute path a unit can hold as it is", c.Chroot, validPath},
 		{"setuid", "User", "a user name", c.Setuid, userName.MatchString},
 		{"setgid", "Group", "a group name", c.Setgid, userName.MatchString},
 	} {

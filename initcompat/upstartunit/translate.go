@@ -168,5 +168,8 @@ func hasControl(s string) bool {
 
 // validPath is an absolute path systemd can take as it is written.
 func validPath(p string) bool {
-	return strings.HasPrefix(p, "/") && !hasControl(p)
+	// Written as a setting's value, it must read back as itself: no
+	// control character, no trailing backslash joining the next line
+	// (systemd.Value keeps to one line by taking those away).
+	return strings.HasPrefix(p, "/") && !hasControl(p) && systemd.Value(p) == strings.ReplaceAll(p, "%", "%%")
 }

@@ -66,7 +66,9 @@ func TestBombsAreBounded(t *testing.T) {
 			if alloc > 128<<20 {
 				t.Errorf("%d MiB allocated", alloc>>20)
 			}
-			if elapsed > 5*time.Second {
+			// The steps are bounded (the reading stops, Unread says where);
+			// the time only shows it, tenfold under the race detector.
+			if bound := 5 * time.Second; elapsed > bound && !raceOn || elapsed > 10*bound {
 				t.Errorf("took %v", elapsed)
 			}
 			for _, c := range st.Calls {

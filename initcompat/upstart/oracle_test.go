@@ -13,6 +13,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -278,7 +279,8 @@ func judge(t *testing.T, root string, cases []matrixCase) map[string]verdict {
 	}
 	env := []string{"LD_LIBRARY_PATH=" + filepath.Join(root, "usr/lib"), "XDG_RUNTIME_DIR=" + runtime, "HOME=" + runtime,
 		"LANG=C", "PATH=/usr/bin:/bin", "UPSTART_WRITE_STATEFILE=1"}
-	var log bytes.Buffer
+	// init writes its log while this test reads it.
+	var log lockedBuffer
 	// umask 022: a session init gives jobs its own umask (job_class_new).
 	cmd := exec.Command("/bin/sh", "-c", `umask 022; exec "$0" --user --confdir "$1" --logdir "$2" --no-startup-event`,
 		filepath.Join(root, "usr/sbin/init"), confdir, runtime)
@@ -355,4 +357,23 @@ func judge(t *testing.T, root string, cases []matrixCase) map[string]verdict {
 		out[name] = v
 	}
 	return out
+}
+
+// lockedBuffer is a bytes.Buffer a running process writes into while the
+// test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

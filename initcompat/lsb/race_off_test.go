@@ -1,0 +1,5 @@
+//go:build !race
+
+package lsb
+
+const raceOn = false

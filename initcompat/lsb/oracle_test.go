@@ -22,7 +22,11 @@ import (
 // would; start-stop-daemon and everything else only record.
 const stub = `#!/bin/sh
 if IFS= read -r mode; then :; else mode=BG; fi
-{ printf '%s' "$mode"; for a in "$0" "$@"; do printf '\t%s' "$a"; done; printf '\n'; } >>/log
+line=$mode
+tab=$(printf '\t')
+for a in "$0" "$@"; do line=$line$tab$a; done
+# One write a line: stubs run at once, and their lines must not interleave.
+printf '%s\n' "$line" >>/log
 n=${0##*/}
 case $n in
 su|runuser)

@@ -115,6 +115,11 @@ const (
 	CheckUpstartOverride Check = "upstart_override"
 	// CheckUpstartKnown: initctl knows the job (Args: job).
 	CheckUpstartKnown Check = "upstart_known"
+	// CheckStartReturns: systemctl start of the unit systemd-sysv-generator
+	// made for an init script returns within its bound, and the unit is
+	// stopped again unless it ran before (Args: name). A probe: the
+	// builder's own start says whether the daemon detaches.
+	CheckStartReturns Check = "start_returns"
 	// CheckPreset: the preset policy says what the pins say (Args:
 	// UNIT=enabled or UNIT=disabled each), as systemctl list-unit-files
 	// shows it.
@@ -166,6 +171,10 @@ type Plan struct {
 	// Places are where the shims write (the registry's union): the apply
 	// holds its journal to them, and recovery another's.
 	Places Places `json:"-"`
+	// Probes are questions for a booted builder that no change carries:
+	// what reading the image could not decide (does an init script's start
+	// action return?). verify asks them when it runs, as warnings.
+	Probes []Expect `json:"-"`
 	// Gzip is the image's gzip: the apply script's payload is compressed
 	// when it is there (a third of the size on the wire).
 	Gzip string `json:"-"`

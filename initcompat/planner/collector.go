@@ -91,6 +91,10 @@ func (col *collector) join(f *collector) {
 	}
 }
 
+// probe asks a booted builder what reading could not decide (verify asks
+// it, as a warning, when it runs).
+func (col *collector) probe(e plan.Expect) { col.plan.Probes = append(col.plan.Probes, e) }
+
 // keep records a path a stage asked for and found already as asked.
 func (col *collector) keep(service string, shim plan.Shim, p string) {
 	if col.kept != nil {

@@ -205,7 +205,8 @@ func decideForeground(inv *inspect.Inventory, col *collector, f foregroundScript
 	case f.start.Detach == lsb.NoStart && len(f.start.Calls) == 0:
 	default:
 		col.find(plan.Info, s.Name, shimForeground, at, "whether the start action returns (systemd-sysv-generator's Type=forking unit becomes active only then) cannot be told from the image: "+
-			systemd.Line(evidence(j))+". Nothing is changed")
+			systemd.Line(evidence(j))+". Nothing is changed; verify, on a booted builder, starts the unit with a bound and says")
+		col.probe(plan.Expect{Check: plan.CheckStartReturns, Args: []string{s.Name}})
 	}
 	if f.stop != nil {
 		writeStop(inv, col, s, *f.stop)

@@ -76,7 +76,8 @@ const checkAnalyze plan.Check = "analyze"
 // load before anything is asked of them; the analyzer's lines come after
 // systemd's own answers.
 var askOrder = []plan.Check{plan.CheckLoaded, plan.CheckDropIn, plan.CheckDepends, plan.CheckNotEnabled,
-	plan.CheckLSBStatus, plan.CheckRCLinks, plan.CheckPreset, checkAnalyze, plan.CheckUpstartOverride, plan.CheckUpstartKnown}
+	plan.CheckLSBStatus, plan.CheckRCLinks, plan.CheckPreset, checkAnalyze, plan.CheckUpstartOverride, plan.CheckUpstartKnown,
+	plan.CheckStartReturns}
 
 // words says a question in words, for the build log and report_file.
 func words(c plan.Check, a []string) string {
@@ -103,6 +104,8 @@ func words(c plan.Check, a []string) string {
 		return "Upstart takes the override of " + arg(0) + " (initctl show-config -e " + arg(0) + ")"
 	case plan.CheckUpstartKnown:
 		return "initctl knows the job behind /etc/init.d/" + arg(0)
+	case plan.CheckStartReturns:
+		return "systemctl start " + arg(0) + " returns (reading could not tell whether /etc/init.d/" + arg(0) + " waits for its daemon)"
 	case plan.CheckPreset:
 		return "the preset policy (systemctl list-unit-files) says what the " + strconv.Itoa(len(a)) + " pins of " + presetName + " say"
 	case checkAnalyze:
@@ -131,6 +134,9 @@ func questions(p *plan.Plan) []question {
 			units = units || e.Unit != ""
 			byCheck[e.Check] = append(byCheck[e.Check], question{level: plan.Error, name: words(e.Check, e.Args), check: e.Check, unit: e.Unit, args: e.Args})
 		}
+	}
+	for _, e := range p.Probes {
+		byCheck[e.Check] = append(byCheck[e.Check], question{level: plan.Warning, name: words(e.Check, e.Args), check: e.Check, args: e.Args})
 	}
 	if units {
 		byCheck[checkAnalyze] = []question{

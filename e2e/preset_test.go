@@ -138,7 +138,7 @@ func presetImage(t *testing.T, suite string) string {
 		"etc/systemd/system/keep-off.service": unit,
 		"etc/systemd/system/hand-off.service": unit,
 		"etc/systemd/system/keep-on.service":  unit,
-		"etc/systemd/system/" + presetProbe: "[Unit]\nConditionFirstBoot=yes\n\n[Service]\nType=oneshot\nExecStart=/bin/true\n\n[Install]\nWantedBy=multi-user.target\n",
+		"etc/systemd/system/" + presetProbe:   "[Unit]\nConditionFirstBoot=yes\n\n[Service]\nType=oneshot\nExecStart=/bin/true\n\n[Install]\nWantedBy=multi-user.target\n",
 	})
 	chroot(t, img, "systemctl", "enable", "keep-off.service", "hand-off.service", "keep-on.service", presetProbe)
 	chroot(t, img, "systemctl", "disable", "hand-off.service", "fstrim.timer", "getty@tty1.service")

@@ -55,32 +55,35 @@ func TestPresetFirstBoot(t *testing.T) {
 }
 
 func presetFirstBoot(t *testing.T, suite string) {
-	base := presetImage(t, suite)
+	img := presetImage(t, suite)
 
-	// Negative control: the same image without initcompat, keep-off
-	// disabled by hand as well. The first boot enables what the build
-	// disabled; a full preset by hand under "disable *" disables what it
-	// enabled.
-	for _, reset := range []string{"uninitialized", "missing"} {
-		img := copyImage(t, base)
-		chroot(t, img, "systemctl", "disable", "keep-off.service")
-		resetMachineID(t, img, reset)
-		m := boot(t, img)
+	// Negative control: a copy without initcompat, keep-off disabled by
+	// hand as well. Each first boot enables what the build disabled; a
+	// full preset by hand under "disable *" disables what it enabled.
+	ctl := copyImage(t, img)
+	chroot(t, ctl, "systemctl", "disable", "keep-off.service")
+	for _, reset := range []string{"missing", "uninitialized"} {
+		resetMachineID(t, ctl, reset)
+		m := boot(t, ctl)
 		presetsRan(m, true)
 		got := enablement(m)
+		var off []string
 		for _, w := range presetWant {
 			if w.state == "disabled" && got[w.unit] != "enabled" {
 				m.fail("control (%s, no initcompat): %s (%s) is %s after the first boot; the presets did not enable it, so this control proves nothing", reset, w.unit, w.why, got[w.unit])
 			}
+			if w.state == "disabled" {
+				off = append(off, w.unit)
+			}
 		}
-		if reset == "uninitialized" {
+		if reset == "missing" {
+			// Disabled by hand again, for the next first boot.
+			m.must("systemctl disable " + strings.Join(off, " "))
+		} else {
 			handPresetAll(m, func(when string) {
-				if !strings.Contains(when, "disable *") {
-					return
-				}
 				got := enablement(m)
 				for _, w := range presetWant {
-					if w.state == "enabled" && got[w.unit] != "disabled" {
+					if strings.Contains(when, "disable *") && w.state == "enabled" && got[w.unit] != "disabled" {
 						m.fail("control, %s: %s is %s; want disabled", when, w.unit, got[w.unit])
 					}
 				}
@@ -89,28 +92,37 @@ func presetFirstBoot(t *testing.T, suite string) {
 		m.poweroff()
 	}
 
-	// The builds: initcompat, then the clean-up; "baked" keeps the id.
-	for _, reset := range []string{"uninitialized", "missing", "empty", "baked"} {
-		img := copyImage(t, base)
-		vars := map[string]string{"root_dir": img, "disable": `["keep-off"]`, "pin_all_enablement": "true", "machine_id": reset}
-		if reset == "baked" {
-			vars["machine_id"] = "keep"
-		}
-		out, ok := packerBuild(t, "preset.pkr.hcl", vars)
-		if !ok {
-			t.Fatalf("packer build (%s) failed", reset)
-		}
-		// initcompat ran before the clean-up: it saw the baked id.
-		contains(t, out, "preset: write /etc/systemd/system-preset/0-initcompat.preset", "the build")
-		contains(t, out, "boot: /etc/machine-id holds an id", "the build")
-		if data, err := os.ReadFile(filepath.Join(img, "etc/systemd/system-preset/0-initcompat.preset")); err == nil {
-			t.Logf("%s: the pins for the followed units:\n%s", reset, indent(grepUnits(string(data))))
+	// The build: initcompat, then the template's clean-up (the machine ID
+	// removed). The boots follow in sequence on the one image, each
+	// starting from the build's enablement (the one before checked it):
+	// missing, the id the second boot committed kept ("baked"), truncated,
+	// "uninitialized".
+	out, ok := packerBuild(t, "preset.pkr.hcl", map[string]string{"root_dir": img, "disable": `["keep-off"]`, "pin_all_enablement": "true", "machine_id": "missing"})
+	if !ok {
+		t.Fatal("packer build failed")
+	}
+	// initcompat ran before the clean-up: it saw the baked id.
+	contains(t, out, "preset: write /etc/systemd/system-preset/0-initcompat.preset", "the build")
+	contains(t, out, "boot: /etc/machine-id holds an id", "the build")
+	if _, err := os.Lstat(filepath.Join(img, "etc/machine-id")); !os.IsNotExist(err) {
+		t.Fatalf("the template's clean-up left /etc/machine-id: %v", err)
+	}
+	if data, err := os.ReadFile(filepath.Join(img, "etc/systemd/system-preset/0-initcompat.preset")); err == nil {
+		t.Logf("the pins of the followed units:\n%s", indent(grepUnits(string(data))))
+	}
+	var baked string
+	for _, reset := range []string{"missing", "baked", "empty", "uninitialized"} {
+		if reset != "missing" && reset != "baked" {
+			resetMachineID(t, img, reset)
 		}
 		first := reset == "uninitialized" || reset == "missing"
 		m := boot(t, img)
 		presetsRan(m, first)
 		wantEnablement(m, reset+", first boot")
 		id := machineID(m)
+		if reset == "baked" && id != baked {
+			m.fail("the baked id %s became %s", baked, id)
+		}
 		if first {
 			m = m.reboot()
 			presetsRan(m, false)
@@ -122,6 +134,7 @@ func presetFirstBoot(t *testing.T, suite string) {
 		if reset == "uninitialized" {
 			handPresetAll(m, func(when string) { wantEnablement(m, when) })
 		}
+		baked = id
 		m.poweroff()
 	}
 }
@@ -256,4 +269,67 @@ func grepUnits(s string) string {
 		}
 	}
 	return strings.Join(out, "\n") + "\n"
+}
+
+// The /var/lib/dbus/machine-id trap (machine-id(5), "Initialization"):
+// when /etc/machine-id holds no id, systemd takes the one in the D-Bus
+// file, so every clone of an image that keeps it as a regular file boots
+// with the same id. initcompat warns about it; with the file a link to
+// /etc/machine-id, as systemd and dbus document, each clone gets its own.
+func TestPresetDBusMachineID(t *testing.T) {
+	requireBoot(t)
+	for _, suite := range presetSuites {
+		t.Run(suite, func(t *testing.T) {
+			start := time.Now()
+			presetDBus(t, suite)
+			t.Logf("%s: %v", suite, time.Since(start).Round(time.Second))
+		})
+	}
+}
+
+func presetDBus(t *testing.T, suite string) {
+	img := newImage(t, suite)
+	dbus := filepath.Join(img, "var/lib/dbus/machine-id")
+	if fi, err := os.Lstat(dbus); err != nil || !fi.Mode().IsRegular() {
+		t.Fatalf("debootstrap's %s: %v, want the regular file dbus's postinst writes", dbus, err)
+	}
+	// Two clones, each case booted on both in turn: the image, and a copy.
+	clones := []string{img, copyImage(t, img)}
+	for _, c := range []struct {
+		name, reset string
+		link, warn  bool
+	}{
+		{"uninitialized, the dbus file kept", "uninitialized", false, true},
+		{"empty, the dbus file kept", "empty", false, true},
+		{"uninitialized, the dbus file a link", "uninitialized", true, false},
+	} {
+		// The clean-up ran before initcompat here: it sees the reset.
+		for _, clone := range clones {
+			if c.link {
+				if err := os.Remove(filepath.Join(clone, "var/lib/dbus/machine-id")); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Symlink("/etc/machine-id", filepath.Join(clone, "var/lib/dbus/machine-id")); err != nil {
+					t.Fatal(err)
+				}
+			}
+			resetMachineID(t, clone, c.reset)
+		}
+		out, ok := packerBuild(t, "preset.pkr.hcl", map[string]string{"root_dir": img})
+		if !ok {
+			t.Fatalf("%s: packer build failed", c.name)
+		}
+		if warned := strings.Contains(out, "warning [preset] /var/lib/dbus/machine-id"); warned != c.warn {
+			t.Errorf("%s: initcompat warned about /var/lib/dbus/machine-id: %v, want %v", c.name, warned, c.warn)
+		}
+		var ids []string
+		for _, clone := range clones {
+			m := boot(t, clone)
+			ids = append(ids, machineID(m))
+			m.poweroff()
+		}
+		if same := ids[0] == ids[1]; same != c.warn {
+			t.Errorf("%s: two clones booted with ids %s and %s; the same: %v, want %v", c.name, ids[0], ids[1], same, c.warn)
+		}
+	}
 }

@@ -56,11 +56,7 @@ func planPresets(in *input, col *collector) {
 	if inv.Init != inspect.Systemd {
 		return
 	}
-	if inv.FirstBoot() && inv.DBusMachineID == inspect.MachineIDValid {
-		col.find(plan.Warning, "", shimPreset, inspect.DBusMachineIDPath, "is a regular file holding an id while "+inspect.MachineIDPath+
-			" is "+string(inv.MachineID)+": systemd takes the id from it at the first boot (machine-id(5)), so every clone of this image gets the same id. Make it a link, as systemd and dbus document: ln -sf "+
-			inspect.MachineIDPath+" "+inspect.DBusMachineIDPath)
-	}
+	planDBusID(inv, col)
 	p := path.Join(inspect.RealPath(inv.Tree, presetDir), presetFile)
 	// Without prune, what earlier runs pinned stays pinned, as what they
 	// wrote stays in place; prune drops the pins no step decides now.
@@ -115,6 +111,29 @@ func planPresets(in *input, col *collector) {
 	reason := "pins " + count(enable, "enable") + " and " + count(len(lines)-enable, "disable") +
 		" for a first boot, which a later step that resets the machine ID makes of the next one (now: " + inv.Boot() + ")"
 	col.writeFile("", shimPreset, p, 0o644, []byte(b.String()), reason, plan.Expect{Check: plan.CheckPreset, Args: said})
+}
+
+// planDBusID says when every clone takes its id from the D-Bus file.
+// machine-id(5), "Initialization": when /etc/machine-id is empty or
+// missing ("uninitialized" is read as missing), systemd uses the id in
+// /var/lib/dbus/machine-id unless that is a link. Booted here (e2e
+// TestPresetDBusMachineID), two clones of an image with /etc/machine-id
+// uninitialized or empty and the dbus file kept got the same id. With an
+// id in /etc/machine-id the file does nothing yet, but the clean-up that
+// usually runs after initcompat resets /etc/machine-id alone.
+func planDBusID(inv *inspect.Inventory, col *collector) {
+	if inv.DBusMachineID != inspect.MachineIDValid {
+		return
+	}
+	fix := "Make it a link, as systemd and dbus document: ln -sf " + inspect.MachineIDPath + " " + inspect.DBusMachineIDPath
+	switch inv.MachineID {
+	case inspect.MachineIDMissing, inspect.MachineIDUninitialized, inspect.MachineIDEmpty, inspect.MachineIDInvalid:
+		col.find(plan.Warning, "", shimPreset, inspect.DBusMachineIDPath, "is a regular file holding an id while "+inspect.MachineIDPath+
+			" is "+string(inv.MachineID)+": systemd takes the id from it at boot (machine-id(5)), so every clone of this image gets the same id. "+fix)
+	case inspect.MachineIDValid:
+		col.find(plan.Info, "", shimPreset, inspect.DBusMachineIDPath, "is a regular file holding an id: once a later step resets "+inspect.MachineIDPath+
+			" (uninitialized, empty or removed, as image pipelines do), systemd takes the id from it at boot (machine-id(5)) and every clone gets the same id. "+fix+", or remove it in the same clean-up")
+	}
 }
 
 // presetLines turns the pins into the file's lines, by the unit each

@@ -64,11 +64,12 @@ func planPresets(in *input, col *collector) {
 	if e, ok := col.tree.Lstat(p); ok && !in.pol.Prune && col.ownsFile(p, e.Data) {
 		pins = readPins(e.Data)
 	}
+	linked := linkedInstances(inv)
 	if in.pol.PinAllEnablement {
 		for _, n := range inv.Units.Names() {
 			if on, ok := currentPin(inv, n); ok {
 				pins[n] = on
-			} else if pinnedTemplate(inv, n) {
+			} else if pinnedTemplate(inv, n, linked) {
 				pins[n] = false
 			}
 		}
@@ -89,7 +90,7 @@ func planPresets(in *input, col *collector) {
 		return
 	}
 	alsoPins(in, col, pins)
-	lines := presetLines(inv, in, pins)
+	lines := presetLines(in, pins, linked)
 	var b strings.Builder
 	b.WriteString(col.marker() + "\n")
 	b.WriteString("# The enablement this build decided, pinned for the first boot (systemd.preset(5)):\n")
@@ -146,7 +147,7 @@ func planDBusID(inv *inspect.Inventory, col *collector) {
 // getty@.service" then enables getty@tty1 again. So every instance pinned
 // becomes its template's line, naming the instances the build leaves
 // enabled from /etc: the pinned ones and those linked that no pin turns off.
-func presetLines(inv *inspect.Inventory, in *input, pins map[string]bool) map[string][]string {
+func presetLines(in *input, pins map[string]bool, linked map[string][]string) map[string][]string {
 	lines := map[string][]string{}
 	templates := map[string]bool{}
 	for n, on := range pins {
@@ -161,7 +162,6 @@ func presetLines(inv *inspect.Inventory, in *input, pins map[string]bool) map[st
 			lines[n] = nil
 		}
 	}
-	linked := linkedInstances(inv)
 	for t := range templates {
 		var on []string
 		if !in.disabled[t] && !in.masked[t] {
@@ -211,7 +211,7 @@ func instanceOf(name string) string {
 // pinnedTemplate says whether pin_all_enablement pins a template: one a
 // preset could change, with instances enabled from /etc or a
 // DefaultInstance that "enable" would enable.
-func pinnedTemplate(inv *inspect.Inventory, name string) bool {
+func pinnedTemplate(inv *inspect.Inventory, name string, linked map[string][]string) bool {
 	if !systemd.ValidName(name) || !systemd.IsTemplate(name) || inv.Units.AliasOf(name) != "" {
 		return false
 	}
@@ -219,7 +219,7 @@ func pinnedTemplate(inv *inspect.Inventory, name string) bool {
 	if u == nil || u.Fragment == "" || u.Masked || !u.HasInstall() {
 		return false
 	}
-	return len(linkedInstances(inv)[name]) > 0 || u.Last("Install", "DefaultInstance") != ""
+	return len(linked[name]) > 0 || u.Last("Install", "DefaultInstance") != ""
 }
 
 // alsoPins keeps what Also= would undo. systemctl enable, and so a

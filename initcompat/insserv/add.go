@@ -6,8 +6,8 @@ import (
 	"slices"
 )
 
-// New is a script initcompat adds: its name, header and the levels of the
-// links it makes.
+// New is a script initcompat adds, or one whose links it changes
+// (update-rc.d NAME disable): its name, header and the levels of its links.
 type New struct {
 	Name        string
 	Header      Header
@@ -25,18 +25,21 @@ type Result struct {
 // Add puts new scripts into the image's files as insserv orders them: each
 // gets its target and line in the files of its levels, and the targets
 // that run after it (a $all script, one it starts before, one whose stop
-// needs it) get it in their lines. Nothing the files hold is rewritten.
-// The image must be Consistent.
+// needs it) get it in their lines. A script the image has already is
+// taken out first and put back at its new levels (what update-rc.d's
+// disable and its insserv run make of it). Nothing else the files hold is
+// rewritten. The image must be Consistent.
 func (img *Image) Add(news []New) (*Result, error) {
 	if err := img.Consistent(); err != nil {
 		return nil, err
 	}
 	after := &Image{Scripts: maps.Clone(img.Scripts), facilities: img.facilities, interactive: img.interactive}
 	for _, n := range news {
-		if _, ok := img.Scripts[n.Name]; ok {
-			return nil, fmt.Errorf("%s is in /etc/init.d already", n.Name)
+		seq := map[string]int{}
+		if old := img.Scripts[n.Name]; old != nil {
+			seq = old.Seq
 		}
-		after.Scripts[n.Name] = &Script{Name: n.Name, Header: n.Header, Start: n.Start, Stop: n.Stop, Seq: map[string]int{}}
+		after.Scripts[n.Name] = &Script{Name: n.Name, Header: n.Header, Start: n.Start, Stop: n.Stop, Seq: seq}
 	}
 	res := &Result{Files: map[string]*Makefile{}, StartSeq: map[string]int{}, StopSeq: map[string]int{}}
 	names := make([]string, len(news))
@@ -44,8 +47,9 @@ func (img *Image) Add(news []New) (*Result, error) {
 		names[i] = n.Name
 	}
 	slices.Sort(names)
+	stripped := Strip(img.Files, names)
 	for _, f := range []string{BootFile, StartFile, StopFile} {
-		m := img.Files[f].Clone()
+		m := stripped[f]
 		edges := after.edges(f)
 		for _, n := range order(names, edges) {
 			if !fileOf(f, after.Scripts[n]) {
@@ -62,10 +66,8 @@ func (img *Image) Add(news []New) (*Result, error) {
 		res.Files[f] = m
 	}
 	for _, n := range names {
-		s := after.Scripts[n]
 		res.StartSeq[n] = depth(after, n, after.edges(StartFile), after.edges(BootFile), "S")
 		res.StopSeq[n] = depth(after, n, after.edges(StopFile), nil, "K")
-		_ = s
 	}
 	return res, nil
 }

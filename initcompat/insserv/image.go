@@ -99,7 +99,7 @@ var Places = []string{"/etc/insserv.conf", "/etc/insserv.conf.d", "/etc/insserv/
 var linkRE = regexp.MustCompile(`^([SK])([0-9][0-9])(.+)$`)
 
 // Read reads the image. initd and rc map the directories to their real
-// paths in the tree ("/etc/init.d", "S" -> "/etc/rcS.d").
+// paths in the tree (init.d, and rcS.d for "S").
 func Read(t *tree.Tree, initd string, rc map[string]string) *Image {
 	img := &Image{Scripts: map[string]*Script{}, facilities: map[string][]string{}, interactive: map[string]bool{}, Files: map[string]*Makefile{}}
 	img.readConf(t)

@@ -10,7 +10,7 @@ import (
 
 // The generated matrix: one booted case for each unit setting the mapping
 // table (docs/unit-to-lsb.md) supports. Every case is a unit of its own in
-// one image, converted by initcompat/unitscript, started at boot by SysV
+// one image, converted by a packer build with the plugin, started at boot by SysV
 // init, and judged by what its daemon saw or what the real tools answer.
 
 // matrixDaemon logs what it was started with: user, group, working
@@ -119,7 +119,7 @@ func TestSysvMatrix(t *testing.T) {
 		writeLink(t, img, "etc/systemd/system/multi-user.target.wants/"+c.name+".service", "/etc/systemd/system/"+c.name+".service")
 		names = append(names, c.name)
 	}
-	installUnitScripts(t, img, names...)
+	provisionSysv(t, img, nil) // hand-installed units: all in scope
 	m := bootSysv(t, img)
 	for _, c := range matrixCases {
 		t.Run(c.name, func(t *testing.T) {

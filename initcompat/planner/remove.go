@@ -6,8 +6,10 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/insserv"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/inspect"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/plan"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/systemd"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
 )
 
@@ -66,6 +68,11 @@ func RemovePlan(inv *inspect.Inventory, pol plan.Policy) *plan.Plan {
 				col.conflict(m.Service, plan.ShimRemove, m.Path, col.notOurs(m.Path, e))
 				keep(m.Path)
 			}
+		case plan.KindRegenerated:
+			if exists {
+				removeRegenerated(col, inv.Manifest, m, e)
+				keep(m.Path)
+			}
 		case plan.KindRemoved:
 			if exists {
 				col.conflict(m.Service, plan.ShimRemove, m.Path, "initcompat removed this link for disable and something is there now; it is not put back")
@@ -102,4 +109,36 @@ func RemovePlan(inv *inspect.Inventory, pol plan.Policy) *plan.Plan {
 	}
 	col.plan.Sort(mp)
 	return col.plan
+}
+
+// removeRegenerated gives insserv's boot order file back as it was before
+// initcompat added its scripts: its additions taken out (insserv.Strip),
+// when the file is still what initcompat wrote and that gives the content
+// the manifest recorded before, byte for byte. Otherwise insserv (or a
+// person) has written it since, and it is left with a warning.
+func removeRegenerated(col *collector, mf *plan.Manifest, m plan.ManifestEntry, e *tree.Entry) {
+	const rerun = "; run insserv (update-rc.d NAME defaults does) once the scripts are gone"
+	if e.Kind != tree.File || e.Omitted || plan.Sum(e.Data) != m.SHA256 {
+		col.find(plan.Warning, "", plan.ShimRemove, m.Path, "insserv's boot order file was written again since initcompat added its scripts to it, so it is left as it is"+rerun)
+		return
+	}
+	cur, err := insserv.ParseMakefile(e.Data)
+	if err != nil {
+		col.find(plan.Warning, "", plan.ShimRemove, m.Path, systemd.Line(err.Error())+rerun)
+		return
+	}
+	var names []string
+	for _, o := range mf.Entries {
+		if o.Shim == shimInit && o.Kind == plan.KindFile && path.Dir(o.Path) == "/etc/init.d" {
+			names = append(names, path.Base(o.Path))
+		}
+	}
+	before := []byte(insserv.Strip(map[string]*insserv.Makefile{m.Path: cur}, names)[m.Path].Render())
+	if plan.Sum(before) != m.Prior {
+		col.find(plan.Warning, "", plan.ShimRemove, m.Path, "without initcompat's scripts this file is not what it was before initcompat wrote it (the image's own scripts were disabled through it), so it is left as it is"+rerun)
+		return
+	}
+	col.add(plan.Change{Op: plan.OpWrite, Path: m.Path, Mode: e.Mode, Content: before, SHA256: plan.Sum(before),
+		Prior: plan.Prior{Kind: plan.KindFile, SHA256: m.SHA256}, Shim: plan.ShimRemove,
+		Reason: "insserv's boot order as it was before initcompat added its scripts (" + string(m.Shim) + "): put back"})
 }

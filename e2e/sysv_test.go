@@ -211,6 +211,19 @@ func TestSysvUnitScripts(t *testing.T) {
 			t.Errorf("%s is still there after mode = remove", p)
 		}
 	}
+	// insserv ran since the first build (update-rc.d caddy disable above):
+	// its files lose initcompat's scripts all the same, as insserv would
+	// make them for the image without them.
+	for _, f := range []string{".depend.boot", ".depend.start", ".depend.stop"} {
+		data, err := os.ReadFile(filepath.Join(img, "etc/init.d", f))
+		if err != nil || strings.Contains(string(data), "hello") || strings.Contains(string(data), "caddy") {
+			t.Errorf("%s after mode = remove: %v\n%s", f, err, data)
+		}
+	}
+	m = bootSysv(t, img)
+	m.expect(1, "pgrep -f /opt/daemon_test/hello[.]sh")
+	m.must("test \"$(/sbin/runlevel)\" = 'N 2'")
+	m.sysvShutdown()
 }
 
 // TestSysvOpenRC: Debian's openrc with sysvinit as PID 1 runs the same

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"maps"
 	"path"
 	"sort"
 	"strings"
@@ -46,6 +47,7 @@ func RemovePlan(inv *inspect.Inventory, pol plan.Policy) *plan.Plan {
 		}
 	}
 	removed := map[string]bool{mp: true} // the manifest goes last
+	var regenerated []plan.ManifestEntry
 	for _, m := range entries {
 		e, exists := t.Lstat(m.Path)
 		if why := notUndoable(inv, places, m, mp); why != "" && (exists || m.Kind == plan.KindRemoved) {
@@ -70,7 +72,7 @@ func RemovePlan(inv *inspect.Inventory, pol plan.Policy) *plan.Plan {
 			}
 		case plan.KindRegenerated:
 			if exists {
-				removeRegenerated(col, inv.Manifest, m, e)
+				regenerated = append(regenerated, m) // once the scripts are planned away
 				keep(m.Path)
 			}
 		case plan.KindRemoved:
@@ -102,6 +104,7 @@ func RemovePlan(inv *inspect.Inventory, pol plan.Policy) *plan.Plan {
 			removed[m.Path] = true
 		}
 	}
+	removeRegenerated(col, inv, regenerated)
 	// The manifest last, and its directory when initcompat made it.
 	if e, ok := t.Lstat(mp); ok && e.Kind == tree.File {
 		col.add(plan.Change{Op: plan.OpRemove, Path: mp, Prior: plan.Prior{Kind: plan.KindFile, SHA256: plan.Sum(e.Data)}, Shim: plan.ShimRemove,
@@ -111,34 +114,63 @@ func RemovePlan(inv *inspect.Inventory, pol plan.Policy) *plan.Plan {
 	return col.plan
 }
 
-// removeRegenerated gives insserv's boot order file back as it was before
-// initcompat added its scripts: its additions taken out (insserv.Strip),
-// when the file is still what initcompat wrote and that gives the content
-// the manifest recorded before, byte for byte. Otherwise insserv (or a
-// person) has written it since, and it is left with a warning.
-func removeRegenerated(col *collector, mf *plan.Manifest, m plan.ManifestEntry, e *tree.Entry) {
+// removeRegenerated gives insserv's boot order files back without
+// initcompat's scripts: its additions taken out (insserv.Strip), when each
+// file is still what initcompat wrote. The result is written when it is
+// the content the manifest recorded before, byte for byte, or else what
+// insserv makes of the image as the rest of the plan leaves it (the same
+// targets and order: insserv ran since, over the scripts initcompat
+// added). Otherwise it is left, with a warning.
+func removeRegenerated(col *collector, inv *inspect.Inventory, entries []plan.ManifestEntry) {
 	const rerun = "; run insserv (update-rc.d NAME defaults does) once the scripts are gone"
-	if e.Kind != tree.File || e.Omitted || plan.Sum(e.Data) != m.SHA256 {
-		col.find(plan.Warning, "", plan.ShimRemove, m.Path, "insserv's boot order file was written again since initcompat added its scripts to it, so it is left as it is"+rerun)
-		return
-	}
-	cur, err := insserv.ParseMakefile(e.Data)
-	if err != nil {
-		col.find(plan.Warning, "", plan.ShimRemove, m.Path, systemd.Line(err.Error())+rerun)
+	if len(entries) == 0 {
 		return
 	}
 	var names []string
-	for _, o := range mf.Entries {
+	for _, o := range inv.Manifest.Entries {
 		if o.Shim == shimInit && o.Kind == plan.KindFile && path.Dir(o.Path) == "/etc/init.d" {
 			names = append(names, path.Base(o.Path))
 		}
 	}
-	before := []byte(insserv.Strip(map[string]*insserv.Makefile{m.Path: cur}, names)[m.Path].Render())
-	if plan.Sum(before) != m.Prior {
-		col.find(plan.Warning, "", plan.ShimRemove, m.Path, "without initcompat's scripts this file is not what it was before initcompat wrote it (the image's own scripts were disabled through it), so it is left as it is"+rerun)
-		return
+	stripped := map[string][]byte{}
+	for _, m := range entries {
+		e, _ := inv.Tree.Lstat(m.Path)
+		if e.Kind != tree.File || e.Omitted || plan.Sum(e.Data) != m.SHA256 {
+			col.find(plan.Warning, "", plan.ShimRemove, m.Path, "insserv's boot order file was written again since initcompat added its scripts to it, so it is left as it is"+rerun)
+			continue
+		}
+		cur, err := insserv.ParseMakefile(e.Data)
+		if err != nil {
+			col.find(plan.Warning, "", plan.ShimRemove, m.Path, systemd.Line(err.Error())+rerun)
+			continue
+		}
+		stripped[m.Path] = []byte(insserv.Strip(map[string]*insserv.Makefile{m.Path: cur}, names)[m.Path].Render())
 	}
-	col.add(plan.Change{Op: plan.OpWrite, Path: m.Path, Mode: e.Mode, Content: before, SHA256: plan.Sum(before),
-		Prior: plan.Prior{Kind: plan.KindFile, SHA256: m.SHA256}, Shim: plan.ShimRemove,
-		Reason: "insserv's boot order as it was before initcompat added its scripts (" + string(m.Shim) + "): put back"})
+	// The image as the rest of the plan leaves it, with the files stripped.
+	after := plan.Overlay(inv.Tree, col.plan.Changes)
+	for p, data := range stripped {
+		e, _ := after.Lstat(p)
+		ne := *e
+		ne.Data = data
+		after.Remove(p)
+		_ = after.Add(ne)
+	}
+	rc := map[string]string{"S": inspect.RealPath(after, rcDirs[0])}
+	maps.Copy(rc, inv.RC)
+	consistent := insserv.Read(after, inv.InitD, rc).Consistent()
+	for _, m := range entries {
+		data, ok := stripped[m.Path]
+		if !ok {
+			continue
+		}
+		if plan.Sum(data) != m.Prior && consistent != nil {
+			col.find(plan.Warning, "", plan.ShimRemove, m.Path, "without initcompat's scripts this file is neither what it was before initcompat wrote it nor what insserv makes of the image ("+
+				systemd.Line(consistent.Error())+"), so it is left as it is"+rerun)
+			continue
+		}
+		e, _ := inv.Tree.Lstat(m.Path)
+		col.add(plan.Change{Op: plan.OpWrite, Path: m.Path, Mode: e.Mode, Content: data, SHA256: plan.Sum(data),
+			Prior: plan.Prior{Kind: plan.KindFile, SHA256: m.SHA256}, Shim: plan.ShimRemove,
+			Reason: "insserv's boot order without initcompat's scripts (" + string(m.Shim) + "): taken out"})
+	}
 }

@@ -27,7 +27,6 @@ import (
 // (a 60 s notify timeout waited out, a stop that never matches a script
 // daemon) is recorded there from the phase-1 run.
 
-
 // Hand-written LSB scripts for the same two units, as a person who knows
 // Debian's tools would write them (start-stop-daemon, nothing else): the
 // yardstick initcompat's scripts are held to. They do less than the
@@ -230,4 +229,3 @@ func pairedRatio(ours, theirs []time.Duration) float64 {
 	sort.Float64s(r)
 	return r[len(r)/2]
 }
-

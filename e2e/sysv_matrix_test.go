@@ -109,7 +109,6 @@ func TestSysvMatrix(t *testing.T) {
 	if err := mkdirMode(img, "var/log/matrix", 0o1777); err != nil {
 		t.Fatal(err)
 	}
-	var names []string
 	for _, c := range matrixCases {
 		unit := "[Unit]\nDescription=matrix: " + c.setting + "\n\n[Service]\n" + c.service + "\n\n[Install]\nWantedBy=multi-user.target\n"
 		if strings.HasPrefix(c.extra, "Alias=") {
@@ -117,7 +116,6 @@ func TestSysvMatrix(t *testing.T) {
 		}
 		writeFiles(t, img, 0o644, map[string]string{"etc/systemd/system/" + c.name + ".service": unit})
 		writeLink(t, img, "etc/systemd/system/multi-user.target.wants/"+c.name+".service", "/etc/systemd/system/"+c.name+".service")
-		names = append(names, c.name)
 	}
 	provisionSysv(t, img, nil) // hand-installed units: all in scope
 	m := bootSysv(t, img)

@@ -22,8 +22,8 @@ type Makefile struct {
 	// NoInteractive: .depend.stop has no INTERACTIVE line (makedep).
 	NoInteractive bool
 	Targets       []string
-	Interactive []string
-	Lines       []Line
+	Interactive   []string
+	Lines         []Line
 }
 
 // Line is "Target: Deps..." (startpar runs Target after each of Deps).

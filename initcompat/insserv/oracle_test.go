@@ -39,9 +39,9 @@ var oracleHeaders = struct {
 }
 
 type oracleScript struct {
-	name                                                                 string
+	name                                                                string
 	requiredStart, shouldStart, startBefore, requiredStop, defaultStart string
-	enabled                                                              bool
+	enabled                                                             bool
 }
 
 func (s oracleScript) header() string {

@@ -8,8 +8,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/initcompat/packer-plugin-initcompat/initcompat/insserv"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/inspect"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/insserv"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/plan"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/systemd"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"

@@ -24,7 +24,7 @@ const shimLSB plan.Shim = "lsb-redirect"
 // entry an LSB script that hands every action to systemctl, with rc links
 // matching its enablement; and says why hand-installed templates get none.
 var shimRedirects = &shim{
-	name: shimLSB,
+	name:      shimLSB,
 	footprint: footprint{dirs: []string{"/etc/init.d"}, optionalDirs: append([]string{"/etc/rc.d"}, rcDirs...)},
 	step: func(in *input, col *collector) decided {
 		mirrored := planRedirects(in, col)

@@ -7,8 +7,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/initcompat/packer-plugin-initcompat/initcompat/insserv"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/inspect"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/insserv"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/plan"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/systemd"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"

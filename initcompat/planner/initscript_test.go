@@ -58,7 +58,7 @@ func TestRemoveRegeneratesBootOrder(t *testing.T) {
 	if after.LExists("/etc/init.d/hello") || after.LExists("/etc/rc2.d/S01hello") {
 		t.Errorf("remove left the script or its links:\n%s", rm.Text())
 	}
-	// insserv ran since: the file is not what initcompat wrote.
+	// A person's edit since: the file is neither initcompat's nor insserv's.
 	e, _ := done.Lstat("/etc/init.d/.depend.start")
 	rewritten := *e
 	rewritten.Data = append([]byte(nil), e.Data...)
@@ -74,8 +74,25 @@ func TestRemoveRegeneratesBootOrder(t *testing.T) {
 			t.Errorf("remove rewrote a boot order file insserv wrote since: %s", c.Reason)
 		}
 	}
-	if !containsFinding(rm, "written again since") {
+	if !containsFinding(rm, "changed since") {
 		t.Errorf("no warning about the rewritten file:\n%s", rm.Text())
+	}
+	// insserv ran since (its own order of words): still insserv's state,
+	// so initcompat's scripts are taken out of it all the same.
+	reordered := *e
+	reordered.Data = []byte(strings.Replace(string(e.Data), "killprocs bootlogs", "bootlogs killprocs", 1))
+	if string(reordered.Data) == string(e.Data) {
+		t.Fatalf("the case's .depend.start changed: %s", e.Data)
+	}
+	byInsserv := done.Clone()
+	byInsserv.Remove(e.Path)
+	if err := byInsserv.Add(reordered); err != nil {
+		t.Fatal(err)
+	}
+	rm = RemovePlan(inspectFor(byInsserv, pol), pol)
+	after = plan.Overlay(byInsserv, rm.Changes)
+	if got, _ := after.ReadFile(e.Path); strings.Contains(string(got), "hello") {
+		t.Errorf("remove left hello in a file insserv rewrote:\n%s\n%s", got, rm.Text())
 	}
 }
 

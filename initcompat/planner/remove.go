@@ -115,12 +115,13 @@ func RemovePlan(inv *inspect.Inventory, pol plan.Policy) *plan.Plan {
 }
 
 // removeRegenerated gives insserv's boot order files back without
-// initcompat's scripts: its additions taken out (insserv.Strip), when each
-// file is still what initcompat wrote. The result is written when it is
-// the content the manifest recorded before, byte for byte, or else what
-// insserv makes of the image as the rest of the plan leaves it (the same
-// targets and order: insserv ran since, over the scripts initcompat
-// added). Otherwise it is left, with a warning.
+// initcompat's scripts: its additions taken out (insserv.Strip). A file is
+// changed only when it is what initcompat wrote, or what insserv makes of
+// the image as it is (insserv ran since: update-rc.d enable, a package's
+// postinst), so that nothing a person edited is lost; and the result is
+// written when it is the content the manifest recorded before, byte for
+// byte, or what insserv makes of the image as the rest of the plan leaves
+// it. Otherwise the file is left, with a warning.
 func removeRegenerated(col *collector, inv *inspect.Inventory, entries []plan.ManifestEntry) {
 	const rerun = "; run insserv (update-rc.d NAME defaults does) once the scripts are gone"
 	if len(entries) == 0 {
@@ -132,11 +133,15 @@ func removeRegenerated(col *collector, inv *inspect.Inventory, entries []plan.Ma
 			names = append(names, path.Base(o.Path))
 		}
 	}
+	rc := map[string]string{"S": inspect.RealPath(inv.Tree, rcDirs[0])}
+	maps.Copy(rc, inv.RC)
+	asIs := insserv.Read(inv.Tree, inv.InitD, rc).Consistent()
 	stripped := map[string][]byte{}
 	for _, m := range entries {
 		e, _ := inv.Tree.Lstat(m.Path)
-		if e.Kind != tree.File || e.Omitted || plan.Sum(e.Data) != m.SHA256 {
-			col.find(plan.Warning, "", plan.ShimRemove, m.Path, "insserv's boot order file was written again since initcompat added its scripts to it, so it is left as it is"+rerun)
+		if e.Kind != tree.File || e.Omitted || plan.Sum(e.Data) != m.SHA256 && asIs != nil {
+			col.find(plan.Warning, "", plan.ShimRemove, m.Path, "insserv's boot order file was changed since initcompat added its scripts to it, and is not what insserv makes of the image ("+
+				systemd.Line(fmt.Sprint(asIs))+"), so it is left as it is"+rerun)
 			continue
 		}
 		cur, err := insserv.ParseMakefile(e.Data)
@@ -155,8 +160,6 @@ func removeRegenerated(col *collector, inv *inspect.Inventory, entries []plan.Ma
 		after.Remove(p)
 		_ = after.Add(ne)
 	}
-	rc := map[string]string{"S": inspect.RealPath(after, rcDirs[0])}
-	maps.Copy(rc, inv.RC)
 	consistent := insserv.Read(after, inv.InitD, rc).Consistent()
 	for _, m := range entries {
 		data, ok := stripped[m.Path]

@@ -96,6 +96,26 @@ func ParseMakefile(data []byte) (*Makefile, error) {
 		}
 		m.Lines = append(m.Lines, Line{t, deps})
 	}
+	// insserv lists only targets in the lines (makedep), each line once.
+	targets := map[string]bool{}
+	for _, t := range m.Targets {
+		if targets[t] {
+			return nil, fmt.Errorf("TARGETS lists %s twice", t)
+		}
+		targets[t] = true
+	}
+	seen := map[string]bool{}
+	for _, l := range m.Lines {
+		if !targets[l.Target] || seen[l.Target] {
+			return nil, fmt.Errorf("line %q: not a target, or its second line", l.Target)
+		}
+		seen[l.Target] = true
+		for _, d := range l.Deps {
+			if !targets[d] {
+				return nil, fmt.Errorf("line %q: %s is not a target", l.Target, d)
+			}
+		}
+	}
 	if got := m.Render(); got != string(data) {
 		return nil, fmt.Errorf("not as insserv writes it")
 	}

@@ -90,6 +90,12 @@ func TestRemoveRegeneratesBootOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	rm = RemovePlan(inspectFor(byInsserv, pol), pol)
+	for _, c := range rm.Changes {
+		// The apply checks each path against its prior before writing.
+		if cur, ok := byInsserv.Lstat(c.Path); ok && cur.Kind == tree.File && c.Prior.SHA256 != plan.Sum(cur.Data) {
+			t.Errorf("%s: the change's prior is not the file in the image", c.Path)
+		}
+	}
 	after = plan.Overlay(byInsserv, rm.Changes)
 	if got, _ := after.ReadFile(e.Path); strings.Contains(string(got), "hello") {
 		t.Errorf("remove left hello in a file insserv rewrote:\n%s\n%s", got, rm.Text())

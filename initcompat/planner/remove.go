@@ -173,7 +173,7 @@ func removeRegenerated(col *collector, inv *inspect.Inventory, entries []plan.Ma
 		}
 		e, _ := inv.Tree.Lstat(m.Path)
 		col.add(plan.Change{Op: plan.OpWrite, Path: m.Path, Mode: e.Mode, Content: data, SHA256: plan.Sum(data),
-			Prior: plan.Prior{Kind: plan.KindFile, SHA256: m.SHA256}, Shim: plan.ShimRemove,
+			Prior: plan.Prior{Kind: plan.KindFile, SHA256: plan.Sum(e.Data)}, Shim: plan.ShimRemove,
 			Reason: "insserv's boot order without initcompat's scripts (" + string(m.Shim) + "): taken out"})
 	}
 }

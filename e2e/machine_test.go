@@ -40,7 +40,7 @@ func envOr(k, def string) string {
 
 // requireBoot skips (or, under INITCOMPAT_E2E=1 or PACKER_ACC=1, fails) when this machine
 // cannot boot images.
-func requireBoot(t *testing.T) {
+func requireBoot(t testing.TB) {
 	t.Helper()
 	var missing []string
 	if os.Geteuid() != 0 {
@@ -163,7 +163,7 @@ func newImage(t *testing.T, suite string) string {
 
 // machine is a booted image.
 type machine struct {
-	t       *testing.T
+	t       testing.TB
 	root    string
 	name    string
 	nspawn  *exec.Cmd
@@ -179,7 +179,7 @@ var bootSeq struct {
 }
 
 // boot starts the image with systemd as PID 1 and waits until it is up.
-func boot(t *testing.T, root string, extra ...string) *machine {
+func boot(t testing.TB, root string, extra ...string) *machine {
 	t.Helper()
 	name := machineName()
 	m := startMachine(t, root, name, extra, (*machine).poweroff)
@@ -205,7 +205,7 @@ func machineName() string {
 
 // startMachine starts systemd-nspawn --boot on root, whatever its init;
 // off stops the machine at the test's end.
-func startMachine(t *testing.T, root, name string, extra []string, off func(*machine)) *machine {
+func startMachine(t testing.TB, root, name string, extra []string, off func(*machine)) *machine {
 	t.Helper()
 	m := &machine{t: t, root: root, name: name, console: filepath.Join(t.TempDir(), "console.log"), done: make(chan struct{}), extra: extra}
 	args := append([]string{"-D", root, "--boot", "--machine", name, "--register=no", "--keep-unit", "--console=passive"}, extra...)
@@ -387,7 +387,7 @@ func derivedImage(t *testing.T, suite string, pkgs ...string) string {
 // derivedImageAs is derivedImage cached under name.
 // aptInstall installs Debian packages into the tree at dir, with apt run
 // inside it under systemd-nspawn and no service started (policy-rc.d).
-func aptInstall(t *testing.T, dir string, pkgs []string) {
+func aptInstall(t testing.TB, dir string, pkgs []string) {
 	t.Helper()
 	policy := filepath.Join(dir, "usr/sbin/policy-rc.d")
 	if err := os.WriteFile(policy, []byte("#!/bin/sh\nexit 101\n"), 0o755); err != nil {

@@ -19,7 +19,7 @@ var repo, _ = filepath.Abs("..")
 
 // packerBuild runs the pinned Packer with the plugin as `make dev` installed
 // it, and returns its output and whether it succeeded.
-func packerBuild(t *testing.T, template string, vars map[string]string) (string, bool) {
+func packerBuild(t testing.TB, template string, vars map[string]string) (string, bool) {
 	t.Helper()
 	packer := filepath.Join(repo, "bin", "packer")
 	plugins := filepath.Join(repo, "bin", "plugins")
@@ -48,7 +48,7 @@ func packerBuild(t *testing.T, template string, vars map[string]string) (string,
 const helloDaemon = "#!/bin/bash\nfilename=$1\nwhile true; do\n  sleep 1\n  date >> /opt/daemon_test/${filename}.log\ndone\n"
 
 // writeFiles writes files (path relative to root -> content) with mode.
-func writeFiles(t *testing.T, root string, mode os.FileMode, files map[string]string) {
+func writeFiles(t testing.TB, root string, mode os.FileMode, files map[string]string) {
 	t.Helper()
 	for p, content := range files {
 		full := filepath.Join(root, p)
@@ -78,7 +78,7 @@ func installHello(t *testing.T, root string) {
 }
 
 // copyImage duplicates an image directory.
-func copyImage(t *testing.T, src string) string {
+func copyImage(t testing.TB, src string) string {
 	t.Helper()
 	dst := filepath.Join(t.TempDir(), "root")
 	if out, err := exec.Command("cp", "-a", src, dst).CombinedOutput(); err != nil {

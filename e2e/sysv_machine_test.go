@@ -24,7 +24,7 @@ var sysvPackages = []string{"sysvinit-core", "procps", "init-system-helpers", "i
 // cacheLock takes an exclusive flock on name.lock in the cache, so that
 // concurrent test processes (other engineers' runs) never build the same
 // image at once; the stamp is written last, so a killed build is redone.
-func cacheLock(t *testing.T, name string) func() {
+func cacheLock(t testing.TB, name string) func() {
 	t.Helper()
 	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
 		t.Fatal(err)
@@ -41,7 +41,7 @@ func cacheLock(t *testing.T, name string) func() {
 
 // cached returns cacheDir/name, made by build into a temporary directory
 // and renamed into place under the lock, when its stamp does not say want.
-func cached(t *testing.T, name, want string, build func(dir string)) string {
+func cached(t testing.TB, name, want string, build func(dir string)) string {
 	t.Helper()
 	unlock := cacheLock(t, name)
 	defer unlock()
@@ -67,7 +67,7 @@ func cached(t *testing.T, name, want string, build func(dir string)) string {
 }
 
 // sysvImage is bookworm with sysvinit-core as PID 1.
-func sysvImage(t *testing.T) string {
+func sysvImage(t testing.TB) string {
 	t.Helper()
 	want := strings.Join(sysvPackages, ",")
 	return cached(t, "bookworm-sysvinit", want, func(dir string) {
@@ -80,7 +80,7 @@ func sysvImage(t *testing.T) string {
 
 // sysvDerived is the SysV image with Debian packages installed (no service
 // started while installing), cached as bookworm-sysvinit+PKGS.
-func sysvDerived(t *testing.T, pkgs ...string) string {
+func sysvDerived(t testing.TB, pkgs ...string) string {
 	t.Helper()
 	base := sysvImage(t)
 	name := "bookworm-sysvinit+" + strings.Join(pkgs, "+")
@@ -95,7 +95,7 @@ func sysvDerived(t *testing.T, pkgs ...string) string {
 // sysvCopy copies a cached image for one test and gives it the /etc/hosts
 // an installed Debian has (netbase and the installer write it; debootstrap
 // does not): caddy's admin endpoint resolves localhost.
-func sysvCopy(t *testing.T, src string) string {
+func sysvCopy(t testing.TB, src string) string {
 	t.Helper()
 	img := copyImage(t, src)
 	writeFiles(t, img, 0o644, map[string]string{"etc/hosts": "127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n"})
@@ -109,7 +109,7 @@ var sysvSeq struct {
 
 // bootSysv boots root with SysV init as PID 1 and waits until runlevel 2
 // is reached and its rc scripts are done.
-func bootSysv(t *testing.T, root string) *machine {
+func bootSysv(t testing.TB, root string) *machine {
 	t.Helper()
 	sysvSeq.Lock()
 	sysvSeq.n++
@@ -171,28 +171,22 @@ func (m *machine) sysvReboot() *machine {
 	return bootSysv(m.t, m.root)
 }
 
-var (
-	unitscriptOnce sync.Once
-	unitscriptBin  string
-	unitscriptErr  error
-)
-
-// installUnitScripts stands in for the init-script shim until the planner
-// has it: tools/unitscript-dev writes what initcompat/unitscript renders
-// (the script and update-rc.d's legacy S01/K01 links), then insserv, run in
-// the image as update-rc.d would run it, makes the makefile boot order
-// (/etc/init.d/.depend.*) that Debian's /lib/init/rc boots by.
-func installUnitScripts(t *testing.T, root string, names ...string) string {
+// provisionSysv runs a real packer build (the pinned Packer, the plugin
+// as make dev installed it) over root through root_dir: the init-script
+// shim writes the scripts, their links and insserv's boot order. vars are
+// local.pkr.hcl's (services = ["caddy"] as `["caddy"]`). It returns
+// Packer's output.
+func provisionSysv(t testing.TB, root string, vars map[string]string) string {
 	t.Helper()
-	return installScripts(t, root, true, names...)
-}
-
-// insserv runs the image's insserv on its /etc/init.d, as update-rc.d does.
-func insserv(t *testing.T, root string) {
-	t.Helper()
-	if out, err := exec.Command("chroot", root, "/sbin/insserv").CombinedOutput(); err != nil {
-		t.Fatalf("insserv: %v\n%s", err, out)
+	all := map[string]string{"root_dir": root}
+	for k, v := range vars {
+		all[k] = v
 	}
+	out, ok := packerBuild(t, "local.pkr.hcl", all)
+	if !ok {
+		t.Fatalf("packer build failed")
+	}
+	return out
 }
 
 // waitFor polls cmd inside the machine until it exits 0, for up to d.

@@ -10,7 +10,7 @@ import (
 
 // The generated matrix: one booted case for each unit setting the mapping
 // table (docs/unit-to-lsb.md) supports. Every case is a unit of its own in
-// one image, converted by initcompat/unitscript, started at boot by SysV
+// one image, converted by a packer build with the plugin, started at boot by SysV
 // init, and judged by what its daemon saw or what the real tools answer.
 
 // matrixDaemon logs what it was started with: user, group, working
@@ -109,7 +109,6 @@ func TestSysvMatrix(t *testing.T) {
 	if err := mkdirMode(img, "var/log/matrix", 0o1777); err != nil {
 		t.Fatal(err)
 	}
-	var names []string
 	for _, c := range matrixCases {
 		unit := "[Unit]\nDescription=matrix: " + c.setting + "\n\n[Service]\n" + c.service + "\n\n[Install]\nWantedBy=multi-user.target\n"
 		if strings.HasPrefix(c.extra, "Alias=") {
@@ -117,9 +116,8 @@ func TestSysvMatrix(t *testing.T) {
 		}
 		writeFiles(t, img, 0o644, map[string]string{"etc/systemd/system/" + c.name + ".service": unit})
 		writeLink(t, img, "etc/systemd/system/multi-user.target.wants/"+c.name+".service", "/etc/systemd/system/"+c.name+".service")
-		names = append(names, c.name)
 	}
-	installUnitScripts(t, img, names...)
+	provisionSysv(t, img, nil) // hand-installed units: all in scope
 	m := bootSysv(t, img)
 	for _, c := range matrixCases {
 		t.Run(c.name, func(t *testing.T) {

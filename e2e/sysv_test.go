@@ -54,7 +54,7 @@ while :; do sleep 1 & wait $!; done
 
 // setupHello installs the unit, its daemon, its user and its environment
 // file, enabled as systemctl enable would (a wants link SysV never reads).
-func setupHello(t *testing.T, root string) {
+func setupHello(t testing.TB, root string) {
 	t.Helper()
 	if out, err := exec.Command("chroot", root, "useradd", "--system", "--user-group", "--home-dir", "/var/lib/hello",
 		"--shell", "/usr/sbin/nologin", "hello").CombinedOutput(); err != nil {
@@ -78,10 +78,12 @@ func helloLog(m *machine) string {
 
 // Issue 31 on a SysV-only image: Debian's caddy (a unit only, Type=notify,
 // User=caddy, CAP_NET_BIND_SERVICE) and the issue's Type=simple unit.
-// Negative control first: without scripts neither starts and the tools say
-// so. Then with the scripts initcompat writes, booted with sysvinit-core as
-// PID 1, through the real service, update-rc.d, start-stop-daemon and
-// insserv, and cfn-init 1.x's SysVInitTool commands replayed.
+// Negative control first: the image built without initcompat, where
+// neither starts and the tools say so. Then a real packer build with the
+// plugin (root_dir, services = ["caddy"]; hello is hand-installed, so in
+// scope anyway), booted with sysvinit-core as PID 1, through the real
+// service, update-rc.d, start-stop-daemon and insserv's boot order, and
+// cfn-init 1.x's SysVInitTool commands replayed.
 func TestSysvUnitScripts(t *testing.T) {
 	requireBoot(t)
 	img := sysvCopy(t, sysvDerived(t, "caddy"))
@@ -99,24 +101,27 @@ func TestSysvUnitScripts(t *testing.T) {
 	m.expect(1, "pgrep -f /opt/daemon_test/hello[.]sh")
 	m.sysvShutdown()
 
-	// The pure renderer's output alone (script and S01/K01 links, no
-	// insserv): /lib/init/rc boots by insserv's makefiles, so nothing
-	// starts. This is why the shim must have insserv's order made.
-	out := installUnitScriptsNoInsserv(t, img, "caddy", "hello")
-	if !strings.Contains(out, "AmbientCapabilities") && !strings.Contains(out, "caddy.service") {
-		t.Logf("findings: %s", out)
+	out := provisionSysv(t, img, map[string]string{"services": `["caddy"]`})
+	for _, want := range []string{"/etc/init.d/caddy", "/etc/init.d/hello", "/etc/init.d/.depend.start", "ProtectSystem"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("the build's output does not mention %s", want)
+		}
 	}
-	m = bootSysv(t, img)
-	m.expect(1, "pgrep -f /opt/daemon_test/hello[.]sh")
-	m.sysvShutdown()
+	// insserv's boot order lists both: /lib/init/rc runs only its targets.
+	dep, err := os.ReadFile(filepath.Join(img, "etc/init.d/.depend.start"))
+	if err != nil || !strings.Contains(string(dep), " caddy") || !strings.Contains(string(dep), " hello") {
+		t.Fatalf(".depend.start after the build: %v\n%s", err, dep)
+	}
+	// A second build changes nothing.
+	if out := provisionSysv(t, img, map[string]string{"services": `["caddy"]`, "mode": "check"}); !strings.Contains(out, "nothing to change") && !strings.Contains(out, "0 change") {
+		t.Fatalf("mode = check after the build:\n%s", out)
+	}
 
-	insserv(t, img)
 	m = bootSysv(t, img)
 	// Started at boot as the units say.
 	m.waitFor("caddy listens on :80 (CAP_NET_BIND_SERVICE as user caddy)", "ss -ltnH 'sport = :80' | grep -q .", 10*time.Second)
 	m.must("test \"$(ps -o user= -p $(cat /run/initcompat/caddy.pid))\" = caddy")
-	// CAP_NET_BIND_SERVICE (bit 10) ambient; CAP_NET_ADMIN too where the
-	// container's bounding set has it (this host's sandbox has not).
+	// CAP_NET_BIND_SERVICE (bit 10) ambient.
 	m.must("a=$(awk '/^CapAmb/ {print $2}' /proc/$(cat /run/initcompat/caddy.pid)/status) && [ $((0x$a & 0x400)) -ne 0 ]")
 	m.waitFor("hello ready", "test -e /run/hello/ready", 10*time.Second)
 	log := helloLog(m)
@@ -164,8 +169,7 @@ func TestSysvUnitScripts(t *testing.T) {
 	m.expect(1, "pgrep -f 'init[.]d/hello __supervise'")
 
 	// cfn-init 1.4's SysVInitTool for {enabled: false, ensureRunning: false}
-	// (its commands replayed: update-rc.d NAME disable, service NAME status,
-	// then stop only when running; FACTS.md), across a reboot.
+	// (its commands replayed, see cfnInitService), across a reboot.
 	m.must("service hello start")
 	cfnInitService(m, "hello", false, false)
 	m.expect(3, "service hello status")
@@ -192,66 +196,74 @@ func TestSysvUnitScripts(t *testing.T) {
 	m.waitFor("hello enabled again", "test -e /run/hello/ready", 10*time.Second)
 	m.expect(3, "service caddy status")
 	m.expect(1, "pgrep -x caddy")
-}
+	m.sysvShutdown()
 
-// installUnitScriptsNoInsserv is installUnitScripts without insserv: the
-// renderer's files only.
-func installUnitScriptsNoInsserv(t *testing.T, root string, names ...string) string {
-	t.Helper()
-	return installScripts(t, root, false, names...)
+	// disable through initcompat (update-rc.d NAME disable's links and
+	// insserv's order), then mode = "remove": the image as before.
+	provisionSysv(t, img, map[string]string{"services": `["caddy"]`, "disable": `["hello"]`})
+	m = bootSysv(t, img)
+	m.expect(1, "pgrep -f /opt/daemon_test/hello[.]sh")
+	m.must("update-rc.d hello enable && service hello start && service hello status")
+	m.sysvShutdown()
+	provisionSysv(t, img, map[string]string{"mode": "remove"})
+	for _, p := range []string{"etc/init.d/hello", "etc/init.d/caddy"} {
+		if _, err := os.Lstat(filepath.Join(img, p)); err == nil {
+			t.Errorf("%s is still there after mode = remove", p)
+		}
+	}
+	// insserv ran since the first build (update-rc.d caddy disable above):
+	// its files lose initcompat's scripts all the same, as insserv would
+	// make them for the image without them.
+	for _, f := range []string{".depend.boot", ".depend.start", ".depend.stop"} {
+		data, err := os.ReadFile(filepath.Join(img, "etc/init.d", f))
+		if err != nil || strings.Contains(string(data), "hello") || strings.Contains(string(data), "caddy") {
+			t.Errorf("%s after mode = remove: %v\n%s", f, err, data)
+		}
+	}
+	m = bootSysv(t, img)
+	m.expect(1, "pgrep -f /opt/daemon_test/hello[.]sh")
+	m.must("test \"$(/sbin/runlevel)\" = 'N 2'")
+	m.sysvShutdown()
 }
 
 // TestSysvOpenRC: Debian's openrc with sysvinit as PID 1 runs the same
-// script through rc-service and rc-update.
+// script through rc-service and rc-update; the build puts an enabled unit
+// in OpenRC's default runlevel as update-rc.d does there.
 func TestSysvOpenRC(t *testing.T) {
 	requireBoot(t)
 	img := sysvCopy(t, sysvDerived(t, "openrc"))
 	setupHello(t, img)
-	installScripts(t, img, false, "hello")
+	provisionSysv(t, img, nil)
+	if target, err := os.Readlink(filepath.Join(img, "etc/runlevels/default/hello")); err != nil || target != "/etc/init.d/hello" {
+		t.Fatalf("/etc/runlevels/default/hello: %q %v", target, err)
+	}
 	m := bootSysv(t, img)
-	m.must("rc-update add hello default")
-	m.must("rc-service hello start")
-	m.waitFor("hello ready", "test -e /run/hello/ready", 10*time.Second)
+	m.waitFor("hello started by OpenRC at boot", "test -e /run/hello/ready", 10*time.Second)
 	m.must("rc-service hello status")
 	m.must("rc-status default | grep -w hello")
 	m.must("rc-service hello stop")
 	m.expect(1, "pgrep -f /opt/daemon_test/hello[.]sh")
-	m = m.sysvReboot()
-	m.waitFor("hello started by OpenRC at boot", "test -e /run/hello/ready", 10*time.Second)
-	m.must("rc-service hello status")
+	m.must("rc-service hello start")
+	m.waitFor("hello ready", "test -e /run/hello/ready", 10*time.Second)
 	m.must("rc-update del hello default")
 	m = m.sysvReboot()
 	m.expect(1, "pgrep -f /opt/daemon_test/hello[.]sh")
+	m.must("rc-update add hello default")
+	m = m.sysvReboot()
+	m.waitFor("hello back in the default runlevel", "test -e /run/hello/ready", 10*time.Second)
 }
 
-// installScripts runs unitscript-dev, and insserv when asked.
-func installScripts(t *testing.T, root string, withInsserv bool, names ...string) string {
-	t.Helper()
-	unitscriptOnce.Do(func() { buildUnitscriptDev() })
-	if unitscriptErr != nil {
-		t.Fatalf("building tools/unitscript-dev: %v", unitscriptErr)
-	}
-	out, err := exec.Command(unitscriptBin, append([]string{"-root", root}, names...)...).CombinedOutput()
-	t.Logf("unitscript-dev %s:\n%s", strings.Join(names, " "), indent(string(out)))
-	if err != nil {
-		t.Fatalf("unitscript-dev: %v", err)
-	}
-	if withInsserv {
-		insserv(t, root)
-	}
-	return string(out)
-}
-
-func buildUnitscriptDev() {
-	dir, err := os.MkdirTemp("", "unitscript-dev")
-	if err != nil {
-		unitscriptErr = err
-		return
-	}
-	unitscriptBin = filepath.Join(dir, "unitscript-dev")
-	cmd := exec.Command("go", "build", "-o", unitscriptBin, "./tools/unitscript-dev")
+// TestSysvInsservOracle runs the insserv package's oracle (the real
+// insserv 1.24 judging the boot order the shim writes) over the cached
+// SysV image.
+func TestSysvInsservOracle(t *testing.T) {
+	requireBoot(t)
+	cmd := exec.Command("go", "test", "-count=1", "-run", "^TestOracleInsserv$", "-v", "./initcompat/insserv")
 	cmd.Dir = repo
-	if out, err := cmd.CombinedOutput(); err != nil {
-		unitscriptErr = fmt.Errorf("%w\n%s", err, out)
+	cmd.Env = append(os.Environ(), "INITCOMPAT_SYSV_ROOT="+sysvImage(t), "INITCOMPAT_SYSV_WORK="+filepath.Join(t.TempDir(), "oracle"))
+	out, err := cmd.CombinedOutput()
+	t.Logf("%s", indent(string(out)))
+	if err != nil || !strings.Contains(string(out), "agree") {
+		t.Fatalf("the insserv oracle: %v", err)
 	}
 }

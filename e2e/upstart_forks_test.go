@@ -62,7 +62,7 @@ func TestUpstartForksBooted(t *testing.T) {
 	m.expect(1, "kill -0 "+pid+" 2>/dev/null")
 }
 
-func writeLink(t *testing.T, root, rel, target string) {
+func writeLink(t testing.TB, root, rel, target string) {
 	t.Helper()
 	p := filepath.Join(root, rel)
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {

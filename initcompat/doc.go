@@ -26,6 +26,9 @@
 //	planner/      the shims: registry.go lists each with its footprint (watches, drop-ins,
 //	              dirs, files) and its step; the collector, the scope, prune and remove
 //	upstartunit/  an Upstart job translated into a systemd unit, stanza by stanza
+//	unitscript/   a systemd unit as a real LSB init script, for SysV-only images
+//	insserv/      Debian's boot order files (/etc/init.d/.depend.*), with new
+//	              scripts added as insserv orders them
 //	verify/       the questions, as shell functions (checks.sh) fed the plan's data
 //	protocol/     the apply protocol: steps, journal, two runners held to one table
 //	tree/         the snapshot, from a tar stream or a directory

@@ -261,7 +261,9 @@ var cancelGrace = 30 * time.Second
 // the function holding the apply was never closed, so nothing of it ran.
 func cutShort(stderr string) bool {
 	return !strings.Contains(stderr, "initcompat:") &&
-		(strings.Contains(stderr, "end of file unexpected") || strings.Contains(stderr, "unexpected end of file"))
+		(strings.Contains(stderr, "end of file unexpected") || strings.Contains(stderr, "unexpected end of file") ||
+			// dash (parser.c, readtoken1) at the end of its input inside quotes
+			strings.Contains(stderr, "Unterminated quoted string"))
 }
 
 // commandError explains a failed remote command in terms of what to fix.

@@ -17,6 +17,14 @@ variable "mask" {
   type    = list(string)
   default = []
 }
+variable "services" {
+  type    = list(string)
+  default = []
+}
+variable "disable" {
+  type    = list(string)
+  default = []
+}
 variable "foreground_init_scripts" {
   type    = list(string)
   default = []
@@ -38,6 +46,8 @@ build {
     report_file           = var.report_file
     start_after_user_data = var.start_after_user_data
     mask                  = var.mask
+    services              = var.services
+    disable               = var.disable
 
     foreground_init_scripts = var.foreground_init_scripts
 

@@ -30,6 +30,9 @@ type ManifestEntry struct {
 	// so that prune removes only what this build made. Manifests written
 	// before it was recorded have none.
 	Build string `json:"build,omitempty"`
+	// Prior is, for a KindRegenerated file, the sha256 of its content
+	// before initcompat first wrote it.
+	Prior string `json:"prior,omitempty"`
 }
 
 const generator = "initcompat"
@@ -116,6 +119,12 @@ func entryAfter(c Change, idx map[string]*ManifestEntry, build string) (Manifest
 		e.Kind = KindDir
 	case OpWrite:
 		e.Kind, e.SHA256 = KindFile, c.SHA256
+		if c.Regenerates {
+			e.Kind, e.Prior = KindRegenerated, c.Prior.SHA256
+			if old := idx[c.Path]; old != nil && old.Kind == KindRegenerated {
+				e.Prior = old.Prior // the image's own content, before any run
+			}
+		}
 	case OpSymlink:
 		e.Kind, e.Target = KindSymlink, c.Target
 	}
@@ -171,7 +180,7 @@ func encodeManifest(version string, n int, entries iter.Seq[ManifestEntry]) []by
 		b = appendJSONString(b, e.Path)
 		b = append(b, `, "kind": `...)
 		b = appendJSONString(b, string(e.Kind))
-		for _, f := range [...]struct{ key, val string }{{"sha256", e.SHA256}, {"target", e.Target}, {"service", e.Service}} {
+		for _, f := range [...]struct{ key, val string }{{"sha256", e.SHA256}, {"target", e.Target}, {"prior", e.Prior}, {"service", e.Service}} {
 			if f.val != "" {
 				b = append(b, `, "`+f.key+`": `...)
 				b = appendJSONString(b, f.val)

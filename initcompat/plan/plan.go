@@ -57,6 +57,11 @@ const (
 	// KindRemoved is a manifest entry's: a link of the image's own that a
 	// disable took away (its Target says what it pointed to).
 	KindRemoved PathKind = "removed"
+	// KindRegenerated is a manifest entry's: a file another tool generates
+	// (insserv's /etc/init.d/.depend.*) that initcompat wrote again with
+	// its own additions; Prior is the sha256 of the content before, and
+	// remove takes the additions out again.
+	KindRegenerated PathKind = "regenerated"
 )
 
 // Absent is the Prior of a path that did not exist.
@@ -77,6 +82,9 @@ type Change struct {
 	// Expect is what the image's init system should say once the change
 	// is applied, as the shim that planned it knows: verify asks.
 	Expect []Expect `json:"-"`
+	// Regenerates: the file is another tool's generated state that the
+	// change writes again (the manifest records it as KindRegenerated).
+	Regenerates bool `json:"regenerates,omitempty"`
 }
 
 // Expect is one question verify puts to the image's init system about a

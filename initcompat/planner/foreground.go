@@ -86,6 +86,10 @@ func planForeground(in *input, col *collector) {
 		}
 	}
 	if inv.Init != inspect.Systemd {
+		for _, n := range slices.Sorted(maps.Keys(named)) {
+			col.find(plan.Info, n, shimForeground, "", "foreground_init_scripts: this image boots with "+string(inv.Init)+
+				", which runs the script itself; the drop-in is for the unit systemd-sysv-generator makes of it, so nothing is written")
+		}
 		return
 	}
 	generator := inv.Tree.Exists("/usr/lib/systemd/system-generators/systemd-sysv-generator") ||

@@ -24,9 +24,8 @@ const shimLSB plan.Shim = "lsb-redirect"
 // entry an LSB script that hands every action to systemctl, with rc links
 // matching its enablement; and says why hand-installed templates get none.
 var shimRedirects = &shim{
-	name: shimLSB,
-	footprint: footprint{dirs: []string{"/etc/init.d"}, optionalDirs: []string{"/etc/rc.d", "/etc/rcS.d",
-		"/etc/rc0.d", "/etc/rc1.d", "/etc/rc2.d", "/etc/rc3.d", "/etc/rc4.d", "/etc/rc5.d", "/etc/rc6.d"}},
+	name:      shimLSB,
+	footprint: footprint{dirs: []string{"/etc/init.d"}, optionalDirs: append([]string{"/etc/rc.d"}, rcDirs...)},
 	step: func(in *input, col *collector) decided {
 		mirrored := planRedirects(in, col)
 		reportTemplates(in.inv, col)

@@ -45,7 +45,7 @@ var shimDisables = &shim{
 func planMasks(in *input, col *collector, over overrides) map[string]bool {
 	inv := in.inv
 	masked := map[string]bool{}
-	eachUnit(in, col, over, shimMask, in.pol.Mask, func(name, svc string) {
+	eachUnit(in, col, over, shimMask, in.pol.Mask, masked, func(name, svc string) {
 		if _, _, ok := inv.Units.Entry(name); !ok {
 			col.find(plan.Error, svc, shimMask, "", missingUnit(inv, "mask", name))
 			return
@@ -77,7 +77,7 @@ func planMasks(in *input, col *collector, over overrides) map[string]bool {
 func planDisables(in *input, col *collector, over overrides) map[string]bool {
 	inv := in.inv
 	disabled := map[string]bool{}
-	eachUnit(in, col, over, shimDisable, in.pol.Disable, func(name, svc string) {
+	eachUnit(in, col, over, shimDisable, in.pol.Disable, disabled, func(name, svc string) {
 		u := inv.Units.Load(name)
 		if u == nil {
 			col.find(plan.Error, svc, shimDisable, "", missingUnit(inv, "disable", name))
@@ -118,7 +118,9 @@ func planDisables(in *input, col *collector, over overrides) map[string]bool {
 // service name), once the name is known valid. On Upstart each name is a
 // job, which both keep from starting the one way Upstart has: "manual" in
 // its override.
-func eachUnit(in *input, col *collector, over overrides, shim plan.Shim, list []string, f func(name, svc string)) {
+// On SysV the unit's init script is disabled as update-rc.d does it; sysv
+// collects those names.
+func eachUnit(in *input, col *collector, over overrides, shim plan.Shim, list []string, sysv map[string]bool, f func(name, svc string)) {
 	for _, raw := range list {
 		name := plan.UnitName(raw)
 		svc := systemd.Prefix(name)
@@ -127,6 +129,12 @@ func eachUnit(in *input, col *collector, over overrides, shim plan.Shim, list []
 		}
 		if in.inv.Init == inspect.Upstart {
 			over.disableJob(in.inv, col, svc, shim)
+			continue
+		}
+		if in.inv.Init == inspect.SysV {
+			if sysvDisable(in, col, shim, name, svc) {
+				sysv[name] = true
+			}
 			continue
 		}
 		f(name, svc)
@@ -160,4 +168,47 @@ func pinned(set map[string]bool, on bool) map[string]bool {
 		out[u] = on
 	}
 	return out
+}
+
+// sysvDisable does on a SysV image what update-rc.d NAME disable does
+// (init-system-helpers' update-rc.d, sysv_toggle): the script's S links
+// in S 2 3 4 5 become K links, and insserv's files follow (the init-script
+// step makes the K links and the files; the image's own S links are taken
+// away here, recorded so that mode = "remove" puts them back). SysV has no
+// mask: mask does the same, and no script is written for a unit without
+// one. It reports whether the name is a service of the image.
+func sysvDisable(in *input, col *collector, shim plan.Shim, name, svc string) bool {
+	inv := in.inv
+	s := inv.Service(svc)
+	if systemd.Suffix(name) != "service" || s == nil || !s.Exists() {
+		col.find(plan.Error, svc, shim, "", missingUnit(inv, string(shim), name))
+		return false
+	}
+	what := "update-rc.d " + svc + " disable"
+	if shim == shimMask {
+		what += " (SysV has no mask: /etc/systemd/system/" + name + " -> /dev/null means nothing to SysV init)"
+	}
+	switch {
+	case s.Script == nil && shim == shimMask:
+		col.find(plan.Info, svc, shim, "", "this image's PID 1 is SysV init: as "+what+"; the unit gets no init script, so nothing starts it")
+		return true
+	case s.Script == nil || col.listed(s.ScriptPath):
+		col.find(plan.Info, svc, shim, "", "this image's PID 1 is SysV init: as "+what+", the init script initcompat writes from the unit gets K links only")
+		return true
+	}
+	removed := 0
+	for _, lv := range []string{"S", "2", "3", "4", "5"} {
+		dir := inspect.RealPath(inv.Tree, "/etc/rc"+lv+".d")
+		for _, e := range inv.Tree.ReadDir(dir) {
+			n := path.Base(e.Path)
+			if e.Kind == tree.Symlink && len(n) > 3 && n[0] == 'S' && rcLinkName.MatchString(n) && n[3:] == svc {
+				col.remove(svc, shim, e.Path, "this image's PID 1 is SysV init: as "+what+", its start link goes and a K link takes its place")
+				removed++
+			}
+		}
+	}
+	if removed == 0 {
+		col.find(plan.Info, svc, shim, s.ScriptPath, "this image's PID 1 is SysV init, and "+svc+" has no S link in S 2 3 4 5: it does not start at boot already")
+	}
+	return true
 }

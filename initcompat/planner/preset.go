@@ -54,6 +54,9 @@ var shimPresets = &shim{
 func planPresets(in *input, col *collector) {
 	inv := in.inv
 	if inv.Init != inspect.Systemd {
+		if in.pol.PinAllEnablement {
+			col.find(plan.Info, "", shimPreset, "", "pin_all_enablement: this image boots with "+string(inv.Init)+", which has no presets; nothing is pinned")
+		}
 		return
 	}
 	planDBusID(inv, col)

@@ -50,6 +50,7 @@ var registry = []*shim{
 	shimDisables,
 	shimOrderings,
 	shimRedirects,
+	shimInitScripts,
 	shimUpstartLinks,
 	shimStopOns,
 	shimOverrides,

@@ -2,12 +2,15 @@ package planner
 
 import (
 	"fmt"
+	"maps"
 	"path"
 	"sort"
 	"strings"
 
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/inspect"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/insserv"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/plan"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/systemd"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
 )
 
@@ -44,6 +47,7 @@ func RemovePlan(inv *inspect.Inventory, pol plan.Policy) *plan.Plan {
 		}
 	}
 	removed := map[string]bool{mp: true} // the manifest goes last
+	var regenerated []plan.ManifestEntry
 	for _, m := range entries {
 		e, exists := t.Lstat(m.Path)
 		if why := notUndoable(inv, places, m, mp); why != "" && (exists || m.Kind == plan.KindRemoved) {
@@ -64,6 +68,11 @@ func RemovePlan(inv *inspect.Inventory, pol plan.Policy) *plan.Plan {
 				keep(m.Path)
 			default:
 				col.conflict(m.Service, plan.ShimRemove, m.Path, col.notOurs(m.Path, e))
+				keep(m.Path)
+			}
+		case plan.KindRegenerated:
+			if exists {
+				regenerated = append(regenerated, m) // once the scripts are planned away
 				keep(m.Path)
 			}
 		case plan.KindRemoved:
@@ -95,6 +104,7 @@ func RemovePlan(inv *inspect.Inventory, pol plan.Policy) *plan.Plan {
 			removed[m.Path] = true
 		}
 	}
+	removeRegenerated(col, inv, regenerated)
 	// The manifest last, and its directory when initcompat made it.
 	if e, ok := t.Lstat(mp); ok && e.Kind == tree.File {
 		col.add(plan.Change{Op: plan.OpRemove, Path: mp, Prior: plan.Prior{Kind: plan.KindFile, SHA256: plan.Sum(e.Data)}, Shim: plan.ShimRemove,
@@ -102,4 +112,68 @@ func RemovePlan(inv *inspect.Inventory, pol plan.Policy) *plan.Plan {
 	}
 	col.plan.Sort(mp)
 	return col.plan
+}
+
+// removeRegenerated gives insserv's boot order files back without
+// initcompat's scripts: its additions taken out (insserv.Strip). A file is
+// changed only when it is what initcompat wrote, or what insserv makes of
+// the image as it is (insserv ran since: update-rc.d enable, a package's
+// postinst), so that nothing a person edited is lost; and the result is
+// written when it is the content the manifest recorded before, byte for
+// byte, or what insserv makes of the image as the rest of the plan leaves
+// it. Otherwise the file is left, with a warning.
+func removeRegenerated(col *collector, inv *inspect.Inventory, entries []plan.ManifestEntry) {
+	const rerun = "; run insserv (update-rc.d NAME defaults does) once the scripts are gone"
+	if len(entries) == 0 {
+		return
+	}
+	var names []string
+	for _, o := range inv.Manifest.Entries {
+		if o.Shim == shimInit && o.Kind == plan.KindFile && path.Dir(o.Path) == "/etc/init.d" {
+			names = append(names, path.Base(o.Path))
+		}
+	}
+	rc := map[string]string{"S": inspect.RealPath(inv.Tree, rcDirs[0])}
+	maps.Copy(rc, inv.RC)
+	asIs := insserv.Read(inv.Tree, inv.InitD, rc).Consistent()
+	stripped := map[string][]byte{}
+	for _, m := range entries {
+		e, _ := inv.Tree.Lstat(m.Path)
+		if e.Kind != tree.File || e.Omitted || plan.Sum(e.Data) != m.SHA256 && asIs != nil {
+			col.find(plan.Warning, "", plan.ShimRemove, m.Path, "insserv's boot order file was changed since initcompat added its scripts to it, and is not what insserv makes of the image ("+
+				systemd.Line(fmt.Sprint(asIs))+"), so it is left as it is"+rerun)
+			continue
+		}
+		cur, err := insserv.ParseMakefile(e.Data)
+		if err != nil {
+			col.find(plan.Warning, "", plan.ShimRemove, m.Path, systemd.Line(err.Error())+rerun)
+			continue
+		}
+		stripped[m.Path] = []byte(insserv.Strip(map[string]*insserv.Makefile{m.Path: cur}, names)[m.Path].Render())
+	}
+	// The image as the rest of the plan leaves it, with the files stripped.
+	after := plan.Overlay(inv.Tree, col.plan.Changes)
+	for p, data := range stripped {
+		e, _ := after.Lstat(p)
+		ne := *e
+		ne.Data = data
+		after.Remove(p)
+		_ = after.Add(ne)
+	}
+	consistent := insserv.Read(after, inv.InitD, rc).Consistent()
+	for _, m := range entries {
+		data, ok := stripped[m.Path]
+		if !ok {
+			continue
+		}
+		if plan.Sum(data) != m.Prior && consistent != nil {
+			col.find(plan.Warning, "", plan.ShimRemove, m.Path, "without initcompat's scripts this file is neither what it was before initcompat wrote it nor what insserv makes of the image ("+
+				systemd.Line(consistent.Error())+"), so it is left as it is"+rerun)
+			continue
+		}
+		e, _ := inv.Tree.Lstat(m.Path)
+		col.add(plan.Change{Op: plan.OpWrite, Path: m.Path, Mode: e.Mode, Content: data, SHA256: plan.Sum(data),
+			Prior: plan.Prior{Kind: plan.KindFile, SHA256: plan.Sum(e.Data)}, Shim: plan.ShimRemove,
+			Reason: "insserv's boot order without initcompat's scripts (" + string(m.Shim) + "): taken out"})
+	}
 }

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"path"
+	"regexp"
 	"strings"
 
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/inspect"
@@ -26,8 +27,10 @@ import (
 // /etc/systemd/system, or pointing at anything but a unit of the same type.
 func notUndoable(inv *inspect.Inventory, places plan.Places, m plan.ManifestEntry, mp string) string {
 	switch {
+	case m.Kind == plan.KindRemoved && rcStartLink(m.Path, m.Target):
+		return "" // an S link disable took on a SysV image (sysvDisable)
 	case m.Kind == plan.KindRemoved && !strings.HasPrefix(m.Path, "/etc/systemd/system/"):
-		return "the manifest says initcompat removed a link here, but disable only ever removes links under /etc/systemd/system; it is not put back"
+		return "the manifest says initcompat removed a link here, but disable only ever removes links under /etc/systemd/system and S links in /etc/rc[S2-5].d; it is not put back"
 	case m.Kind == plan.KindRemoved && !unitLinkTarget(m.Path, m.Target):
 		return "the manifest says initcompat removed a link here to " + m.Target + ", but disable only ever removes links to units of the same type; it is not put back"
 	case m.Kind == plan.KindRemoved:
@@ -41,6 +44,16 @@ func notUndoable(inv *inspect.Inventory, places plan.Places, m plan.ManifestEntr
 	}
 	return ""
 }
+
+// rcStartLink says whether link is an S link in an rc directory pointing
+// at the /etc/init.d script of its name, as update-rc.d makes them.
+func rcStartLink(link, target string) bool {
+	dir, n := path.Split(link)
+	return rcStartDir.MatchString(dir) && len(n) > 3 && n[0] == 'S' && rcLinkName.MatchString(n) &&
+		(target == "../init.d/"+n[3:] || target == "/etc/init.d/"+n[3:])
+}
+
+var rcStartDir = regexp.MustCompile(`^/etc/rc[S2-5]\.d/$`)
 
 // unitLinkTarget says whether target is what a link systemctl enable made
 // at link may point to: a unit file in a unit directory (systemd.unit(5)'s

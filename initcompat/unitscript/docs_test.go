@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-const docsPath = "../../docs/unit-to-lsb.md"
+const docsPath = "../../docs/provisioners/initcompat.mdx"
 
 // MappingTable is the docs' table of the unit-to-LSB mapping, made from
 // Rules: the renderer and the docs read the same rows.
@@ -21,7 +21,7 @@ func MappingTable() string {
 	return b.String()
 }
 
-// TestDocsMappingTable holds docs/unit-to-lsb.md to the rules, word for
+// TestDocsMappingTable holds the provisioner docs' table to the rules, word for
 // word (-update rewrites the table between its markers).
 func TestDocsMappingTable(t *testing.T) {
 	data, err := os.ReadFile(docsPath)

@@ -14,6 +14,8 @@ jc_places='/bin/systemctl
 /etc/rc5.d
 /etc/rc6.d
 /etc/rcS.d
+/etc/runlevels/default
+/etc/runlevels/sysinit
 /etc/systemd/system
 /etc/systemd/system-preset
 /usr/bin/systemctl'

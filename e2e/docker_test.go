@@ -107,7 +107,9 @@ func TestDockerBuilder(t *testing.T) {
 	if !ok {
 		t.Fatalf("packer build with the Docker builder failed:\n%s", out)
 	}
-	contains(t, out, "applied 10 changes", "the Docker build")
+	// The redirect and its links, the preset pin, the manifest and the
+	// directories they go in.
+	contains(t, out, "applied 12 changes", "the Docker build")
 	// Nothing runs as PID 1 in the build's container: verify says it is
 	// skipped, and asks nothing.
 	contains(t, out, "verify: skipped: no init system runs in this image", "the Docker build")

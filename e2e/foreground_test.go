@@ -194,33 +194,3 @@ func scriptSums(t *testing.T, img string) string {
 	return b.String()
 }
 
-// foregroundCheck: mode = "check" shows the finding too (it has nothing to
-// write, so it passes), and the JSON report carries it with its file:line.
-func foregroundCheck(t *testing.T, img string) {
-	t.Helper()
-	report := filepath.Join(t.TempDir(), "report.json")
-	out, ok := packerBuild(t, "local.pkr.hcl", map[string]string{"root_dir": img, "mode": "check", "report_file": report})
-	if !ok {
-		t.Fatal("mode = check failed on an image with nothing to write")
-	}
-	contains(t, out, "warning [sysv-foreground hello-sysvinit] /etc/init.d/hello-sysvinit:35", "check")
-	data, err := os.ReadFile(report)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var r struct {
-		Mode string
-		Plan struct {
-			Findings []struct{ Level, Shim, Service, Path, Message string }
-		}
-	}
-	if err := json.Unmarshal(data, &r); err != nil {
-		t.Fatalf("report: %v\n%s", err, data)
-	}
-	for _, f := range r.Plan.Findings {
-		if f.Shim == "sysv-foreground" && f.Level == "warning" && f.Service == fgName && f.Path == "/etc/init.d/hello-sysvinit:35" && strings.Contains(f.Message, "foreground_init_scripts") {
-			return
-		}
-	}
-	t.Fatalf("the report lacks the sysv-foreground finding:\n%s", data)
-}

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"crypto/sha256"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -193,4 +192,3 @@ func scriptSums(t *testing.T, img string) string {
 	}
 	return b.String()
 }
-

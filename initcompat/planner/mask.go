@@ -83,6 +83,11 @@ func planDisables(in *input, col *collector, over overrides) map[string]bool {
 			col.find(plan.Error, svc, shimDisable, "", missingUnit(inv, "disable", name))
 			return
 		}
+		if real := inv.Units.AliasOf(name); real != "" {
+			// systemctl disable sshd disables ssh.service, which the alias
+			// names: its links, and the alias with them.
+			name = real
+		}
 		disabled[name] = true
 		removed := 0
 		for _, w := range inv.Units.WantedBy(name) {

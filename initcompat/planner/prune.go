@@ -8,6 +8,7 @@ import (
 
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/inspect"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/plan"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/systemd"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
 )
 
@@ -142,7 +143,7 @@ func staleGroups(inv *inspect.Inventory, pol plan.Policy, wanted *asked) ([]*sta
 		if e, ok := inv.Tree.Lstat(m.Path); m.Kind != plan.KindDir && m.Kind != plan.KindRemoved && (!ok || !stillOurs(m, e)) {
 			continue // gone, or a person's now (dpkg's conffile rule): not initcompat's to list
 		}
-		if m.Kind == plan.KindRemoved && slicesContainsUnit(pol.Disable, m.Service) {
+		if m.Kind == plan.KindRemoved && disablesUnit(pol.Disable, m.Service) {
 			continue // the link stays removed while disable names the unit
 		}
 		key := m.Build + "\x00" + m.Service + "\x00" + string(m.Shim)
@@ -171,9 +172,12 @@ func staleGroups(inv *inspect.Inventory, pol plan.Policy, wanted *asked) ([]*sta
 	return out, dirs
 }
 
-func slicesContainsUnit(names []string, service string) bool {
+// disablesUnit says whether disable names the unit a removed link's entry
+// is of (its service: the unit's name without its type, cups for
+// cups.socket as for cups.service).
+func disablesUnit(names []string, service string) bool {
 	for _, n := range names {
-		if strings.TrimSuffix(n, ".service") == strings.TrimSuffix(service, ".service") {
+		if systemd.Prefix(plan.UnitName(n)) == service {
 			return true
 		}
 	}

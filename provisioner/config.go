@@ -124,6 +124,15 @@ type Config struct {
 	// whose program is a script that puts nothing in the background get it
 	// without being named; the script itself is never edited.
 	ForegroundInitScripts []string `mapstructure:"foreground_init_scripts"`
+	// Write a native unit, `/etc/systemd/system/NAME.service`, for each
+	// init script in scope (and `rc-local.service` for `/etc/rc.local`)
+	// even where the image's systemd still runs them through
+	// systemd-sysv-generator: for images that will be upgraded in place to
+	// systemd 260 or later, which removed the generator (Debian forky ships
+	// 262). The unit is what the generator made, plus `Type=simple` for a
+	// daemon that stays in the foreground, plus an `[Install]` section.
+	// Where the generator is gone, the units are written without it.
+	NativeUnitsForInitScripts bool `mapstructure:"native_units_for_init_scripts"`
 	// Remove what an earlier run of this build (the same Packer build name,
 	// which the manifest records beside each path) made and this
 	// configuration no longer asks for: the redirect of a service no longer
@@ -234,10 +243,12 @@ func (p *Provisioner) Policy(ctx context.Context) (plan.Policy, error) {
 
 		ReplaceUpstartLinks: p.config.ReplaceUpstartJobLinks,
 		Foreground:          p.config.ForegroundInitScripts,
-		ReportDrift:         p.config.Mode == modeCheck,
-		Build:               p.config.PackerBuildName,
-		Prune:               p.config.Prune,
-		PinAllEnablement:    p.config.PinAllEnablement,
+
+		NativeUnitsForInitScripts: p.config.NativeUnitsForInitScripts,
+		ReportDrift:               p.config.Mode == modeCheck,
+		Build:                     p.config.PackerBuildName,
+		Prune:                     p.config.Prune,
+		PinAllEnablement:          p.config.PinAllEnablement,
 	}
 	// The Packer face names where each rule came from: the planner only
 	// words it.

@@ -47,32 +47,33 @@ func (*FlatCfnInitConfig) HCL2Spec() map[string]hcldec.Spec {
 // FlatConfig is an auto-generated flat version of Config.
 // Where the contents of a field with a `mapstructure:,squash` tag are bubbled up.
 type FlatConfig struct {
-	PackerBuildName        *string              `mapstructure:"packer_build_name" cty:"packer_build_name" hcl:"packer_build_name"`
-	PackerBuilderType      *string              `mapstructure:"packer_builder_type" cty:"packer_builder_type" hcl:"packer_builder_type"`
-	PackerCoreVersion      *string              `mapstructure:"packer_core_version" cty:"packer_core_version" hcl:"packer_core_version"`
-	PackerDebug            *bool                `mapstructure:"packer_debug" cty:"packer_debug" hcl:"packer_debug"`
-	PackerForce            *bool                `mapstructure:"packer_force" cty:"packer_force" hcl:"packer_force"`
-	PackerOnError          *string              `mapstructure:"packer_on_error" cty:"packer_on_error" hcl:"packer_on_error"`
-	PackerUserVars         map[string]string    `mapstructure:"packer_user_variables" cty:"packer_user_variables" hcl:"packer_user_variables"`
-	PackerSensitiveVars    []string             `mapstructure:"packer_sensitive_variables" cty:"packer_sensitive_variables" hcl:"packer_sensitive_variables"`
-	Mode                   *string              `mapstructure:"mode" cty:"mode" hcl:"mode"`
-	Services               []string             `mapstructure:"services" cty:"services" hcl:"services"`
-	RootDir                *string              `mapstructure:"root_dir" cty:"root_dir" hcl:"root_dir"`
-	UseSudo                *bool                `mapstructure:"use_sudo" cty:"use_sudo" hcl:"use_sudo"`
-	Verify                 *bool                `mapstructure:"verify" cty:"verify" hcl:"verify"`
-	ExecuteCommand         *string              `mapstructure:"execute_command" cty:"execute_command" hcl:"execute_command"`
-	ManifestPath           *string              `mapstructure:"manifest_path" cty:"manifest_path" hcl:"manifest_path"`
-	ReportFile             *string              `mapstructure:"report_file" cty:"report_file" hcl:"report_file"`
-	Strict                 *bool                `mapstructure:"strict" cty:"strict" hcl:"strict"`
-	StartAfterUserData     []string             `mapstructure:"start_after_user_data" cty:"start_after_user_data" hcl:"start_after_user_data"`
-	Ordering               []FlatOrderingConfig `mapstructure:"ordering" cty:"ordering" hcl:"ordering"`
-	Mask                   []string             `mapstructure:"mask" cty:"mask" hcl:"mask"`
-	Disable                []string             `mapstructure:"disable" cty:"disable" hcl:"disable"`
-	ReplaceUpstartJobLinks *bool                `mapstructure:"replace_upstart_job_links" cty:"replace_upstart_job_links" hcl:"replace_upstart_job_links"`
-	ForegroundInitScripts  []string             `mapstructure:"foreground_init_scripts" cty:"foreground_init_scripts" hcl:"foreground_init_scripts"`
-	Prune                  *bool                `mapstructure:"prune" cty:"prune" hcl:"prune"`
-	PinAllEnablement       *bool                `mapstructure:"pin_all_enablement" cty:"pin_all_enablement" hcl:"pin_all_enablement"`
-	CfnInit                []FlatCfnInitConfig  `mapstructure:"cfn_init" cty:"cfn_init" hcl:"cfn_init"`
+	PackerBuildName           *string              `mapstructure:"packer_build_name" cty:"packer_build_name" hcl:"packer_build_name"`
+	PackerBuilderType         *string              `mapstructure:"packer_builder_type" cty:"packer_builder_type" hcl:"packer_builder_type"`
+	PackerCoreVersion         *string              `mapstructure:"packer_core_version" cty:"packer_core_version" hcl:"packer_core_version"`
+	PackerDebug               *bool                `mapstructure:"packer_debug" cty:"packer_debug" hcl:"packer_debug"`
+	PackerForce               *bool                `mapstructure:"packer_force" cty:"packer_force" hcl:"packer_force"`
+	PackerOnError             *string              `mapstructure:"packer_on_error" cty:"packer_on_error" hcl:"packer_on_error"`
+	PackerUserVars            map[string]string    `mapstructure:"packer_user_variables" cty:"packer_user_variables" hcl:"packer_user_variables"`
+	PackerSensitiveVars       []string             `mapstructure:"packer_sensitive_variables" cty:"packer_sensitive_variables" hcl:"packer_sensitive_variables"`
+	Mode                      *string              `mapstructure:"mode" cty:"mode" hcl:"mode"`
+	Services                  []string             `mapstructure:"services" cty:"services" hcl:"services"`
+	RootDir                   *string              `mapstructure:"root_dir" cty:"root_dir" hcl:"root_dir"`
+	UseSudo                   *bool                `mapstructure:"use_sudo" cty:"use_sudo" hcl:"use_sudo"`
+	Verify                    *bool                `mapstructure:"verify" cty:"verify" hcl:"verify"`
+	ExecuteCommand            *string              `mapstructure:"execute_command" cty:"execute_command" hcl:"execute_command"`
+	ManifestPath              *string              `mapstructure:"manifest_path" cty:"manifest_path" hcl:"manifest_path"`
+	ReportFile                *string              `mapstructure:"report_file" cty:"report_file" hcl:"report_file"`
+	Strict                    *bool                `mapstructure:"strict" cty:"strict" hcl:"strict"`
+	StartAfterUserData        []string             `mapstructure:"start_after_user_data" cty:"start_after_user_data" hcl:"start_after_user_data"`
+	Ordering                  []FlatOrderingConfig `mapstructure:"ordering" cty:"ordering" hcl:"ordering"`
+	Mask                      []string             `mapstructure:"mask" cty:"mask" hcl:"mask"`
+	Disable                   []string             `mapstructure:"disable" cty:"disable" hcl:"disable"`
+	ReplaceUpstartJobLinks    *bool                `mapstructure:"replace_upstart_job_links" cty:"replace_upstart_job_links" hcl:"replace_upstart_job_links"`
+	ForegroundInitScripts     []string             `mapstructure:"foreground_init_scripts" cty:"foreground_init_scripts" hcl:"foreground_init_scripts"`
+	NativeUnitsForInitScripts *bool                `mapstructure:"native_units_for_init_scripts" cty:"native_units_for_init_scripts" hcl:"native_units_for_init_scripts"`
+	Prune                     *bool                `mapstructure:"prune" cty:"prune" hcl:"prune"`
+	PinAllEnablement          *bool                `mapstructure:"pin_all_enablement" cty:"pin_all_enablement" hcl:"pin_all_enablement"`
+	CfnInit                   []FlatCfnInitConfig  `mapstructure:"cfn_init" cty:"cfn_init" hcl:"cfn_init"`
 }
 
 // FlatMapstructure returns a new FlatConfig.
@@ -87,32 +88,33 @@ func (*Config) FlatMapstructure() interface{ HCL2Spec() map[string]hcldec.Spec }
 // The decoded values from this spec will then be applied to a FlatConfig.
 func (*FlatConfig) HCL2Spec() map[string]hcldec.Spec {
 	s := map[string]hcldec.Spec{
-		"packer_build_name":          &hcldec.AttrSpec{Name: "packer_build_name", Type: cty.String, Required: false},
-		"packer_builder_type":        &hcldec.AttrSpec{Name: "packer_builder_type", Type: cty.String, Required: false},
-		"packer_core_version":        &hcldec.AttrSpec{Name: "packer_core_version", Type: cty.String, Required: false},
-		"packer_debug":               &hcldec.AttrSpec{Name: "packer_debug", Type: cty.Bool, Required: false},
-		"packer_force":               &hcldec.AttrSpec{Name: "packer_force", Type: cty.Bool, Required: false},
-		"packer_on_error":            &hcldec.AttrSpec{Name: "packer_on_error", Type: cty.String, Required: false},
-		"packer_user_variables":      &hcldec.AttrSpec{Name: "packer_user_variables", Type: cty.Map(cty.String), Required: false},
-		"packer_sensitive_variables": &hcldec.AttrSpec{Name: "packer_sensitive_variables", Type: cty.List(cty.String), Required: false},
-		"mode":                       &hcldec.AttrSpec{Name: "mode", Type: cty.String, Required: false},
-		"services":                   &hcldec.AttrSpec{Name: "services", Type: cty.List(cty.String), Required: false},
-		"root_dir":                   &hcldec.AttrSpec{Name: "root_dir", Type: cty.String, Required: false},
-		"use_sudo":                   &hcldec.AttrSpec{Name: "use_sudo", Type: cty.Bool, Required: false},
-		"verify":                     &hcldec.AttrSpec{Name: "verify", Type: cty.Bool, Required: false},
-		"execute_command":            &hcldec.AttrSpec{Name: "execute_command", Type: cty.String, Required: false},
-		"manifest_path":              &hcldec.AttrSpec{Name: "manifest_path", Type: cty.String, Required: false},
-		"report_file":                &hcldec.AttrSpec{Name: "report_file", Type: cty.String, Required: false},
-		"strict":                     &hcldec.AttrSpec{Name: "strict", Type: cty.Bool, Required: false},
-		"start_after_user_data":      &hcldec.AttrSpec{Name: "start_after_user_data", Type: cty.List(cty.String), Required: false},
-		"ordering":                   &hcldec.BlockListSpec{TypeName: "ordering", Nested: hcldec.ObjectSpec((*FlatOrderingConfig)(nil).HCL2Spec())},
-		"mask":                       &hcldec.AttrSpec{Name: "mask", Type: cty.List(cty.String), Required: false},
-		"disable":                    &hcldec.AttrSpec{Name: "disable", Type: cty.List(cty.String), Required: false},
-		"replace_upstart_job_links":  &hcldec.AttrSpec{Name: "replace_upstart_job_links", Type: cty.Bool, Required: false},
-		"foreground_init_scripts":    &hcldec.AttrSpec{Name: "foreground_init_scripts", Type: cty.List(cty.String), Required: false},
-		"prune":                      &hcldec.AttrSpec{Name: "prune", Type: cty.Bool, Required: false},
-		"pin_all_enablement":         &hcldec.AttrSpec{Name: "pin_all_enablement", Type: cty.Bool, Required: false},
-		"cfn_init":                   &hcldec.BlockListSpec{TypeName: "cfn_init", Nested: hcldec.ObjectSpec((*FlatCfnInitConfig)(nil).HCL2Spec())},
+		"packer_build_name":             &hcldec.AttrSpec{Name: "packer_build_name", Type: cty.String, Required: false},
+		"packer_builder_type":           &hcldec.AttrSpec{Name: "packer_builder_type", Type: cty.String, Required: false},
+		"packer_core_version":           &hcldec.AttrSpec{Name: "packer_core_version", Type: cty.String, Required: false},
+		"packer_debug":                  &hcldec.AttrSpec{Name: "packer_debug", Type: cty.Bool, Required: false},
+		"packer_force":                  &hcldec.AttrSpec{Name: "packer_force", Type: cty.Bool, Required: false},
+		"packer_on_error":               &hcldec.AttrSpec{Name: "packer_on_error", Type: cty.String, Required: false},
+		"packer_user_variables":         &hcldec.AttrSpec{Name: "packer_user_variables", Type: cty.Map(cty.String), Required: false},
+		"packer_sensitive_variables":    &hcldec.AttrSpec{Name: "packer_sensitive_variables", Type: cty.List(cty.String), Required: false},
+		"mode":                          &hcldec.AttrSpec{Name: "mode", Type: cty.String, Required: false},
+		"services":                      &hcldec.AttrSpec{Name: "services", Type: cty.List(cty.String), Required: false},
+		"root_dir":                      &hcldec.AttrSpec{Name: "root_dir", Type: cty.String, Required: false},
+		"use_sudo":                      &hcldec.AttrSpec{Name: "use_sudo", Type: cty.Bool, Required: false},
+		"verify":                        &hcldec.AttrSpec{Name: "verify", Type: cty.Bool, Required: false},
+		"execute_command":               &hcldec.AttrSpec{Name: "execute_command", Type: cty.String, Required: false},
+		"manifest_path":                 &hcldec.AttrSpec{Name: "manifest_path", Type: cty.String, Required: false},
+		"report_file":                   &hcldec.AttrSpec{Name: "report_file", Type: cty.String, Required: false},
+		"strict":                        &hcldec.AttrSpec{Name: "strict", Type: cty.Bool, Required: false},
+		"start_after_user_data":         &hcldec.AttrSpec{Name: "start_after_user_data", Type: cty.List(cty.String), Required: false},
+		"ordering":                      &hcldec.BlockListSpec{TypeName: "ordering", Nested: hcldec.ObjectSpec((*FlatOrderingConfig)(nil).HCL2Spec())},
+		"mask":                          &hcldec.AttrSpec{Name: "mask", Type: cty.List(cty.String), Required: false},
+		"disable":                       &hcldec.AttrSpec{Name: "disable", Type: cty.List(cty.String), Required: false},
+		"replace_upstart_job_links":     &hcldec.AttrSpec{Name: "replace_upstart_job_links", Type: cty.Bool, Required: false},
+		"foreground_init_scripts":       &hcldec.AttrSpec{Name: "foreground_init_scripts", Type: cty.List(cty.String), Required: false},
+		"native_units_for_init_scripts": &hcldec.AttrSpec{Name: "native_units_for_init_scripts", Type: cty.Bool, Required: false},
+		"prune":                         &hcldec.AttrSpec{Name: "prune", Type: cty.Bool, Required: false},
+		"pin_all_enablement":            &hcldec.AttrSpec{Name: "pin_all_enablement", Type: cty.Bool, Required: false},
+		"cfn_init":                      &hcldec.BlockListSpec{TypeName: "cfn_init", Nested: hcldec.ObjectSpec((*FlatCfnInitConfig)(nil).HCL2Spec())},
 	}
 	return s
 }

@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -99,11 +100,21 @@ type Inventory struct {
 	// MachineID and DBusMachineID are the states of /etc/machine-id and
 	// /var/lib/dbus/machine-id: whether the next boot is a first one.
 	MachineID, DBusMachineID MachineID
+	// Systemd is the image's systemd as far as init scripts go: its
+	// version, and whether its SysV generators are there (systemd 260
+	// removed them).
+	Systemd systemd.Install
 	// Jobs are the Upstart jobs in /etc/init, by name.
 	Jobs    []*JobFiles
 	jobByID map[string]*JobFiles
 	owned   map[string]bool
 	opts    Options
+}
+
+// Debian says whether the image is Debian or one of its derivatives
+// (os-release ID or ID_LIKE).
+func (d Distro) Debian() bool {
+	return d.ID == "debian" || slices.Contains(d.IDLike, "debian")
 }
 
 // Owned says whether dpkg's lists name p (its real path), a path where
@@ -158,6 +169,9 @@ func Inspect(t *tree.Tree, opts Options) *Inventory {
 	}
 	inv.CloudInit = inv.Units.Load("cloud-final.service") != nil
 	inv.MachineID, inv.DBusMachineID = machineIDOf(t, MachineIDPath), machineIDOf(t, DBusMachineIDPath)
+	if inv.Init == Systemd {
+		inv.Systemd = systemd.ReadInstall(t)
+	}
 	owned := inv.dpkgOwned(opts.Places)
 	inv.owned = owned
 	// The manifest (80,000 lines at 10,000 services) is decoded while the

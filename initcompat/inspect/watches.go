@@ -1,13 +1,16 @@
 package inspect
 
-import "github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
+import (
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/systemd"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
+)
 
 // Watches are what inspection reads, shared by every snapshot source; the
 // planner's registry adds what the shims read and write
 // (planner.Watches). A path below a symlinked directory is skipped by both
 // sources; the symlink itself is recorded (it is in the list too), and the
 // real directory it points at is captured under its own name.
-var Watches = []tree.Watch{
+var Watches = append([]tree.Watch{
 	// What the image is and how it boots.
 	{Path: "etc/os-release", Content: true},
 	{Path: "usr/lib/os-release", Content: true},
@@ -70,4 +73,4 @@ var Watches = []tree.Watch{
 	// gzip compresses the apply's payload when the image has it.
 	{Path: "bin/gzip"},
 	{Path: "usr/bin/gzip"},
-}
+}, systemd.Watches()...)

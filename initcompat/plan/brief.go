@@ -28,7 +28,7 @@ func (p *Plan) Headline() string {
 	if s.CloudInit {
 		cloud = "cloud-init"
 	}
-	return fmt.Sprintf("image: %s, %s, %s; in scope: %s", orNone(s.Init), orNone(s.Distro), cloud, names(s.InScope, "service"))
+	return fmt.Sprintf("image: %s, %s, %s; in scope: %s", orNone(s.initSystem()), orNone(s.Distro), cloud, names(s.InScope, "service"))
 }
 
 // Brief renders the plan for a person reading a build log: the headline,

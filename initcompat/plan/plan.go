@@ -155,7 +155,11 @@ type Finding struct {
 
 // Summary describes the image in one line of the UI.
 type Summary struct {
-	Init      string `json:"init"`
+	Init string `json:"init"`
+	// Systemd says what the image's systemd is as far as init scripts
+	// go ("262, no SysV generator"), "" when systemd does not boot it or
+	// nothing is known: the image line shows it after the init system.
+	Systemd   string `json:"systemd,omitempty"`
 	Distro    string `json:"distro"`
 	CloudInit bool   `json:"cloud_init"`
 	// Boot says how the next boot treats the enablement the build leaves
@@ -166,6 +170,15 @@ type Summary struct {
 	// CfnInit lists the services cfn-init will manage, with where the
 	// template names them.
 	CfnInit []cfn.Service `json:"cfn_init,omitempty"`
+}
+
+// initSystem is the init system with what is known of its systemd:
+// "systemd (262, no SysV generator)".
+func (s Summary) initSystem() string {
+	if s.Systemd == "" {
+		return s.Init
+	}
+	return s.Init + " (" + s.Systemd + ")"
 }
 
 // Plan is everything initcompat would do to an image, and why.
@@ -272,7 +285,7 @@ func (p *Plan) Text() string {
 	var b strings.Builder
 	s := p.Summary
 	fmt.Fprintf(&b, "image: init=%s distro=%s cloud-init=%s; in scope: %s\n",
-		s.Init, orNone(s.Distro), yesNo(s.CloudInit), orNone(strings.Join(s.InScope, " ")))
+		s.initSystem(), orNone(s.Distro), yesNo(s.CloudInit), orNone(strings.Join(s.InScope, " ")))
 	if s.Boot != "" {
 		b.WriteString("  boot: " + s.Boot + "\n")
 	}

@@ -40,6 +40,11 @@ type Policy struct {
 	// Foreground names init scripts whose daemon stays in the foreground,
 	// for the cases the foreground shim cannot tell from the image.
 	Foreground []string
+	// NativeUnitsForInitScripts bakes native units for the init scripts
+	// in scope on images whose systemd still runs them through
+	// systemd-sysv-generator, for images upgraded in place to systemd
+	// 260, which removed it. Without the generator they are baked anyway.
+	NativeUnitsForInitScripts bool
 	// Build names the Packer build planning (its build name): the manifest
 	// records it beside what the build writes.
 	Build string

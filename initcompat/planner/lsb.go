@@ -120,6 +120,8 @@ func planLSB(in *input, col *collector, sc inScope, rc rcIndex) (mirrored bool) 
 		return // an init script and no unit: SysV tools already work
 	case s.Unit.Fragment == "":
 		return false
+	case in.native[unitName]:
+		return false // the unit is the init script's, or rc.local's (nativeunit.go)
 	case !lsb.ValidName(s.Name):
 		skip(fmt.Sprintf("%q is not a name update-rc.d accepts for /etc/init.d; no redirect written", s.Name))
 		return false

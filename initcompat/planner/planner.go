@@ -16,6 +16,7 @@ import (
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/inspect"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/plan"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/protocol"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/systemd"
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
 )
 
@@ -63,6 +64,9 @@ type decided struct {
 	// pins are the units whose enablement a step decided (true: enabled),
 	// for the first boot's presets.
 	pins map[string]bool
+	// native are the units written for init scripts and rc.local
+	// (nativeunit.go): the script is theirs, so no redirect is made.
+	native map[string]bool
 }
 
 // merge adds what a step decided to what the steps before it did.
@@ -70,7 +74,7 @@ func (d *decided) merge(n decided) {
 	for _, m := range []struct {
 		into *map[string]bool
 		from map[string]bool
-	}{{&d.masked, n.masked}, {&d.disabled, n.disabled}} {
+	}{{&d.masked, n.masked}, {&d.disabled, n.disabled}, {&d.native, n.native}} {
 		for k, v := range m.from {
 			if *m.into == nil {
 				*m.into = map[string]bool{}
@@ -128,6 +132,7 @@ func planShims(inv *inspect.Inventory, pol plan.Policy) *collector {
 	col.plan.Summary.CloudInit = in.inv.CloudInit
 	if inv.Init == inspect.Systemd {
 		col.plan.Summary.Boot = inv.Boot()
+		col.plan.Summary.Systemd = systemdLine(inv.Systemd)
 	}
 	col.plan.Gzip = inv.Tools.Gzip
 	return col
@@ -199,4 +204,24 @@ func (col *collector) finish(inv *inspect.Inventory) {
 		}
 	}
 	col.plan.Sort(mp)
+}
+
+// systemdLine says what the image's systemd is as far as init scripts go,
+// for the image line: its version and whether systemd-sysv-generator runs
+// them ("262, no SysV generator"); "" when the version is unknown and the
+// generator there, the case that needs no word.
+func systemdLine(sd systemd.Install) string {
+	var parts []string
+	if sd.Version > 0 {
+		parts = append(parts, sd.VersionText)
+	}
+	switch {
+	case sd.SysvGeneratorMasked:
+		parts = append(parts, "SysV generator masked")
+	case sd.SysvGenerator == "":
+		parts = append(parts, "no SysV generator")
+	case len(parts) > 0:
+		parts = append(parts, "SysV generator")
+	}
+	return strings.Join(parts, ", ")
 }

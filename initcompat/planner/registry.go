@@ -38,14 +38,15 @@ type footprint struct {
 	dirs, optionalDirs, files []string
 }
 
-// registry lists the shims in the order their steps run. The first one's
+// registry lists the shims in the order their steps run. The first two's
 // units change what the rest read (the unit store, enablement, which
-// services have units), so the runner inspects the image again after it;
+// services have units), so the runner inspects the image again after each;
 // masks, disables and orderings decide the fate of units before the
 // redirects that follow it; the Upstart overrides are written once every
 // step that asks for a line has asked.
 var registry = []*shim{
 	shimUpstartUnits,
+	shimNativeUnits,
 	shimMasks,
 	shimDisables,
 	shimOrderings,

@@ -28,25 +28,29 @@ var shimUpstartUnits = &shim{
 	footprint: footprint{dirs: []string{"/etc/systemd/system", path.Dir(upstartunit.ScriptDir)}},
 	step: func(in *input, col *collector) decided {
 		before := len(col.plan.Changes)
-		units := planUpstartUnits(in, col)
-		var d decided
-		image := in.inv
-		if len(col.plan.Changes) > before {
-			// The rest of the inventory (and the jobs' parses) carry
-			// over: the step wrote none of what they are read from.
-			image = in.inv.Reinspect(plan.Overlay(in.inv.Tree, col.plan.Changes))
-			d.image = image
-		}
-		// Each unit is pinned as the step leaves it: enabled like its job,
-		// or not while a person must decide.
-		d.pins = map[string]bool{}
-		for _, u := range units {
-			if on, ok := currentPin(image, u); ok {
-				d.pins[u] = on
-			}
-		}
-		return d
+		return unitsDecided(in, col, before, planUpstartUnits(in, col))
 	},
+}
+
+// unitsDecided is what a step that writes units decides: the image as it
+// leaves it, when it changed it (the rest of the inventory, and the jobs'
+// parses, carry over: the step wrote none of what they are read from), and
+// each unit pinned as it leaves it: enabled like its job or script, or not
+// while a person must decide.
+func unitsDecided(in *input, col *collector, before int, units []string) decided {
+	var d decided
+	image := in.inv
+	if len(col.plan.Changes) > before {
+		image = in.inv.Reinspect(plan.Overlay(in.inv.Tree, col.plan.Changes))
+		d.image = image
+	}
+	d.pins = map[string]bool{}
+	for _, u := range units {
+		if on, ok := currentPin(image, u); ok {
+			d.pins[u] = on
+		}
+	}
+	return d
 }
 
 // enableLink is the wants link that enables a translated unit like its job.

@@ -18,7 +18,8 @@ jc_places='/bin/systemctl
 /etc/runlevels/sysinit
 /etc/systemd/system
 /etc/systemd/system-preset
-/usr/bin/systemctl'
+/usr/bin/systemctl
+/usr/local/lib/systemd/system'
 # shellcheck shell=sh
 # shellcheck disable=SC2154 # R (the image's root prefix) and jc_places are the includer's.
 #

@@ -1,0 +1,303 @@
+package planner
+
+import (
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/inspect"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/lsb"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/plan"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/systemd"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/sysvunit"
+	"github.com/initcompat/packer-plugin-initcompat/initcompat/tree"
+)
+
+// systemd 260 removed systemd-sysv-generator and
+// systemd-rc-local-generator (v259's NEWS): on Debian forky (262) a
+// hand-written init script and /etc/rc.local never run, and service,
+// update-rc.d and cfn-init fail on them (FACTS.md, "Measured
+// 2026-12-07"). The native-unit shim writes, for each init script in scope
+// that has no unit, the unit the generator made for it (package sysvunit,
+// ported from systemd v259's sysv-generator.c rule by rule and held to the
+// real generator by its oracle), with the wants links its rc links made and
+// an [Install] section, and rc-local.service for /etc/rc.local. Where the
+// generator is still there (bookworm 252, trixie 257) it writes them only
+// when asked (native_units_for_init_scripts), and otherwise says which
+// scripts stop working at 260.
+
+const shimNativeUnit plan.Shim = "sysv-native-unit"
+
+// aliasDir is where a script's Provides aliases go: the generator's were
+// in /run/systemd/generator, which systemctl disable does not touch, and
+// update-rc.d NAME disable (which runs systemctl disable) removes every
+// link to the unit in /etc/systemd/system, an alias there included
+// (e2e TestNativeUnitsForky). A link in /usr/local/lib/systemd/system
+// outlives a disable as the generator's did.
+const aliasDir = "/usr/local/lib/systemd/system"
+
+// shimNativeUnits runs second, after the Upstart units: the units it
+// writes are what the steps after it read (masks, disables and presets
+// act on them; the foreground drop-in is not needed beside them).
+var shimNativeUnits = &shim{
+	name:      shimNativeUnit,
+	footprint: footprint{dirs: []string{"/etc/systemd/system", aliasDir}},
+	step: func(in *input, col *collector) decided {
+		before := len(col.plan.Changes)
+		units := planNativeUnits(in, col)
+		d := unitsDecided(in, col, before, units)
+		d.native = leftNative(in.inv, col)
+		for _, u := range units {
+			d.native[u] = true
+		}
+		return d
+	},
+}
+
+// leftNative are the units an earlier run wrote for init scripts and
+// rc.local, which this one may no longer ask for (prune lists them): the
+// redirects leave them alone all the same.
+func leftNative(inv *inspect.Inventory, col *collector) map[string]bool {
+	out := map[string]bool{}
+	for _, s := range inv.Services {
+		if s.Unit == nil || s.Unit.Fragment == "" || !ourUnit(col, s.Unit.Fragment) {
+			continue
+		}
+		// Its SourcePath= names the script (the Upstart units' do not).
+		if s.Name == "rc-local" || (s.Script != nil && slices.Contains(s.Unit.Values("Unit", "SourcePath"), "/etc/init.d/"+s.Name)) {
+			out[s.Name+".service"] = true
+		}
+	}
+	return out
+}
+
+// planNativeUnits plans the units and returns their names.
+func planNativeUnits(in *input, col *collector) (units []string) {
+	inv := in.inv
+	if inv.Init != inspect.Systemd {
+		return nil
+	}
+	sd := inv.Systemd
+	bake := !sd.RunsInitScripts() || in.pol.NativeUnitsForInitScripts
+	wanted := nativeScope(in)
+	scripts, links := readScripts(inv)
+	fg := map[string]lsb.Judgement{}
+	res := sysvunit.Generate(scripts, links, sysvunit.Options{
+		// The generator skips a script that has a unit of its name; a
+		// unit initcompat wrote is the script's, made again each run.
+		Native: func(unit string) bool {
+			if u := inv.Units.Load(unit); u != nil && u.Fragment != "" {
+				return !ourUnit(col, u.Fragment)
+			}
+			return inv.Units.AliasOf(unit) != ""
+		},
+		Foreground: func(unit string) bool {
+			s := inv.Service(systemd.Prefix(unit))
+			if s == nil || !wanted[s.Name] || !bake {
+				return false
+			}
+			j := judgeStart(inv, s)
+			fg[unit] = j
+			return j.Verdict == lsb.VerdictForeground || slices.Contains(in.pol.Foreground, s.Name) || slices.Contains(in.pol.Foreground, unit)
+		},
+	})
+	etc := inspect.RealPath(inv.Tree, "/etc/systemd/system")
+	for _, sk := range res.Skipped {
+		if n := systemd.Prefix(sk.Name); sk.Name != "" && wanted[n] && !strings.HasPrefix(sk.Reason, "a native unit") {
+			col.find(plan.Warning, n, shimNativeUnit, sk.Script, "no unit is written: "+systemd.Line(sk.Reason))
+		}
+	}
+	for _, u := range res.Units {
+		name := systemd.Prefix(u.Name)
+		if !wanted[name] {
+			if !sd.RunsInitScripts() && !ourScript(col, inv, u.Script) {
+				col.find(plan.Warning, name, shimNativeUnit, u.Script, "has no unit, and this image's systemd has no systemd-sysv-generator: it never starts at boot, and service, update-rc.d and cfn-init fail on it. It belongs to a package, so initcompat leaves it; name it in services to give it the unit the generator made")
+			}
+			continue
+		}
+		if !bake {
+			col.find(plan.Info, name, shimNativeUnit, u.Script, "runs through systemd-sysv-generator, which systemd 260 removed (Debian forky ships 262): upgraded in place, the image would never start it. native_units_for_init_scripts = true writes its unit now")
+			continue
+		}
+		if planNativeUnit(in, col, etc, u, fg[u.Name]) {
+			units = append(units, u.Name)
+		}
+	}
+	switch {
+	case bake || !sd.RunsRCLocal():
+		if planRCLocal(in, col, etc) {
+			units = append(units, "rc-local.service")
+		}
+	case inv.Tree.Exists(sysvunit.RCLocalPath):
+		col.find(plan.Info, "rc-local", shimNativeUnit, sysvunit.RCLocalPath, "runs through systemd-rc-local-generator, which systemd 260 removed: upgraded in place, the image would never run it. native_units_for_init_scripts = true writes rc-local.service now")
+	}
+	return units
+}
+
+// nativeScope are the scripts that get units: the scripts no package owns
+// (hand-installed, as hand-installed units are in scope), those named in
+// services, cfn_init or foreground_init_scripts, or all with "*". Not the
+// services in scope only because their unit is one initcompat wrote: a
+// package's script dropped from services loses its unit (prune).
+func nativeScope(in *input) map[string]bool {
+	out := map[string]bool{}
+	all := in.pol.All()
+	for _, s := range in.inv.Services {
+		if s.Script != nil && (all || !s.ScriptPackaged) {
+			out[s.Name] = true
+		}
+	}
+	for _, n := range append(in.pol.Named(), in.pol.Foreground...) {
+		out[strings.TrimSuffix(strings.TrimSpace(n), ".service")] = true
+	}
+	return out
+}
+
+// readScripts gives the generator what it read: the entries of
+// /etc/init.d that are regular files with the owner's execute bit once
+// links are followed (inside the image), and the names in rc1.d-rc5.d.
+// Scripts initcompat wrote (the LSB redirects) are left out: their units
+// exist.
+func readScripts(inv *inspect.Inventory) ([]sysvunit.Script, []sysvunit.Link) {
+	t := inv.Tree
+	var scripts []sysvunit.Script
+	for _, e := range t.ReadDir(inv.InitD) {
+		f := e
+		if e.Kind == tree.Symlink {
+			r, ok := t.Stat(e.Path)
+			if !ok {
+				continue
+			}
+			f = r
+		}
+		if f.Kind != tree.File || f.Mode&0o100 == 0 || f.Omitted || plan.IsOurs(f.Data) {
+			continue
+		}
+		scripts = append(scripts, sysvunit.Script{Path: path.Join("/etc/init.d", path.Base(e.Path)), Data: f.Data})
+	}
+	var links []sysvunit.Link
+	for _, rl := range []string{"1", "2", "3", "4", "5"} {
+		for _, e := range t.ReadDir(inv.RC[rl]) {
+			links = append(links, sysvunit.Link{Runlevel: rl, Name: path.Base(e.Path)})
+		}
+	}
+	return scripts, links
+}
+
+// ourScript says whether an /etc/init.d script is one initcompat wrote.
+func ourScript(col *collector, inv *inspect.Inventory, script string) bool {
+	e, ok := inv.Tree.Lstat(path.Join(inv.InitD, path.Base(script)))
+	return ok && e.Kind == tree.File && col.ownsFile(e.Path, e.Data)
+}
+
+// judgeStart reads a script's start action as the foreground shim does
+// (lsb.Judge over the programs the snapshot holds).
+func judgeStart(inv *inspect.Inventory, s *inspect.Service) lsb.Judgement {
+	e, ok := inv.Tree.Stat(s.ScriptPath)
+	if !ok || e.Kind != tree.File || e.Omitted {
+		return lsb.Judgement{}
+	}
+	return lsb.Judge(lsb.ReadStart(e.Data, sourced(inv.Tree)), Programs(inv.Tree))
+}
+
+// planNativeUnit writes one script's unit, its wants links and its alias
+// links; it reports whether the unit is written or in place.
+func planNativeUnit(in *input, col *collector, etc string, u sysvunit.Unit, j lsb.Judgement) bool {
+	inv, name := in.inv, systemd.Prefix(u.Name)
+	for _, c := range u.Capped {
+		col.find(plan.Warning, name, shimNativeUnit, u.Script, "the header names too many units: "+c)
+	}
+	unitPath := path.Join(etc, u.Name)
+	reason := "this image's systemd has no systemd-sysv-generator (systemd 260 removed it): without a unit the script never starts, and service, update-rc.d and cfn-init fail on it. The unit is the one the generator made"
+	switch {
+	case inv.Systemd.RunsInitScripts():
+		reason = "native_units_for_init_scripts: the unit systemd-sysv-generator makes today, baked for systemd 260 and later, which removed it"
+	case inv.Systemd.SysvGeneratorMasked:
+		reason = "systemd-sysv-generator is masked here, as systemd 260 removed it: without a unit the script never starts, and service, update-rc.d and cfn-init fail on it. The unit is the one the generator made"
+	}
+	if u.Foreground {
+		why := "named in foreground_init_scripts"
+		if j.Verdict == lsb.VerdictForeground {
+			why = systemd.Line(evidence(j))
+		}
+		reason += ", Type=simple: its start action waits for a daemon that stays in the foreground (" + why + ")"
+	}
+	existing := inv.Units.Load(u.Name)
+	if !col.writeFile(name, shimNativeUnit, unitPath, 0o644, sysvunit.Render(u, col.marker()), reason,
+		plan.Expect{Check: plan.CheckLoaded, Unit: u.Name, Args: []string{u.Name, "loaded"}}) {
+		return false
+	}
+	target := "/etc/systemd/system/" + u.Name
+	switch {
+	case unitNamed(in.pol.Disable, u.Name) || unitNamed(in.pol.Mask, u.Name):
+		// disable or mask decide its enablement (the steps after this).
+	case existing == nil:
+		// Enabled as the rc links say when first written; what people
+		// did with it since (systemctl disable, update-rc.d) stands.
+		for _, t := range u.Enabled {
+			col.symlink(name, shimNativeUnit, path.Join(etc, t+".wants", u.Name), target,
+				"the script's S links in the runlevels of "+t+" made the generator's unit wanted there: the native unit is enabled alike")
+		}
+	default:
+		for _, t := range u.Enabled {
+			if l := path.Join(etc, t+".wants", u.Name); col.ours(l) {
+				col.keep(name, shimNativeUnit, l)
+			}
+		}
+	}
+	for _, a := range u.Aliases {
+		col.symlink(name, shimNativeUnit, path.Join(aliasDir, a), target,
+			"the script's Provides: names "+systemd.Prefix(a)+", which the generator made an alias of "+u.Name+"; in "+aliasDir+", so that a disable keeps it, as the generator's did")
+	}
+	if !u.HasLSB {
+		col.find(plan.Info, name, shimNativeUnit, u.Script, "has no LSB header: update-rc.d refuses it (\"Default-Start contains no runlevels\"), and so does cfn-init's sysvinit key; the unit is enabled as its rc links say, and systemctl enable|disable "+name+" work through its [Install] section")
+	}
+	if u.Foreground && j.Verdict == lsb.VerdictUnknown {
+		col.probe(plan.Expect{Check: plan.CheckStartReturns, Unit: u.Name, Args: []string{u.Name}})
+	}
+	return true
+}
+
+// planRCLocal writes rc-local.service for an /etc/rc.local, and enables it.
+func planRCLocal(in *input, col *collector, etc string) bool {
+	inv := in.inv
+	e, ok := inv.Tree.Stat(sysvunit.RCLocalPath)
+	if !ok {
+		return false
+	}
+	if e.Kind != tree.File {
+		col.find(plan.Warning, "rc-local", shimNativeUnit, sysvunit.RCLocalPath, "is a "+e.Kind.String()+", not a file: systemd never runs it, and initcompat writes no unit for it")
+		return false
+	}
+	const unit = "rc-local.service"
+	if u := inv.Units.Load(unit); u != nil && u.Fragment != "" && !ourUnit(col, u.Fragment) && !strings.HasPrefix(u.Fragment, "/usr/") && !strings.HasPrefix(u.Fragment, "/lib/") {
+		col.find(plan.Info, "rc-local", shimNativeUnit, u.Fragment, "a unit of that name is there already; it is left as it is")
+		return false
+	}
+	// Debian's drop-in (rc-local.service.d/debian.conf) is the package's
+	// until 260; where it is there it applies to this unit too.
+	debian := inv.Distro.Debian() && !inv.Tree.Exists("/usr/lib/systemd/system/rc-local.service.d/debian.conf") && !inv.Tree.Exists("/lib/systemd/system/rc-local.service.d/debian.conf")
+	reason := "this image's systemd has no systemd-rc-local-generator (systemd 260 removed it): " + sysvunit.RCLocalPath + " never runs without this unit"
+	if inv.Systemd.RCLocalGeneratorMasked {
+		reason = "systemd-rc-local-generator is masked here, as systemd 260 removed it: " + sysvunit.RCLocalPath + " never runs without this unit"
+	}
+	if inv.Systemd.RunsRCLocal() {
+		reason = "native_units_for_init_scripts: rc-local.service as systemd shipped it, for systemd 260 and later, which removed it"
+	}
+	if !col.writeFile("rc-local", shimNativeUnit, path.Join(etc, unit), 0o644, sysvunit.RCLocal(col.marker(), debian), reason,
+		plan.Expect{Check: plan.CheckLoaded, Unit: unit, Args: []string{unit, "loaded"}}) {
+		return false
+	}
+	col.symlink("rc-local", shimNativeUnit, path.Join(etc, "multi-user.target.wants", unit), "/etc/systemd/system/"+unit,
+		"systemd-rc-local-generator linked rc-local.service into multi-user.target when "+sysvunit.RCLocalPath+" was executable; the unit's ConditionFileIsExecutable= keeps that rule at each boot")
+	if e.Mode&0o111 == 0 {
+		col.find(plan.Warning, "rc-local", shimNativeUnit, sysvunit.RCLocalPath, "is not executable, so it does not run at boot (rc-local.service's ConditionFileIsExecutable=, the generator's access(X_OK)): chmod +x "+sysvunit.RCLocalPath+" if it should")
+	}
+	return true
+}
+
+// unitNamed says whether a list of the configuration names the unit, with
+// or without its suffix.
+func unitNamed(list []string, unit string) bool {
+	return slices.ContainsFunc(list, func(n string) bool { return plan.UnitName(n) == unit })
+}

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/initcompat/packer-plugin-initcompat/initcompat/plan"
@@ -127,6 +129,7 @@ func TestRunnersConform(t *testing.T) {
 	if _, err := os.Stat("/bin/sh"); err != nil {
 		t.Skip("no /bin/sh to run the shell runner with")
 	}
+	hangupsReachShells(t)
 	for _, r := range table(t) {
 		t.Run(r.name, func(t *testing.T) { conform(t, r) })
 	}
@@ -290,4 +293,19 @@ func fullImage(t *testing.T, nodes map[string]node) string {
 		t.Fatalf("filling the tmpfs: %v: %s", err, out)
 	}
 	return mnt
+}
+
+// hangupsReachShells undoes nohup for the shells the test starts: a
+// process started with SIGHUP ignored passes that on through exec, and a
+// non-interactive sh cannot trap a signal ignored on entry (POSIX, "trap"),
+// so the HUP rows would find the apply run to its end (seen with .ci/run
+// under nohup). A signal the Go runtime handles is reset to its default in
+// a child, and Notify makes it handled for the test's time.
+func hangupsReachShells(t *testing.T) {
+	if !signal.Ignored(syscall.SIGHUP) {
+		return
+	}
+	c := make(chan os.Signal, 1)
+	signal.Notify(c, syscall.SIGHUP)
+	t.Cleanup(func() { signal.Stop(c) })
 }

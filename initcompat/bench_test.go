@@ -67,6 +67,56 @@ func BenchmarkPlanScale(b *testing.B) {
 	}
 }
 
+// addScript adds the i-th hand-written init script to t, enabled as
+// update-rc.d NAME defaults leaves it: the image's systemd has no
+// generator, so the plan gives it a native unit and its wants links.
+func addScript(b testing.TB, t *tree.Tree, i int) {
+	b.Helper()
+	name := fmt.Sprintf("script%05d", i)
+	entries := []tree.Entry{{Path: "/etc/init.d/" + name, Kind: tree.File, Mode: 0o755, Data: []byte(fmt.Sprintf(
+		"#!/bin/sh\n### BEGIN INIT INFO\n# Provides: %s\n# Required-Start: $remote_fs $network\n# Default-Start: 2 3 4 5\n# Default-Stop: 0 1 6\n"+
+			"# Short-Description: script %d\n### END INIT INFO\ncase \"$1\" in\nstart) start-stop-daemon --start --background --exec /usr/local/bin/svc ;;\nesac\n", name, i))}}
+	for _, rl := range "0123456" {
+		kind := "K"
+		if rl >= '2' && rl <= '5' {
+			kind = "S"
+		}
+		entries = append(entries, tree.Entry{Path: "/etc/rc" + string(rl) + ".d/" + kind + "01" + name, Kind: tree.Symlink, Target: "../init.d/" + name})
+	}
+	for _, e := range entries {
+		if err := t.Add(e); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// The plans of 10,000 services of which a tenth are init scripts (each
+// gets a native unit), beside BenchmarkPlanScale's 10,000 units: the
+// init scripts must not move the 10k bounds.
+func BenchmarkPlanScaleScripts(b *testing.B) {
+	const n, scripts = 10000, 1000
+	fresh := bigTree(b, n-scripts)
+	for i := 0; i < scripts; i++ {
+		addScript(b, fresh, i)
+	}
+	pol := plan.Policy{Version: "bench"}
+	first := BuildPlan(fresh, pol)
+	if len(first.Changes) < 3*scripts {
+		b.Fatalf("%d changes: the scripts got no units", len(first.Changes))
+	}
+	done := plan.Overlay(fresh, first.Changes)
+	for _, c := range []struct {
+		name string
+		tree *tree.Tree
+	}{{"fresh", fresh}, {"second", done}} {
+		b.Run(fmt.Sprintf("%s/%d", c.name, n), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				BuildPlan(c.tree, pol)
+			}
+		})
+	}
+}
+
 // Planning 1,000 services from a snapshot already in memory.
 func BenchmarkBuildPlan1000(b *testing.B) {
 	t := bigTree(b, 1000)

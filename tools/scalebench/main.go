@@ -11,7 +11,11 @@
 // remote transport, the remote side: sh, tar, gzip, verify's tools: the
 // largest of them by GNU time, and all of them at once by PSS).
 //
-//	go run ./tools/scalebench -n 10000 [-transport remote] [-keep DIR]
+// A tenth of the services, by default, are hand-written init scripts with
+// rc links: the image's systemd has no systemd-sysv-generator (systemd 260
+// and later), so each gets a native unit and its wants links.
+//
+//	go run ./tools/scalebench -n 10000 [-scripts 1000] [-transport remote] [-keep DIR]
 package main
 
 import (
@@ -39,6 +43,7 @@ import (
 
 func main() {
 	n := flag.Int("n", 10000, "number of services")
+	scripts := flag.Int("scripts", -1, "how many of them are hand-written init scripts (default n/10)")
 	transport := flag.String("transport", "local", "local (root_dir) or remote (the remote scripts, run by the local sh)")
 	keep := flag.String("keep", "", "generate the image here and keep it")
 	phase := flag.String("phase", "", "internal: run one phase in this process")
@@ -57,10 +62,14 @@ func main() {
 		defer func() { _ = os.RemoveAll(tmp) }()
 		dir = tmp
 	}
-	if err := generate(dir, *n); err != nil {
+	if *scripts < 0 {
+		*scripts = *n / 10
+	}
+	*scripts = min(*scripts, *n)
+	if err := generate(dir, *n-*scripts, *scripts); err != nil {
 		fail(err)
 	}
-	fmt.Printf("%d services, %s transport\n", *n, *transport)
+	fmt.Printf("%d services (%d of them init scripts), %s transport\n", *n, *scripts, *transport)
 	// peak RSS is the rusage of the phase's tree (the plugin's own, as a
 	// child started by Go is charged its parent's size: see measuredComm);
 	// plugin RSS is the plugin process's own high-water mark; shell RSS,
@@ -246,8 +255,9 @@ func (u *countUI) Errorf(f string, a ...any)                                    
 func (u *countUI) Machine(string, ...string)                                         {}
 func (u *countUI) TrackProgress(_ string, _, _ int64, s io.ReadCloser) io.ReadCloser { return s }
 
-// generate writes a Debian-like image with n enabled custom services.
-func generate(dir string, n int) error {
+// generate writes a Debian-like image with n enabled custom units and
+// scripts enabled hand-written init scripts.
+func generate(dir string, n, scripts int) error {
 	for _, d := range []string{"etc/init.d", "etc/systemd/system/multi-user.target.wants", "usr/lib/systemd/system", "usr/sbin", "usr/bin", "var/lib",
 		"etc/rc0.d", "etc/rc1.d", "etc/rc2.d", "etc/rc3.d", "etc/rc4.d", "etc/rc5.d", "etc/rc6.d"} {
 		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
@@ -273,6 +283,34 @@ func generate(dir string, n int) error {
 	}
 	for i := 0; i < n; i++ {
 		if err := addService(dir, i); err != nil {
+			return err
+		}
+	}
+	for i := 0; i < scripts; i++ {
+		if err := addScript(dir, i); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addScript writes an init script with an LSB header and the rc links
+// update-rc.d NAME defaults makes.
+func addScript(dir string, i int) error {
+	name := fmt.Sprintf("script%05d", i)
+	script := fmt.Sprintf("#!/bin/sh\n### BEGIN INIT INFO\n# Provides: %s\n# Required-Start: $remote_fs $network\n# Required-Stop: $remote_fs\n"+
+		"# Default-Start: 2 3 4 5\n# Default-Stop: 0 1 6\n# Short-Description: script %d\n### END INIT INFO\n"+
+		"case \"$1\" in\nstart) start-stop-daemon --start --background --exec /usr/local/bin/svc -- %d ;;\nstop) start-stop-daemon --stop --exec /usr/local/bin/svc ;;\nesac\n", name, i, i)
+	if err := os.WriteFile(filepath.Join(dir, "etc/init.d", name), []byte(script), 0o755); err != nil {
+		return err
+	}
+	for _, rl := range "0123456" {
+		kind := "K"
+		if rl >= '2' && rl <= '5' {
+			kind = "S"
+		}
+		link := filepath.Join(dir, "etc", "rc"+string(rl)+".d", kind+"01"+name)
+		if err := os.Symlink("../init.d/"+name, link); err != nil && !os.IsExist(err) {
 			return err
 		}
 	}

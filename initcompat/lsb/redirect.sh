@@ -29,8 +29,14 @@ stop)
 	if [ -n "${sockets:-}" ]; then systemctl stop $sockets || exit 1; fi
 	systemctl stop "$unit"
 	;;
-restart | try-restart)
-	systemctl "$1" "$unit"
+restart)
+	# As start: restarted alone, a stopped pair's service would run
+	# without its sockets.
+	if [ -n "${sockets:-}" ]; then systemctl start $sockets || exit 1; fi
+	systemctl restart "$unit"
+	;;
+try-restart)
+	systemctl try-restart "$unit"
 	;;
 reload)
 	if [ "$reload" != yes ]; then

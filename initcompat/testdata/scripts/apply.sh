@@ -642,42 +642,43 @@ initcompat_apply() {
 	. "$T/ops"
 }
 put payload.0 <<'INITCOMPAT_DATA'
-H4sIAAAAAAAA/+xcbW/buhXO1+hXnNrB2lzENilZ8kvQAXdotwXDuuK225eLiwtKPLK52KRH0mmz
-pv99oCTHjuw0aRubu7hiP8jmy+Hh8/BhjqTjos16XSGFzdR8wWzHWDbBns5Il/eOnqgQQsggjo9I
-WerX7c80IWH/COKVgX2WpbFMHxGilbKrul3lofZb56vrqv7/vNzHP/XNf9zw75P/0Df/ScO/T/4j
-3/wPGv598t/3zH9EGv598h/75p82/PvkP/HNf9jwfyj+zbWxOOc79kHZ0lloNGh7B+M/pP2G/8Pw
-v835FdNPpvxv5J/GNIoa/v3xPxNpzyv/A0Ib/v3yv27oHZr/kJC4if8PFv87prs7//xfZU+xmAf4
-j5J+VNP/oE/DIyAN/3vnv/2slwrZM9OgDX9nkk2QQ3oN660AEzXjKM/BThEkfrSQLsWMg8YPWlg0
-YKfCQC5meAZcgVQWkAvbDdrtNvzp9V8u3sDFm4v3cPHmz/8I2vBWqyvB0Yzhtqx2WdCGn/A/S6GR
-d95Zpm3R50Si/aD0JZxonCuLv+bmbke1KPrd0/EV5mw5sxsGIYQI+hDfaVwZAQIUkqAN76ZK284r
-NJkWCyuUHINBfSUyBFKM3GgoBsK7a/OvAjdgmRtgIFf6dnEwUWAVVKH2c3Pb0K3MngXtFSCbxSiw
-U2ZhueDMYkdnXX628uQMhLxSl2UtMMl3m8hy2Sn8ypiETEmr1QyE7a6cAWENznIQE6k0mt1GCpbL
-NY/LrcCsuEJYOsNT5rYBgmFzBMnmWLL/+s2rDe6Dtz++/+vL3tLonkmFHBefig/l11TIwFl7+bwO
-zfNA40wx/lKqIGiD4b+mSlnkL6LT8XoRBt5evAIKSs6u4cMUZbkzudCYWaWvAT8KY00XLiSwoA3Z
-VCtlQWlgEsScTbDa2XaKGp09ecuXo46ZyzMHMrgDwwo5cUsO2sAZzpWEXKs5FCM/qKXTx1KCsKCW
-1giODuMCq24gcvgZnkGHQ08v5e3NV3mFXwqhyeAYs6mC1gm5s0KnLr2U0s3u5jq/U/P85BMddz4/
-LzbeiZutBX/8QxgcZ8wgtMrWFggZHBvL7NKcOkws9OH83FWpBdyA1dcdjcUaq2ZSNP9QfaPFNzQs
-C3IRBFumy5HBcRt+BKOyS7Qdp4crZpHfSqjoZGAmjMXC9Q/CTguMyiGmGxwXOHWkM15VFlNUAFWo
-ZHZW8gEnVSe4uakcPYdcBMf1fq0SmOD4/DxwSy5cvVjPDK4ScqGNHYOSCDPM7aanBbulrWLPl0ty
-VtiECQnMro/KTEmJxWnwdQtSi0etRy3uLKeirUbi5pDWCW3VhjhhnVbOtU5KobXg2Uu4RrPyLTje
-2I4nt5KXCl5/xOynYszLc1gahGrWauMdF0xEwfFdz8tZ7jiSK51h5z536t6sTZXb1fXqKL1a89oy
-zgzu6F/r5bwrtkMhik1POx2pOgs2Qe22mV2a9aDz8+CH05VO/2nYBMdwQuBTYfvGcXhTTXSzMelN
-6ezN5npvStOfK9AKzMJigkJm1V9qf/EfXXU+ZPwXNfHf7yv+o7+V+I9+Q/xH74v/aBP/3Rf/0Sb+
-a+K/Jv5r4r8m/ttv/Lcd+JX5n38jtDqKvy+ccQYGg8FWiFRdtz+HIRnQIwi73VVs+iR+NPHfdvz3
-OP7p4fmPdvH/vXciDf+P5Z/e4Z8cnv+w0b9P/VPf+u83+vepf5f//c6f/inZef6Thn8v/B9c/5TE
-jf596j/yrf+d5z9p+PfCvwf9J43+feq/71v/O89/0vDvhX8P+h80+vep/9i3/nee/6Th3wv/h9c/
-JY3+feo/8f38b+f5Txr+vfB/eP0T2uj/UPpfpSA89Ps/0ll36Ja/CVyZ+WJxgCT9/hZE1ZXEUVzj
-P6ZJ3OR/HST/66mzvuD9FAElS2c4R+lyIYSpBnPMBEd+BgshJfIiP8qlShTJFuByuuFFtRer7fUi
-Pj0dB21gMGfZVEjsCOeDQesysltL6TwWbCb+i7wFSoPLEbtCDnN2iaZKqeDAFovZdbGU0qzLcXKZ
-BGU+z9oFtx5n2KWwAyvydSqnjUuYCsplQT0/vVZ/m7cUHILA7/z3qN9/zZkUORrb/bdRcjXy8eUB
-/SdRUsv/DMM4oY3+D6H/T60JStTMKt0aQ2tNeusMWleojVDSNZRZoK4SpdUCTWsMPwefWgtmp669
-t5FIvNKH630pJHftTlruu5myME5cDUtGyEOeJ/loyEIy7A+jLMoTHCKPSE6HIRKSs35MsiEPU8zY
-KMrCPuXDLE7TnKWFtTKfzJnbnNRMxdzVzUza0VhmALY+n33ZXfpld4cjjBPG2CBhmITJYBgPwlEa
-58OwP+I0HfBsyGmUD6M8z/J01B/FCY9onBOk/WGest3u0q9wt0jK2HSSC/39IGyl+mzOYK7nMyEv
-XZVleoLWVW5H5U/vBf16L+hTIEz3gnAtmcITwrVX+p4QDveCcO11tSeEay9NPSEc7QXh2gtBTwjX
-Xkt5Qri/F4Rrr1w8IVx78O8J4XgvCNceantCuPZo1RPCyV4Qrj029IRw7eGVF4Tv/q6jeoSyC/HK
-XNXhkYZ2PYt5IH7FiKcYYZRTMhqwMOFDgjxKEjIk6WDIMKFkMBqGeX8YjaIcaRbmnPbjYRoOI0z4
-g75eMf2F5a1uIbcHuf9s5JsHbtylPspG8Mvn38JdeVOa0pSm7L/8bwARIqTsAF4AAA==
+H4sIAAAAAAAA/+xc32/buhXOa/RXnGsHy81FbJOSJdkOOqBDuy0Y1hW33V4uLi4o8cjmYpMeSafN
+mv7vAyU5cWS3SdvE7MUkPdjmj6PD7+PHHEmHQZsP+kIKm6vFktmesWyKA52TPh8cPNJBCCFpHB+Q
+6mh+bn+nCQmHBxCvDTzlsTKW6QNCtFJ2XbbruK/+xvn6c13+nR+f4p/65j9u+ffJf+ib/6Tl3yf/
+kW/+05Z/n/wPPfMfkZZ/n/zHvvmnLf8++U988x+2/O+Lf3NlLC74jnlQ1fSWGg3awd74D+mw5X8/
+/G9zfsn0oyn/K/mnMY2iln9//M9FNvDKf0poy79f/m8rBvvmPyQkbuP/vcX/jun+zj//l/ljDOYe
+/oc0buo/HZLhAZCW/yfnv/vDIBNyYGZBF/7OJJsih+wKbqcCTNWcozwDO0OQ+N5CthJzDhrfaWHR
+gJ0JA4WY4ylwBVJZQC5sP+h2u/Cnl385fwXnr87fwvmrP/8j6MJrrS4FRzOBm2M9y4Iu/Iz/WQmN
+vPfGMm3LNkcS7TulL+BI40JZ/K0wdxuqZdnuEw1fYMFWc7thEEKIYAjxncq1ESBAIQm68GamtO29
+QJNrsbRCyQkY1JciRyBlz42KsiO8uTL/KnEDlrsOBgqlbwYHUwVWQR1qH5ubin5t9jTorgHZPIwC
+O2MWVkvOLPZ03uena09OQchLdVGVApN8t4m8kL3Sr5xJyJW0Ws1B2P7aGRDW4LwAMZVKo9ltpGS5
+GvOkmgrMikuElTM8Y24aIBi2QJBsgRX7L1+92OA+eP387V+fDVZGD0wm5KT8Vn6pfmZCBs7as+Mm
+NMeBxrli/JlUQdAFw3/LlLLIf4xOJreDMPD6/AVQUHJ+Be9mKKuZyYXG3Cp9BfheGGv6cC6BBV3I
+Z1opC0oDkyAWbIr1zLYz1OjsyRu+HHXMXJw6kMEtGFbIqRty0AXOcKEkFFotoOz5Tq2cPlYShAW1
+skZwdBiXWPUDUcAv8AP0OAz0St7cfFWf8GspNBkcYj5T0Dkid0bo1KVXUrqru2ud3Sk5PvpAJ72P
+x+XEO3JX68Af/xAGhzkzCJ2qtgNCBofGMrsyJw4TC0M4O3NFagnXYPVVT2M5xrqalNU/1b9o+QsN
+y4NCBMGW6apncNiF52BUfoG25/RwySzyGwmVjQzMhbFYuv5O2FmJUdXF9IPDEqeedMbrwvISNUA1
+KrmdV3zAUd0Irq9rR8+gEMFhs12nAiY4PDsL3JBLV89vrwyuEAqhjZ2AkghzLOympyW7la1yzldD
+clbYlAkJzN4ulbmSEsvV4MsGpJYPGo9a3hnOmjbny3NT4TKBuhQ5sLmSeAqs7LlEDksm9LG5YeVm
+4joDjhG1sk9NisZtWjan4GbbjfLGuN3qcFIj3DmqVosO/PAMrtCsnQsONzR1dLNuSQUv32P+c9nn
+2RmsDK6dqtVzWHoeBYdNz12PO44USufY+5Q7TW+aA3OtekpvDxHnBoPD+4Bw3pVzulT2pqe9nlS9
+JZuidnPCrsxtp7Oz4KeT9WLzT8OmOIEjAh9KkK/dPLmuL3S9cdHrytnrzfFeV6Y/1qCVmIXlBcq1
+og432vM7Ox8S/9N1433G/3Eb//9/xf/09xL/06+I/+mn4n/axv+fiv9pG/+38X8b/7fxfxv/t/F/
+G/8/Xfy/HfhX+d9/I7T+U/xt4awzkKbpVohcf25/D0OS0gMI+/31vcmj+NHG/9vx/8P4p/vnP9rF
+/7feibb8P5R/eod/sn/+w1b/PvVPfet/2Orfp/7d/o83/vRPyc71n7T8e+F/7/qnJG7171P/kW/9
+71z/Scu/F/496D9p9e9T/0Pf+t+5/pOWfy/8e9B/2urfp/5j3/rfuf6Tln8v/O9f/5S0+vep/8T3
+87+d6z9p+ffC//71T2ir/33pf52Cct/+X9K7bdCv9gSvzXz2cIAkw+EWRPUniaO4wX9Mkzb/bz/5
+f4+d9QdvZwgoWTbHBUqXCyNM3ZljLjjyU1gKKZGX+XEuVaZMtgG3pwN+rOdiPb1+jE9OJkEXGCxY
+PhMSe8L5YNC6HRmdlXQeCzYX/0XeAaXB5QheIocFu0BTp6NwYMvl/KocSmXW5bi5fJUqn+vWBTce
+Z9htYQFW5mvVThuXMBdUw4Lm/pRG+U3e2u8h6eFB+z8XTIoCje3/2yi57vnw4x79J1ESNfQfxglt
+9b8P/X/oTFGiZlbpzgQ6t6R3TqFzidoIJV1FlQXsClFaLdB0JvBL8KGzZHbm6gcbieRrfbjWF0Jy
+V++k5X6bGQvjxJVkLEQyLGISheMIk9F4mKQZspRE4yJNwzSOeRYSUoxJlsf5KI5GURzRhCSckWIc
+k9JalbnmzG1e1MzEwpXNTdbTWGWAdj6eft5d+nl3WRqOsiKOSERYHocxD7MspTRPCpYyHhMkUTam
+OMTxuOA5T9MwDzOS0vGIZxnyZLe79AvcLZMyNp3kQn87CFupPptXMFeLuZAXrsgyPUXrCrej8sf3
+gn65F/QxEKZPgnAjmcITwo1X+p4QDp8E4cbrak8IN16aekI4ehKEGy8EPSHceC3lCeHhkyDceOXi
+CeHGg39PCMdPgnDjobYnhBuPVj0hnDwJwo3Hhp4Qbjy88oLw3X099SOUXYjX5uoGDzS061nM5+PX
+EUY8wwijgpJxysKEjwjyKEnIiGTpiGFCSToehcVwFI2jAmkeFpwO41EWjiJM+L2+XjL9meGtbyG3
+O7l/NvTVHTfuUh9kI/j1Y7sV4TvditCe7dmeez7/NwCsEBg0AGIAAA==
 INITCOMPAT_DATA
 put journal <<'INITCOMPAT_DATA'
 manifest /var/lib/initcompat/manifest.json
@@ -696,8 +697,8 @@ stagedir /etc/init.d/.initcompat-stage
 stagedir /etc/.initcompat-stage
 stagedir /etc/systemd/.initcompat-stage
 stagedir /.initcompat-stage
-new f:a69ed2df6f98a208483c3f6e8ed30f182e00fa450c8d2beca93c241d8c5bbfab /etc/init.d/svc00000
-new f:89e56aaa76ae626785729b5f8249d1b7dc8d13f83ffcfb94956d315f0e148fba /etc/init.d/svc00001
+new f:ba2e04f503293e689467bea7039f772755db200f90bc5c85383531606da0f950 /etc/init.d/svc00000
+new f:a728bf53030ac525d2bb711c6fa7ad50e03b91e4e99fdcd772c2b07198dbbed6 /etc/init.d/svc00001
 new l:5f65e430a35c9e97a7b25d5c2cfb0664b70316dbb5d92550f412b3b1f36895ae /etc/rc0.d/K01svc00000
 new l:9f26fc42a4e927d64e35c7426a02b3ed0a9e17066d0b7b352f01ef622c6472ef /etc/rc0.d/K01svc00001
 new l:5f65e430a35c9e97a7b25d5c2cfb0664b70316dbb5d92550f412b3b1f36895ae /etc/rc1.d/K01svc00000
@@ -713,7 +714,7 @@ new l:9f26fc42a4e927d64e35c7426a02b3ed0a9e17066d0b7b352f01ef622c6472ef /etc/rc5.
 new l:5f65e430a35c9e97a7b25d5c2cfb0664b70316dbb5d92550f412b3b1f36895ae /etc/rc6.d/K01svc00000
 new l:9f26fc42a4e927d64e35c7426a02b3ed0a9e17066d0b7b352f01ef622c6472ef /etc/rc6.d/K01svc00001
 new f:8e3dbe3e3f1097a26d80ed366080b78ae6107982f48393fe1c2fd1458b283e6d /etc/systemd/system-preset/0-initcompat.preset
-new f:960e4e0bec7003095ecd38c107904fe2e79b638e6abed92a84089eb6fa499368 /var/lib/initcompat/manifest.json
+new f:01dbbb5debc08e383de4f5f640db6a1963fc9ef25eb6d6b145f0f84d3244a5af /var/lib/initcompat/manifest.json
 INITCOMPAT_DATA
 put ops <<'INITCOMPAT_DATA'
 isdir "$R"'/var/lib'
@@ -766,4 +767,4 @@ finish
 echo 'initcompat: applied 29 change(s)'
 echo initcompat-apply-complete
 INITCOMPAT_DATA
-initcompat_apply 572bf5addbeecce97b4c557b791dfa77af8005cf74689992557747e62b4d0a90 initcompat-end
+initcompat_apply 5161c28a053d84d7d4e04ddb1d6b2e2fd8fcbaf47b765aec760478af2da4228f initcompat-end

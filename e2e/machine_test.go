@@ -433,11 +433,17 @@ func copyFrom(t *testing.T, src string) string { t.Helper(); return copyImage(t,
 // refuse the hybrid cgroup hierarchy this host's nspawn 252 gives them by
 // default ("Detected unsupported legacy cgroup hierarchy, refusing
 // execution"); SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 gives them the unified one
-// (FACTS.md, "Measured 2026-12-07"). Older images boot as before.
+// (FACTS.md, "Measured 2026-12-07"). TERM=dumb, which nspawn hands to
+// the container's PID 1: systemd 262 (not 257) otherwise asks the console
+// for its size with two ANSI queries (CSI 18 t, then DSR) and waits out
+// each one's timeout, since the console here is script's pty and nothing
+// answers: 0.67 s of every forky boot before its first unit (userspace to
+// generators 680 ms with the test's TERM=xterm, 12 ms with TERM=dumb;
+// systemd/systemd#43735, #43802). Older images boot as before.
 func nspawnEnv(root string) []string {
 	env := os.Environ()
 	if v := imageSystemd(root); v >= 256 {
-		env = append(env, "SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1")
+		env = append(env, "SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1", "TERM=dumb")
 	}
 	return env
 }

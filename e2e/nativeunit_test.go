@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -263,32 +264,77 @@ func nativeUnitStory(t *testing.T, suite string, masked bool) {
 
 // provisionNative builds img with the plugin (an empty configuration: the
 // hand-installed scripts are in scope by themselves), checks that the
-// build's output names what it writes, and that a second build in mode =
-// "check" changes nothing.
-func provisionNative(t *testing.T, img string, vars ...string) string {
+// build's output names each unit's service under sysv-native-unit and that
+// its report holds each unit, wants link and alias, and that a second
+// build in mode = "check" changes nothing.
+func provisionNative(t *testing.T, img string) string {
 	t.Helper()
-	all := map[string]string{}
-	for i := 0; i+1 < len(vars); i += 2 {
-		all[vars[i]] = vars[i+1]
-	}
-	out := provisionSysv(t, img, all)
+	report := filepath.Join(t.TempDir(), "report.json")
+	vars := map[string]string{"report_file": report}
+	out := provisionSysv(t, img, vars)
 	for _, n := range []string{nuFg, nuBg, nuNoHdr, nuAlias, "rc-local"} {
-		contains(t, out, "write   /etc/systemd/system/"+n+".service", "the build")
+		contains(t, out, n+": sysv-native-unit: ", "the build")
+	}
+	changes := reportChanges(t, report)
+	want := []string{"symlink /etc/systemd/system/multi-user.target.wants/rc-local.service -> /etc/systemd/system/rc-local.service",
+		"symlink " + nuAliasDir + "/hello-alt.service -> /etc/systemd/system/" + nuAlias + ".service"}
+	for _, n := range []string{nuFg, nuBg, nuNoHdr, nuAlias, "rc-local"} {
+		want = append(want, "write /etc/systemd/system/"+n+".service")
 	}
 	for _, n := range []string{nuFg, nuBg, nuNoHdr, nuAlias} {
 		for _, target := range []string{"multi-user", "graphical"} {
-			contains(t, out, "symlink /etc/systemd/system/"+target+".target.wants/"+n+".service -> /etc/systemd/system/"+n+".service", "the build")
+			want = append(want, "symlink /etc/systemd/system/"+target+".target.wants/"+n+".service -> /etc/systemd/system/"+n+".service")
 		}
 	}
-	contains(t, out, "symlink /etc/systemd/system/multi-user.target.wants/rc-local.service -> /etc/systemd/system/rc-local.service", "the build")
-	contains(t, out, "symlink "+nuAliasDir+"/hello-alt.service -> /etc/systemd/system/"+nuAlias+".service", "the build")
-	contains(t, out, "Type=simple: its start action waits for a daemon that stays in the foreground", "the build")
+	for _, w := range want {
+		if !changes[w] {
+			t.Errorf("the build's report lacks %q", w)
+		}
+	}
+	if t.Failed() {
+		t.FailNow()
+	}
+	data, err := os.ReadFile(report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	contains(t, string(data), "Type=simple: its start action waits for a daemon that stays in the foreground", "the report")
 	before := fingerprint(t, img)
-	all["mode"] = "check"
-	check := provisionSysv(t, img, all)
-	contains(t, check, "0 changes, ", "mode = check after the build")
+	vars["mode"] = "check"
+	vars["report_file"] = ""
+	contains(t, provisionSysv(t, img, vars), "0 changes, ", "mode = check after the build")
 	if fingerprint(t, img) != before {
 		t.Fatal("mode = check changed the image")
+	}
+	return out
+}
+
+// reportChanges reads report_file's plan as "op path" ("op path -> target"
+// for a symlink), the sysv-native-unit shim's changes only.
+func reportChanges(t testing.TB, report string) map[string]bool {
+	t.Helper()
+	data, err := os.ReadFile(report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Plan struct {
+			Changes []struct{ Op, Path, Target, Shim string }
+		}
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatalf("report_file: %v", err)
+	}
+	out := map[string]bool{}
+	for _, c := range doc.Plan.Changes {
+		if c.Shim != "sysv-native-unit" {
+			continue
+		}
+		l := c.Op + " " + c.Path
+		if c.Target != "" {
+			l += " -> " + c.Target
+		}
+		out[l] = true
 	}
 	return out
 }

@@ -267,7 +267,7 @@ func nativeUnitStory(t *testing.T, suite string, masked bool) {
 // build's output names each unit's service under sysv-native-unit and that
 // its report holds each unit, wants link and alias, and that a second
 // build in mode = "check" changes nothing.
-func provisionNative(t *testing.T, img string) string {
+func provisionNative(t *testing.T, img string) {
 	t.Helper()
 	report := filepath.Join(t.TempDir(), "report.json")
 	vars := map[string]string{"report_file": report}
@@ -306,7 +306,6 @@ func provisionNative(t *testing.T, img string) string {
 	if fingerprint(t, img) != before {
 		t.Fatal("mode = check changed the image")
 	}
-	return out
 }
 
 // reportChanges reads report_file's plan as "op path" ("op path -> target"

@@ -67,7 +67,7 @@ var baseMu sync.Mutex
 
 // baseImage returns the cached root file system of suite, debootstrapping
 // it on first use.
-func baseImage(t *testing.T, suite string) string {
+func baseImage(t testing.TB, suite string) string {
 	t.Helper()
 	return debootstrapped(t, suite, suite)
 }
@@ -93,7 +93,7 @@ func debootstrapScript(suite string) string {
 // shared by every test process on the machine (several engineers' runs at
 // once), and baseMu serializes only this process's tests. The lock is let
 // go when unlock is called or the process dies.
-func lockCache(t *testing.T, name string) (unlock func()) {
+func lockCache(t testing.TB, name string) (unlock func()) {
 	t.Helper()
 	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
 		t.Fatal(err)
@@ -113,7 +113,7 @@ func lockCache(t *testing.T, name string) (unlock func()) {
 	return func() { _ = f.Close() } // closing the last descriptor releases the lock
 }
 
-func debootstrapped(t *testing.T, name, suite string, flags ...string) string {
+func debootstrapped(t testing.TB, name, suite string, flags ...string) string {
 	t.Helper()
 	baseMu.Lock()
 	defer baseMu.Unlock()
@@ -151,7 +151,7 @@ func debootstrapped(t *testing.T, name, suite string, flags ...string) string {
 }
 
 // newImage copies the base image of suite into a fresh directory.
-func newImage(t *testing.T, suite string) string {
+func newImage(t testing.TB, suite string) string {
 	t.Helper()
 	base := baseImage(t, suite)
 	dir := filepath.Join(t.TempDir(), "root")
@@ -433,11 +433,17 @@ func copyFrom(t *testing.T, src string) string { t.Helper(); return copyImage(t,
 // refuse the hybrid cgroup hierarchy this host's nspawn 252 gives them by
 // default ("Detected unsupported legacy cgroup hierarchy, refusing
 // execution"); SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 gives them the unified one
-// (FACTS.md, "Measured 2026-12-07"). Older images boot as before.
+// (FACTS.md, "Measured 2026-12-07"). TERM=dumb, which nspawn hands to
+// the container's PID 1: systemd 262 (not 257) otherwise asks the console
+// for its size with two ANSI queries (CSI 18 t, then DSR) and waits out
+// each one's timeout, since the console here is script's pty and nothing
+// answers: 0.67 s of every forky boot before its first unit (userspace to
+// generators 680 ms with the test's TERM=xterm, 12 ms with TERM=dumb;
+// systemd/systemd#43735, #43802). Older images boot as before.
 func nspawnEnv(root string) []string {
 	env := os.Environ()
 	if v := imageSystemd(root); v >= 256 {
-		env = append(env, "SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1")
+		env = append(env, "SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1", "TERM=dumb")
 	}
 	return env
 }

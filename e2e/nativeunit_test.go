@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,12 +14,14 @@ import (
 
 // Issue 30: systemd 260 removed systemd-sysv-generator and
 // systemd-rc-local-generator. On Debian forky (systemd 262) hand-written
-// init scripts and /etc/rc.local never run; the units of package sysvunit,
-// installed here by a test helper (internal/cmd/sysvunits) until the
-// native-unit shim exists, bring back what the generator did. bookworm
-// with both generators masked in /etc/systemd/system-generators is the
-// same situation on systemd 252, a second oracle; there the generator's own
-// units, loaded by the booted systemd, are compared with the helper's.
+// init scripts and /etc/rc.local never run; the native-unit shim
+// (sysv-native-unit), through a real packer build, writes the units of
+// package sysvunit that bring back what the generator did. bookworm with
+// both generators masked in /etc/systemd/system-generators is the same
+// situation on systemd 252, a second oracle; there the generator's own
+// units, loaded by the booted systemd, are compared with the plugin's.
+// The matrix (TestNativeUnitsMatrixBooted) holds package sysvunit itself to
+// the generator, through a test helper (internal/cmd/sysvunits).
 
 // The cases: the seed's skeleton copy whose daemon never detaches, one
 // that detaches, one without an LSB header, and /etc/rc.local.
@@ -77,8 +80,9 @@ func nuWait(cmd string) string {
 	return "i=0; while [ $i -lt 50 ]; do " + cmd + " >/dev/null && exit 0; i=$((i+1)); sleep 0.1; done; exit 1"
 }
 
-// nuAliasDir is where the helper puts the Provides alias links.
-var nuAliasDir = envOr("INITCOMPAT_E2E_ALIAS_DIR", "/usr/local/lib/systemd/system")
+// nuAliasDir is where the shim puts the Provides alias links
+// (planner.aliasDir).
+const nuAliasDir = "/usr/local/lib/systemd/system"
 
 var nuCases = map[string]string{nuFg: "sysvinit", nuBg: "bg", nuNoHdr: "nohdr", nuAlias: "alias"}
 
@@ -123,6 +127,8 @@ var helperOnce struct {
 
 // installUnits runs the test helper over img: sysvunit's units, wants
 // links, aliases and rc-local.service, the foreground script Type=simple.
+// Only the matrix uses it: the cases' units come from the plugin
+// (provisionNative).
 func installUnits(t *testing.T, img string, debian bool, extra ...string) string {
 	t.Helper()
 	helperOnce.Do(func() {
@@ -177,11 +183,7 @@ func nativeUnitStory(t *testing.T, suite string, masked bool) {
 	raw.poweroff()
 
 	img := nativeUnitImage(t, suite, masked)
-	out := installUnits(t, img, suite != "forky")
-	for _, n := range []string{nuFg, nuBg, nuNoHdr, nuAlias} {
-		contains(t, out, "wrote "+n+".service (enabled in graphical.target multi-user.target", "the helper")
-	}
-	contains(t, out, "aliases hello-alt.service", "the helper")
+	provisionNative(t, img)
 	m := boot(t, img)
 	nativeUnitsBooted(m)
 
@@ -221,7 +223,7 @@ func nativeUnitStory(t *testing.T, suite string, masked bool) {
 	// system ("Default-Start contains no runlevels, aborting", exit 1), so
 	// cfn-init 1.x's first step fails on it; systemctl enable|disable work
 	// through the unit's [Install] section.
-	out = m.expect(1, "update-rc.d "+nuNoHdr+" disable")
+	out := m.expect(1, "update-rc.d "+nuNoHdr+" disable")
 	if !strings.Contains(out, "Default-Start contains no runlevels") {
 		m.fail("update-rc.d on the header-less script: %q", out)
 	}
@@ -260,6 +262,82 @@ func nativeUnitStory(t *testing.T, suite string, masked bool) {
 	m.must(nuDaemon("sysvinit"))
 }
 
+// provisionNative builds img with the plugin (an empty configuration: the
+// hand-installed scripts are in scope by themselves), checks that the
+// build's output names each unit's service under sysv-native-unit and that
+// its report holds each unit, wants link and alias, and that a second
+// build in mode = "check" changes nothing.
+func provisionNative(t *testing.T, img string) {
+	t.Helper()
+	report := filepath.Join(t.TempDir(), "report.json")
+	vars := map[string]string{"report_file": report}
+	out := provisionSysv(t, img, vars)
+	for _, n := range []string{nuFg, nuBg, nuNoHdr, nuAlias, "rc-local"} {
+		contains(t, out, n+": sysv-native-unit: ", "the build")
+	}
+	changes := reportChanges(t, report)
+	want := []string{"symlink /etc/systemd/system/multi-user.target.wants/rc-local.service -> /etc/systemd/system/rc-local.service",
+		"symlink " + nuAliasDir + "/hello-alt.service -> /etc/systemd/system/" + nuAlias + ".service"}
+	for _, n := range []string{nuFg, nuBg, nuNoHdr, nuAlias, "rc-local"} {
+		want = append(want, "write /etc/systemd/system/"+n+".service")
+	}
+	for _, n := range []string{nuFg, nuBg, nuNoHdr, nuAlias} {
+		for _, target := range []string{"multi-user", "graphical"} {
+			want = append(want, "symlink /etc/systemd/system/"+target+".target.wants/"+n+".service -> /etc/systemd/system/"+n+".service")
+		}
+	}
+	for _, w := range want {
+		if !changes[w] {
+			t.Errorf("the build's report lacks %q", w)
+		}
+	}
+	if t.Failed() {
+		t.FailNow()
+	}
+	data, err := os.ReadFile(report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	contains(t, string(data), "Type=simple: its start action waits for a daemon that stays in the foreground", "the report")
+	before := fingerprint(t, img)
+	vars["mode"] = "check"
+	vars["report_file"] = ""
+	contains(t, provisionSysv(t, img, vars), "0 changes, ", "mode = check after the build")
+	if fingerprint(t, img) != before {
+		t.Fatal("mode = check changed the image")
+	}
+}
+
+// reportChanges reads report_file's plan as "op path" ("op path -> target"
+// for a symlink), the sysv-native-unit shim's changes only.
+func reportChanges(t testing.TB, report string) map[string]bool {
+	t.Helper()
+	data, err := os.ReadFile(report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Plan struct {
+			Changes []struct{ Op, Path, Target, Shim string }
+		}
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatalf("report_file: %v", err)
+	}
+	out := map[string]bool{}
+	for _, c := range doc.Plan.Changes {
+		if c.Shim != "sysv-native-unit" {
+			continue
+		}
+		l := c.Op + " " + c.Path
+		if c.Target != "" {
+			l += " -> " + c.Target
+		}
+		out[l] = true
+	}
+	return out
+}
+
 // nativeUnitsBooted: every case ran at boot, under its unit.
 func nativeUnitsBooted(m *machine) {
 	m.t.Helper()
@@ -288,7 +366,7 @@ var nuProps = []string{"Id", "Names", "Type", "ExecStart", "ExecStop", "ExecRelo
 
 // TestNativeUnitsMatchGenerator boots bookworm twice: once with its
 // generator making units for the cases, once with the generators masked
-// and the helper's units; systemctl show must agree on every property the
+// and the plugin's units; systemctl show must agree on every property the
 // issue names, except what the foreground fix changes (Type, KillMode,
 // RemainAfterExit of hello-sysvinit).
 func TestNativeUnitsMatchGenerator(t *testing.T) {
@@ -304,7 +382,7 @@ func TestNativeUnitsMatchGenerator(t *testing.T) {
 	want := showAll(gen)
 	gen.poweroff()
 	img := nativeUnitImage(t, "bookworm", true)
-	installUnits(t, img, true)
+	provisionNative(t, img)
 	ours := boot(t, img)
 	got := showAll(ours)
 	fix := map[string]bool{nuFg + " Type": true, nuFg + " KillMode": true, nuFg + " RemainAfterExit": true}

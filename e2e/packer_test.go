@@ -21,6 +21,15 @@ var repo, _ = filepath.Abs("..")
 // it, and returns its output and whether it succeeded.
 func packerBuild(t testing.TB, template string, vars map[string]string) (string, bool) {
 	t.Helper()
+	out, ok, line, took := packerRun(t, template, vars)
+	t.Logf("$ packer %s  (%v)\n%s", line, took.Round(time.Millisecond), indent(out))
+	return out, ok
+}
+
+// packerRun is packerBuild without the log: its output, whether it
+// succeeded, its arguments and how long it took.
+func packerRun(t testing.TB, template string, vars map[string]string) (out string, ok bool, line string, took time.Duration) {
+	t.Helper()
 	packer := filepath.Join(repo, "bin", "packer")
 	plugins := filepath.Join(repo, "bin", "plugins")
 	if _, err := os.Stat(packer); err != nil {
@@ -39,9 +48,8 @@ func packerBuild(t testing.TB, template string, vars map[string]string) (string,
 	cmd := exec.Command(packer, args...)
 	cmd.Env = append(os.Environ(), "PACKER_PLUGIN_PATH="+plugins, "CHECKPOINT_DISABLE=1")
 	start := time.Now()
-	out, err := cmd.CombinedOutput()
-	t.Logf("$ packer %s  (%v)\n%s", strings.Join(args, " "), time.Since(start).Round(time.Millisecond), indent(string(out)))
-	return string(out), err == nil
+	data, err := cmd.CombinedOutput()
+	return string(data), err == nil, strings.Join(args, " "), time.Since(start)
 }
 
 // helloDaemon is the story's daemon: a non-forking loop writing the date.

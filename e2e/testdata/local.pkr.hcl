@@ -29,6 +29,10 @@ variable "foreground_init_scripts" {
   type    = list(string)
   default = []
 }
+variable "native_units_for_init_scripts" {
+  type    = bool
+  default = false
+}
 variable "cfn_templates" {
   type    = list(string)
   default = []
@@ -50,6 +54,8 @@ build {
     disable               = var.disable
 
     foreground_init_scripts = var.foreground_init_scripts
+
+    native_units_for_init_scripts = var.native_units_for_init_scripts
 
     dynamic "cfn_init" {
       for_each = var.cfn_templates

@@ -40,8 +40,13 @@ const aliasDir = "/usr/local/lib/systemd/system"
 // writes are what the steps after it read (masks, disables and presets
 // act on them; the foreground drop-in is not needed beside them).
 var shimNativeUnits = &shim{
-	name:      shimNativeUnit,
-	footprint: footprint{dirs: []string{"/etc/systemd/system", aliasDir}},
+	name: shimNativeUnit,
+	footprint: footprint{dirs: []string{"/etc/systemd/system", aliasDir},
+		// The directories above aliasDir, whether they exist: nothing
+		// else the snapshot reads lies below them where aliasDir does not
+		// exist yet, and the plan would make them (mkdir /usr/local on an
+		// image that has it, which the apply refuses).
+		watches: []tree.Watch{{Path: "usr/local"}, {Path: "usr/local/lib"}, {Path: "usr/local/lib/systemd"}}},
 	step: func(in *input, col *collector) decided {
 		before := len(col.plan.Changes)
 		units := planNativeUnits(in, col)

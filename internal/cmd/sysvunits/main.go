@@ -1,7 +1,10 @@
 // Command sysvunits writes the native units of package sysvunit into an
-// image directory, for the booted tests (e2e/nativeunit_test.go) until the
-// native-unit shim exists: it is not the plugin, and has none of its
-// guarantees (no manifest, no plan, no undo). It reads what
+// image directory, for the booted matrix (e2e TestNativeUnitsMatrixBooted),
+// which holds package sysvunit itself to the generator, unit by unit, over
+// package sysvunittest's matrix of scripts; the booted stories take their
+// units from the plugin (the sysv-native-unit shim). It is not
+// the plugin, and has none of its guarantees (no manifest, no plan, no
+// undo). It reads what
 // systemd-sysv-generator read (the owner-executable regular files of
 // /etc/init.d, the rc links, the native units by name) and writes
 // /etc/systemd/system/NAME.service, the wants links the S links make (as

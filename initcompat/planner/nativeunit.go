@@ -41,7 +41,10 @@ const aliasDir = "/usr/local/lib/systemd/system"
 // act on them; the foreground drop-in is not needed beside them).
 var shimNativeUnits = &shim{
 	name: shimNativeUnit,
-	footprint: footprint{dirs: []string{"/etc/systemd/system", aliasDir},
+	// aliasDir is optional: an image whose /usr/local is a link (to
+	// /opt/local, say) gets no alias, and a warning (aliasesWritable),
+	// rather than a failed build over a directory nothing else needs.
+	footprint: footprint{dirs: []string{"/etc/systemd/system"}, optionalDirs: []string{aliasDir},
 		// The directories above aliasDir, whether they exist: nothing
 		// else the snapshot reads lies below them where aliasDir does not
 		// exist yet, and the plan would make them (mkdir /usr/local on an
@@ -250,6 +253,13 @@ func planNativeUnit(in *input, col *collector, etc string, u sysvunit.Unit, j ls
 			}
 		}
 	}
+	if len(u.Aliases) > 0 {
+		if at, why := aliasesBlocked(inv); at != "" {
+			col.find(plan.Warning, name, shimNativeUnit, at, why+": the Provides: aliases of "+name+" ("+strings.Join(u.Aliases, " ")+
+				") go to "+aliasDir+", which initcompat writes only through real directories of the image, so they are not written; the unit works by its own name")
+			u.Aliases = nil
+		}
+	}
 	for _, a := range u.Aliases {
 		col.symlink(name, shimNativeUnit, path.Join(aliasDir, a), target,
 			"the script's Provides: names "+systemd.Prefix(a)+", which the generator made an alias of "+u.Name+"; in "+aliasDir+", so that a disable keeps it, as the generator's did")
@@ -305,4 +315,24 @@ func planRCLocal(in *input, col *collector, etc string) bool {
 // or without its suffix.
 func unitNamed(list []string, unit string) bool {
 	return slices.ContainsFunc(list, func(n string) bool { return plan.UnitName(n) == unit })
+}
+
+// aliasesBlocked names the first directory on the way to aliasDir that is
+// there and not a directory (a link to /opt/local, say), and what it is;
+// "" when the way is clear (directories, or missing ones the plan makes).
+func aliasesBlocked(inv *inspect.Inventory) (at, why string) {
+	p := ""
+	for _, c := range strings.Split(strings.TrimPrefix(aliasDir, "/"), "/") {
+		p += "/" + c
+		e, ok := inv.Tree.Lstat(p)
+		switch {
+		case !ok:
+			return "", ""
+		case e.Kind == tree.Symlink:
+			return p, "is a symlink to " + e.Target
+		case e.Kind != tree.Dir:
+			return p, "is a " + e.Kind.String()
+		}
+	}
+	return "", ""
 }

@@ -32,8 +32,10 @@ type footprint struct {
 	// dirs are the directories it writes into (and may make), absolute:
 	// one that is a link to a place the snapshot does not read fails the
 	// build (checkWriteDirs). optionalDirs it writes into only where they
-	// are directories of the image, judging each itself: a runlevel whose
-	// rc directory leads out of the image gets no link, and a warning.
+	// are directories of the image (or missing, where it may make them),
+	// judging each itself: a runlevel whose rc directory leads out of the
+	// image gets no link, a Provides: alias whose directory is below a
+	// link no alias, each with a warning.
 	// files are the single files it writes outside them.
 	dirs, optionalDirs, files []string
 }

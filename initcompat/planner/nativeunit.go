@@ -277,6 +277,13 @@ func planNativeUnit(in *input, col *collector, etc string, u sysvunit.Unit, j ls
 func planRCLocal(in *input, col *collector, etc string) bool {
 	inv := in.inv
 	e, ok := inv.Tree.Stat(sysvunit.RCLocalPath)
+	if l, linked := inv.Tree.Lstat(sysvunit.RCLocalPath); !ok && linked && l.Kind == tree.Symlink {
+		// A link the snapshot cannot follow (to a file it does not read):
+		// the unit's ConditionFileIsExecutable= judges it at each boot,
+		// as the generator's access(X_OK) did.
+		col.find(plan.Info, "rc-local", shimNativeUnit, sysvunit.RCLocalPath, "is a link to "+l.Target+", which the snapshot does not read: rc-local.service is written, and runs it at boot when it leads to an executable file")
+		e, ok = &tree.Entry{Kind: tree.File, Mode: 0o755}, true
+	}
 	if !ok {
 		return false
 	}

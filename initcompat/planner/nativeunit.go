@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"fmt"
 	"path"
 	"slices"
 	"strings"
@@ -110,6 +111,9 @@ func planNativeUnits(in *input, col *collector) (units []string) {
 		},
 	})
 	etc := inspect.RealPath(inv.Tree, "/etc/systemd/system")
+	if res.Unordered > 0 && bake {
+		col.find(plan.Warning, "", shimNativeUnit, inv.InitD, fmt.Sprintf("%d scripts without an LSB header have S links: the generator ordered each against all the others by their S numbers, which at this count is past initcompat's bound, so their units carry no such orderings; give them LSB headers", res.Unordered))
+	}
 	for _, sk := range res.Skipped {
 		if n := systemd.Prefix(sk.Name); sk.Name != "" && wanted[n] && !strings.HasPrefix(sk.Reason, "a native unit") {
 			col.find(plan.Warning, n, shimNativeUnit, sk.Script, "no unit is written: "+systemd.Line(sk.Reason))

@@ -94,6 +94,15 @@ type Unit struct {
 // maxList caps Before=, After=, Wants= and the aliases of one unit.
 const maxList = 1000
 
+// maxOrderPairs caps the S-number orderings fix_order makes: each
+// header-less script with an S link is ordered against every other such
+// script, and every script with a header against each header-less one, so
+// ten thousand header-less scripts made a hundred million names (1 s and a
+// gigabyte at 10,000, 17 s at 50,000: BenchmarkGenerateHeaderless). Past
+// the cap (about 1,100 header-less scripts, enough to reach maxList) they
+// are left out, and Result.Unordered says so; a real image has a handful.
+const maxOrderPairs = 1_250_000
+
 // Skip is a script, or an alias, that gets no unit, and why.
 type Skip struct {
 	Script string
@@ -105,6 +114,10 @@ type Skip struct {
 type Result struct {
 	Units   []Unit // sorted by Name
 	Skipped []Skip // in the order of Units, then scripts
+	// Unordered is, when the S-number orderings of the header-less
+	// scripts were left out (maxOrderPairs), how many such scripts there
+	// are; 0 otherwise.
+	Unordered int
 }
 
 // rcTargets is rcnd_table (sysv-generator.c:35-48): the runlevel whose S
@@ -182,12 +195,16 @@ func Generate(scripts []Script, links []Link, opt Options) Result {
 			}
 		}
 	}
-	for _, s := range ranked {
-		if s.hasLSB {
-			fixOrder(s, headerless)
-		} else {
-			fixOrder(s, ranked)
+	if pairs := len(ranked) * len(headerless); len(headerless) > 0 && pairs/len(headerless) == len(ranked) && pairs <= maxOrderPairs {
+		for _, s := range ranked {
+			if s.hasLSB {
+				fixOrder(s, headerless)
+			} else {
+				fixOrder(s, ranked)
+			}
 		}
+	} else if len(headerless) > 0 {
+		res.Unordered = len(headerless)
 	}
 	aliasOf := aliases(order, byName, opt, &res)
 	slices.SortFunc(order, func(a, b *stub) int { return strings.Compare(a.name, b.name) })

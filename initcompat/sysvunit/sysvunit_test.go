@@ -43,6 +43,27 @@ func TestListsCapped(t *testing.T) {
 	}
 }
 
+// Past maxOrderPairs the header-less scripts' S-number orderings are left
+// out, and said: 2,000 of them would order each against the 1,999 others.
+func TestHeaderlessOrderingsBounded(t *testing.T) {
+	var scripts []Script
+	var links []Link
+	for i := range 2000 {
+		n := fmt.Sprintf("old%04d", i)
+		scripts = append(scripts, Script{Path: "/etc/init.d/" + n, Data: []byte("#!/bin/sh\n")})
+		links = append(links, Link{Runlevel: "2", Name: fmt.Sprintf("S%02d%s", i%100, n)})
+	}
+	res := Generate(scripts, links, Options{})
+	if res.Unordered != 2000 || len(res.Units) != 2000 {
+		t.Fatalf("Unordered %d, %d units", res.Unordered, len(res.Units))
+	}
+	for _, u := range res.Units {
+		if len(u.After)+len(u.Before) != 0 || len(u.Enabled) != 1 {
+			t.Fatalf("%s: After %d, Before %d, Enabled %q", u.Name, len(u.After), len(u.Before), u.Enabled)
+		}
+	}
+}
+
 // What the lines and words of a script are, as systemd reads them.
 func TestLinesAndWords(t *testing.T) {
 	got := strings.Join(lines([]byte("  a \r\nb\n\rc\r\rd\x00\ne\x00\x00f\n\n"), longLineMax), "|")
@@ -76,5 +97,22 @@ func BenchmarkGenerate10k(b *testing.B) {
 		for _, u := range res.Units {
 			_ = Render(u, "#")
 		}
+	}
+}
+
+func BenchmarkGenerateHeaderless(b *testing.B) {
+	for _, n := range []int{10000, 50000} {
+		var scripts []Script
+		var links []Link
+		for i := range n {
+			name := fmt.Sprintf("old%06d", i)
+			scripts = append(scripts, Script{Path: "/etc/init.d/" + name, Data: []byte("#!/bin/sh\necho hi\n")})
+			links = append(links, Link{Runlevel: "2", Name: fmt.Sprintf("S%02d%s", i%100, name)})
+		}
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			for range b.N {
+				Generate(scripts, links, Options{})
+			}
+		})
 	}
 }

@@ -95,8 +95,11 @@ func planNativeUnits(in *input, col *collector) (units []string) {
 		// The generator skips a script that has a unit of its name; a
 		// unit initcompat wrote is the script's, made again each run.
 		Native: func(unit string) bool {
-			if u := inv.Units.Load(unit); u != nil && u.Fragment != "" {
-				return !ourUnit(col, u.Fragment)
+			if u := inv.Units.Load(unit); u != nil && (u.Masked || u.Fragment != "") {
+				// A mask is a unit file too (a link to /dev/null, as
+				// Debian masks hwclock.service in /lib): an /etc unit
+				// of the name would unmask it.
+				return u.Masked || !ourUnit(col, u.Fragment)
 			}
 			return inv.Units.AliasOf(unit) != ""
 		},

@@ -73,4 +73,4 @@ var Watches = append([]tree.Watch{
 	// gzip compresses the apply's payload when the image has it.
 	{Path: "bin/gzip"},
 	{Path: "usr/bin/gzip"},
-}, systemd.Watches()...)
+}, append(systemd.Watches(), systemd.LibraryWatches()...)...)

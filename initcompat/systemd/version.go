@@ -77,12 +77,8 @@ func Watches() []tree.Watch {
 }
 
 // LibraryWatches name the library in each of libDirs, for the images
-// without dpkg (RHEL, Fedora, Amazon Linux, SUSE). A pattern watch captures
-// content today (tree.SnapshotScript), and the library is megabytes: these
-// need a stat-only pattern kind in package tree first. Until then the
-// Debian family's version comes from dpkg's file lists, which the snapshot
-// reads already, and the others' is unknown (0) while their generators are
-// still read.
+// without dpkg (RHEL, Fedora, Amazon Linux, SUSE): stat-only pattern
+// watches, which record each match's name and kind, never its megabytes.
 func LibraryWatches() []tree.Watch {
 	ws := make([]tree.Watch, 0, len(libDirs))
 	for _, d := range libDirs {

@@ -5,9 +5,12 @@ package tree
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"syscall"
 	"testing"
@@ -221,5 +224,59 @@ func TestSnapshotScriptWithoutContentPaths(t *testing.T) {
 	}
 	if e, ok := tr.Lstat("/usr/bin"); !ok || e.Kind != Dir {
 		t.Fatalf("/usr/bin, a stat path of the image, is not in the snapshot: %+v", e)
+	}
+}
+
+// A stat-only pattern watch (systemd's private library, named by its
+// version) records each match's kind from both sources, never its
+// content: the library is megabytes.
+func TestStatPatternBothSources(t *testing.T) {
+	dir := t.TempDir()
+	lib := filepath.Join(dir, "usr/lib64/systemd")
+	if err := os.MkdirAll(lib, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, size := range map[string]int{"libsystemd-shared-252.so": 3 << 20, "libsystemd-core-252.so": 10, "libsystemd-shared-x.txt": 10} {
+		if err := os.WriteFile(filepath.Join(lib, name), make([]byte, size), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink("libsystemd-shared-252.so", filepath.Join(lib, "libsystemd-shared-253.so")); err != nil {
+		t.Fatal(err)
+	}
+	ws := []Watch{{Path: "usr/lib64/systemd", Pattern: "libsystemd-shared-*.so"}, {Path: "usr/lib/systemd", Pattern: "libsystemd-shared-*.so"}}
+	byDir, err := FromDir(dir, ws, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	cmd := exec.Command("sh", "-c", SnapshotScript(ws))
+	cmd.Env = append(os.Environ(), "INITCOMPAT_ROOT="+dir)
+	cmd.Stdout, cmd.Stderr = &out, os.Stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if out.Len() > 1<<20 {
+		t.Errorf("the snapshot stream is %d bytes: the library's content was read", out.Len())
+	}
+	byTar, err := FromTar(&out, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, tr := range map[string]*Tree{"FromDir": byDir, "FromTar": byTar} {
+		var got []string
+		for _, p := range tr.Paths() {
+			e, _ := tr.Lstat(p)
+			if e.Kind == File || e.Kind == Symlink {
+				got = append(got, fmt.Sprintf("%s %s %o %v %q %d", p, e.Kind, e.Mode, e.Omitted, e.Target, len(e.Data)))
+			}
+		}
+		want := []string{
+			"/usr/lib64/systemd/libsystemd-shared-252.so file 755 true \"\" 0",
+			"/usr/lib64/systemd/libsystemd-shared-253.so symlink 0 false \"libsystemd-shared-252.so\" 0",
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s:\n got %q\nwant %q", name, got, want)
+		}
 	}
 }

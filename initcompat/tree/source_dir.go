@@ -38,26 +38,12 @@ func FromDir(dir string, ws []Watch, maxSize int64, uncapped ...string) (*Tree, 
 			}
 			continue
 		}
-		fi, err := root.Lstat(w.Path)
+		e, ok, err := statEntry(root, w.Path, limit)
 		if err != nil {
-			continue // absent: that is what the snapshot records
-		}
-		if err := limit.listed("/"+w.Path, 1); err != nil {
 			return nil, err
 		}
-		e := Entry{Path: "/" + w.Path}
-		switch {
-		case fi.Mode()&fs.ModeSymlink != 0:
-			e.Kind = Symlink
-			if e.Target, err = root.Readlink(w.Path); err != nil {
-				return nil, fmt.Errorf("image %s: %w", e.Path, err)
-			}
-		case fi.IsDir():
-			e.Kind, e.Mode = Dir, 0o755
-		case fi.Mode().IsRegular() && fi.Mode()&0o111 != 0:
-			e.Kind, e.Mode, e.Omitted = File, 0o755, true
-		default:
-			e.Kind, e.Mode, e.Omitted = File, 0o644, true
+		if !ok {
+			continue // absent: that is what the snapshot records
 		}
 		if err := t.Add(e); err != nil {
 			return nil, err
@@ -86,6 +72,34 @@ func linked(root *os.Root, rel string) bool {
 	return false
 }
 
+// statEntry is what a stat watch records of rel: its kind, a link's
+// target, whether a file is executable; no content. ok is false when rel
+// is absent.
+func statEntry(root *os.Root, rel string, limit *caps) (e Entry, ok bool, err error) {
+	fi, err := root.Lstat(rel)
+	if err != nil {
+		return Entry{}, false, nil
+	}
+	if err := limit.listed("/"+rel, 1); err != nil {
+		return Entry{}, false, err
+	}
+	e = Entry{Path: "/" + rel}
+	switch {
+	case fi.Mode()&fs.ModeSymlink != 0:
+		e.Kind = Symlink
+		if e.Target, err = root.Readlink(rel); err != nil {
+			return Entry{}, false, fmt.Errorf("image %s: %w", e.Path, err)
+		}
+	case fi.IsDir():
+		e.Kind, e.Mode = Dir, 0o755
+	case fi.Mode().IsRegular() && fi.Mode()&0o111 != 0:
+		e.Kind, e.Mode, e.Omitted = File, 0o755, true
+	default:
+		e.Kind, e.Mode, e.Omitted = File, 0o644, true
+	}
+	return e, true, nil
+}
+
 func (t *Tree) addMatching(root *os.Root, w Watch, limit *caps) error {
 	if linked(root, w.Path+"/x") {
 		return nil
@@ -103,13 +117,25 @@ func (t *Tree) addMatching(root *os.Root, w Watch, limit *caps) error {
 		return fmt.Errorf("image /%s: %w", w.Path, err)
 	}
 	for _, n := range names {
-		if ok, _ := path.Match(w.Pattern, n); ok {
-			if err := limit.listed("/"+w.Path, 1); err != nil {
+		if ok, _ := path.Match(w.Pattern, n); !ok {
+			continue
+		}
+		rel := path.Join(w.Path, n)
+		if !w.Content {
+			e, ok, err := statEntry(root, rel, limit)
+			if err == nil && ok {
+				err = t.Add(e)
+			}
+			if err != nil {
 				return err
 			}
-			if err := t.addOne(root, path.Join(w.Path, n), path.Join(w.Path, n), limit); err != nil {
-				return err
-			}
+			continue
+		}
+		if err := limit.listed("/"+w.Path, 1); err != nil {
+			return err
+		}
+		if err := t.addOne(root, rel, rel, limit); err != nil {
+			return err
 		}
 	}
 	return nil

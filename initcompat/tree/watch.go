@@ -14,8 +14,11 @@ import (
 // symlink target) only, since most of them are binaries whose presence is
 // all that matters.
 type Watch struct {
-	Path    string
-	Pattern string // when set, Path is a directory and only children matching it are captured
+	Path string
+	// Pattern, when set, makes Path a directory of which only the
+	// children matching it are captured: with their content, or (without
+	// Content) for their kind, as a stat path is.
+	Pattern string
 	Content bool
 }
 
@@ -54,8 +57,13 @@ func SnapshotScript(ws []Watch) string {
 	var stat, content []string
 	for _, w := range ws {
 		switch {
-		case w.Pattern != "":
+		case w.Pattern != "" && w.Content:
 			content = append(content, shellword.Quote(w.Path)+"/"+w.Pattern)
+		case w.Pattern != "":
+			// The shell expands the pattern when kinds runs: each match
+			// is a stat path (a pattern that matches nothing stays a
+			// word that names nothing, and is not listed).
+			stat = append(stat, shellword.Quote(w.Path)+"/"+w.Pattern)
 		case w.Content:
 			content = append(content, shellword.Quote(w.Path))
 		default:

@@ -29,11 +29,7 @@ import (
 // the build finds in its working directory; a "base" member naming an
 // image in testdata/base; the image as "tree/..." members laid over it;
 // and the expected "plan" and "out/..." files. A "show" member limits the
-// expectation to the shims it lists. A "bug" member names a known bug the
-// case shows: the plan and files are still held to the expectations (the
-// plan as it is today), but the invariants below (reinspection,
-// idempotence, prune) that the bug breaks are logged rather than failed,
-// until the fix removes the member. Run with -update to rewrite the
+// expectation to the shims it lists. Run with -update to rewrite the
 // expectations.
 func TestGolden(t *testing.T) {
 	cases, err := filepath.Glob(filepath.Join(testdataDir, "*", "*.txtar"))
@@ -101,31 +97,23 @@ func runGolden(t *testing.T, file string) {
 		}
 	}
 
-	report := t.Errorf
-	if bug := member(ar, "bug"); bug != "" {
-		report = func(format string, args ...any) {
-			t.Helper()
-			t.Logf("KNOWN BUG, not failed (%s): "+format, append([]any{bug}, args...)...)
-		}
-	}
-
 	// The units made from Upstart jobs are read again alone; a whole
 	// inspection of the image they leave sees the same.
 	if d := planner.ReinspectAgrees(tr, pol); d != "" {
-		report("reinspect and Inspect disagree:\n%s", d)
+		t.Errorf("reinspect and Inspect disagree:\n%s", d)
 	}
 
 	// Idempotence: the image with the plan applied plans nothing more.
 	if len(pl.Errors()) == 0 {
 		again := initcompat.BuildPlan(plan.Overlay(tr, pl.Changes), pol)
 		if !again.Empty() {
-			report("second run on the applied tree plans changes:\n%s", again.Text())
+			t.Errorf("second run on the applied tree plans changes:\n%s", again.Text())
 		}
 		// The same configuration asks for everything it made: nothing of
 		// it is listed as no longer asked for.
 		for _, f := range again.Findings {
 			if f.Shim == plan.ShimPrune {
-				report("second run lists what the first made as no longer asked for: %s", f.Message)
+				t.Errorf("second run lists what the first made as no longer asked for: %s", f.Message)
 			}
 		}
 		// Prune reads what the stages of the plan itself ask for; the
@@ -134,7 +122,7 @@ func runGolden(t *testing.T, file string) {
 		done := plan.Overlay(tr, pl.Changes)
 		for _, p := range []plan.Policy{pol, {Version: pol.Version, Build: pol.Build, Prune: true}} {
 			if d := planner.PruneAgreesWithASecondPlan(done, p); d != "" {
-				report("prune and the second plan disagree on what is no longer asked for (prune = %v):\n%s", p.Prune, d)
+				t.Errorf("prune and the second plan disagree on what is no longer asked for (prune = %v):\n%s", p.Prune, d)
 			}
 		}
 	}
@@ -147,7 +135,7 @@ func expected(name string) bool { return name == "plan" || strings.HasPrefix(nam
 // directory: not the image, not an expectation, not the runner's own.
 func input(name string) bool {
 	switch name {
-	case "base", "show", "bug", "build.pkr.hcl":
+	case "base", "show", "build.pkr.hcl":
 		return false
 	}
 	return !expected(name) && !strings.HasPrefix(name, "tree/")

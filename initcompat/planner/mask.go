@@ -46,7 +46,10 @@ func planMasks(in *input, col *collector, over overrides) map[string]bool {
 	inv := in.inv
 	masked := map[string]bool{}
 	eachUnit(in, col, over, shimMask, in.pol.Mask, masked, func(name, svc string) {
-		if _, _, ok := inv.Units.Entry(name); !ok {
+		// An init script's unit is there at boot (the generator's), or
+		// will be (the native unit's step leaves it to the mask): a link
+		// to /dev/null masks either, as systemctl mask does.
+		if _, _, ok := inv.Units.Entry(name); !ok && !scriptUnit(inv, name) {
 			col.find(plan.Error, svc, shimMask, "", missingUnit(inv, "mask", name))
 			return
 		}
@@ -216,4 +219,14 @@ func sysvDisable(in *input, col *collector, shim plan.Shim, name, svc string) bo
 		col.find(plan.Info, svc, shim, s.ScriptPath, "this image's PID 1 is SysV init, and "+svc+" has no S link in S 2 3 4 5: it does not start at boot already")
 	}
 	return true
+}
+
+// scriptUnit says whether a service unit of that name is an init
+// script's: /etc/init.d holds its script.
+func scriptUnit(inv *inspect.Inventory, name string) bool {
+	if systemd.Suffix(name) != "service" {
+		return false
+	}
+	s := inv.Service(systemd.Prefix(name))
+	return s != nil && s.Script != nil
 }

@@ -64,20 +64,42 @@ var shimNativeUnits = &shim{
 }
 
 // leftNative are the units an earlier run wrote for init scripts and
-// rc.local, which this one may no longer ask for (prune lists them): the
-// redirects leave them alone all the same.
+// rc.local, which this one may no longer ask for (prune lists them), and
+// those a person edited since: the redirects leave them alone all the
+// same (a unit without its script would get a redirect that starts the
+// unit it runs in).
 func leftNative(inv *inspect.Inventory, col *collector) map[string]bool {
 	out := map[string]bool{}
 	for _, s := range inv.Services {
-		if s.Unit == nil || s.Unit.Fragment == "" || !ourUnit(col, s.Unit.Fragment) {
+		if s.Unit == nil || s.Unit.Fragment == "" {
 			continue
 		}
-		// Its SourcePath= names the script (the Upstart units' do not).
-		if s.Name == "rc-local" || (s.Script != nil && slices.Contains(s.Unit.Values("Unit", "SourcePath"), "/etc/init.d/"+s.Name)) {
+		if (s.Name == "rc-local" && ourUnit(col, s.Unit.Fragment)) || scriptOf(col, s.Unit) != "" {
 			out[s.Name+".service"] = true
 		}
 	}
 	return out
+}
+
+// scriptOf is the init script a unit initcompat wrote was made for: the
+// manifest lists the unit, it carries the marker, and its SourcePath= names
+// an /etc/init.d script (the Upstart units' do not); "" otherwise. A
+// person's edit since (the content no longer what the manifest records)
+// leaves it the script's unit, and theirs.
+func scriptOf(col *collector, u *systemd.Unit) string {
+	if u == nil || u.Fragment == "" || !col.listed(u.Fragment) {
+		return ""
+	}
+	e, ok := col.tree.Lstat(u.Fragment)
+	if !ok || e.Kind != tree.File || !plan.IsOurs(e.Data) {
+		return ""
+	}
+	for _, src := range u.Values("Unit", "SourcePath") {
+		if dir, name := path.Split(src); dir == "/etc/init.d/" && name != "" {
+			return src
+		}
+	}
+	return ""
 }
 
 // planNativeUnits plans the units and returns their names.
@@ -90,21 +112,29 @@ func planNativeUnits(in *input, col *collector) (units []string) {
 	bake := !sd.RunsInitScripts() || in.pol.NativeUnitsForInitScripts
 	wanted := nativeScope(in)
 	scripts, links := readScripts(inv)
+	// /etc/rc.local's unit is rc-local.service: a script of that name
+	// gets none, as systemd's own rc-local.service shadowed it.
+	rcLocal := (bake || !sd.RunsRCLocal()) && inv.Tree.LExists(sysvunit.RCLocalPath)
+	etc := inspect.RealPath(inv.Tree, "/etc/systemd/system")
 	fg := map[string]lsb.Judgement{}
 	res := sysvunit.Generate(scripts, links, sysvunit.Options{
 		// The generator skips a script that has a unit of its name; a
-		// unit initcompat wrote is the script's, made again each run.
+		// unit initcompat wrote for the script is the script's, made
+		// again each run (or kept, when a person edited it).
 		Native: func(unit string) bool {
 			if u := inv.Units.Load(unit); u != nil && (u.Masked || u.Fragment != "") {
 				// A mask is a unit file too (a link to /dev/null, as
 				// Debian masks hwclock.service in /lib): an /etc unit
 				// of the name would unmask it.
-				return u.Masked || !ourUnit(col, u.Fragment)
+				if u.Masked {
+					return !staleMask(in, col, etc, unit)
+				}
+				return scriptOf(col, u) == ""
 			}
-			return inv.Units.AliasOf(unit) != ""
+			return inv.Units.AliasOf(unit) != "" || (unit == "rc-local.service" && rcLocal)
 		},
-		Foreground: func(unit string) bool {
-			s := inv.Service(systemd.Prefix(unit))
+		Foreground: func(unit, script string) bool {
+			s := inv.Service(path.Base(script))
 			if s == nil || !wanted[s.Name] || !bake {
 				return false
 			}
@@ -113,28 +143,36 @@ func planNativeUnits(in *input, col *collector) (units []string) {
 			return j.Verdict == lsb.VerdictForeground || slices.Contains(in.pol.Foreground, s.Name) || slices.Contains(in.pol.Foreground, unit)
 		},
 	})
-	etc := inspect.RealPath(inv.Tree, "/etc/systemd/system")
 	if res.Unordered > 0 && bake {
 		col.find(plan.Warning, "", shimNativeUnit, inv.InitD, fmt.Sprintf("%d scripts without an LSB header have S links: the generator ordered each against all the others by their S numbers, which at this count is past initcompat's bound, so their units carry no such orderings; give them LSB headers", res.Unordered))
 	}
 	for _, sk := range res.Skipped {
-		if n := systemd.Prefix(sk.Name); sk.Name != "" && wanted[n] && !strings.HasPrefix(sk.Reason, "a native unit") {
-			col.find(plan.Warning, n, shimNativeUnit, sk.Script, "no unit is written: "+systemd.Line(sk.Reason))
+		svc := path.Base(sk.Script)
+		switch {
+		case !wanted[svc] || !bake:
+		case sk.Name == "rc-local.service" && rcLocal:
+			col.find(plan.Warning, svc, shimNativeUnit, sk.Script, "no unit is written: rc-local.service is "+sysvunit.RCLocalPath+"'s, as systemd's own rc-local.service shadowed this script; rename the script to give it a unit of its own")
+		case !strings.HasPrefix(sk.Reason, "a native unit"):
+			col.find(plan.Warning, svc, shimNativeUnit, sk.Script, "no unit is written: "+systemd.Line(sk.Reason))
 		}
 	}
+	if bake {
+		unreadScripts(inv, col, wanted, links)
+		goneScripts(inv, col)
+	}
 	for _, u := range res.Units {
-		name := systemd.Prefix(u.Name)
-		if !wanted[name] {
+		svc := path.Base(u.Script)
+		if !wanted[svc] {
 			if !sd.RunsInitScripts() && !ourScript(col, inv, u.Script) {
-				col.find(plan.Warning, name, shimNativeUnit, u.Script, "has no unit, and this image's systemd has no systemd-sysv-generator: it never starts at boot, and service, update-rc.d and cfn-init fail on it. It belongs to a package, so initcompat leaves it; name it in services to give it the unit the generator made")
+				col.find(plan.Warning, svc, shimNativeUnit, u.Script, "has no unit, and this image's systemd has no systemd-sysv-generator: it never starts at boot, and service, update-rc.d and cfn-init fail on it. It belongs to a package, so initcompat leaves it; name it in services to give it the unit the generator made")
 			}
 			continue
 		}
 		if !bake {
-			col.find(plan.Info, name, shimNativeUnit, u.Script, "runs through systemd-sysv-generator, which systemd 260 removed (Debian forky ships 262): upgraded in place, the image would never start it. native_units_for_init_scripts = true writes its unit now")
+			col.find(plan.Info, svc, shimNativeUnit, u.Script, "runs through systemd-sysv-generator, which systemd 260 removed (Debian forky ships 262): upgraded in place, the image would never start it. native_units_for_init_scripts = true writes its unit now")
 			continue
 		}
-		if planNativeUnit(in, col, etc, u, fg[u.Name]) {
+		if planNativeUnit(in, col, etc, svc, u, fg[u.Name]) {
 			units = append(units, u.Name)
 		}
 	}
@@ -217,10 +255,16 @@ func judgeStart(inv *inspect.Inventory, s *inspect.Service) lsb.Judgement {
 
 // planNativeUnit writes one script's unit, its wants links and its alias
 // links; it reports whether the unit is written or in place.
-func planNativeUnit(in *input, col *collector, etc string, u sysvunit.Unit, j lsb.Judgement) bool {
-	inv, name := in.inv, systemd.Prefix(u.Name)
+func planNativeUnit(in *input, col *collector, etc, svc string, u sysvunit.Unit, j lsb.Judgement) bool {
+	inv := in.inv
+	if unitNamed(in.pol.Mask, u.Name) {
+		// mask writes its link to /dev/null where the unit would go: a
+		// masked script gets no unit (and none to unmask it).
+		col.find(plan.Info, svc, shimNativeUnit, u.Script, "mask names "+u.Name+": no unit is written for the script, and the mask makes sure nothing starts it")
+		return false
+	}
 	for _, c := range u.Capped {
-		col.find(plan.Warning, name, shimNativeUnit, u.Script, "the header names too many units: "+c)
+		col.find(plan.Warning, svc, shimNativeUnit, u.Script, "the header names too many units: "+c)
 	}
 	unitPath := path.Join(etc, u.Name)
 	reason := "this image's systemd has no systemd-sysv-generator (systemd 260 removed it): without a unit the script never starts, and service, update-rc.d and cfn-init fail on it. The unit is the one the generator made"
@@ -238,46 +282,88 @@ func planNativeUnit(in *input, col *collector, etc string, u sysvunit.Unit, j ls
 		reason += ", Type=simple: its start action waits for a daemon that stays in the foreground (" + why + ")"
 	}
 	existing := inv.Units.Load(u.Name)
-	if !col.writeFile(name, shimNativeUnit, unitPath, 0o644, sysvunit.Render(u, col.marker()), reason,
-		plan.Expect{Check: plan.CheckLoaded, Unit: u.Name, Args: []string{u.Name, "loaded"}}) {
+	// Over initcompat's own mask only (staleMask): prune takes it away.
+	written := col.writeFileOver(svc, shimNativeUnit, unitPath, 0o644, sysvunit.Render(u, col.marker()), reason, col.ours(unitPath),
+		plan.Expect{Check: plan.CheckLoaded, Unit: u.Name, Args: []string{u.Name, "loaded"}})
+	if !written && scriptOf(col, existing) == "" {
 		return false
 	}
+	// Written, or edited by a person since an earlier run wrote it (the
+	// collector said so): the script's unit either way, whose links stand.
 	target := "/etc/systemd/system/" + u.Name
 	switch {
-	case unitNamed(in.pol.Disable, u.Name) || unitNamed(in.pol.Mask, u.Name):
-		// disable or mask decide its enablement (the steps after this).
+	case unitNamed(in.pol.Disable, u.Name):
+		// disable decides its enablement (the step after this).
 	case existing == nil:
 		// Enabled as the rc links say when first written; what people
 		// did with it since (systemctl disable, update-rc.d) stands.
 		for _, t := range u.Enabled {
-			col.symlink(name, shimNativeUnit, path.Join(etc, t+".wants", u.Name), target,
+			col.symlink(svc, shimNativeUnit, path.Join(etc, t+".wants", u.Name), target,
 				"the script's S links in the runlevels of "+t+" made the generator's unit wanted there: the native unit is enabled alike")
 		}
 	default:
 		for _, t := range u.Enabled {
 			if l := path.Join(etc, t+".wants", u.Name); col.ours(l) {
-				col.keep(name, shimNativeUnit, l)
+				col.keep(svc, shimNativeUnit, l)
 			}
 		}
 	}
 	if len(u.Aliases) > 0 {
 		if at, why := aliasesBlocked(inv); at != "" {
-			col.find(plan.Warning, name, shimNativeUnit, at, why+": the Provides: aliases of "+name+" ("+strings.Join(u.Aliases, " ")+
+			col.find(plan.Warning, svc, shimNativeUnit, at, why+": the Provides: aliases of "+u.Name+" ("+strings.Join(u.Aliases, " ")+
 				") go to "+aliasDir+", which initcompat writes only through real directories of the image, so they are not written; the unit works by its own name")
 			u.Aliases = nil
 		}
 	}
 	for _, a := range u.Aliases {
-		col.symlink(name, shimNativeUnit, path.Join(aliasDir, a), target,
+		col.symlink(svc, shimNativeUnit, path.Join(aliasDir, a), target,
 			"the script's Provides: names "+systemd.Prefix(a)+", which the generator made an alias of "+u.Name+"; in "+aliasDir+", so that a disable keeps it, as the generator's did")
 	}
 	if !u.HasLSB {
-		col.find(plan.Info, name, shimNativeUnit, u.Script, "has no LSB header: update-rc.d refuses it (\"Default-Start contains no runlevels\"), and so does cfn-init's sysvinit key; the unit is enabled as its rc links say, and systemctl enable|disable "+name+" work through its [Install] section")
+		col.find(plan.Info, svc, shimNativeUnit, u.Script, "has no LSB header: update-rc.d refuses it (\"Default-Start contains no runlevels\"), and so does cfn-init's sysvinit key; the unit is enabled as its rc links say, and systemctl enable|disable "+systemd.Prefix(u.Name)+" work through its [Install] section")
 	}
 	if u.Foreground && j.Verdict == lsb.VerdictUnknown {
 		col.probe(plan.Expect{Check: plan.CheckStartReturns, Unit: u.Name, Args: []string{u.Name}})
 	}
-	return true
+	return written
+}
+
+// unreadScripts warns of the /etc/init.d entries in scope that the rc
+// links start and nothing runs: not executable, or a link leading nowhere
+// in the image. The generator skipped them without a word.
+func unreadScripts(inv *inspect.Inventory, col *collector, wanted map[string]bool, links []sysvunit.Link) {
+	started := map[string]bool{}
+	for _, l := range links {
+		if n := l.Name; len(n) > 3 && n[0] == 'S' && l.Runlevel >= "2" && l.Runlevel <= "5" {
+			started[n[3:]] = true
+		}
+	}
+	for _, e := range inv.Tree.ReadDir(inv.InitD) {
+		name := path.Base(e.Path)
+		if !started[name] || plan.IsOurs(e.Data) {
+			continue
+		}
+		f, ok := inv.Tree.Stat(e.Path)
+		switch {
+		case e.Kind == tree.Symlink && !ok:
+			col.find(plan.Warning, name, shimNativeUnit, e.Path, "its S links start it, but it is a link to "+e.Target+", which is not in the image (or not read): no unit is written, and nothing runs at boot")
+		case ok && f.Kind == tree.File && f.Mode&0o100 == 0 && (wanted[name] || !inv.Owned(e.Path)):
+			col.find(plan.Warning, name, shimNativeUnit, e.Path, "its S links start it, but it is not executable: systemd never ran it, and no unit is written; chmod +x it to give it one")
+		}
+	}
+}
+
+// goneScripts says which units an earlier run wrote for a script that is
+// gone (update-rc.d NAME remove, rm): they run nothing now.
+func goneScripts(inv *inspect.Inventory, col *collector) {
+	for _, s := range inv.Services {
+		if s.Unit == nil || s.Script != nil {
+			continue
+		}
+		if src := scriptOf(col, s.Unit); src != "" && !inv.Tree.LExists(path.Join(inv.InitD, strings.ReplaceAll(path.Base(src), "%%", "%"))) {
+			col.find(plan.Warning, s.Name, shimNativeUnit, s.Unit.Fragment, "initcompat wrote it for "+src+", which is gone: it runs nothing now; prune = true (or mode = \"remove\") takes it away")
+		}
+	}
 }
 
 // planRCLocal writes rc-local.service for an /etc/rc.local, and enables it.
@@ -349,4 +435,11 @@ func aliasesBlocked(inv *inspect.Inventory) (at, why string) {
 		}
 	}
 	return "", ""
+}
+
+// staleMask says whether the mask of unit is one initcompat made for a
+// mask the configuration no longer names, and prune takes it away: the
+// script's unit then goes where the mask was, in the same plan.
+func staleMask(in *input, col *collector, etc, unit string) bool {
+	return in.pol.Prune && !unitNamed(in.pol.Mask, unit) && col.ours(path.Join(etc, unit))
 }

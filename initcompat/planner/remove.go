@@ -51,6 +51,14 @@ func RemovePlan(inv *inspect.Inventory, pol plan.Policy) *plan.Plan {
 	for _, m := range entries {
 		e, exists := t.Lstat(m.Path)
 		if why := notUndoable(inv, places, m, mp); why != "" && (exists || m.Kind == plan.KindRemoved) {
+			if m.Kind == plan.KindDir && places.Above(m.Path) && exists && e.Kind == tree.Dir {
+				// Made on the way to a place (/usr/local on an image
+				// without one): what else it holds now is not read, so
+				// it stays, and that is no conflict.
+				col.find(plan.Info, m.Service, plan.ShimRemove, m.Path, "a directory initcompat made on the way to where it writes; kept, as the snapshot does not read what else it may hold now: remove it by hand if it is empty")
+				keep(m.Path)
+				continue
+			}
 			col.conflict(m.Service, plan.ShimRemove, m.Path, why)
 			keep(m.Path)
 			continue

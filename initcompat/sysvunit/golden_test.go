@@ -82,7 +82,7 @@ func runCase(ar *txtar.Archive) []byte {
 	}
 	res := Generate(scripts, links, Options{
 		Native:     func(u string) bool { return sets["native"][u] },
-		Foreground: func(u string) bool { return sets["foreground"][u] },
+		Foreground: func(u, _ string) bool { return sets["foreground"][u] },
 	})
 	var b bytes.Buffer
 	for _, u := range res.Units {

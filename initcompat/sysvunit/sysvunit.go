@@ -51,10 +51,11 @@ type Options struct {
 	// and its Provides alias is shadowed. The caller leaves out the units
 	// initcompat made itself, so that a second run makes the same ones.
 	Native func(unit string) bool
-	// Foreground reports a unit whose script's start action waits for a
-	// daemon that stays in the foreground (the sysv-foreground shim's
-	// decision, made elsewhere): its unit is Type=simple.
-	Foreground func(unit string) bool
+	// Foreground reports a unit whose script (its path, as Script.Path)
+	// has a start action that waits for a daemon that stays in the
+	// foreground (the sysv-foreground shim's decision, made elsewhere): its
+	// unit is Type=simple.
+	Foreground func(unit, script string) bool
 }
 
 // Unit is the generator's unit for one script, and the enablement a native
@@ -164,8 +165,17 @@ func Generate(scripts []Script, links []Link, opt Options) Result {
 		case !ok:
 			res.Skipped = append(res.Skipped, Skip{Script: sc.Path, Reason: fmt.Sprintf("%q makes no valid unit name", file)})
 			continue
+		case len(file) > maxScriptName:
+			res.Skipped = append(res.Skipped, Skip{Script: sc.Path, Name: name, Reason: fmt.Sprintf("its name is %d bytes: initcompat makes units for names of at most %d", len(file), maxScriptName)})
+			continue
 		case !safeScript(file):
 			res.Skipped = append(res.Skipped, Skip{Script: sc.Path, Name: name, Reason: fmt.Sprintf("%q has a character ExecStart= would split or unquote at: the generator's unit ran something else", file)})
+			continue
+		case systemd.IsTemplate(name):
+			// The generator wrote tmpl@.service and linked it into the
+			// target's wants, which systemd refuses: a template starts
+			// only as an instance.
+			res.Skipped = append(res.Skipped, Skip{Script: sc.Path, Name: name, Reason: "the generator would name its unit " + name + ", a template, which systemd cannot start without an instance"})
 			continue
 		case suffix(name) != "service":
 			res.Skipped = append(res.Skipped, Skip{Script: sc.Path, Name: name, Reason: "the generator would name its unit " + name + ", which is not a service"})
@@ -212,7 +222,7 @@ func Generate(scripts []Script, links []Link, opt Options) Result {
 		u := Unit{Name: s.name, Script: s.path, Description: s.desc, HasLSB: s.hasLSB,
 			After: s.after, Wants: s.wants, PIDFile: s.pidFile, Reload: s.reload,
 			Priority: s.priority, Aliases: aliasOf[s.name]}
-		u.Foreground = opt.Foreground != nil && opt.Foreground(s.name)
+		u.Foreground = opt.Foreground != nil && opt.Foreground(s.name, s.path)
 		runlevelTargets := map[string]bool{}
 		for _, t := range s.wantedBy {
 			runlevelTargets[t] = true
@@ -406,13 +416,17 @@ func validUnit(n string) bool { return systemd.ValidName(n) }
 // unquoted by systemd, so a name with whitespace, a quote, a backslash or a
 // control character gave a unit that runs something else; initcompat
 // refuses those.
+// maxScriptName is the longest script name made a unit: systemd's unit
+// names are at most 255 bytes (UNIT_NAME_MAX), ".service" included.
+const maxScriptName = 255 - len(".service")
+
 func safeScript(file string) bool {
 	for i := 0; i < len(file); i++ {
 		if c := file[i]; c <= ' ' || c == 0x7f || c == '"' || c == '\'' || c == '\\' {
 			return false
 		}
 	}
-	return len(file) <= 200
+	return true
 }
 
 func suffix(n string) string { return systemd.Suffix(n) }

@@ -100,7 +100,7 @@ func run(root string, fg []string, debian bool, aliasDir string) error {
 			}
 			return false
 		},
-		Foreground: func(u string) bool { return foreground[u] },
+		Foreground: func(u, _ string) bool { return foreground[u] },
 	})
 	for _, s := range res.Skipped {
 		fmt.Printf("skipped %s %s: %s\n", s.Script, s.Name, s.Reason)

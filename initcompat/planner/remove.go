@@ -51,15 +51,11 @@ func RemovePlan(inv *inspect.Inventory, pol plan.Policy) *plan.Plan {
 	for _, m := range entries {
 		e, exists := t.Lstat(m.Path)
 		if why := notUndoable(inv, places, m, mp); why != "" && (exists || m.Kind == plan.KindRemoved) {
-			if m.Kind == plan.KindDir && places.Above(m.Path) && exists && e.Kind == tree.Dir {
-				// Made on the way to a place (/usr/local on an image
-				// without one): what else it holds now is not read, so
-				// it stays, and that is no conflict.
+			if madeOnTheWay(places, m, e) {
 				col.find(plan.Info, m.Service, plan.ShimRemove, m.Path, "a directory initcompat made on the way to where it writes; kept, as the snapshot does not read what else it may hold now: remove it by hand if it is empty")
-				keep(m.Path)
-				continue
+			} else {
+				col.conflict(m.Service, plan.ShimRemove, m.Path, why)
 			}
-			col.conflict(m.Service, plan.ShimRemove, m.Path, why)
 			keep(m.Path)
 			continue
 		}
@@ -184,4 +180,12 @@ func removeRegenerated(col *collector, inv *inspect.Inventory, entries []plan.Ma
 			Prior: plan.Prior{Kind: plan.KindFile, SHA256: plan.Sum(e.Data)}, Shim: plan.ShimRemove,
 			Reason: "insserv's boot order without initcompat's scripts (" + string(m.Shim) + "): taken out"})
 	}
+}
+
+// madeOnTheWay says whether a manifest entry is a directory initcompat
+// made on the way to a place it writes (/usr/local on an image without
+// one): what else it holds now is not read, so it stays, and that is no
+// conflict.
+func madeOnTheWay(places plan.Places, m plan.ManifestEntry, e *tree.Entry) bool {
+	return m.Kind == plan.KindDir && places.Above(m.Path) && e != nil && e.Kind == tree.Dir
 }

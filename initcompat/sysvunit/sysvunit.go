@@ -95,6 +95,10 @@ type Unit struct {
 // maxList caps Before=, After=, Wants= and the aliases of one unit.
 const maxList = 1000
 
+// maxScriptName is the longest script name made a unit: systemd's unit
+// names are at most 255 bytes (UNIT_NAME_MAX), ".service" included.
+const maxScriptName = 255 - len(".service")
+
 // maxOrderPairs caps the S-number orderings fix_order makes: each
 // header-less script with an S link is ordered against every other such
 // script, and every script with a header against each header-less one, so
@@ -161,30 +165,11 @@ func Generate(scripts []Script, links []Link, opt Options) Result {
 			continue
 		}
 		name, ok := translateName(file)
-		switch {
-		case !ok:
-			res.Skipped = append(res.Skipped, Skip{Script: sc.Path, Reason: fmt.Sprintf("%q makes no valid unit name", file)})
-			continue
-		case len(file) > maxScriptName:
-			res.Skipped = append(res.Skipped, Skip{Script: sc.Path, Name: name, Reason: fmt.Sprintf("its name is %d bytes: initcompat makes units for names of at most %d", len(file), maxScriptName)})
-			continue
-		case !safeScript(file):
-			res.Skipped = append(res.Skipped, Skip{Script: sc.Path, Name: name, Reason: fmt.Sprintf("%q has a character ExecStart= would split or unquote at: the generator's unit ran something else", file)})
-			continue
-		case systemd.IsTemplate(name):
-			// The generator wrote tmpl@.service and linked it into the
-			// target's wants, which systemd refuses: a template starts
-			// only as an instance.
-			res.Skipped = append(res.Skipped, Skip{Script: sc.Path, Name: name, Reason: "the generator would name its unit " + name + ", a template, which systemd cannot start without an instance"})
-			continue
-		case suffix(name) != "service":
-			res.Skipped = append(res.Skipped, Skip{Script: sc.Path, Name: name, Reason: "the generator would name its unit " + name + ", which is not a service"})
-			continue
-		case byName[name] != nil:
-			res.Skipped = append(res.Skipped, Skip{Script: sc.Path, Name: name, Reason: byName[name].path + " makes " + name + " already"})
-			continue
-		case opt.Native != nil && opt.Native(name):
-			res.Skipped = append(res.Skipped, Skip{Script: sc.Path, Name: name, Reason: "a native unit " + name + " exists: the generator skipped the script"})
+		if why := skipReason(file, name, ok, byName, opt); why != "" {
+			if !ok {
+				name = ""
+			}
+			res.Skipped = append(res.Skipped, Skip{Script: sc.Path, Name: name, Reason: why})
 			continue
 		}
 		s := &stub{name: name, path: sc.Path, file: file, priority: -1}
@@ -248,6 +233,34 @@ func Generate(scripts []Script, links []Link, opt Options) Result {
 		res.Units = append(res.Units, u)
 	}
 	return res
+}
+
+// skipReason says why a script gets no unit, "" when it gets one: its
+// name makes no valid unit name (ok false), one too long, one ExecStart=
+// would split, a template or not a service, one another script makes, or
+// one a native unit has (the generator's unit_file_exists(),
+// sysv-generator.c:752).
+func skipReason(file, name string, ok bool, byName map[string]*stub, opt Options) string {
+	switch {
+	case !ok:
+		return fmt.Sprintf("%q makes no valid unit name", file)
+	case len(file) > maxScriptName:
+		return fmt.Sprintf("its name is %d bytes: initcompat makes units for names of at most %d", len(file), maxScriptName)
+	case !safeScript(file):
+		return fmt.Sprintf("%q has a character ExecStart= would split or unquote at: the generator's unit ran something else", file)
+	case systemd.IsTemplate(name):
+		// The generator wrote tmpl@.service and linked it into the
+		// target's wants, which systemd refuses: a template starts only
+		// as an instance.
+		return "the generator would name its unit " + name + ", a template, which systemd cannot start without an instance"
+	case suffix(name) != "service":
+		return "the generator would name its unit " + name + ", which is not a service"
+	case byName[name] != nil:
+		return byName[name].path + " makes " + name + " already"
+	case opt.Native != nil && opt.Native(name):
+		return "a native unit " + name + " exists: the generator skipped the script"
+	}
+	return ""
 }
 
 // readLinks is set_dependencies_from_rcnd() (sysv-generator.c:798-894): an
@@ -416,10 +429,6 @@ func validUnit(n string) bool { return systemd.ValidName(n) }
 // unquoted by systemd, so a name with whitespace, a quote, a backslash or a
 // control character gave a unit that runs something else; initcompat
 // refuses those.
-// maxScriptName is the longest script name made a unit: systemd's unit
-// names are at most 255 bytes (UNIT_NAME_MAX), ".service" included.
-const maxScriptName = 255 - len(".service")
-
 func safeScript(file string) bool {
 	for i := 0; i < len(file); i++ {
 		if c := file[i]; c <= ' ' || c == 0x7f || c == '"' || c == '\'' || c == '\\' {

@@ -43,7 +43,7 @@ const aliasDir = "/usr/local/lib/systemd/system"
 var shimNativeUnits = &shim{
 	name: shimNativeUnit,
 	// aliasDir is optional: an image whose /usr/local is a link (to
-	// /opt/local, say) gets no alias, and a warning (aliasesWritable),
+	// /opt/local, say) gets no alias, and a warning (aliasesBlocked),
 	// rather than a failed build over a directory nothing else needs.
 	footprint: footprint{dirs: []string{"/etc/systemd/system"}, optionalDirs: []string{aliasDir},
 		// The directories above aliasDir, whether they exist: nothing

@@ -47,11 +47,16 @@ var presetWant = []struct{ unit, state, why string }{
 const presetProbe = "first-boot-probe.service"
 
 func TestPresetFirstBoot(t *testing.T) {
+	eachPresetSuite(t, presetFirstBoot)
+}
+
+// eachPresetSuite boots story on each suite, saying what each took.
+func eachPresetSuite(t *testing.T, story func(*testing.T, string)) {
 	requireBoot(t)
 	for _, suite := range presetSuites {
 		t.Run(suite, func(t *testing.T) {
 			start := time.Now()
-			presetFirstBoot(t, suite)
+			story(t, suite)
 			t.Logf("%s: %v", suite, time.Since(start).Round(time.Second))
 		})
 	}
@@ -280,14 +285,7 @@ func grepUnits(s string) string {
 // with the same id. initcompat warns about it; with the file a link to
 // /etc/machine-id, as systemd and dbus document, each clone gets its own.
 func TestPresetDBusMachineID(t *testing.T) {
-	requireBoot(t)
-	for _, suite := range presetSuites {
-		t.Run(suite, func(t *testing.T) {
-			start := time.Now()
-			presetDBus(t, suite)
-			t.Logf("%s: %v", suite, time.Since(start).Round(time.Second))
-		})
-	}
+	eachPresetSuite(t, presetDBus)
 }
 
 func presetDBus(t *testing.T, suite string) {
